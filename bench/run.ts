@@ -1,0 +1,55 @@
+/**
+ * The benchmark runner. Each `bench/<stage>.bench.ts` default-exports an async function that
+ * returns rows of figures; the runner prints them with the machine, so numbers are never
+ * read without knowing where they came from. `npm run bench -- train` runs only matching files.
+ */
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** One measured figure. */
+export interface BenchRow {
+  /** What was measured, e.g. 'preprocess 291 files (both tokenizers)'. */
+  name: string;
+  /** The value. */
+  value: number;
+  /** Its unit, e.g. 'files/s', 'ms/step', 'x realtime'. */
+  unit: string;
+  /** Anything a reader needs to compare it (config, backend, reference figure). */
+  note?: string;
+}
+
+/** A benchmark file's default export. */
+export type Bench = () => Promise<BenchRow[]>;
+
+/** A one-line description of this machine. */
+export function machineInfo(): string {
+  const cpus = os.cpus();
+  return `${os.type()} ${os.release()} ${os.arch()}, ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+export async function runBenchmarks(filters: string[]): Promise<number> {
+  const dir = path.dirname(fileURLToPath(import.meta.url));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+    .sort();
+  console.log(`# Cadenza benchmarks, ${new Date().toISOString()}`);
+  console.log(`# machine: ${machineInfo()}`);
+  let failed = 0;
+  for (const f of files) {
+    console.log(`\n## ${f.replace('.bench.ts', '')}`);
+    try {
+      const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as { default: Bench };
+      for (const row of await mod.default()) {
+        const v = Math.abs(row.value) >= 100 ? row.value.toFixed(0) : row.value.toPrecision(3);
+        console.log(`${row.name.padEnd(60)} ${v.padStart(10)} ${row.unit}${row.note ? `  (${row.note})` : ''}`);
+      }
+    } catch (error) {
+      failed++;
+      console.log(`FAILED: ${(error as Error).message}`);
+    }
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,52 @@
+// Flat ESLint config. The `no-restricted-imports` blocks below hold the layer rule from
+// docs/ARCHITECTURE.md: imports only point down (renderer and core/common never reach Node-only code).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+
+const nodeOnly = ['**/core/node/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**'];
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto'];
+
+/** @param {string[]} groups */
+const forbid = (groups, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: groups, message }] }],
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'test-results/', 'resources/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...svelte.configs['flat/recommended'],
+  {
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+  },
+  {
+    files: ['src/core/common/**'],
+    rules: forbid([...nodeOnly, ...nodeBuiltins, '**/api/**', '**/renderer/**'], 'core/common is pure: no Node APIs, no upper layers.'),
+  },
+  {
+    files: ['src/api/**'],
+    rules: forbid([...nodeOnly, ...nodeBuiltins, '**/renderer/**'], 'api is shared by main, preload, server and renderer: only core/common below it.'),
+  },
+  {
+    files: ['src/renderer/**'],
+    rules: forbid([...nodeOnly, ...nodeBuiltins], 'The renderer runs in a sandboxed page: only api and core/common.'),
+  },
+  {
+    files: ['src/core/node/**'],
+    rules: forbid(['**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**', '**/api/**'], 'core/node sits below api, cli, main and server.'),
+  },
+  {
+    files: ['src/preload/**'],
+    rules: forbid(['**/core/node/**', '**/cli/**', '**/main/**', '**/server/**', '**/renderer/**'], 'preload exposes the api contract only.'),
+  },
+);

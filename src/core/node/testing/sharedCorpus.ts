@@ -1,0 +1,30 @@
+/**
+ * Test support for the shared piano corpus at ../shared/corpora/piano-midi. A user's clone has
+ * no ../shared: corpus tests then skip with a visible message. In CI (CI=true) its absence fails.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { sharedCorpusDir } from '../paths';
+
+/** The corpus folder, or null when absent (and not in CI). Throws in CI when absent. */
+export function sharedCorpusOrSkip(): string | null {
+  const dir = sharedCorpusDir();
+  if (existsSync(path.join(dir, 'metadata.csv'))) return dir;
+  if (process.env.CI === 'true') throw new Error(`The shared corpus is missing at ${dir}; CI must have it.`);
+  console.warn(`[cadenza tests] skipping corpus tests: ${dir} is not present (it is only beside the dev checkout).`);
+  return null;
+}
+
+/** Every .mid/.midi file under `dir`, sorted, as absolute paths. */
+export function listMidiFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const f of readdirSync(d).sort()) {
+      const p = path.join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.midi?$/i.test(f)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
