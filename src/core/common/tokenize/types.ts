@@ -1,0 +1,44 @@
+/**
+ * The contract every tokenizer keeps: Song -> string tokens -> Song. Models see token ids
+ * from a `Vocabulary`; they never look inside a token.
+ */
+import type { Song } from '../song/song';
+
+/**
+ * Which tokenization: `seed` = the original research tool's music21 note/chord names (compatibility),
+ * `notes` = note/chord events with duration and onset step (the LSTM's default),
+ * `performance` = Music Transformer performance events (NOTE_ON, NOTE_OFF, TIME_SHIFT, VELOCITY).
+ */
+export type TokenizerKind = 'seed' | 'notes' | 'performance';
+
+/** Options for turning tokens back into a song. */
+export interface DecodeOptions {
+  /** Tempo of the written song, in quarter notes per minute (tokenizers that carry no tempo use it). */
+  bpm?: number;
+  /** Ticks per quarter note of the written song. */
+  ppq?: number;
+  /** Velocity for tokenizers that carry none (1..127). */
+  velocity?: number;
+}
+
+/** A tokenizer: pure, deterministic, no I/O. */
+export interface Tokenizer {
+  /** Which tokenization this is. */
+  readonly kind: TokenizerKind;
+  /** The song as a token sequence. */
+  encode(song: Song): string[];
+  /** A song from a token sequence; unknown or malformed tokens are skipped, never thrown on. */
+  decode(tokens: readonly string[], options?: DecodeOptions): Song;
+}
+
+/** Token strings and their ids, as stored in `vocab.json` and in every model's config. */
+export interface Vocabulary {
+  /** Which tokenizer made these tokens. */
+  kind: TokenizerKind;
+  /** tokens[id] is the token string for that id. */
+  tokens: string[];
+  /** counts[id] is how often the token occurred in the training split. */
+  counts: number[];
+  /** The id unknown or rare tokens map to, if the tokenizer keeps one. */
+  unknownId?: number;
+}
