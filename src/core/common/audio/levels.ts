@@ -1,0 +1,69 @@
+/**
+ * Sample-level measures of audio: peak, RMS and clipping. Pure, so the renderer's sidecars,
+ * evaluation and refinement all measure the same way.
+ */
+import type { Decibels } from '../units';
+
+/** Peak, RMS and clipping of a block of audio, over all channels together. */
+export interface AudioLevels {
+  /** Largest absolute sample value (1 = full scale). */
+  peak: number;
+  /** The peak in dBFS (0 at full scale; -Infinity for silence). */
+  peakDbfs: Decibels;
+  /** Root mean square over every sample of every channel. */
+  rms: number;
+  /** The RMS in dBFS (-Infinity for silence). */
+  rmsDbfs: Decibels;
+  /** Samples (counted per channel) at or beyond full scale, which a fixed-point file cannot hold. */
+  clippedSamples: number;
+}
+
+/** Converts a linear amplitude (1 = full scale) to dBFS; 0 gives -Infinity. */
+export function amplitudeToDbfs(amplitude: number): Decibels {
+  return 20 * Math.log10(amplitude);
+}
+
+/** Measures peak, RMS and clipped samples of float audio (channels of equal or unequal length). */
+export function measureLevels(channels: readonly Float32Array[]): AudioLevels {
+  let peak = 0;
+  let sumSquares = 0;
+  let count = 0;
+  let clippedSamples = 0;
+  for (const channel of channels) {
+    for (let i = 0; i < channel.length; i++) {
+      const v = channel[i]!;
+      const a = Math.abs(v);
+      if (a > peak) peak = a;
+      if (a >= 1) clippedSamples++;
+      sumSquares += v * v;
+    }
+    count += channel.length;
+  }
+  const rms = count === 0 ? 0 : Math.sqrt(sumSquares / count);
+  return { peak, peakDbfs: amplitudeToDbfs(peak), rms, rmsDbfs: amplitudeToDbfs(rms), clippedSamples };
+}
+
+/**
+ * RMS of each consecutive frame of `frameLength` samples, averaged over channels (the last,
+ * partial frame included); used to compare the loudness envelopes of two renders.
+ */
+export function rmsEnvelope(channels: readonly Float32Array[], frameLength: number): Float32Array {
+  if (!Number.isInteger(frameLength) || frameLength < 1)
+    throw new RangeError(`frameLength must be a whole number of at least 1, not ${frameLength}.`);
+  const length = Math.max(0, ...channels.map((c) => c.length));
+  const frames = Math.ceil(length / frameLength);
+  const out = new Float32Array(frames);
+  for (let f = 0; f < frames; f++) {
+    const start = f * frameLength;
+    let sum = 0;
+    let n = 0;
+    for (const channel of channels) {
+      const end = Math.min(channel.length, start + frameLength);
+      for (let i = start; i < end; i++) sum += channel[i]! * channel[i]!;
+      // Missing samples of a shorter channel count as silence, so envelopes of unequal renders stay comparable.
+      n += frameLength;
+    }
+    out[f] = n === 0 ? 0 : Math.sqrt(sum / n);
+  }
+  return out;
+}

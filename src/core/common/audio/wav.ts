@@ -1,0 +1,226 @@
+/**
+ * WAV (RIFF/WAVE) bytes to and from float samples, pure TypeScript with no Node APIs, so the
+ * renderer, evaluation and refinement all read and write audio the same way.
+ * Encodes 16-bit and 24-bit PCM and 32-bit IEEE float; decodes those plus 8-bit and 32-bit PCM,
+ * 64-bit float and WAVE_FORMAT_EXTENSIBLE, skipping chunks it does not need (LIST, fact, PEAK…).
+ */
+import { AudioError } from '../errors';
+import type { Frames, Hertz } from '../units';
+
+/** How samples are stored in a WAV file. */
+export type WavSampleFormat = 'pcm16' | 'pcm24' | 'float32';
+
+/** Every sample format Cadenza writes, for option parsing and help text. */
+export const WAV_SAMPLE_FORMATS: readonly WavSampleFormat[] = ['pcm16', 'pcm24', 'float32'];
+
+/** Audio as one float array per channel, samples nominally in -1..1 (full scale is 1). */
+export interface PcmAudio {
+  /** Frames per second, e.g. 44100. */
+  sampleRateHz: Hertz;
+  /** One array per channel (1 = mono, 2 = stereo: left then right), all of the same length. */
+  channels: Float32Array[];
+}
+
+/** A decoded WAV file: its samples and how they were stored. */
+export interface DecodedWav extends PcmAudio {
+  /** The stored format: one Cadenza writes, or a description of another (e.g. 'pcm8', 'float64'). */
+  format: WavSampleFormat | 'pcm8' | 'pcm32' | 'float64';
+  /** Bits per stored sample. */
+  bitsPerSample: number;
+  /** Frames in the file. */
+  lengthFrames: Frames;
+}
+
+const FORMAT_PCM = 1;
+const FORMAT_FLOAT = 3;
+const FORMAT_EXTENSIBLE = 0xfffe;
+
+/** Bytes per sample for each format Cadenza writes. */
+function bytesPerSample(format: WavSampleFormat): number {
+  return format === 'pcm16' ? 2 : format === 'pcm24' ? 3 : 4;
+}
+
+/**
+ * Encodes audio as a canonical WAV file (44-byte header: RIFF, fmt, data).
+ * Integer formats round to nearest with a full scale of 2^(bits-1) and clamp, so a value of
+ * exactly 1.0 becomes the largest positive sample; no dither, so encoding is deterministic.
+ * Throws `AudioError` when the audio has no channels, channels of unequal length, a bad rate,
+ * or more data than a RIFF file can hold (4 GiB).
+ */
+export function encodeWav(audio: PcmAudio, format: WavSampleFormat): Uint8Array {
+  const { channels, sampleRateHz } = audio;
+  if (channels.length === 0 || channels.length > 16)
+    throw new AudioError(`Cannot write a WAV with ${channels.length} channels; 1 to 16 are allowed.`, {
+      field: 'channels',
+    });
+  if (!Number.isInteger(sampleRateHz) || sampleRateHz < 1 || sampleRateHz > 768000)
+    throw new AudioError(
+      `Cannot write a WAV at ${sampleRateHz} Hz; the rate must be a whole number from 1 to 768000.`,
+      {
+        field: 'sampleRateHz',
+      },
+    );
+  const lengthFrames = channels[0]!.length;
+  if (channels.some((c) => c.length !== lengthFrames))
+    throw new AudioError('Cannot write a WAV whose channels differ in length.', { field: 'channels' });
+  const width = bytesPerSample(format);
+  const blockAlign = width * channels.length;
+  const dataBytes = lengthFrames * blockAlign;
+  if (dataBytes > 0xffffffff - 36)
+    throw new AudioError(`Cannot write ${lengthFrames} frames to one WAV file: it would exceed 4 GiB.`, {
+      field: 'channels',
+    });
+
+  const bytes = new Uint8Array(44 + dataBytes);
+  const view = new DataView(bytes.buffer);
+  writeTag(bytes, 0, 'RIFF');
+  view.setUint32(4, 36 + dataBytes, true);
+  writeTag(bytes, 8, 'WAVE');
+  writeTag(bytes, 12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, format === 'float32' ? FORMAT_FLOAT : FORMAT_PCM, true);
+  view.setUint16(22, channels.length, true);
+  view.setUint32(24, sampleRateHz, true);
+  view.setUint32(28, sampleRateHz * blockAlign, true);
+  view.setUint16(32, blockAlign, true);
+  view.setUint16(34, width * 8, true);
+  writeTag(bytes, 36, 'data');
+  view.setUint32(40, dataBytes, true);
+
+  const channelCount = channels.length;
+  let offset = 44;
+  if (format === 'float32') {
+    for (let i = 0; i < lengthFrames; i++)
+      for (let c = 0; c < channelCount; c++, offset += 4) view.setFloat32(offset, channels[c]![i]!, true);
+  } else if (format === 'pcm16') {
+    for (let i = 0; i < lengthFrames; i++)
+      for (let c = 0; c < channelCount; c++, offset += 2)
+        view.setInt16(offset, quantize(channels[c]![i]!, 32768), true);
+  } else {
+    for (let i = 0; i < lengthFrames; i++)
+      for (let c = 0; c < channelCount; c++, offset += 3) {
+        const v = quantize(channels[c]![i]!, 8388608);
+        bytes[offset] = v & 0xff;
+        bytes[offset + 1] = (v >> 8) & 0xff;
+        bytes[offset + 2] = (v >> 16) & 0xff;
+      }
+  }
+  return bytes;
+}
+
+/** Rounds a float sample to an integer of the given full scale, clamping to the representable range. */
+function quantize(sample: number, fullScale: number): number {
+  // NaN would otherwise become 0 silently through the bit operations; make it explicit.
+  if (Number.isNaN(sample)) return 0;
+  const v = Math.round(sample * fullScale);
+  return v >= fullScale ? fullScale - 1 : v < -fullScale ? -fullScale : v;
+}
+
+function writeTag(bytes: Uint8Array, offset: number, tag: string): void {
+  for (let i = 0; i < 4; i++) bytes[offset + i] = tag.charCodeAt(i);
+}
+
+function readTag(bytes: Uint8Array, offset: number): string {
+  return String.fromCharCode(bytes[offset]!, bytes[offset + 1]!, bytes[offset + 2]!, bytes[offset + 3]!);
+}
+
+/**
+ * Decodes a WAV file's bytes into float samples (integers scaled by 1/2^(bits-1), so decoding
+ * what `encodeWav` wrote and encoding it again gives the same bytes).
+ * `name` (a path) only makes error messages name the file. Throws `AudioError` for anything
+ * that is not a RIFF/WAVE file with PCM or float samples, or that is cut short.
+ */
+export function decodeWav(bytes: Uint8Array, name = 'the audio data'): DecodedWav {
+  const fail = (why: string): AudioError =>
+    new AudioError(`${name} is not a WAV file Cadenza can read: ${why}.`, { path: name });
+  if (bytes.length < 12 || readTag(bytes, 0) !== 'RIFF' || readTag(bytes, 8) !== 'WAVE')
+    throw fail('it does not start with a RIFF/WAVE header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+  let fmt: { tag: number; channels: number; rate: number; bits: number; blockAlign: number } | undefined;
+  let offset = 12;
+  while (offset + 8 <= bytes.length) {
+    const id = readTag(bytes, offset);
+    let size = view.getUint32(offset + 4, true);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      if (size < 16 || body + size > bytes.length) throw fail('its fmt chunk is too short');
+      let tag = view.getUint16(body, true);
+      if (tag === FORMAT_EXTENSIBLE) {
+        if (size < 40) throw fail('its extensible fmt chunk is too short');
+        // The sub-format GUID starts with the plain format tag.
+        tag = view.getUint16(body + 24, true);
+      }
+      fmt = {
+        tag,
+        channels: view.getUint16(body + 2, true),
+        rate: view.getUint32(body + 4, true),
+        blockAlign: view.getUint16(body + 12, true),
+        bits: view.getUint16(body + 14, true),
+      };
+    } else if (id === 'data') {
+      if (!fmt) throw fail('its data chunk comes before its fmt chunk');
+      // Streaming writers leave the size as 0xFFFFFFFF (or 0) and never come back to fix it.
+      if (size === 0xffffffff || (size === 0 && body < bytes.length)) size = bytes.length - body;
+      if (body + size > bytes.length)
+        throw fail(`it is cut short (${bytes.length - body} of ${size} data bytes present)`);
+      return decodeSamples(bytes.subarray(body, body + size), fmt, fail);
+    }
+    // Chunks are padded to an even length.
+    offset = body + size + (size & 1);
+  }
+  throw fail(fmt ? 'it has no data chunk' : 'it has no fmt chunk');
+}
+
+function decodeSamples(
+  data: Uint8Array,
+  fmt: { tag: number; channels: number; rate: number; bits: number; blockAlign: number },
+  fail: (why: string) => AudioError,
+): DecodedWav {
+  const { tag, channels: channelCount, rate, bits } = fmt;
+  if (channelCount < 1) throw fail('it declares no channels');
+  if (rate < 1) throw fail('it declares a sample rate of 0');
+  let format: DecodedWav['format'];
+  if (tag === FORMAT_PCM && bits === 8) format = 'pcm8';
+  else if (tag === FORMAT_PCM && bits === 16) format = 'pcm16';
+  else if (tag === FORMAT_PCM && bits === 24) format = 'pcm24';
+  else if (tag === FORMAT_PCM && bits === 32) format = 'pcm32';
+  else if (tag === FORMAT_FLOAT && bits === 32) format = 'float32';
+  else if (tag === FORMAT_FLOAT && bits === 64) format = 'float64';
+  else
+    throw fail(`its samples are format ${tag} with ${bits} bits, not PCM 8/16/24/32-bit or float 32/64-bit`);
+  const width = bits / 8;
+  const blockAlign = width * channelCount;
+  if (fmt.blockAlign !== blockAlign)
+    throw fail(`its block size ${fmt.blockAlign} does not match ${channelCount} channels of ${bits} bits`);
+  const lengthFrames = Math.floor(data.length / blockAlign);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const channels = Array.from({ length: channelCount }, () => new Float32Array(lengthFrames));
+  let offset = 0;
+  for (let i = 0; i < lengthFrames; i++) {
+    for (let c = 0; c < channelCount; c++, offset += width) {
+      let v: number;
+      switch (format) {
+        case 'pcm8':
+          v = (data[offset]! - 128) / 128;
+          break;
+        case 'pcm16':
+          v = view.getInt16(offset, true) / 32768;
+          break;
+        case 'pcm24':
+          v = (((data[offset + 2]! << 24) | (data[offset + 1]! << 16) | (data[offset]! << 8)) >> 8) / 8388608;
+          break;
+        case 'pcm32':
+          v = view.getInt32(offset, true) / 2147483648;
+          break;
+        case 'float32':
+          v = view.getFloat32(offset, true);
+          break;
+        default:
+          v = view.getFloat64(offset, true);
+      }
+      channels[c]![i] = v;
+    }
+  }
+  return { sampleRateHz: rate, channels, format, bitsPerSample: bits, lengthFrames };
+}
