@@ -1,0 +1,203 @@
+/**
+ * Canvas drawing for the piano roll: grid, notes, keyboard, ruler and velocity lane. Each function
+ * draws one layer for one view and reads nothing but its arguments, so gestures and state stay
+ * elsewhere. Only visible notes are walked (see `NoteIndex.forEachVisible`).
+ */
+import { isBlackKey, noteName } from './noteNames';
+import type { NoteIndex } from './noteIndex';
+import type { RulerMark } from './ruler';
+import type { KeyTransform, TickTransform } from './transforms';
+import { velocityColor } from './velocityColor';
+
+/** Colours the drawing needs, read from the theme's CSS variables. */
+export interface RollPalette {
+  dark: boolean;
+  background: string;
+  blackRow: string;
+  gridBar: string;
+  gridBeat: string;
+  gridOctave: string;
+  text: string;
+  textMuted: string;
+  keyWhite: string;
+  keyBlack: string;
+  keyBorder: string;
+  rulerBackground: string;
+  laneBackground: string;
+  noteBorder: string;
+  highlight: string;
+}
+
+/** A rectangle in CSS pixels. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Row shading and the bar/beat grid of the note area. */
+export function drawGrid(
+  ctx: CanvasRenderingContext2D,
+  area: Rect,
+  ticks: TickTransform,
+  keys: KeyTransform,
+  marks: readonly RulerMark[],
+  palette: RollPalette,
+): void {
+  ctx.fillStyle = palette.background;
+  ctx.fillRect(area.x, area.y, area.width, area.height);
+  const { lowest, highest } = keys.visiblePitches(area.height);
+  for (let p = lowest; p <= highest; p++) {
+    const y = area.y + keys.toY(p);
+    if (isBlackKey(p)) {
+      ctx.fillStyle = palette.blackRow;
+      ctx.fillRect(area.x, y, area.width, keys.pixelsPerKey);
+    }
+    // A stronger line under each C helps the eye find octaves.
+    if (p % 12 === 0) {
+      ctx.fillStyle = palette.gridOctave;
+      ctx.fillRect(area.x, y + keys.pixelsPerKey - 1, area.width, 1);
+    }
+  }
+  for (const m of marks) {
+    const x = Math.round(area.x + ticks.toX(m.ticks));
+    if (x < area.x || x > area.x + area.width) continue;
+    ctx.fillStyle = m.isBar ? palette.gridBar : palette.gridBeat;
+    ctx.fillRect(x, area.y, 1, area.height);
+  }
+}
+
+/** The notes as rounded bars coloured by velocity; `selected` (an index or -1) gets an outline. */
+export function drawNotes(
+  ctx: CanvasRenderingContext2D,
+  area: Rect,
+  ticks: TickTransform,
+  keys: KeyTransform,
+  index: NoteIndex,
+  selected: number,
+  palette: RollPalette,
+): number {
+  const { startTicks, endTicks } = ticks.visibleTicks(area.width);
+  const { lowest, highest } = keys.visiblePitches(area.height);
+  const h = Math.max(1, keys.pixelsPerKey - 1);
+  const radius = Math.min(3, h / 3);
+  let drawn = 0;
+  // Batch fills by colour: velocity buckets of 8 keep the number of fillStyle switches small.
+  const buckets = new Map<number, number[]>();
+  index.forEachVisible(startTicks, endTicks, lowest, highest, (i) => {
+    const b = index.velocities[i]! >> 3;
+    let list = buckets.get(b);
+    if (!list) buckets.set(b, (list = []));
+    list.push(i);
+  });
+  for (const [bucket, list] of buckets) {
+    ctx.fillStyle = velocityColor(bucket * 8 + 4, palette.dark);
+    ctx.beginPath();
+    for (const i of list) {
+      const x0 = area.x + ticks.toX(index.startTicks[i]!);
+      const x1 = area.x + ticks.toX(index.endTicks[i]!);
+      const y = area.y + keys.toY(index.pitches[i]!);
+      const left = Math.max(area.x - 4, x0);
+      const width = Math.max(1.5, Math.min(area.x + area.width + 4, x1) - left - 0.5);
+      if (width > 4 && h > 4) ctx.roundRect(left, y, width, h, radius);
+      else ctx.rect(left, y, width, h);
+      drawn++;
+    }
+    ctx.fill();
+  }
+  if (selected >= 0 && selected < index.length) {
+    const x0 = area.x + ticks.toX(index.startTicks[selected]!);
+    const x1 = area.x + ticks.toX(index.endTicks[selected]!);
+    ctx.strokeStyle = palette.highlight;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(x0, area.y + keys.toY(index.pitches[selected]!), Math.max(2, x1 - x0), h);
+  }
+  return drawn;
+}
+
+/** The keyboard at the left, with the C of each octave (and every key, when rows are tall) named. */
+export function drawKeyboard(ctx: CanvasRenderingContext2D, area: Rect, keys: KeyTransform, palette: RollPalette): void {
+  ctx.fillStyle = palette.keyWhite;
+  ctx.fillRect(area.x, area.y, area.width, area.height);
+  const { lowest, highest } = keys.visiblePitches(area.height);
+  const blackWidth = area.width * 0.6;
+  ctx.font = `${Math.min(11, Math.max(8, keys.pixelsPerKey - 2))}px system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
+  const nameAll = keys.pixelsPerKey >= 14;
+  for (let p = lowest; p <= highest; p++) {
+    const y = area.y + keys.toY(p);
+    ctx.fillStyle = palette.keyBorder;
+    ctx.fillRect(area.x, y + keys.pixelsPerKey - 0.5, area.width, 0.5);
+    if (isBlackKey(p)) {
+      ctx.fillStyle = palette.keyBlack;
+      ctx.fillRect(area.x, y, blackWidth, keys.pixelsPerKey);
+    }
+    if ((p % 12 === 0 || nameAll) && keys.pixelsPerKey >= 7) {
+      ctx.fillStyle = p % 12 === 0 ? palette.text : palette.textMuted;
+      ctx.textAlign = 'right';
+      ctx.fillText(noteName(p), area.x + area.width - 4, y + keys.pixelsPerKey / 2 + 0.5);
+    }
+  }
+  ctx.fillStyle = palette.keyBorder;
+  ctx.fillRect(area.x + area.width - 1, area.y, 1, area.height);
+}
+
+/** The ruler with bar numbers and beat ticks. */
+export function drawRuler(
+  ctx: CanvasRenderingContext2D,
+  area: Rect,
+  ticks: TickTransform,
+  marks: readonly RulerMark[],
+  palette: RollPalette,
+): void {
+  ctx.fillStyle = palette.rulerBackground;
+  ctx.fillRect(area.x, area.y, area.width, area.height);
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  for (const m of marks) {
+    const x = Math.round(area.x + ticks.toX(m.ticks));
+    if (x < area.x || x > area.x + area.width) continue;
+    ctx.fillStyle = m.isBar ? palette.textMuted : palette.gridBar;
+    const tickHeight = m.isBar ? area.height * 0.45 : area.height * 0.2;
+    ctx.fillRect(x, area.y + area.height - tickHeight, 1, tickHeight);
+    if (m.labelled) {
+      ctx.fillStyle = palette.text;
+      ctx.fillText(String(m.bar), x + 4, area.y + area.height * 0.4);
+    }
+  }
+  ctx.fillStyle = palette.keyBorder;
+  ctx.fillRect(area.x, area.y + area.height - 1, area.width, 1);
+}
+
+/** The velocity lane: one stem per visible note, its height proportional to velocity. */
+export function drawVelocityLane(
+  ctx: CanvasRenderingContext2D,
+  area: Rect,
+  ticks: TickTransform,
+  index: NoteIndex,
+  palette: RollPalette,
+): void {
+  ctx.fillStyle = palette.laneBackground;
+  ctx.fillRect(area.x, area.y, area.width, area.height);
+  ctx.fillStyle = palette.keyBorder;
+  ctx.fillRect(area.x, area.y, area.width, 1);
+  const { startTicks, endTicks } = ticks.visibleTicks(area.width);
+  const usable = area.height - 8;
+  // Stems that share a pixel column overdraw each other; only the loudest per column matters visually.
+  const columns = new Float32Array(Math.ceil(area.width) + 1);
+  index.forEachVisible(startTicks, endTicks, 0, 127, (i) => {
+    const x = Math.floor(ticks.toX(index.startTicks[i]!));
+    if (x < 0 || x >= columns.length) return;
+    if (index.velocities[i]! > columns[x]!) columns[x] = index.velocities[i]!;
+  });
+  for (let x = 0; x < columns.length; x++) {
+    const v = columns[x]!;
+    if (v === 0) continue;
+    const h = (v / 127) * usable;
+    ctx.fillStyle = velocityColor(v, palette.dark);
+    ctx.fillRect(area.x + x, area.y + area.height - h - 2, 2, h);
+    ctx.fillRect(area.x + x - 1, area.y + area.height - h - 3, 4, 2);
+  }
+}
