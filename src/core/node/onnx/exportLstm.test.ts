@@ -26,6 +26,7 @@ function referenceForward(a: LstmArchitecture, weights: LstmWeights, ids: number
   const w = (n: string): Float32Array => weights.get(n)!;
   const sig = (v: number): number => 1 / (1 + Math.exp(-v));
   let seq: number[][] = ids.map((id) => {
+    if (a.floatInput) return [id / a.vocabSize];
     if (a.embedding > 0) return Array.from(w('embedding').subarray(id * a.embedding, (id + 1) * a.embedding));
     const oneHot = new Array<number>(a.vocabSize).fill(0);
     oneHot[id] = 1;
@@ -106,6 +107,11 @@ describe('buildLstmOnnx', () => {
   it('matches the reference forward pass without an embedding (one-hot input)', async () => {
     const a: LstmArchitecture = { vocabSize: 13, window: 5, embedding: 0, lstmUnits: [7], denseUnits: 6, dropout: 0 };
     expect(await maxDifference(a, 5, 2)).toBeLessThan(1e-5);
+  });
+
+  it('matches the reference forward pass for the float-input baseline (id / vocabSize)', async () => {
+    const a: LstmArchitecture = { vocabSize: 17, window: 6, embedding: 0, lstmUnits: [5, 3], denseUnits: 4, dropout: 0, floatInput: true };
+    expect(await maxDifference(a, 8, 2)).toBeLessThan(1e-5);
   });
 
   it('gives probabilities that sum to one per window', async () => {

@@ -2,7 +2,8 @@
  * The BiLSTM of `src/core/common/models/lstm.ts` as an ONNX graph, built in TypeScript.
  *
  * Graph: tokens int32 [batch, window] -> Transpose -> Gather(embedding) (or a one-hot made with
- * Equal + Cast when the architecture has no embedding) -> per layer one bidirectional ONNX `LSTM`
+ * Equal + Cast when the architecture has no embedding, or id / vocabSize for the `floatInput`
+ * baseline) -> per layer one bidirectional ONNX `LSTM`
  * op -> the last layer's Y_h (each direction's final state: h_fwd at T-1, h_bwd at t=0)
  * -> Gemm + Relu -> Gemm -> Softmax -> probabilities float32 [batch, vocabSize].
  *
@@ -73,7 +74,15 @@ export function buildLstmOnnx(architecture: LstmArchitecture, weights: LstmWeigh
   const [idsT] = g.addNode('Transpose', [ONNX_INPUT], 1, { perm: [1, 0] });
   let x: string;
   let inWidth: number;
-  if (a.embedding > 0) {
+  if (a.floatInput) {
+    // The original tool's baseline input: each id as one float, id / vocabSize.
+    const [asFloat] = g.addNode('Cast', [idsT!], 1, { to: 1 });
+    g.addFloatInitializer('vocab_size', new Float32Array([a.vocabSize]), []);
+    const [scaled] = g.addNode('Div', [asFloat!, 'vocab_size']);
+    g.addInt64Initializer('float_axes', [-1], [1]);
+    [x] = g.addNode('Unsqueeze', [scaled!, 'float_axes']);
+    inWidth = 1;
+  } else if (a.embedding > 0) {
     g.addFloatInitializer('embedding', w('embedding'), [a.vocabSize, a.embedding]);
     [x] = g.addNode('Gather', ['embedding', idsT!], 1, { axis: 0 });
     inWidth = a.embedding;
