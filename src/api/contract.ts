@@ -1,0 +1,323 @@
+/**
+ * The one API contract between the UI and the backend. Every operation is a namespace and a
+ * method (`corpus.list`) with a zod schema for its request and its response. From this object
+ * come: the `Api` type the renderer calls, the `ApiHandlers` type the backend implements, the
+ * backend's runtime validation (`dispatch.ts`), the preload bridge and the WebSocket client.
+ * Long operations answer a `{jobId}` at once; their progress arrives as `JobEvent`s.
+ */
+import { z } from 'zod';
+import {
+  fileEntrySchema,
+  idSchema,
+  jobInfoSchema,
+  jobRefSchema,
+  modelInfoSchema,
+  pathSchema,
+  pieceSchema,
+  piecePageSchema,
+  serializedErrorSchema,
+  settingsPatchSchema,
+  settingsSchema,
+  trainRunSchema,
+  waveformSchema,
+  type JobEvent,
+} from './schemas';
+
+/** One operation: what it takes, what it answers, and whether the answer is a job reference. */
+export interface OperationDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+  /** True when the operation starts a job and answers `{jobId}` at once. */
+  job: boolean;
+}
+
+function call<I extends z.ZodType, O extends z.ZodType>(input: I, output: O): OperationDef<I, O> {
+  return { input, output, job: false };
+}
+function job<I extends z.ZodType>(input: I): OperationDef<I, typeof jobRefSchema> {
+  return { input, output: jobRefSchema, job: true };
+}
+
+const none = z.strictObject({});
+const ok = z.object({ ok: z.literal(true) });
+
+// ---------------------------------------------------------------------------------------------
+// Job requests (each is also the `params` of the job it starts)
+
+/** `corpus.import`: MIDI files or folders (searched recursively) to add to the corpus. */
+export const importRequestSchema = z.strictObject({ paths: z.array(pathSchema).min(1).max(100_000) });
+/** `corpus.rescan`: re-read every stored file and rebuild the index. */
+export const rescanRequestSchema = none;
+/** `preprocess.start`: tokenize the corpus into training data. */
+export const preprocessRequestSchema = z.strictObject({
+  tokenizer: z.enum(['notes', 'seed', 'performance']).default('notes'),
+  /** Fraction of pieces held out for validation (0..0.5). */
+  validationFraction: z.number().min(0).max(0.5).default(0.1),
+  /** Also store copies transposed by -5..+6 semitones (data augmentation). */
+  augment: z.boolean().default(false),
+  /** Only these pieces (default: the whole corpus). */
+  pieceIds: z.array(idSchema).min(1).optional(),
+  /** Seed for the train/validation split. */
+  seed: z.number().int().min(0).default(1),
+});
+/** `train.start`: train a BiLSTM on the preprocessed data. */
+export const trainRequestSchema = z.strictObject({
+  preset: z.enum(['tiny', 'small', 'default', 'seed']).default('small'),
+  /** Passes over the data, at most (the preset's number when absent). */
+  epochs: z.number().int().min(1).max(10_000).optional(),
+  /** Stop after this many optimizer steps in all (for quick tries and tests). */
+  maxSteps: z.number().int().min(1).optional(),
+  /** Name shown for the model it produces. */
+  name: z.string().min(1).max(200).optional(),
+  seed: z.number().int().min(0).optional(),
+});
+/** `train.resume`: continue a stopped run from its last checkpoint. */
+export const resumeRequestSchema = z.strictObject({
+  runId: idSchema,
+  epochs: z.number().int().min(1).max(10_000).optional(),
+  maxSteps: z.number().int().min(1).optional(),
+});
+/** `generate.start`: compose new pieces with a model. */
+export const generateRequestSchema = z.strictObject({
+  /** The model to use (default: the default model). */
+  modelId: idSchema.optional(),
+  count: z.number().int().min(1).max(64).default(1),
+  /** Length of each piece in tokens (the model's events). */
+  lengthTokens: z.number().int().min(8).max(20_000).default(400),
+  temperature: z.number().min(0.05).max(3).default(1),
+  /** Sample only among the k most likely tokens (0 = all). */
+  topK: z.number().int().min(0).max(10_000).default(0),
+  seed: z.number().int().min(0).optional(),
+  /** Start from the opening of this corpus piece instead of a random window. */
+  primerPieceId: idSchema.optional(),
+  /** Tempo of the written MIDI, in quarter notes per minute. */
+  bpm: z.number().min(20).max(300).default(100),
+});
+/** `synthesize.start`: render MIDI files to WAV. */
+export const synthesizeRequestSchema = z.strictObject({
+  paths: z.array(pathSchema).min(1).max(1000),
+  /** SoundFont to use instead of the settings' one. */
+  soundFont: pathSchema.optional(),
+  engine: z.enum(['auto', 'native', 'wasm']).optional(),
+  sampleRateHz: z.number().int().min(8000).max(192000).optional(),
+});
+/** `refine.start`: rewrite a MIDI file with the Music Transformer. */
+export const refineRequestSchema = z.strictObject({
+  path: pathSchema,
+  modelId: idSchema.optional(),
+  temperature: z.number().min(0.05).max(3).default(1),
+  seed: z.number().int().min(0).optional(),
+});
+/** `evaluate.start`: measure generated pieces against the corpus. */
+export const evaluateRequestSchema = z.strictObject({
+  paths: z.array(pathSchema).min(1).max(1000),
+});
+
+/** What each kind of job produces (in `JobInfo.result` once it has succeeded). */
+export const jobResultSchemas = {
+  import: z.object({
+    imported: z.number().int().min(0),
+    duplicates: z.number().int().min(0),
+    failed: z.array(z.object({ path: z.string(), error: serializedErrorSchema })),
+  }),
+  rescan: z.object({ pieces: z.number().int().min(0), failed: z.array(z.object({ path: z.string(), error: serializedErrorSchema })) }),
+  preprocess: z.object({
+    tokenizer: z.string(),
+    pieces: z.number().int().min(0),
+    trainTokens: z.number().int().min(0),
+    validationTokens: z.number().int().min(0),
+    vocabSize: z.number().int().min(0),
+  }),
+  train: z.object({ runId: idSchema, modelId: idSchema.optional(), epochsDone: z.number().int().min(0), loss: z.number().optional(), validationLoss: z.number().optional() }),
+  generate: z.object({ files: z.array(fileEntrySchema) }),
+  synthesize: z.object({ files: z.array(fileEntrySchema) }),
+  refine: z.object({ files: z.array(fileEntrySchema) }),
+  evaluate: z.object({ report: fileEntrySchema, summary: z.record(z.string(), z.number()) }),
+} as const;
+
+/** The request that started each kind of job (its `JobInfo.params`). */
+export const jobParamSchemas = {
+  import: importRequestSchema,
+  rescan: rescanRequestSchema,
+  preprocess: preprocessRequestSchema,
+  train: trainRequestSchema.extend({ resumeRunId: idSchema.optional() }),
+  generate: generateRequestSchema,
+  synthesize: synthesizeRequestSchema,
+  refine: refineRequestSchema,
+  evaluate: evaluateRequestSchema,
+} as const;
+
+/** The result type of a job kind, e.g. `JobResult<'generate'>` = `{files: FileEntry[]}`. */
+export type JobResult<K extends keyof typeof jobResultSchemas> = z.infer<(typeof jobResultSchemas)[K]>;
+/** The params type of a job kind. */
+export type JobParams<K extends keyof typeof jobParamSchemas> = z.infer<(typeof jobParamSchemas)[K]>;
+
+// ---------------------------------------------------------------------------------------------
+// Other responses
+
+/** `app.info`: which backend this is and what it can do. */
+export const appInfoSchema = z.object({
+  /** `electron` (native dialogs, drops) or `browser` (`cadenza serve`: uploads and downloads). */
+  mode: z.enum(['electron', 'browser']),
+  version: z.string(),
+  dataDir: z.string(),
+  platform: z.string(),
+  /** Which stages this build can run; the UI greys out the others. */
+  stages: z.record(z.string(), z.boolean()),
+});
+/** `dialogs.*`: the chosen paths (empty when the user cancelled). */
+export const chosenPathsSchema = z.object({ paths: z.array(z.string()) });
+/** A MIDI file read for the piano roll. */
+export const midiFileSchema = z.object({
+  song: pieceSchema.shape.song,
+  durationSeconds: z.number().min(0),
+  /** Problems the reader fixed or skipped (overlapping notes, empty tracks…). */
+  warnings: z.array(z.string()),
+});
+
+/** The whole contract: namespace → method → operation. */
+export const contract = {
+  app: {
+    /** Mode, version, data folder, available stages. */
+    info: call(none, appInfoSchema),
+  },
+  corpus: {
+    /** Import MIDI files or folders (job). */
+    import: job(importRequestSchema),
+    /** A page of pieces, sorted by title. */
+    list: call(z.strictObject({ offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }), piecePageSchema),
+    /** Pieces whose title, composer or file name contain the query (case-insensitive). */
+    search: call(z.strictObject({ query: z.string().max(500), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }), piecePageSchema),
+    /** One piece with its notes. */
+    get: call(z.strictObject({ id: idSchema }), pieceSchema),
+    /** Delete pieces from the corpus (the imported originals are not touched). */
+    remove: call(z.strictObject({ ids: z.array(idSchema).min(1).max(100_000) }), z.object({ removed: z.number().int().min(0) })),
+    /** Re-read every stored file and rebuild the index (job). */
+    rescan: job(rescanRequestSchema),
+  },
+  preprocess: {
+    /** Tokenize the corpus into training data (job). */
+    start: job(preprocessRequestSchema),
+    /** The current preprocessed data set, or null when there is none. */
+    info: call(none, jobResultSchemas.preprocess.nullable()),
+  },
+  train: {
+    /** Start a training run (job; one training at a time). */
+    start: job(trainRequestSchema),
+    /** Continue a stopped run from its last checkpoint (job). */
+    resume: job(resumeRequestSchema),
+    /** Cancel the running training, keeping its last complete checkpoint. */
+    cancel: call(none, z.object({ cancelled: z.boolean() })),
+    /** Every training run, newest first. */
+    runs: call(none, z.object({ runs: z.array(trainRunSchema) })),
+  },
+  generate: {
+    /** Compose new pieces (job). */
+    start: job(generateRequestSchema),
+  },
+  synthesize: {
+    /** Render MIDI files to WAV (job). */
+    start: job(synthesizeRequestSchema),
+  },
+  refine: {
+    /** Rewrite a MIDI file with the Music Transformer (job). */
+    start: job(refineRequestSchema),
+  },
+  evaluate: {
+    /** Measure pieces against the corpus (job). */
+    start: job(evaluateRequestSchema),
+  },
+  models: {
+    /** Every model: bundled and trained. */
+    list: call(none, z.object({ models: z.array(modelInfoSchema) })),
+    /** Copy a model folder into the library. */
+    import: call(z.strictObject({ path: pathSchema }), modelInfoSchema),
+    /** Copy a model folder out to a chosen folder. */
+    export: call(z.strictObject({ id: idSchema, path: pathSchema }), z.object({ path: z.string() })),
+    /** Delete a trained model. */
+    remove: call(z.strictObject({ id: idSchema }), ok),
+    /** Make a model the one `generate` uses by default. */
+    setDefault: call(z.strictObject({ id: idSchema }), modelInfoSchema),
+  },
+  files: {
+    /** Read a MIDI file as a Song for the piano roll. */
+    readMidi: call(z.strictObject({ path: pathSchema }), midiFileSchema),
+    /** A WAV's min/max peaks in `buckets` buckets, plus a URL to play it. */
+    waveform: call(z.strictObject({ path: pathSchema, buckets: z.number().int().min(1).max(100_000).default(2000) }), waveformSchema),
+    /** Copy a file from the data folder to a path the user chose (Electron: from `dialogs.save`). */
+    export: call(z.strictObject({ from: pathSchema, to: pathSchema }), z.object({ path: z.string() })),
+    /** A URL that downloads or streams a file (browser mode: the way to export). */
+    url: call(z.strictObject({ path: pathSchema }), z.object({ url: z.string() })),
+    /** Store an uploaded file in `<dataDir>/uploads` (browser mode's way to bring MIDI in); answers its path. */
+    upload: call(
+      z.strictObject({ name: z.string().min(1).max(255), dataBase64: z.string().max(16 * 1024 * 1024 * 4 / 3 + 4) }),
+      fileEntrySchema,
+    ),
+    /** Files in a folder of the data folder: generated pieces, renders, uploads, evaluation reports. */
+    list: call(z.strictObject({ folder: z.enum(['generated', 'renders', 'refined', 'evaluations', 'uploads', 'exports']) }), z.object({ files: z.array(fileEntrySchema) })),
+  },
+  dialogs: {
+    /** Native open dialog for MIDI files and folders (Electron only); chosen paths become usable. */
+    openMidi: call(z.strictObject({ folders: z.boolean().default(false) }), chosenPathsSchema),
+    /** Native open dialog for one folder (model import; Electron only). */
+    openFolder: call(none, chosenPathsSchema),
+    /** Native save dialog (Electron only); the chosen path becomes writable for `files.export`. */
+    save: call(z.strictObject({ defaultName: z.string().max(255), extensions: z.array(z.string().regex(/^[a-z0-9]+$/)).max(10).default([]) }), chosenPathsSchema),
+  },
+  settings: {
+    /** The current settings. */
+    get: call(none, settingsSchema),
+    /** Change some settings; answers all of them. */
+    update: call(settingsPatchSchema, settingsSchema),
+  },
+  jobs: {
+    /** Job history, newest first (running and queued ones included). */
+    list: call(z.strictObject({ limit: z.number().int().min(1).max(1000).default(100) }), z.object({ jobs: z.array(jobInfoSchema) })),
+    /** One job. */
+    get: call(z.strictObject({ jobId: idSchema }), jobInfoSchema),
+    /** Stop a job at its next safe point; its partial outputs are deleted. */
+    cancel: call(z.strictObject({ jobId: idSchema }), jobInfoSchema),
+  },
+} as const;
+
+/** The contract's type. */
+export type Contract = typeof contract;
+/** A namespace name, e.g. `corpus`. */
+export type Namespace = keyof Contract;
+/** A full method name, e.g. `corpus.list`. */
+export type ApiMethod = { [N in Namespace]: `${N}.${keyof Contract[N] & string}` }[Namespace];
+
+type Input<D> = D extends OperationDef<infer I, z.ZodType> ? z.input<I> : never;
+type Parsed<D> = D extends OperationDef<infer I, z.ZodType> ? z.output<I> : never;
+type Output<D> = D extends OperationDef<z.ZodType, infer O> ? z.output<O> : never;
+type OutputIn<D> = D extends OperationDef<z.ZodType, infer O> ? z.input<O> : never;
+
+/** A request with only optional fields may be left out. */
+type Caller<D, R> = object extends Input<D> ? (input?: Input<D>) => Promise<R> : (input: Input<D>) => Promise<R>;
+
+/** What the renderer calls: `await api.corpus.list({limit: 50})`. Failures reject with typed errors. */
+export type Api = { [N in Namespace]: { [M in keyof Contract[N]]: Caller<Contract[N][M], Output<Contract[N][M]>> } } & {
+  /** Listens to job events; returns the function that stops listening. */
+  onEvent(listener: (event: JobEvent) => void): () => void;
+};
+
+/** What the backend implements: each method gets the validated request. */
+export type ApiHandlers = {
+  [N in Namespace]: { [M in keyof Contract[N]]: (input: Parsed<Contract[N][M]>) => Promise<OutputIn<Contract[N][M]>> };
+};
+
+/** Every method name, in contract order. */
+export const API_METHODS: ApiMethod[] = (Object.keys(contract) as Namespace[]).flatMap((ns) =>
+  Object.keys(contract[ns]).map((m) => `${ns}.${m}` as ApiMethod),
+);
+
+/** The operation for a method name, or undefined when there is none. */
+export function operation(method: string): OperationDef | undefined {
+  const dot = method.indexOf('.');
+  if (dot < 0) return undefined;
+  const ns = method.slice(0, dot);
+  const m = method.slice(dot + 1);
+  if (!Object.hasOwn(contract, ns)) return undefined;
+  const group = contract[ns as Namespace] as Record<string, OperationDef>;
+  return Object.hasOwn(group, m) ? group[m] : undefined;
+}

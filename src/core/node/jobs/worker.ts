@@ -1,0 +1,43 @@
+/**
+ * The inside of a job's worker thread: runs the runner named by `workerData.kind` with progress
+ * forwarded (throttled) to the manager and an AbortSignal the manager's `cancel` message aborts.
+ * An app's worker entry file imports its runners statically and calls `runJobInWorker(runners)`,
+ * so bundlers (electron-vite) see every module the worker needs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { JobError, serializeError } from '../../common/errors';
+import { throttleProgress } from './throttle';
+import type { JobRunner, ManagerMessage, WorkerJob, WorkerMessage } from './types';
+
+/** Runs the job this worker thread was started for, then lets the thread end. */
+export async function runJobInWorker(runners: Record<string, JobRunner>): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new JobError('runJobInWorker must run inside a worker thread.');
+  const job = workerData as WorkerJob;
+  const controller = new AbortController();
+  const post = (message: WorkerMessage): void => port.postMessage(message);
+  port.on('message', (m: ManagerMessage) => {
+    if (m?.type === 'cancel') controller.abort();
+  });
+  const progress = throttleProgress((event) => post({ type: 'progress', event }), job.throttleMs);
+  try {
+    const runner = Object.hasOwn(runners, job.kind) ? runners[job.kind] : undefined;
+    if (!runner) throw new JobError(`There is no job of kind "${job.kind}".`, { field: 'kind' });
+    const result = await runner(job.params, {
+      jobId: job.jobId,
+      dataDir: job.dataDir,
+      stagingDir: job.stagingDir,
+      env: job.env,
+      onProgress: progress,
+      signal: controller.signal,
+    });
+    progress.flush();
+    post({ type: 'done', result });
+  } catch (error) {
+    progress.flush();
+    post({ type: 'failed', error: serializeError(error) });
+  } finally {
+    // The port keeps the thread alive; closing it lets the worker exit once the runner is done.
+    port.close();
+  }
+}
