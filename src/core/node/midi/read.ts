@@ -1,19 +1,45 @@
 /**
- * Reads Standard MIDI Files into a `Song` (the only MIDI parser user in the codebase, as
- * magenta's midi_io is). Structure is checked first so a bad file gets one clear reason;
- * then @tonejs/midi parses the events.
+ * Reads Standard MIDI Files into a `Song` (the only MIDI reader in the codebase, as magenta's
+ * midi_io is). `smf.ts` turns bytes into events with strict bounds checks; this file pairs
+ * them into notes with fixed, documented rules, so the same file always gives the same Song:
+ *
+ * - Formats 0 and 1 are read; format 2 and SMPTE time division are refused with a reason.
+ * - Every MTrk chunk becomes one `Song.tracks` entry, empty ones included, so `Note.track`
+ *   is the file's own track index (0 = first chunk).
+ * - Each note keeps the channel of its own note-on; notes pair per (track, channel, pitch).
+ * - A note-on with velocity 0 is a note-off.
+ * - Re-striking a sounding key ends the sounding note there and starts a new one (a piano
+ *   re-strikes the string). A note-off at the re-strike's own tick is taken as the earlier
+ *   note's release, so "on, off" at one tick in either order never loses the new note.
+ *   Otherwise a note-off ends the key's sounding note; a note-off with none sounding is
+ *   ignored and counted (`strayNoteOffs`).
+ * - Notes never turned off end at their track's last event (`unterminatedNotes`).
+ * - Notes of zero length are dropped (`droppedZeroLengthNotes`).
+ * - Channel 10 (index 9) is the General MIDI drum channel: its notes are dropped by default.
+ * - Tempo, time and key signature events are gathered from every track; at one tick the
+ *   later event in file order wins. A song always starts with a tempo and a time signature
+ *   at tick 0 (120 BPM and 4/4 when the file has none there).
+ * - CC64 (sustain) becomes pedal changes per (track, channel): value >= 64 is down, and an
+ *   event that does not change the pedal's state is dropped. By default the pedal is then
+ *   applied to note lengths (`applySustain`).
+ * - Sysex, aftertouch, pitch bend, other controllers and other meta events are skipped.
  */
 import { promises as fs } from 'node:fs';
-import ToneMidi from '@tonejs/midi';
-import type { Midi as MidiClass } from '@tonejs/midi';
-import { MidiParseError } from '../../common/errors';
-import type { Note, PedalEvent, Song, TrackInfo } from '../../common/song/song';
+import type {
+  KeySignatureEvent,
+  Note,
+  PedalEvent,
+  Song,
+  TempoEvent,
+  TimeSignatureEvent,
+  TrackInfo,
+} from '../../common/song/song';
 import { compareNotes, DEFAULT_BPM } from '../../common/song/song';
 import { applySustain } from '../../common/song/sustain';
 import { ioError } from '../fs/atomic';
-
-// @tonejs/midi is CommonJS: Node's ESM loader exposes it as a default export only.
-const { Midi } = ToneMidi as unknown as { Midi: typeof MidiClass };
+import { keyName } from './keySignature';
+import type { SmfTrack } from './smf';
+import { checkSmfStructure, parseSmf } from './smf';
 
 /** How to read a file. */
 export interface ReadMidiOptions {
@@ -27,12 +53,22 @@ export interface ReadMidiOptions {
 
 /** What reading a file changed or dropped, so reports can say so. */
 export interface MidiReadReport {
-  /** The file's SMF format (0, 1 or 2). */
+  /** The file's SMF format (0 or 1). */
   format: number;
+  /** MTrk chunks read (equal to `song.tracks.length`). */
+  trackCount: number;
   /** Notes on the drum channel that were dropped. */
   droppedDrumNotes: number;
   /** Notes with no length that were dropped. */
   droppedZeroLengthNotes: number;
+  /** Notes never turned off, ended at their track's last event. */
+  unterminatedNotes: number;
+  /** Notes ended early because their key was struck again while sounding. */
+  retriggeredNotes: number;
+  /** Note-offs that found no sounding note of their key, ignored. */
+  strayNoteOffs: number;
+  /** Tempo, time or key signature events with impossible values or lengths, ignored. */
+  ignoredMetaEvents: number;
 }
 
 /** A parsed file. */
@@ -42,111 +78,49 @@ export interface MidiReadResult {
 }
 
 /** Checks the chunk structure of an SMF, throwing `MidiParseError` with one clear reason. */
-export function checkMidiStructure(bytes: Uint8Array, file = 'the file'): { format: number; tracks: number; division: number } {
-  const fail = (reason: string): never => {
-    throw new MidiParseError(`${file} is not a readable MIDI file: ${reason}.`, { path: file });
-  };
-  if (bytes.length === 0) fail('it is empty');
-  if (bytes.length < 14) fail('it is too short to hold a MIDI header');
-  const tag = String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
-  if (tag !== 'MThd') fail('it does not start with the MIDI header "MThd"');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getUint32(4);
-  if (headerLength < 6 || 8 + headerLength > bytes.length) fail(`its header length (${headerLength}) is wrong`);
-  const format = view.getUint16(8);
-  const tracks = view.getUint16(10);
-  const division = view.getUint16(12);
-  if (format > 2) fail(`its format (${format}) is not 0, 1 or 2`);
-  if (format === 2)
-    throw new MidiParseError(
-      `${file} is a format-2 MIDI file (independent sequences), which Cadenza does not read; save it as format 0 or 1.`,
-      { path: file },
-    );
-  if (division & 0x8000)
-    throw new MidiParseError(
-      `${file} uses SMPTE time division, which Cadenza does not read; save it with ticks per quarter note.`,
-      { path: file },
-    );
-  if (division === 0) fail('its ticks per quarter note is 0');
-  if (tracks === 0) fail('it has no tracks');
-  let offset = 8 + headerLength;
-  let found = 0;
-  while (offset + 8 <= bytes.length && found < tracks) {
-    const chunk = String.fromCharCode(bytes[offset]!, bytes[offset + 1]!, bytes[offset + 2]!, bytes[offset + 3]!);
-    const length = view.getUint32(offset + 4);
-    if (offset + 8 + length > bytes.length)
-      fail(`chunk ${found + 1} ("${chunk.replace(/[^\x20-\x7e]/g, '?')}") claims ${length} bytes but the file ends first`);
-    if (chunk === 'MTrk') found++;
-    offset += 8 + length;
-  }
-  if (found < tracks) fail(`the header promises ${tracks} tracks but only ${found} are present`);
-  return { format, tracks, division };
+export function checkMidiStructure(
+  bytes: Uint8Array,
+  file = 'the file',
+): { format: number; tracks: number; division: number } {
+  return checkSmfStructure(bytes, file);
 }
 
 /** Parses SMF bytes into a Song. Throws `MidiParseError` for anything unreadable. */
 export function parseMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): MidiReadResult {
-  const file = options.path ?? 'the file';
-  const { format } = checkMidiStructure(bytes, file);
-  let midi: MidiClass;
-  try {
-    midi = new Midi(bytes);
-  } catch (error) {
-    throw new MidiParseError(`${file} is not a readable MIDI file: ${(error as Error).message}.`, {
-      path: file,
-      cause: error,
-    });
-  }
+  const smf = parseSmf(bytes, options.path ?? 'the file');
   const dropDrums = options.dropDrums ?? true;
-  const report: MidiReadReport = { format, droppedDrumNotes: 0, droppedZeroLengthNotes: 0 };
-  const tracks: TrackInfo[] = [];
+  const report: MidiReadReport = {
+    format: smf.format,
+    trackCount: smf.tracks.length,
+    droppedDrumNotes: 0,
+    droppedZeroLengthNotes: 0,
+    unterminatedNotes: 0,
+    retriggeredNotes: 0,
+    strayNoteOffs: 0,
+    ignoredMetaEvents: 0,
+  };
   const notes: Note[] = [];
   const pedals: PedalEvent[] = [];
-  midi.tracks.forEach((t, index) => {
-    const isDrum = t.channel === 9 || t.instrument.percussion;
-    tracks.push({ name: t.name ?? '', program: t.instrument.number, channel: t.channel, isDrum });
-    for (const n of t.notes) {
-      if (isDrum && dropDrums) {
-        report.droppedDrumNotes++;
-        continue;
-      }
-      if (n.durationTicks <= 0) {
-        report.droppedZeroLengthNotes++;
-        continue;
-      }
-      notes.push({
-        pitch: n.midi,
-        velocity: Math.max(1, Math.min(127, Math.round(n.velocity * 127))),
-        startTicks: n.ticks,
-        endTicks: n.ticks + n.durationTicks,
-        track: index,
-        channel: t.channel,
-      });
-    }
-    for (const cc of t.controlChanges[64] ?? []) {
-      pedals.push({ ticks: cc.ticks, track: index, channel: t.channel, down: cc.value >= 0.5 });
-    }
-  });
-  notes.sort(compareNotes);
-  pedals.sort((a, b) => a.ticks - b.ticks);
-  const header = midi.header;
+  const tempos: TempoEvent[] = [];
+  const timeSignatures: TimeSignatureEvent[] = [];
+  const keySignatures: KeySignatureEvent[] = [];
+  const tracks = smf.tracks.map((track, index) =>
+    readTrack(track, index, dropDrums, report, { notes, pedals, tempos, timeSignatures, keySignatures }),
+  );
+
+  notes.sort((a, b) => compareNotes(a, b) || a.channel - b.channel);
+  pedals.sort((a, b) => a.ticks - b.ticks || a.track - b.track || a.channel - b.channel);
   let song: Song = {
-    ppq: header.ppq,
+    ppq: smf.ppq,
     notes,
-    tempos: header.tempos.length
-      ? header.tempos.map((t) => ({ ticks: t.ticks, bpm: t.bpm }))
-      : [{ ticks: 0, bpm: DEFAULT_BPM }],
-    timeSignatures: header.timeSignatures.length
-      ? header.timeSignatures.map((t) => ({ ticks: t.ticks, numerator: t.timeSignature[0]!, denominator: t.timeSignature[1]! }))
-      : [{ ticks: 0, numerator: 4, denominator: 4 }],
-    keySignatures: header.keySignatures.map((k) => ({
-      ticks: k.ticks,
-      key: k.key,
-      scale: k.scale === 'minor' ? 'minor' : 'major',
-    })),
+    tempos: lastPerTick(tempos, { ticks: 0, bpm: DEFAULT_BPM }),
+    timeSignatures: lastPerTick(timeSignatures, { ticks: 0, numerator: 4, denominator: 4 }),
+    keySignatures: lastPerTick(keySignatures, null),
     pedals,
     tracks,
   };
-  if (midi.name) song.name = midi.name;
+  // The spec makes the first track's name the sequence's name in formats 0 and 1.
+  if (tracks[0]?.name) song.name = tracks[0].name;
   if (options.sustain ?? true) song = applySustain(song);
   return { song, report };
 }
@@ -160,4 +134,152 @@ export async function readMidiFile(file: string, options: ReadMidiOptions = {}):
     throw ioError(error, file, 'read');
   }
   return parseMidi(bytes, { ...options, path: options.path ?? file });
+}
+
+interface Sounding {
+  startTicks: number;
+  velocity: number;
+  /** True while a note-off at `startTicks` would belong to the note this one cut short. */
+  struckOverOther: boolean;
+}
+
+interface Sinks {
+  notes: Note[];
+  pedals: PedalEvent[];
+  tempos: TempoEvent[];
+  timeSignatures: TimeSignatureEvent[];
+  keySignatures: KeySignatureEvent[];
+}
+
+function readTrack(
+  track: SmfTrack,
+  index: number,
+  dropDrums: boolean,
+  report: MidiReadReport,
+  out: Sinks,
+): TrackInfo {
+  const sounding = new Map<number, Sounding>();
+  const notesPerChannel = new Array<number>(16).fill(0);
+  const programPerChannel = new Array<number | undefined>(16);
+  const pedalDown = new Array<boolean>(16).fill(false);
+  let firstProgram: number | undefined;
+  let name: string | undefined;
+
+  const finish = (key: number, s: Sounding, endTicks: number): void => {
+    if (endTicks <= s.startTicks) {
+      report.droppedZeroLengthNotes++;
+      return;
+    }
+    out.notes.push({
+      pitch: key & 0x7f,
+      velocity: s.velocity,
+      startTicks: s.startTicks,
+      endTicks,
+      track: index,
+      channel: key >> 7,
+    });
+  };
+
+  for (const e of track.events) {
+    switch (e.kind) {
+      case 'noteOn': {
+        notesPerChannel[e.channel]!++;
+        if (dropDrums && e.channel === 9) {
+          report.droppedDrumNotes++;
+          break;
+        }
+        const key = (e.channel << 7) | e.pitch;
+        const previous = sounding.get(key);
+        if (previous) {
+          report.retriggeredNotes++;
+          finish(key, previous, e.ticks);
+        }
+        sounding.set(key, {
+          startTicks: e.ticks,
+          velocity: e.velocity,
+          struckOverOther: previous !== undefined,
+        });
+        break;
+      }
+      case 'noteOff': {
+        if (dropDrums && e.channel === 9) break;
+        const key = (e.channel << 7) | e.pitch;
+        const s = sounding.get(key);
+        if (!s) report.strayNoteOffs++;
+        else if (s.struckOverOther && s.startTicks === e.ticks) s.struckOverOther = false;
+        else {
+          sounding.delete(key);
+          finish(key, s, e.ticks);
+        }
+        break;
+      }
+      case 'controller': {
+        if (e.controller !== 64 || (dropDrums && e.channel === 9)) break;
+        const down = e.value >= 64;
+        if (down !== pedalDown[e.channel]) {
+          pedalDown[e.channel] = down;
+          out.pedals.push({ ticks: e.ticks, track: index, channel: e.channel, down });
+        }
+        break;
+      }
+      case 'program':
+        programPerChannel[e.channel] ??= e.program;
+        firstProgram ??= e.program;
+        break;
+      case 'tempo':
+        if (e.microsecondsPerQuarter > 0)
+          out.tempos.push({ ticks: e.ticks, bpm: 60_000_000 / e.microsecondsPerQuarter });
+        else report.ignoredMetaEvents++;
+        break;
+      case 'timeSignature':
+        // Denominators beyond 1/128 only come from corrupt files.
+        if (e.numerator > 0 && e.denominatorPower <= 7)
+          out.timeSignatures.push({
+            ticks: e.ticks,
+            numerator: e.numerator,
+            denominator: 2 ** e.denominatorPower,
+          });
+        else report.ignoredMetaEvents++;
+        break;
+      case 'keySignature': {
+        const key = e.minor <= 1 ? keyName(e.sharps, e.minor === 1) : null;
+        if (key) out.keySignatures.push({ ticks: e.ticks, key, scale: e.minor === 1 ? 'minor' : 'major' });
+        else report.ignoredMetaEvents++;
+        break;
+      }
+      case 'trackName':
+        name ??= e.text;
+        break;
+      case 'malformedMeta':
+        report.ignoredMetaEvents++;
+        break;
+    }
+  }
+  // Sorted by key so notes ended together are emitted in the same order on every run.
+  for (const key of [...sounding.keys()].sort((a, b) => a - b)) {
+    const s = sounding.get(key)!;
+    if (track.endTicks > s.startTicks) report.unterminatedNotes++;
+    finish(key, s, track.endTicks);
+  }
+
+  let channel = 0;
+  for (let c = 1; c < 16; c++) if (notesPerChannel[c]! > notesPerChannel[channel]!) channel = c;
+  return {
+    name: name ?? '',
+    program: programPerChannel[channel] ?? firstProgram ?? 0,
+    channel,
+    isDrum: channel === 9 && notesPerChannel[9]! > 0,
+  };
+}
+
+/** Sorts events by tick keeping file order for ties, keeps the last at each tick, and supplies a tick-0 default. */
+function lastPerTick<T extends { ticks: number }>(events: T[], atZero: T | null): T[] {
+  const sorted = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.ticks - b.e.ticks || a.i - b.i);
+  const out: T[] = [];
+  for (const { e } of sorted) {
+    if (out.length && out[out.length - 1]!.ticks === e.ticks) out[out.length - 1] = e;
+    else out.push(e);
+  }
+  if (atZero && (out.length === 0 || out[0]!.ticks > 0)) out.unshift(atZero);
+  return out;
 }
