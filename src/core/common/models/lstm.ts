@@ -5,6 +5,8 @@
  *
  * Forward pass, for a window of `window` token ids x[0..T-1]:
  *   e_t = embedding[x_t]                                   (one-hot x bias-free Dense on wasm)
+ *   (embedding 0: e_t = one-hot(x_t), so e_t · kernel is row x_t of the first kernel;
+ *    floatInput: e_t = [x_t / vocabSize], a single float, the original tool's baseline design)
  *   for each layer l: forward and backward LSTM over e (or the previous layer's output)
  *     z = in_t · kernel + h_{t-1} · recurrent + bias;  gates in Keras order i, f, c, o:
  *     i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o);  c_t = f*c_{t-1} + i*g;  h_t = o*tanh(c_t)
@@ -26,8 +28,13 @@ export interface LstmArchitecture {
   lstmUnits: number[];
   /** Width of the ReLU layer before the softmax. */
   denseUnits: number;
-  /** Dropout rate (0..1) used in training after each layer. */
+  /** Dropout rate (0..1) used in training after each BiLSTM layer and after the dense layer. */
   dropout: number;
+  /**
+   * The original tool's input design, kept only as a baseline to measure against: each token id
+   * enters as one float, id / vocabSize, so the first kernel is [1, 4H] and `embedding` must be 0.
+   */
+  floatInput?: boolean;
 }
 
 /** How to train. */
@@ -93,7 +100,7 @@ export const LSTM_PRESETS: Record<'tiny' | 'small' | 'default' | 'seed', LstmPre
 /** Shapes of every weight, by name; the order here is the order in `weights.bin`. */
 export function lstmWeightShapes(a: LstmArchitecture): [name: string, shape: number[]][] {
   const out: [string, number[]][] = [];
-  let inWidth = a.embedding > 0 ? a.embedding : a.vocabSize;
+  let inWidth = a.floatInput ? 1 : a.embedding > 0 ? a.embedding : a.vocabSize;
   if (a.embedding > 0) out.push(['embedding', [a.vocabSize, a.embedding]]);
   a.lstmUnits.forEach((h, l) => {
     for (const dir of ['fwd', 'bwd']) {
