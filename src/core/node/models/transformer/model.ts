@@ -17,7 +17,7 @@ const MASK_VALUE = -1e9;
 export class MusicTransformer {
   /** The weights by name, in layout order. */
   readonly weights: Map<string, tf.Variable>;
-  private readonly dropoutRng: Rng;
+  private dropoutRng: Rng;
 
   private constructor(
     readonly architecture: TransformerArchitecture,
@@ -84,6 +84,11 @@ export class MusicTransformer {
       o += p.length;
     }
     return out;
+  }
+
+  /** Restarts the dropout masks' random sequence, so a resumed run draws the same masks. */
+  reseedDropout(seed: number): void {
+    this.dropoutRng = new Rng(seed);
   }
 
   /** The trainable variables, for an optimizer. */
