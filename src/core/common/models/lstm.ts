@@ -57,6 +57,10 @@ export interface LstmTrainSettings {
   stride: number;
   /** Cap on training steps per epoch (0 = no cap), so big corpora give regular checkpoints. */
   maxStepsPerEpoch: number;
+  /** Validation windows scored each epoch, spread evenly over the held-out pieces (0 = all). Default 4096. */
+  validWindows?: number;
+  /** Gradients are scaled down when their global L2 norm exceeds this (0 = never). Default 5. */
+  clipNorm?: number;
 }
 
 /** A named preset: architecture (without vocabSize, which comes from the data) and settings. */
