@@ -4,9 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { reportError } from './output';
+import { registerServe } from './commands/serve';
+import { registerTrainTransformer } from './commands/train-transformer';
 
 /** Each command module adds its commands to the program. Order is the order in `--help`. */
-const registrations: Array<(program: Command) => void> = [];
+const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer];
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {

@@ -1,0 +1,119 @@
+/**
+ * `cadenza train-transformer`: trains the Music Transformer on performance tokens written by
+ * `cadenza preprocess`. Ctrl-C saves a checkpoint and exits; `--resume` continues it.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../core/common/errors';
+import { TRANSFORMER_PRESETS } from '../../core/common/models/transformer';
+import type { BackendRequest } from '../../core/node/tensor/backend';
+import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+
+interface Flags extends GlobalOptions {
+  data_path: string;
+  model_path: string;
+  preset: string;
+  backend: string;
+  resume?: boolean;
+  epochs?: string;
+  batchSize?: string;
+  learningRate?: string;
+  seqLength?: string;
+  layers?: string;
+  heads?: string;
+  dModel?: string;
+  dFf?: string;
+  dropout?: string;
+  maxStepsPerEpoch?: string;
+  patience?: string;
+  seed?: string;
+}
+
+/** Adds `train-transformer` to the program. */
+export function registerTrainTransformer(program: Command): void {
+  program
+    .command('train-transformer')
+    .description('Train the Music Transformer (relative attention) on performance tokens from `cadenza preprocess`.')
+    .requiredOption('--data_path <dir>', 'preprocessed data: the output folder of `cadenza preprocess` or its performance/ folder')
+    .requiredOption('--model_path <dir>', 'model folder to write (config.json, weights, training-log.jsonl, checkpoint/)')
+    .option('--preset <name>', `starting sizes and settings: ${Object.keys(TRANSFORMER_PRESETS).join(', ')}`, 'default')
+    .option('--backend <name>', 'tensor backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', 'auto')
+    .option('--resume', 'continue from the model folder’s checkpoint')
+    .option('--epochs <n>', 'most passes over the data')
+    .option('--batch-size <n>', 'sequences per step')
+    .option('--learning-rate <x>', 'peak learning rate (Adam, warm-up then cosine decay)')
+    .option('--seq-length <n>', 'context length in events')
+    .option('--layers <n>', 'decoder blocks')
+    .option('--heads <n>', 'attention heads')
+    .option('--d-model <n>', 'model width')
+    .option('--d-ff <n>', 'feed-forward width')
+    .option('--dropout <x>', 'dropout rate 0..1')
+    .option('--max-steps-per-epoch <n>', 'cap on steps per epoch (0 = none)')
+    .option('--patience <n>', 'epochs without improvement before stopping')
+    .option('--seed <n>', 'seed for initialisation, data order and dropout')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  cadenza train-transformer --data_path processed_data/ --model_path models/transformer/ --preset default\n')
+    .action(async (flags: Flags) => {
+      if (!(flags.preset in TRANSFORMER_PRESETS))
+        throw new UsageError(`--preset must be one of ${Object.keys(TRANSFORMER_PRESETS).join(', ')}, not "${flags.preset}".`, {
+          field: '--preset',
+        });
+      // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
+      const { BACKEND_REQUESTS } = await import('../../core/node/tensor/backend');
+      const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
+      const { trainTransformer } = await import('../../core/node/models/transformer/train');
+      if (!BACKEND_REQUESTS.includes(flags.backend as BackendRequest))
+        throw new UsageError(`--backend must be one of ${BACKEND_REQUESTS.join(', ')}, not "${flags.backend}".`, {
+          field: '--backend',
+        });
+      const int = (flag: string, v: string | undefined, min: number): number | undefined =>
+        numberOption(flag, v, { min, integer: true });
+      const architecture = Object.fromEntries(
+        Object.entries({
+          seqLength: int('--seq-length', flags.seqLength, 2),
+          layers: int('--layers', flags.layers, 1),
+          heads: int('--heads', flags.heads, 1),
+          dModel: int('--d-model', flags.dModel, 2),
+          dFF: int('--d-ff', flags.dFf, 1),
+          dropout: numberOption('--dropout', flags.dropout, { min: 0, max: 0.9 }),
+        }).filter(([, v]) => v !== undefined),
+      );
+      const training = Object.fromEntries(
+        Object.entries({
+          epochs: int('--epochs', flags.epochs, 1),
+          batchSize: int('--batch-size', flags.batchSize, 1),
+          learningRate: numberOption('--learning-rate', flags.learningRate, { min: 1e-7, max: 1 }),
+          maxStepsPerEpoch: int('--max-steps-per-epoch', flags.maxStepsPerEpoch, 0),
+          patience: int('--patience', flags.patience, 1),
+          seed: int('--seed', flags.seed, 0),
+        }).filter(([, v]) => v !== undefined),
+      );
+      const data = await loadTokenDataset(flags.data_path, 'performance');
+      const bar = progressBar(flags);
+      const controller = new AbortController();
+      const onSigint = (): void => controller.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const result = await trainTransformer(data, {
+          modelPath: flags.model_path,
+          preset: flags.preset as keyof typeof TRANSFORMER_PRESETS,
+          architecture,
+          training,
+          backend: flags.backend as BackendRequest,
+          resume: flags.resume,
+          signal: controller.signal,
+          onProgress: bar,
+        });
+        bar.finish();
+        printResult(flags, result, (r) =>
+          [
+            `Trained on ${r.backend} (${r.backendReason}).`,
+            `Held-out NLL ${r.validNll.toFixed(3)} nats/event (perplexity ${Math.exp(r.validNll).toFixed(1)}); unigram baseline ${r.unigramNll.toFixed(3)}.`,
+            `${r.epochs} epochs, ${r.steps} steps${r.stoppedEarly ? ', stopped early' : ''}; model in ${r.modelPath}`,
+          ].join('\n'),
+        );
+      } finally {
+        bar.finish();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
