@@ -164,8 +164,8 @@ export const settingsSchema = z.object({
   dataDir: z.string(),
   /** SoundFont file for rendering; null = the bundled default. */
   soundFont: z.string().nullable(),
-  /** Tensor backend for training: `auto` picks tfjs-node when installed, else wasm. */
-  backend: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']),
+  /** Tensor backend for training and generation: `auto` picks the fastest installed (tfjs-node-gpu, tfjs-node, wasm, cpu). */
+  backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
   /** Synth engine: `auto` = native FluidSynth when the library is present, else wasm. */
   engine: z.enum(['auto', 'native', 'wasm']),
   /** Render sample rate in Hz. */

@@ -1,0 +1,73 @@
+/**
+ * Opens everything the api handlers need over one data folder: settings, path guard, job
+ * manager (worker threads) and the handlers themselves. Electron main and `cadenza serve` call it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ioError } from '../fs/atomic';
+import { JobManager } from '../jobs/manager';
+import { projectRoot } from '../paths';
+import { createAppHandlers, type AppHandlers } from './handlers';
+import { PathGuard } from './pathGuard';
+import { SettingsStore } from './settings';
+
+/** How to open a backend. */
+export interface AppBackendOptions {
+  dataDir: string;
+  mode: 'electron' | 'browser';
+  /** Folders besides the data folder the UI may read (`cadenza serve --allow`). */
+  allowDirs?: string[];
+  /** The job worker entry; default: `jobWorker.ts` beside this file (run through tsx). */
+  workerEntry?: string | URL;
+  /** A URL for an allowed file (browser mode: `/files?…&token=…`). */
+  mediaUrl(realPath: string): string;
+  /** The app version shown by `app.info` (default: package.json's). */
+  version?: string;
+  /** Progress throttle per job in milliseconds (default 100: at most 10 events a second). */
+  throttleMs?: number;
+}
+
+/** An open backend. */
+export interface AppBackend {
+  handlers: AppHandlers;
+  jobs: JobManager;
+  guard: PathGuard;
+  settings: SettingsStore;
+  /** Cancels running jobs and waits for them and for pending writes. */
+  close(): Promise<void>;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Creates the data folder if needed and opens settings, guard, jobs and handlers over it. */
+export async function openAppBackend(options: AppBackendOptions): Promise<AppBackend> {
+  const dataDir = path.resolve(options.dataDir);
+  if (!existsSync(dataDir)) await fs.mkdir(dataDir, { recursive: true }).catch((e: unknown) => {
+    throw ioError(e, dataDir, 'create');
+  });
+  const guard = new PathGuard(dataDir);
+  for (const d of options.allowDirs ?? []) await guard.allowDir(d);
+  const settings = await SettingsStore.open(dataDir);
+  const jobs = await JobManager.open({
+    dataDir,
+    workerEntry: options.workerEntry ?? new URL('./jobWorker.ts', import.meta.url),
+    throttleMs: options.throttleMs ?? 100,
+    env: () => ({ settings: settings.get() }),
+  });
+  const handlers = createAppHandlers({
+    mode: options.mode,
+    version: options.version ?? packageVersion(),
+    guard,
+    settings,
+    jobs,
+    mediaUrl: options.mediaUrl,
+  });
+  return { handlers, jobs, guard, settings, close: () => jobs.close() };
+}

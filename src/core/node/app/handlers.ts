@@ -1,0 +1,240 @@
+/**
+ * The backend's implementation of every api operation, calling the core stages. Electron's main
+ * process and `cadenza serve` both build it with `createAppHandlers` and check it against the
+ * contract's `ApiHandlers` type where they bind it (core/node may not import the api layer).
+ * Requests arrive already validated by the dispatcher; paths still go through the `PathGuard`.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../../common/errors';
+import { decodeWav } from '../../common/audio/wav';
+import { durationSeconds } from '../../common/song/tempo';
+import type { Song } from '../../common/song/song';
+import { ioError, writeFileAtomic } from '../fs/atomic';
+import { readMidiFile, type MidiReadReport } from '../midi/read';
+import type { JobManager } from '../jobs/manager';
+import type { JobRecord } from '../jobs/types';
+import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
+import type { PathGuard } from './pathGuard';
+import { waveformPeaks } from './peaks';
+import type { AppSettingsPatch, SettingsStore } from './settings';
+import { requireStage, STAGES, type StageName } from './stages';
+
+/** What the handlers need from their host (Electron main or the server). */
+export interface AppDeps {
+  mode: 'electron' | 'browser';
+  version: string;
+  guard: PathGuard;
+  settings: SettingsStore;
+  jobs: JobManager;
+  /** A URL the page can fetch or play for an allowed absolute file path. */
+  mediaUrl(realPath: string): string;
+}
+
+/** A job of the app: its kind is always a stage name (only `startJob` creates them). */
+export type AppJob = Omit<JobRecord, 'kind'> & { kind: StageName };
+
+/** Largest upload accepted, in bytes. */
+export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
+const UPLOAD_EXTENSIONS = new Set(['.mid', '.midi', '.sf2', '.sf3', '.wav']);
+
+function warningsOf(report: MidiReadReport): string[] {
+  const out: string[] = [];
+  const say = (n: number, text: string): void => {
+    if (n > 0) out.push(`${n} ${text}`);
+  };
+  say(report.droppedDrumNotes, 'drum notes were dropped.');
+  say(report.droppedZeroLengthNotes, 'notes of zero length were dropped.');
+  say(report.unterminatedNotes, 'notes were never released and end at their track’s last event.');
+  say(report.retriggeredNotes, 'notes were cut short by the same key struck again.');
+  say(report.strayNoteOffs, 'note-offs matched no sounding note and were ignored.');
+  say(report.ignoredMetaEvents, 'tempo, time or key signature events had impossible values and were ignored.');
+  return out;
+}
+
+/** A file name safe to store: its last component, odd characters replaced. */
+function safeFileName(name: string): string {
+  const base = path.basename(name.replace(/\\/g, '/')).replace(/[^\w.\- ()]/g, '_');
+  return base.replace(/^\.+/, '_') || 'file';
+}
+
+async function uniquePath(dir: string, name: string): Promise<string> {
+  const ext = path.extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  let candidate = path.join(dir, name);
+  for (let i = 2; existsSync(candidate); i++) candidate = path.join(dir, `${stem} (${i})${ext}`);
+  return candidate;
+}
+
+/** Builds the handler object: one async function per api operation, grouped by namespace. */
+export function createAppHandlers(deps: AppDeps) {
+  const { guard, jobs, settings } = deps;
+  const dataDir = guard.dataDir;
+
+  const startJob = (stage: StageName, params: unknown): { jobId: string } => {
+    requireStage(stage);
+    return { jobId: jobs.start(stage, params).id };
+  };
+  const readableAll = (paths: string[], field: string): Promise<string[]> =>
+    Promise.all(paths.map((p, i) => guard.readable(p, `${field}.${i}`)));
+  const dialogsUnavailable = async (): Promise<never> => {
+    throw new ApiError('Native file dialogs exist only in the desktop app; in the browser, upload files instead.', { field: 'dialogs' });
+  };
+
+  return {
+    app: {
+      info: async () => ({
+        mode: deps.mode,
+        version: deps.version,
+        dataDir,
+        platform: process.platform,
+        stages: { ...STAGES } as Record<string, boolean>,
+      }),
+    },
+    corpus: {
+      import: async (req: { paths: string[] }) => startJob('import', { paths: await readableAll(req.paths, 'paths') }),
+      list: async (_req: { offset: number; limit: number }): Promise<{ pieces: never[]; total: number }> => {
+        requireStage('import');
+        return { pieces: [], total: 0 };
+      },
+      search: async (_req: { query: string; offset: number; limit: number }): Promise<{ pieces: never[]; total: number }> => {
+        requireStage('import');
+        return { pieces: [], total: 0 };
+      },
+      get: async (_req: { id: string }): Promise<never> => {
+        requireStage('import');
+        throw new ApiError('unreachable');
+      },
+      remove: async (_req: { ids: string[] }): Promise<{ removed: number }> => {
+        requireStage('import');
+        return { removed: 0 };
+      },
+      rescan: async (req: Record<string, never>) => startJob('rescan', req),
+    },
+    preprocess: {
+      start: async (req: object) => startJob('preprocess', req),
+      info: async () => {
+        requireStage('preprocess');
+        return null;
+      },
+    },
+    train: {
+      start: async (req: object) => startJob('train', req),
+      resume: async (req: { runId: string; epochs?: number; maxSteps?: number }) => startJob('train', { resumeRunId: req.runId, epochs: req.epochs, maxSteps: req.maxSteps }),
+      cancel: async () => {
+        const running = jobs.list(1000).filter((j) => j.kind === 'train' && (j.state === 'running' || j.state === 'queued'));
+        for (const j of running) jobs.cancel(j.id);
+        return { cancelled: running.length > 0 };
+      },
+      runs: async (): Promise<{ runs: never[] }> => {
+        requireStage('train');
+        return { runs: [] };
+      },
+    },
+    generate: {
+      start: async (req: { modelId?: string }) => startJob('generate', req),
+    },
+    synthesize: {
+      start: async (req: { paths: string[]; soundFont?: string }) => {
+        const paths = await readableAll(req.paths, 'paths');
+        const soundFont = req.soundFont ? await guard.readable(req.soundFont, 'soundFont') : undefined;
+        return startJob('synthesize', { ...req, paths, soundFont });
+      },
+    },
+    refine: {
+      start: async (req: { path: string }) => startJob('refine', { ...req, path: await guard.readable(req.path, 'path') }),
+    },
+    evaluate: {
+      start: async (req: { paths: string[] }) => startJob('evaluate', { ...req, paths: await readableAll(req.paths, 'paths') }),
+    },
+    models: {
+      list: async (): Promise<{ models: never[] }> => {
+        requireStage('train');
+        return { models: [] };
+      },
+      import: async (_req: { path: string }): Promise<never> => {
+        requireStage('train');
+        throw new ApiError('unreachable');
+      },
+      export: async (_req: { id: string; path: string }): Promise<never> => {
+        requireStage('train');
+        throw new ApiError('unreachable');
+      },
+      remove: async (_req: { id: string }): Promise<never> => {
+        requireStage('train');
+        throw new ApiError('unreachable');
+      },
+      setDefault: async (_req: { id: string }): Promise<never> => {
+        requireStage('train');
+        throw new ApiError('unreachable');
+      },
+    },
+    files: {
+      readMidi: async (req: { path: string }): Promise<{ song: Song; durationSeconds: number; warnings: string[] }> => {
+        const file = await guard.readable(req.path);
+        const { song, report } = await readMidiFile(file, { path: file });
+        return { song, durationSeconds: durationSeconds(song), warnings: warningsOf(report) };
+      },
+      waveform: async (req: { path: string; buckets: number }) => {
+        const file = await guard.readable(req.path);
+        const bytes = await fs.readFile(file).catch((e: unknown) => {
+          throw ioError(e, file, 'read');
+        });
+        const wav = decodeWav(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+        const { min, max } = waveformPeaks(wav, req.buckets);
+        return {
+          sampleRateHz: wav.sampleRateHz,
+          channels: wav.channels.length,
+          durationSeconds: wav.lengthFrames / wav.sampleRateHz,
+          min,
+          max,
+          url: deps.mediaUrl(file),
+        };
+      },
+      export: async (req: { from: string; to: string }) => {
+        const from = await guard.readable(req.from, 'from');
+        const to = await guard.writable(req.to, 'to');
+        if ((await fs.stat(from)).isDirectory()) throw new ApiError(`${req.from} is a folder; export one file at a time.`, { path: req.from, field: 'from' });
+        const bytes = await fs.readFile(from).catch((e: unknown) => {
+          throw ioError(e, from, 'read');
+        });
+        await writeFileAtomic(to, bytes);
+        return { path: to };
+      },
+      url: async (req: { path: string }) => ({ url: deps.mediaUrl(await guard.readable(req.path)) }),
+      upload: async (req: { name: string; dataBase64: string }): Promise<FileInfo> => {
+        const name = safeFileName(req.name);
+        const ext = path.extname(name).toLowerCase();
+        if (!UPLOAD_EXTENSIONS.has(ext))
+          throw new ApiError(`${req.name} cannot be uploaded: only MIDI (.mid, .midi), SoundFont (.sf2, .sf3) and WAV files are accepted.`, { field: 'name' });
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(req.dataBase64)) throw new ApiError(`The upload of ${req.name} is not valid base64.`, { field: 'dataBase64' });
+        const bytes = Buffer.from(req.dataBase64, 'base64');
+        if (bytes.length > MAX_UPLOAD_BYTES) throw new ApiError(`${req.name} is larger than the ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB upload limit.`, { field: 'dataBase64' });
+        const target = await uniquePath(path.join(dataDir, OUTPUT_FOLDERS.uploads), name);
+        await writeFileAtomic(target, bytes);
+        return fileInfo(target);
+      },
+      list: async (req: { folder: keyof typeof OUTPUT_FOLDERS }) => ({ files: await listFiles(path.join(dataDir, OUTPUT_FOLDERS[req.folder])) }),
+    },
+    dialogs: {
+      openMidi: dialogsUnavailable as (req: { folders: boolean }) => Promise<{ paths: string[] }>,
+      openFolder: dialogsUnavailable as () => Promise<{ paths: string[] }>,
+      save: dialogsUnavailable as (req: { defaultName: string; extensions: string[] }) => Promise<{ paths: string[] }>,
+    },
+    settings: {
+      get: async () => settings.get(),
+      update: async (patch: AppSettingsPatch) => {
+        if (patch.soundFont) patch = { ...patch, soundFont: await guard.readable(patch.soundFont, 'soundFont') };
+        return settings.update(patch);
+      },
+    },
+    jobs: {
+      list: async (req: { limit: number }) => ({ jobs: jobs.list(req.limit) as AppJob[] }),
+      get: async (req: { jobId: string }) => jobs.get(req.jobId) as AppJob,
+      cancel: async (req: { jobId: string }) => jobs.cancel(req.jobId) as AppJob,
+    },
+  };
+}
+
+/** The handler object's type. */
+export type AppHandlers = ReturnType<typeof createAppHandlers>;

@@ -1,0 +1,69 @@
+/**
+ * The user's settings, kept in `<dataDir>/settings.json` (written atomically). A missing or
+ * damaged file gives the defaults, so a bad edit by hand never stops the app from starting.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { SoundFontError } from '../../common/errors';
+import { readJson, writeJsonAtomic } from '../fs/atomic';
+
+/** The settings (the api's `Settings`). */
+export interface AppSettings {
+  dataDir: string;
+  /** SoundFont file; null = the bundled default. */
+  soundFont: string | null;
+  /** Tensor backend request for training and generation. */
+  backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Synth engine. */
+  engine: 'auto' | 'native' | 'wasm';
+  /** Render sample rate in Hz. */
+  sampleRateHz: number;
+}
+
+/** A change to the settings (the data folder cannot change while the backend runs). */
+export type AppSettingsPatch = Partial<Omit<AppSettings, 'dataDir'>>;
+
+const DEFAULTS: Omit<AppSettings, 'dataDir'> = { soundFont: null, backend: 'auto', engine: 'auto', sampleRateHz: 44100 };
+const BACKENDS = new Set(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+const ENGINES = new Set(['auto', 'native', 'wasm']);
+
+/** Reads and writes `settings.json`. */
+export class SettingsStore {
+  private current: AppSettings;
+
+  private constructor(private readonly file: string, settings: AppSettings) {
+    this.current = settings;
+  }
+
+  /** Loads the settings of `dataDir`, keeping each valid stored value and defaulting the rest. */
+  static async open(dataDir: string): Promise<SettingsStore> {
+    const file = path.join(dataDir, 'settings.json');
+    const stored = existsSync(file) ? await readJson<Record<string, unknown>>(file).catch(() => ({}) as Record<string, unknown>) : {};
+    const s: AppSettings = { dataDir, ...DEFAULTS };
+    if (typeof stored.soundFont === 'string' || stored.soundFont === null) s.soundFont = stored.soundFont as string | null;
+    if (typeof stored.backend === 'string' && BACKENDS.has(stored.backend)) s.backend = stored.backend as AppSettings['backend'];
+    if (typeof stored.engine === 'string' && ENGINES.has(stored.engine)) s.engine = stored.engine as AppSettings['engine'];
+    if (typeof stored.sampleRateHz === 'number' && Number.isInteger(stored.sampleRateHz) && stored.sampleRateHz >= 8000 && stored.sampleRateHz <= 192000)
+      s.sampleRateHz = stored.sampleRateHz;
+    return new SettingsStore(file, s);
+  }
+
+  /** The current settings (a copy). */
+  get(): AppSettings {
+    return { ...this.current };
+  }
+
+  /** Applies a validated patch, checks that a chosen SoundFont is a readable file, and saves. */
+  async update(patch: AppSettingsPatch): Promise<AppSettings> {
+    if (patch.soundFont) {
+      const stat = await fs.stat(patch.soundFont).catch(() => null);
+      if (!stat?.isFile()) throw new SoundFontError(`The SoundFont ${patch.soundFont} does not exist or is not a file.`, { path: patch.soundFont, field: 'soundFont' });
+    }
+    const next: AppSettings = { ...this.current };
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
+    const { dataDir: _dataDir, ...stored } = next;
+    await writeJsonAtomic(this.file, stored);
+    this.current = next;
+    return this.get();
+  }
+}

@@ -1,0 +1,197 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ApiError } from '../core/common/errors';
+import { emptySong } from '../core/common/song/song';
+import { encodeWav } from '../core/common/audio/wav';
+import { encodeMidi } from '../core/node/midi/write';
+import { connectWebSocket, type WsConnection } from '../api/wsClient';
+import { MAX_MESSAGE_BYTES } from '../api/protocol';
+import { startServer, type RunningServer } from './server';
+
+/** Opens a raw socket and answers the HTTP status of a refused upgrade, or 101 when it connected. */
+function upgradeStatus(url: string, origin?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, origin ? { origin } : {});
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(-1));
+  });
+}
+
+function rawSocket(server: RunningServer): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: server.origin });
+    ws.on('open', () => resolve(ws));
+    ws.on('error', reject);
+  });
+}
+
+function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as Record<string, unknown>)));
+}
+
+describe('cadenza serve (browser mode)', () => {
+  let root: string;
+  let dataDir: string;
+  let outside: string;
+  let server: RunningServer;
+  let conn: WsConnection;
+  const http = (p: string, init: RequestInit = {}): Promise<Response> => fetch(`http://127.0.0.1:${server.port}${p}`, init);
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'cadenza-serve-'));
+    dataDir = path.join(root, 'data');
+    outside = path.join(root, 'outside');
+    const rendererDir = path.join(root, 'renderer');
+    mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Cadenza</title><script type="module" src="./assets/app.js"></script>');
+    writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+    const song = emptySong(480);
+    song.notes.push({ pitch: 60, velocity: 90, startTicks: 0, endTicks: 480, track: 0, channel: 0 });
+    song.notes.push({ pitch: 64, velocity: 80, startTicks: 480, endTicks: 960, track: 0, channel: 0 });
+    writeFileSync(path.join(outside, 'secret.mid'), encodeMidi(song));
+    writeFileSync(path.join(outside, 'secret.txt'), 'secret');
+    server = await startServer({ dataDir, rendererDir, port: 0 });
+    mkdirSync(path.join(dataDir, 'renders'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'renders', 'a.mid'), encodeMidi(song));
+    symlinkSync(outside, path.join(dataDir, 'link-out'));
+    const sine = Float32Array.from({ length: 8000 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / 8000));
+    writeFileSync(path.join(dataDir, 'renders', 'tone.wav'), encodeWav({ sampleRateHz: 8000, channels: [sine] }, 'pcm16'));
+    conn = await connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
+      create: (u) => new WebSocket(u, { origin: server.origin }) as never,
+    });
+  });
+  afterAll(async () => {
+    conn?.close();
+    await server?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('serves the page only with the token, with a CSP and a strict cookie for its assets', async () => {
+    expect((await http('/')).status).toBe(401);
+    expect((await http('/?token=wrong')).status).toBe(401);
+    const page = await http(`/?token=${server.token}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Cadenza</title>');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const cookie = page.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly; SameSite=Strict/);
+    expect((await http('/assets/app.js')).status).toBe(401);
+    const asset = await http('/assets/app.js', { headers: { cookie: cookie.split(';')[0]! } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    expect((await http('/%2e%2e/outside/secret.txt', { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(404);
+    expect((await http(`/?token=${server.token}`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('answers only to its own host name (no DNS rebinding)', async () => {
+    const res = await new Promise<number>((resolve) => {
+      import('node:http').then(({ request }) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: `/?token=${server.token}`, headers: { host: `evil.example:${server.port}` } }, (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        });
+        req.end();
+      });
+    });
+    expect(res).toBe(403);
+  });
+
+  it('refuses WebSockets without the token, with a wrong one, or from a foreign or missing Origin', async () => {
+    const base = `ws://127.0.0.1:${server.port}/api`;
+    expect(await upgradeStatus(base, server.origin)).toBe(401);
+    expect(await upgradeStatus(`${base}?token=${server.token.slice(0, -1)}x`, server.origin)).toBe(401);
+    expect(await upgradeStatus(`${base}?token=${server.token}`, 'http://evil.example')).toBe(403);
+    expect(await upgradeStatus(`${base}?token=${server.token}`, `http://localhost:${server.port + 1}`)).toBe(403);
+    expect(await upgradeStatus(`${base}?token=${server.token}`)).toBe(403);
+    expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/other?token=${server.token}`, server.origin)).toBe(404);
+    expect(await upgradeStatus(`${base}?token=${server.token}`, server.origin)).toBe(101);
+  });
+
+  it('answers calls with validated data and typed errors', async () => {
+    const info = await conn.api.app.info();
+    expect(info.mode).toBe('browser');
+    expect(info.dataDir).toBe(path.resolve(dataDir));
+    await expect(conn.api.corpus.list({ limit: 5000 })).rejects.toMatchObject({ name: 'ApiError', field: 'limit' });
+    await expect(conn.api.jobs.get({ jobId: 'nope' })).rejects.toMatchObject({ name: 'JobError', message: 'There is no job with id nope.' });
+    await expect(conn.api.dialogs.openMidi()).rejects.toBeInstanceOf(ApiError);
+    const settings = await conn.api.settings.update({ sampleRateHz: 48000 });
+    expect(settings.sampleRateHz).toBe(48000);
+    expect((await conn.api.settings.get()).sampleRateHz).toBe(48000);
+    await expect(conn.api.settings.update({ dataDir: '/tmp' } as never)).rejects.toMatchObject({ name: 'ApiError' });
+  });
+
+  it('reads a MIDI file in the data folder as a Song, and a WAV as peaks with a streamable URL', async () => {
+    const midi = await conn.api.files.readMidi({ path: 'renders/a.mid' });
+    expect(midi.song.notes.map((n) => [n.pitch, n.startTicks, n.endTicks])).toEqual([
+      [60, 0, 480],
+      [64, 480, 960],
+    ]);
+    expect(midi.durationSeconds).toBeCloseTo(1, 5);
+    const wave = await conn.api.files.waveform({ path: path.join(dataDir, 'renders', 'tone.wav'), buckets: 10 });
+    expect(wave.sampleRateHz).toBe(8000);
+    expect(wave.durationSeconds).toBe(1);
+    expect(wave.max).toHaveLength(10);
+    for (const m of wave.max) expect(m).toBeGreaterThan(0.45);
+    for (const m of wave.min) expect(m).toBeLessThan(-0.45);
+    const whole = await http(wave.url);
+    expect(whole.status).toBe(200);
+    expect((await whole.arrayBuffer()).byteLength).toBe(44 + 16000);
+    const part = await http(wave.url, { headers: { range: 'bytes=0-3' } });
+    expect(part.status).toBe(206);
+    expect(new TextDecoder().decode(await part.arrayBuffer())).toBe('RIFF');
+  });
+
+  it('refuses paths outside the data folder: ../, absolute paths and symlinks', async () => {
+    for (const p of ['../outside/secret.mid', path.join(outside, 'secret.mid'), 'link-out/secret.mid', 'renders/../../outside/secret.mid']) {
+      await expect(conn.api.files.readMidi({ path: p }), p).rejects.toMatchObject({ name: 'ApiError', message: expect.stringContaining('outside the data folder') });
+    }
+    await expect(conn.api.files.export({ from: 'renders/a.mid', to: path.join(outside, 'stolen.mid') })).rejects.toMatchObject({ field: 'to' });
+    await expect(conn.api.files.export({ from: 'renders/a.mid', to: 'link-out/stolen.mid' })).rejects.toMatchObject({ field: 'to' });
+    await expect(conn.api.synthesize.start({ paths: ['/etc/passwd'] })).rejects.toMatchObject({ field: 'paths.0' });
+    expect((await http(`/files?path=${encodeURIComponent(path.join(outside, 'secret.txt'))}&token=${server.token}`)).status).toBe(403);
+    expect((await http(`/files?path=${encodeURIComponent(path.join(dataDir, 'link-out', 'secret.txt'))}&token=${server.token}`)).status).toBe(403);
+    expect((await http(`/files?path=${encodeURIComponent(path.join(dataDir, 'renders', 'a.mid'))}`)).status).toBe(401);
+  });
+
+  it('stores uploads under uploads/ with a safe, unique name and copies files out within the data folder', async () => {
+    const bytes = Buffer.from(encodeMidi(emptySong())).toString('base64');
+    const a = await conn.api.files.upload({ name: '../../evil name.mid', dataBase64: bytes });
+    expect(a.path).toBe(path.join(path.resolve(dataDir), 'uploads', 'evil name.mid'));
+    const b = await conn.api.files.upload({ name: 'evil name.mid', dataBase64: bytes });
+    expect(b.name).toBe('evil name (2).mid');
+    await expect(conn.api.files.upload({ name: 'x.sh', dataBase64: bytes })).rejects.toMatchObject({ field: 'name' });
+    await expect(conn.api.files.upload({ name: 'x.mid', dataBase64: '%%%' })).rejects.toMatchObject({ field: 'dataBase64' });
+    const listed = await conn.api.files.list({ folder: 'uploads' });
+    expect(listed.files.map((f) => f.name).sort()).toEqual(['evil name (2).mid', 'evil name.mid']);
+    const out = await conn.api.files.export({ from: a.path, to: 'exports/copy.mid' });
+    expect((await conn.api.files.readMidi({ path: out.path })).song.notes).toEqual([]);
+  });
+
+  it('survives malformed, binary and oversized messages', async () => {
+    const ws = await rawSocket(server);
+    ws.send('not json');
+    expect(await nextMessage(ws)).toMatchObject({ type: 'error', error: { code: 'API' } });
+    ws.send(JSON.stringify({ type: 'call', id: 7, method: 42 }));
+    expect(await nextMessage(ws)).toMatchObject({ type: 'result', id: 7, ok: false });
+    ws.send(JSON.stringify({ type: 'call', id: 8, method: 'corpus.nothing' }));
+    expect(await nextMessage(ws)).toMatchObject({ id: 8, ok: false, error: { message: 'There is no operation named "corpus.nothing".' } });
+    ws.send(JSON.stringify({ type: 'call', id: 9, method: 'constructor.prototype' }));
+    expect(await nextMessage(ws)).toMatchObject({ id: 9, ok: false });
+    ws.send(Buffer.from([1, 2, 3]));
+    expect(await nextMessage(ws)).toMatchObject({ type: 'error' });
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    ws.send('x'.repeat(MAX_MESSAGE_BYTES + 1));
+    expect(await closed).toBe(1009);
+    // The server and other connections carry on.
+    expect((await conn.api.app.info()).mode).toBe('browser');
+  });
+});
