@@ -1,0 +1,147 @@
+/**
+ * A single-writer lock on a folder: a lock file created with O_EXCL holding the owner's pid,
+ * host and start time. A lock whose process is gone (same host), or that is older than
+ * `staleAfterMs` (another host, or unreadable), is stale and is broken; otherwise a second
+ * writer waits up to `timeoutMs`, then gets a `CorpusError` naming the holder.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import { CorpusError } from '../../common/errors';
+import { ioError } from '../fs/atomic';
+
+/** How long to wait for a held lock and when to call one stale. */
+export interface LockOptions {
+  /** How long to wait for another writer to finish; default 30 s. */
+  timeoutMs?: number;
+  /** Age after which a lock from another host, or one we cannot read, is stale; default 1 hour. */
+  staleAfterMs?: number;
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  createdAt: string;
+  token: string;
+}
+
+let tokens = 0;
+
+/** Runs `work` while holding the lock file `lockFile`, releasing it afterwards even when `work` throws. */
+export async function withLock<T>(
+  lockFile: string,
+  work: () => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    createdAt: new Date().toISOString(),
+    token: `${process.pid}-${Date.now()}-${tokens++}`,
+  };
+  await acquire(lockFile, owner, options);
+  try {
+    return await work();
+  } finally {
+    await release(lockFile, owner);
+  }
+}
+
+async function acquire(lockFile: string, owner: LockOwner, options: LockOptions): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const staleAfterMs = options.staleAfterMs ?? 3_600_000;
+  const deadline = Date.now() + timeoutMs;
+  let delayMs = 10;
+  for (;;) {
+    try {
+      const handle = await fs.open(lockFile, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify(owner));
+      } finally {
+        await handle.close();
+      }
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(error, lockFile, 'create');
+    }
+    const holder = await readOwner(lockFile);
+    if (holder === 'gone') continue;
+    if (await isStale(lockFile, holder, staleAfterMs)) {
+      await breakLock(lockFile, holder);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = holder
+        ? `process ${holder.pid} on ${holder.host} since ${holder.createdAt}`
+        : 'another process';
+      throw new CorpusError(
+        `The corpus is being changed by ${who} (lock file ${lockFile}); try again when it has finished.`,
+        { path: lockFile },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    delayMs = Math.min(200, delayMs * 2);
+  }
+}
+
+/** The lock's owner, null when the file is unreadable or half-written, 'gone' when it vanished. */
+async function readOwner(lockFile: string): Promise<LockOwner | null | 'gone'> {
+  let text: string;
+  try {
+    text = await fs.readFile(lockFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    return null;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.token === 'string')
+      return value as LockOwner;
+  } catch {
+    /* a writer may be between creating the file and writing it */
+  }
+  return null;
+}
+
+async function isStale(lockFile: string, holder: LockOwner | null, staleAfterMs: number): Promise<boolean> {
+  if (holder && holder.host === os.hostname()) return !processAlive(holder.pid);
+  try {
+    const { mtimeMs } = await fs.stat(lockFile);
+    // An unreadable lock gets a few seconds: its writer may be between creating and writing it.
+    return Date.now() - mtimeMs > (holder ? staleAfterMs : Math.min(staleAfterMs, 10_000));
+  } catch {
+    return false;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes a stale lock without removing a fresh one another writer made meanwhile: the lock is
+ * renamed aside (only one breaker wins the rename), checked, and put back if it was not the stale one.
+ */
+async function breakLock(lockFile: string, stale: LockOwner | null): Promise<void> {
+  const aside = `${lockFile}.${process.pid}.${Date.now()}.${tokens++}.stale`;
+  try {
+    await fs.rename(lockFile, aside);
+  } catch {
+    return;
+  }
+  const moved = await readOwner(aside);
+  const same = moved !== 'gone' && (moved === null ? stale === null : moved.token === stale?.token);
+  if (!same) await fs.link(aside, lockFile).catch(() => {});
+  await fs.rm(aside, { force: true }).catch(() => {});
+}
+
+async function release(lockFile: string, owner: LockOwner): Promise<void> {
+  const holder = await readOwner(lockFile);
+  if (holder && holder !== 'gone' && holder.token === owner.token)
+    await fs.rm(lockFile, { force: true }).catch(() => {});
+}
