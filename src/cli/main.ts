@@ -6,9 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { reportError } from './output';
 import { registerServe } from './commands/serve';
 import { registerTrainTransformer } from './commands/train-transformer';
+import { registerTrainLstm } from './commands/train-lstm';
 
 /** Each command module adds its commands to the program. Order is the order in `--help`. */
-const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer];
+const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm];
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {

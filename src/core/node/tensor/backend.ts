@@ -11,7 +11,13 @@ import { UsageError } from '../../common/errors';
 export type BackendRequest = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** The backend names `--backend` accepts. */
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_REQUESTS: readonly BackendRequest[] = [
+  'auto',
+  'tensorflow-gpu',
+  'tensorflow',
+  'wasm',
+  'cpu',
+];
 
 /** What was chosen and why. */
 export interface BackendChoice {
@@ -27,7 +33,9 @@ export interface BackendChoice {
 
 let current: BackendChoice | undefined;
 
-async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<string | undefined> {
+async function tryNative(
+  pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node',
+): Promise<string | undefined> {
   try {
     // A variable specifier keeps bundlers and tsc from requiring these optional packages.
     const name: string = pkg;
@@ -37,7 +45,9 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
     return undefined;
   } catch (error) {
     const message = (error as Error).message.split('\n')[0] ?? 'unknown error';
-    return /Cannot find (module|package)/.test(message) ? `${pkg} is not installed` : `${pkg} failed to load: ${message}`;
+    return /Cannot find (module|package)/.test(message)
+      ? `${pkg} is not installed`
+      : `${pkg} failed to load: ${message}`;
   }
 }
 
@@ -59,9 +69,12 @@ async function tryWasm(): Promise<string | undefined> {
 export async function selectTensorBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
   if (current && (request === 'auto' || request === current.kind)) return current;
   if (!BACKEND_REQUESTS.includes(request))
-    throw new UsageError(`--backend must be one of ${BACKEND_REQUESTS.join(', ')}, not "${String(request)}".`, {
-      field: 'backend',
-    });
+    throw new UsageError(
+      `--backend must be one of ${BACKEND_REQUESTS.join(', ')}, not "${String(request)}".`,
+      {
+        field: 'backend',
+      },
+    );
   const order: Exclude<BackendRequest, 'auto'>[] =
     request === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [request];
   const skipped: { kind: string; reason: string }[] = [];
@@ -84,9 +97,12 @@ export async function selectTensorBackend(request: BackendRequest = 'auto'): Pro
     }
     skipped.push({ kind, reason: failure });
   }
-  throw new UsageError(`The ${request} tensor backend is not available: ${skipped.map((s) => s.reason).join('; ')}.`, {
-    field: 'backend',
-  });
+  throw new UsageError(
+    `The ${request} tensor backend is not available: ${skipped.map((s) => s.reason).join('; ')}.`,
+    {
+      field: 'backend',
+    },
+  );
 }
 
 /** The choice made by the last `selectTensorBackend` call, if any. */

@@ -51,7 +51,10 @@ export async function saveCheckpoint<S>(dir: string, checkpoint: Checkpoint<S>):
     // Float32Array bytes are little-endian on every platform Node supports.
     await writeFileAtomic(path.join(tmp, `${group}.bin`), new Uint8Array(bin.buffer));
   }
-  await writeJsonAtomic(path.join(tmp, 'state.json'), { state: checkpoint.state, groups } satisfies StoredState<S>);
+  await writeJsonAtomic(path.join(tmp, 'state.json'), {
+    state: checkpoint.state,
+    groups,
+  } satisfies StoredState<S>);
   try {
     await fs.rm(old, { recursive: true, force: true });
     if (existsSync(dir)) await fs.rename(dir, old);
@@ -83,7 +86,10 @@ export async function loadCheckpoint<S>(dir: string): Promise<Checkpoint<S>> {
   try {
     stored = JSON.parse(await fs.readFile(stateFile, 'utf8')) as StoredState<S>;
   } catch (error) {
-    throw new DataError(`${stateFile} is not a readable checkpoint state.`, { path: stateFile, cause: error });
+    throw new DataError(`${stateFile} is not a readable checkpoint state.`, {
+      path: stateFile,
+      cause: error,
+    });
   }
   const tensors: Record<string, TensorGroup> = {};
   for (const [group, list] of Object.entries(stored.groups)) {
@@ -96,9 +102,12 @@ export async function loadCheckpoint<S>(dir: string): Promise<Checkpoint<S>> {
     }
     const need = list.reduce((n, t) => Math.max(n, t.offset + t.length), 0) * 4;
     if (bytes.byteLength < need)
-      throw new DataError(`${file} holds ${bytes.byteLength} bytes but the checkpoint needs ${need}; it is truncated.`, {
-        path: file,
-      });
+      throw new DataError(
+        `${file} holds ${bytes.byteLength} bytes but the checkpoint needs ${need}; it is truncated.`,
+        {
+          path: file,
+        },
+      );
     const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     tensors[group] = new Map(list.map((t) => [t.name, all.slice(t.offset, t.offset + t.length)]));
   }

@@ -29,7 +29,13 @@ export interface Trainable {
    * Adds the gradient of the mean loss over examples `order[start .. start+count)` into `grads`
    * (zeroed by the caller) and returns that mean loss. `dropoutSeed` seeds this step's dropout.
    */
-  gradients(order: Int32Array, start: number, count: number, grads: Map<string, Float32Array>, dropoutSeed: number): number;
+  gradients(
+    order: Int32Array,
+    start: number,
+    count: number,
+    grads: Map<string, Float32Array>,
+    dropoutSeed: number,
+  ): number;
   /** Scores the held-out examples: mean negative log-likelihood (nats) and top-1 accuracy. */
   validate(signal?: AbortSignal): { nll: number; accuracy: number; targets: number };
 }
@@ -130,10 +136,15 @@ function clone(group: Map<string, Float32Array>): TensorGroup {
 }
 
 /** Trains `model` with `settings`; see the file comment for what it guarantees. */
-export async function runTrainingLoop(model: Trainable, settings: LoopSettings, options: LoopOptions): Promise<LoopResult> {
+export async function runTrainingLoop(
+  model: Trainable,
+  settings: LoopSettings,
+  options: LoopOptions,
+): Promise<LoopResult> {
   const { onProgress, signal } = options;
   const n = model.trainExamples;
-  if (n === 0) throw new DataError('There are no training examples; the training pieces are shorter than the window.');
+  if (n === 0)
+    throw new DataError('There are no training examples; the training pieces are shorter than the window.');
   const stepsPerEpoch = Math.min(
     Math.ceil(n / settings.batchSize),
     settings.maxStepsPerEpoch > 0 ? settings.maxStepsPerEpoch : Infinity,
@@ -166,7 +177,12 @@ export async function runTrainingLoop(model: Trainable, settings: LoopSettings, 
       );
     for (const [name, p] of model.params) p.set(cp.tensors.weights!.get(name)!);
     best = cp.tensors.best!;
-    optimizer.setState({ kind: settings.optimizer, step: cp.state.globalStep, m: cp.tensors.m!, v: cp.tensors.v! });
+    optimizer.setState({
+      kind: settings.optimizer,
+      step: cp.state.globalStep,
+      m: cp.tensors.m!,
+      v: cp.tensors.v!,
+    });
     state = cp.state;
   } else if (hasCheckpoint(options.checkpointDir))
     throw new DataError(
@@ -205,19 +221,30 @@ export async function runTrainingLoop(model: Trainable, settings: LoopSettings, 
       if (signal?.aborted) {
         state.trainSeconds = trainSecondsAtStart + (performance.now() - sessionStart) / 1000;
         await save();
-        await appendTrainingLog(options.logFile, { type: 'stop', reason: 'cancelled', epoch: state.epoch + 1, step: state.globalStep });
-        throw new CancelledError(`Training was cancelled; the checkpoint in ${options.checkpointDir} can be resumed with --resume.`, {
-          path: options.checkpointDir,
+        await appendTrainingLog(options.logFile, {
+          type: 'stop',
+          reason: 'cancelled',
+          epoch: state.epoch + 1,
+          step: state.globalStep,
         });
+        throw new CancelledError(
+          `Training was cancelled; the checkpoint in ${options.checkpointDir} can be resumed with --resume.`,
+          {
+            path: options.checkpointDir,
+          },
+        );
       }
       const start = state.stepInEpoch * settings.batchSize;
       const count = Math.min(settings.batchSize, n - start);
       for (const g of grads.values()) g.fill(0);
       const loss = model.gradients(order, start, count, grads, dropoutSeed(settings.seed, state.globalStep));
       if (!Number.isFinite(loss))
-        throw new DataError(`The training loss became ${loss} at step ${state.globalStep + 1}; lower the learning rate.`, {
-          field: 'learningRate',
-        });
+        throw new DataError(
+          `The training loss became ${loss} at step ${state.globalStep + 1}; lower the learning rate.`,
+          {
+            field: 'learningRate',
+          },
+        );
       clipGradients(grads, settings.clipNorm ?? 5);
       const lr = learningRateAt(settings.schedule, settings.learningRate, state.globalStep, totalSteps);
       optimizer.apply(model.params, grads, lr);
@@ -229,7 +256,8 @@ export async function runTrainingLoop(model: Trainable, settings: LoopSettings, 
       state.epochSeconds += (now - stepClock) / 1000;
       stepClock = now;
       const msPerStep = (state.epochSeconds * 1000) / state.stepInEpoch;
-      const stepsLeft = stepsPerEpoch - state.stepInEpoch + (settings.epochs - state.epoch - 1) * stepsPerEpoch;
+      const stepsLeft =
+        stepsPerEpoch - state.stepInEpoch + (settings.epochs - state.epoch - 1) * stepsPerEpoch;
       onProgress?.({
         stage: `epoch ${state.epoch + 1}/${settings.epochs}`,
         done: state.stepInEpoch,
@@ -260,7 +288,12 @@ export async function runTrainingLoop(model: Trainable, settings: LoopSettings, 
       trainLoss: state.lossSum / Math.max(1, state.lossCount),
       validNll: valid.nll,
       validAccuracy: valid.accuracy,
-      learningRate: learningRateAt(settings.schedule, settings.learningRate, Math.max(0, state.globalStep - 1), totalSteps),
+      learningRate: learningRateAt(
+        settings.schedule,
+        settings.learningRate,
+        Math.max(0, state.globalStep - 1),
+        totalSteps,
+      ),
       trainSeconds: state.epochSeconds,
       targetsPerSecond: (state.stepInEpoch * settings.batchSize) / Math.max(1e-9, state.epochSeconds),
       msPerStep: (state.epochSeconds * 1000) / Math.max(1, state.stepInEpoch),
@@ -282,19 +315,34 @@ export async function runTrainingLoop(model: Trainable, settings: LoopSettings, 
     else if (state.badEpochs >= settings.patience) stoppedBy = 'early-stopping';
     if (stoppedBy !== 'epochs' || state.epoch >= settings.epochs) state.finished = true;
     await save();
-    await appendTrainingLog(options.logFile, { type: 'epoch', ...record, best: state.bestEpoch === record.epoch });
+    await appendTrainingLog(options.logFile, {
+      type: 'epoch',
+      ...record,
+      best: state.bestEpoch === record.epoch,
+    });
     onProgress?.({
       stage: `validate ${record.epoch}/${settings.epochs}`,
       done: 1,
       total: 1,
-      metrics: { epoch: record.epoch, loss: record.trainLoss, validLoss: record.validNll, validAccuracy: record.validAccuracy },
+      metrics: {
+        epoch: record.epoch,
+        loss: record.trainLoss,
+        validLoss: record.validNll,
+        validAccuracy: record.validAccuracy,
+      },
     });
   }
   if (state.finished && stoppedBy === 'epochs' && state.history.length > 0 && state.epoch < settings.epochs) {
     // A resumed run whose checkpoint had already finished: report why it had stopped.
     stoppedBy = state.badEpochs >= settings.patience ? 'early-stopping' : 'time-limit';
   }
-  await appendTrainingLog(options.logFile, { type: 'stop', reason: stoppedBy, epoch: state.epoch, step: state.globalStep, bestEpoch: state.bestEpoch });
+  await appendTrainingLog(options.logFile, {
+    type: 'stop',
+    reason: stoppedBy,
+    epoch: state.epoch,
+    step: state.globalStep,
+    bestEpoch: state.bestEpoch,
+  });
   return {
     best,
     bestEpoch: state.bestEpoch,

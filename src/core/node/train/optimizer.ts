@@ -105,7 +105,12 @@ export function clipGradients(grads: Map<string, Float32Array>, maxNorm: number)
 }
 
 /** The learning rate at `step` of `totalSteps`: constant, or cosine decay from `base` to 10% of it. */
-export function learningRateAt(schedule: 'constant' | 'cosine', base: number, step: number, totalSteps: number): number {
+export function learningRateAt(
+  schedule: 'constant' | 'cosine',
+  base: number,
+  step: number,
+  totalSteps: number,
+): number {
   if (schedule === 'constant' || totalSteps <= 1) return base;
   const progress = Math.min(1, step / (totalSteps - 1));
   return base * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));

@@ -66,7 +66,12 @@ describe('trainLstm', () => {
   it('resumes after a cancel with exactly the result of an uninterrupted run', async () => {
     const settings = { ...tiny.training, epochs: 3, maxStepsPerEpoch: 8, patience: 10 };
     const whole = await tempDir();
-    const a = await trainLstm(data, { modelDir: whole, architecture: tiny.architecture, training: settings, backend: 'wasm' });
+    const a = await trainLstm(data, {
+      modelDir: whole,
+      architecture: tiny.architecture,
+      training: settings,
+      backend: 'wasm',
+    });
 
     const split = await tempDir();
     const controller = new AbortController();
@@ -84,7 +89,13 @@ describe('trainLstm', () => {
         },
       }),
     ).rejects.toBeInstanceOf(CancelledError);
-    const b = await trainLstm(data, { modelDir: split, architecture: tiny.architecture, training: settings, backend: 'wasm', resume: true });
+    const b = await trainLstm(data, {
+      modelDir: split,
+      architecture: tiny.architecture,
+      training: settings,
+      backend: 'wasm',
+      resume: true,
+    });
     expect(b.config.metrics.validNll).toBe(a.config.metrics.validNll);
     expect(b.config.metrics.steps).toBe(a.config.metrics.steps);
     const wa = await readFile(path.join(whole, 'weights.bin'));
@@ -93,18 +104,36 @@ describe('trainLstm', () => {
   });
 
   it('refuses data without validation windows, naming the window', async () => {
-    const short = { ...data, pieces: data.pieces.map((p) => (p.split === 'valid' ? { ...p, tokens: p.tokens.subarray(0, 5) } : p)) };
+    const short = {
+      ...data,
+      pieces: data.pieces.map((p) => (p.split === 'valid' ? { ...p, tokens: p.tokens.subarray(0, 5) } : p)),
+    };
     await expect(
-      trainLstm(short, { modelDir: await tempDir(), architecture: tiny.architecture, training: tiny.training, backend: 'wasm' }),
+      trainLstm(short, {
+        modelDir: await tempDir(),
+        architecture: tiny.architecture,
+        training: tiny.training,
+        backend: 'wasm',
+      }),
     ).rejects.toThrow(DataError);
   });
 
   it('refuses to start over an existing checkpoint without resume', async () => {
     const dir = await tempDir();
     const settings = { ...tiny.training, epochs: 1, maxStepsPerEpoch: 2 };
-    await trainLstm(data, { modelDir: dir, architecture: tiny.architecture, training: settings, backend: 'wasm' });
+    await trainLstm(data, {
+      modelDir: dir,
+      architecture: tiny.architecture,
+      training: settings,
+      backend: 'wasm',
+    });
     await expect(
-      trainLstm(data, { modelDir: dir, architecture: tiny.architecture, training: settings, backend: 'wasm' }),
+      trainLstm(data, {
+        modelDir: dir,
+        architecture: tiny.architecture,
+        training: settings,
+        backend: 'wasm',
+      }),
     ).rejects.toThrow(/--resume/);
   });
 });

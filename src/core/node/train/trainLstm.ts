@@ -75,7 +75,9 @@ export const LSTM_MODEL_FILES = {
 } as const;
 
 /** The original tool's design at the same sizes: the token id as one float in, no embedding. */
-export function seedDesignArchitecture(a: Omit<LstmArchitecture, 'vocabSize'>): Omit<LstmArchitecture, 'vocabSize'> {
+export function seedDesignArchitecture(
+  a: Omit<LstmArchitecture, 'vocabSize'>,
+): Omit<LstmArchitecture, 'vocabSize'> {
   return { ...a, embedding: 0, floatInput: true };
 }
 
@@ -84,16 +86,20 @@ function checkSettings(a: Omit<LstmArchitecture, 'vocabSize'>, s: LstmTrainSetti
     new UsageError(`The training setting ${field} must be ${rule}.`, { field });
   const posInt = (v: number): boolean => Number.isInteger(v) && v > 0;
   if (!posInt(a.window)) throw bad('window', 'a whole number of at least 1');
-  if (!(Number.isInteger(a.embedding) && a.embedding >= 0)) throw bad('embedding', 'a whole number of at least 0');
-  if (a.lstmUnits.length === 0 || !a.lstmUnits.every(posInt)) throw bad('lstmUnits', 'one or more whole numbers of at least 1');
+  if (!(Number.isInteger(a.embedding) && a.embedding >= 0))
+    throw bad('embedding', 'a whole number of at least 0');
+  if (a.lstmUnits.length === 0 || !a.lstmUnits.every(posInt))
+    throw bad('lstmUnits', 'one or more whole numbers of at least 1');
   if (!posInt(a.denseUnits)) throw bad('denseUnits', 'a whole number of at least 1');
   if (!(a.dropout >= 0 && a.dropout < 1)) throw bad('dropout', 'from 0 to below 1');
   if (!posInt(s.batchSize)) throw bad('batchSize', 'a whole number of at least 1');
   if (!posInt(s.epochs)) throw bad('epochs', 'a whole number of at least 1');
   if (!(s.learningRate > 0 && s.learningRate < 10)) throw bad('learningRate', 'above 0 and below 10');
   if (!posInt(s.stride)) throw bad('stride', 'a whole number of at least 1');
-  if (!(Number.isInteger(s.patience) && s.patience >= 1)) throw bad('patience', 'a whole number of at least 1');
-  if (!(Number.isInteger(s.maxStepsPerEpoch) && s.maxStepsPerEpoch >= 0)) throw bad('maxStepsPerEpoch', 'a whole number of at least 0');
+  if (!(Number.isInteger(s.patience) && s.patience >= 1))
+    throw bad('patience', 'a whole number of at least 1');
+  if (!(Number.isInteger(s.maxStepsPerEpoch) && s.maxStepsPerEpoch >= 0))
+    throw bad('maxStepsPerEpoch', 'a whole number of at least 0');
 }
 
 /** Mean NLL (nats) of `set`'s targets under the add-one-smoothed unigram distribution of `train`'s targets. */
@@ -132,7 +138,13 @@ class LstmTrainable implements Trainable {
     this.targets = new Int32Array(evalBatch);
   }
 
-  gradients(order: Int32Array, start: number, count: number, grads: LstmWeights, dropoutSeed: number): number {
+  gradients(
+    order: Int32Array,
+    start: number,
+    count: number,
+    grads: LstmWeights,
+    dropoutSeed: number,
+  ): number {
     fillBatch(this.train, order, start, count, this.ids, this.targets);
     const w = this.architecture.window;
     const fwd = this.engine.forward(this.ids.subarray(0, count * w), count, new Rng(dropoutSeed));
@@ -166,7 +178,10 @@ class LstmTrainable implements Trainable {
 function corpusHashOf(data: LstmTrainingData): string {
   if (data.manifest) return data.manifest.corpusHash;
   const h = createHash('sha256');
-  for (const p of data.pieces) h.update(`${p.id}\0${p.split}\0`).update(new Uint8Array(p.tokens.buffer, p.tokens.byteOffset, p.tokens.byteLength));
+  for (const p of data.pieces)
+    h.update(`${p.id}\0${p.split}\0`).update(
+      new Uint8Array(p.tokens.buffer, p.tokens.byteOffset, p.tokens.byteLength),
+    );
   return h.digest('hex');
 }
 
@@ -180,24 +195,36 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   const s: LstmTrainSettings = { validWindows: 4096, clipNorm: 5, ...options.training };
   checkSettings(options.architecture, s);
   const V = data.vocab.tokens.length;
-  if (V < 2) throw new DataError('The vocabulary has fewer than 2 tokens, so there is nothing to predict.', { field: 'vocab' });
+  if (V < 2)
+    throw new DataError('The vocabulary has fewer than 2 tokens, so there is nothing to predict.', {
+      field: 'vocab',
+    });
   if (options.architecture.floatInput && options.architecture.embedding > 0)
-    throw new UsageError('The float-input baseline takes no embedding; set embedding to 0.', { field: 'embedding' });
+    throw new UsageError('The float-input baseline takes no embedding; set embedding to 0.', {
+      field: 'embedding',
+    });
   const architecture: LstmArchitecture = { vocabSize: V, ...options.architecture };
   for (const p of data.pieces)
     for (let i = 0; i < p.tokens.length; i++)
       if (p.tokens[i]! >= V)
-        throw new DataError(`Piece ${p.id} has token id ${p.tokens[i]!}, outside the vocabulary of ${V} tokens.`, {
-          field: 'tokens',
-        });
+        throw new DataError(
+          `Piece ${p.id} has token id ${p.tokens[i]!}, outside the vocabulary of ${V} tokens.`,
+          {
+            field: 'tokens',
+          },
+        );
 
-  const split = (which: 'train' | 'valid'): Uint16Array[] => data.pieces.filter((p) => p.split === which).map((p) => p.tokens);
+  const split = (which: 'train' | 'valid'): Uint16Array[] =>
+    data.pieces.filter((p) => p.split === which).map((p) => p.tokens);
   const train = buildWindows(split('train'), architecture.window, s.stride);
   const validAll = buildWindows(split('valid'), architecture.window, 1);
   if (train.offsets.length === 0)
-    throw new DataError(`No training piece is longer than the window of ${architecture.window} tokens; use a smaller window.`, {
-      field: 'window',
-    });
+    throw new DataError(
+      `No training piece is longer than the window of ${architecture.window} tokens; use a smaller window.`,
+      {
+        field: 'window',
+      },
+    );
   if (validAll.offsets.length === 0)
     throw new DataError(
       `No validation piece is longer than the window of ${architecture.window} tokens, so training cannot be checked; preprocess with more validation pieces or use a smaller window.`,
@@ -213,7 +240,13 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   } catch (error) {
     throw ioError(error, dir, 'create');
   }
-  const trainable = new LstmTrainable(architecture, initLstmWeights(architecture, s.seed), train, valid, s.batchSize);
+  const trainable = new LstmTrainable(
+    architecture,
+    initLstmWeights(architecture, s.seed),
+    train,
+    valid,
+    s.batchSize,
+  );
   const { epochs: _epochs, patience: _patience, ...fixed } = s;
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ architecture, fixed, corpusHash, trainExamples: train.offsets.length }))
@@ -244,7 +277,9 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     validNll: loop.bestValid,
     unigramNll: uniNll,
     ...(bestRecord ? { validAccuracy: bestRecord.validAccuracy } : {}),
-    ...(options.seedDesign ? { seedDesignNll: options.seedDesign.nll, seedDesignAccuracy: options.seedDesign.accuracy } : {}),
+    ...(options.seedDesign
+      ? { seedDesignNll: options.seedDesign.nll, seedDesignAccuracy: options.seedDesign.accuracy }
+      : {}),
     ...(last ? { trainLoss: last.trainLoss } : {}),
     epochs: loop.history.length,
     steps: loop.steps,
@@ -273,5 +308,53 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   // Weights before config: a folder whose config.json exists is complete.
   await saveLstmWeights(dir, architecture, loop.best, options.weightsDtype ?? 'float32');
   await writeJsonAtomic(path.join(dir, LSTM_MODEL_FILES.config), config);
-  return { modelDir: dir, config, stoppedBy: loop.stoppedBy, backend: { name: choice.kind, reason: choice.reason } };
+  return {
+    modelDir: dir,
+    config,
+    stoppedBy: loop.stoppedBy,
+    backend: { name: choice.kind, reason: choice.reason },
+  };
+}
+
+/**
+ * Trains the original tool's design (float index input, no embedding) at the same sizes and for
+ * the same training time as the model in `result`, in `<modelDir>/baseline-seed-design/`, and
+ * records its held-out NLL and accuracy in the model's config.json as `seedDesignNll` and
+ * `seedDesignAccuracy`. Returns the updated config.
+ */
+export async function addSeedDesignBaseline(
+  data: LstmTrainingData,
+  result: TrainLstmResult,
+  options: Pick<TrainLstmOptions, 'backend' | 'onProgress' | 'signal'>,
+): Promise<LstmModelConfig> {
+  const main = result.config;
+  const baselineDir = path.join(result.modelDir, 'baseline-seed-design');
+  // The baseline is derived data: it is always trained afresh, so a rerun never trips over an old checkpoint.
+  await fs.rm(baselineDir, { recursive: true, force: true }).catch((error: unknown) => {
+    throw ioError(error, baselineDir, 'remove');
+  });
+  const { vocabSize: _v, ...sizes } = main.architecture;
+  const { backend: _b, backendReason: _r, preset: _p, dataPath: _d, ...training } = main.training;
+  const baseline = await trainLstm(data, {
+    modelDir: baselineDir,
+    architecture: seedDesignArchitecture(sizes),
+    // Same settings, but as many epochs as the time allows and no early stop before it runs out.
+    training: {
+      ...training,
+      epochs: Math.max(training.epochs, main.metrics.epochs),
+      patience: Math.max(training.patience, main.metrics.epochs),
+    },
+    timeLimitSeconds: main.metrics.trainSeconds,
+    ...options,
+  });
+  const config: LstmModelConfig = {
+    ...main,
+    metrics: {
+      ...main.metrics,
+      seedDesignNll: baseline.config.metrics.validNll,
+      seedDesignAccuracy: baseline.config.metrics.validAccuracy ?? 0,
+    },
+  };
+  await writeJsonAtomic(path.join(result.modelDir, LSTM_MODEL_FILES.config), config);
+  return config;
 }

@@ -52,7 +52,12 @@ export interface LstmModelConfig {
   /** The preprocess manifest's corpus hash ('' when trained on data without one). */
   corpusHash: string;
   /** How it was trained, and on which tensor backend. */
-  training: LstmTrainSettings & { backend: string; backendReason: string; preset?: string; dataPath?: string };
+  training: LstmTrainSettings & {
+    backend: string;
+    backendReason: string;
+    preset?: string;
+    dataPath?: string;
+  };
   metrics: LstmMetrics;
   /** Where the training data came from, and its licence, when it asks for credit. */
   credits?: string;
@@ -67,7 +72,10 @@ export async function readLstmConfig(dir: string): Promise<LstmModelConfig> {
   try {
     config = await readJson<LstmModelConfig>(file);
   } catch (error) {
-    throw new ModelError(`${file} could not be read; is ${dir} a Cadenza LSTM model folder?`, { path: file, cause: error });
+    throw new ModelError(`${file} could not be read; is ${dir} a Cadenza LSTM model folder?`, {
+      path: file,
+      cause: error,
+    });
   }
   if (config.format !== LSTM_MODEL_FORMAT)
     throw new ModelError(`${file} is not a Cadenza LSTM model (format "${String(config.format)}").`, {
@@ -75,10 +83,13 @@ export async function readLstmConfig(dir: string): Promise<LstmModelConfig> {
       field: 'format',
     });
   if (config.version !== LSTM_MODEL_VERSION)
-    throw new ModelError(`${file} has version ${String(config.version)}, but this Cadenza reads ${LSTM_MODEL_VERSION}.`, {
-      path: file,
-      field: 'version',
-    });
+    throw new ModelError(
+      `${file} has version ${String(config.version)}, but this Cadenza reads ${LSTM_MODEL_VERSION}.`,
+      {
+        path: file,
+        field: 'version',
+      },
+    );
   const a = config.architecture;
   const valid =
     a &&
@@ -93,12 +104,16 @@ export async function readLstmConfig(dir: string): Promise<LstmModelConfig> {
     a.lstmUnits.every((u) => Number.isInteger(u) && u > 0) &&
     Number.isInteger(a.denseUnits) &&
     a.denseUnits > 0;
-  if (!valid) throw new ModelError(`${file} has an invalid architecture.`, { path: file, field: 'architecture' });
+  if (!valid)
+    throw new ModelError(`${file} has an invalid architecture.`, { path: file, field: 'architecture' });
   if (!config.vocab || !Array.isArray(config.vocab.tokens) || config.vocab.tokens.length !== a.vocabSize)
-    throw new ModelError(`${file}: the vocabulary must have architecture.vocabSize (${a.vocabSize}) tokens.`, {
-      path: file,
-      field: 'vocab',
-    });
+    throw new ModelError(
+      `${file}: the vocabulary must have architecture.vocabSize (${a.vocabSize}) tokens.`,
+      {
+        path: file,
+        field: 'vocab',
+      },
+    );
   lstmWeightShapes(a);
   return config;
 }

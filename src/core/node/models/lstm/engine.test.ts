@@ -11,7 +11,15 @@ import { initLstmWeights } from './weights';
 const archs: Record<string, LstmArchitecture> = {
   embedding: { vocabSize: 7, window: 5, embedding: 3, lstmUnits: [4, 3], denseUnits: 5, dropout: 0 },
   oneHot: { vocabSize: 7, window: 5, embedding: 0, lstmUnits: [4], denseUnits: 5, dropout: 0 },
-  floatInput: { vocabSize: 7, window: 5, embedding: 0, floatInput: true, lstmUnits: [4], denseUnits: 5, dropout: 0 },
+  floatInput: {
+    vocabSize: 7,
+    window: 5,
+    embedding: 0,
+    floatInput: true,
+    lstmUnits: [4],
+    denseUnits: 5,
+    dropout: 0,
+  },
 };
 
 function perturbed(a: LstmArchitecture): LstmWeights {
@@ -71,7 +79,9 @@ describe('BiLstmEngine', () => {
           v[i] = old;
           const numeric = (up - down) / (2 * eps);
           const analytic = grads.get(wname)![i]!;
-          expect(Math.abs(numeric - analytic), `${wname}[${i}]`).toBeLessThan(2e-3 + 0.03 * Math.abs(numeric));
+          expect(Math.abs(numeric - analytic), `${wname}[${i}]`).toBeLessThan(
+            2e-3 + 0.03 * Math.abs(numeric),
+          );
           checked++;
         }
       }

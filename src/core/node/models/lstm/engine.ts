@@ -100,14 +100,18 @@ export class BiLstmEngine {
       const emb = this.w('embedding');
       input = new Float32Array(N * E);
       for (let t = 0; t < T; t++)
-        for (let b = 0; b < B; b++) input.set(emb.subarray(ids[b * T + t]! * E, ids[b * T + t]! * E + E), (t * B + b) * E);
+        for (let b = 0; b < B; b++)
+          input.set(emb.subarray(ids[b * T + t]! * E, ids[b * T + t]! * E + E), (t * B + b) * E);
     }
 
     let features = new Float32Array(0);
     let featureMask: Float32Array | undefined;
     a.lstmUnits.forEach((H, l) => {
       const last = l === a.lstmUnits.length - 1;
-      const dirs = [0, 1].map((d) => this.runDirection(l, d === 1, input, inWidth, ids, B)) as [DirectionCache, DirectionCache];
+      const dirs = [0, 1].map((d) => this.runDirection(l, d === 1, input, inWidth, ids, B)) as [
+        DirectionCache,
+        DirectionCache,
+      ];
       const layer: LayerCache = { dirs };
       if (input) layer.input = input;
       if (!last) {
@@ -264,18 +268,48 @@ export class BiLstmEngine {
     loss /= B;
 
     // Output layer.
-    matmulInto(transposeInto(fwd.denseOut, B, D, new Float32Array(D * B)), D, B, dLogits, V, grads.get('output_kernel')!, true);
+    matmulInto(
+      transposeInto(fwd.denseOut, B, D, new Float32Array(D * B)),
+      D,
+      B,
+      dLogits,
+      V,
+      grads.get('output_kernel')!,
+      true,
+    );
     addColumnSums(dLogits, B, V, grads.get('output_bias')!);
     const dDense = new Float32Array(B * D);
-    matmulInto(dLogits, B, V, transposeInto(this.w('output_kernel'), D, V, new Float32Array(V * D)), D, dDense);
+    matmulInto(
+      dLogits,
+      B,
+      V,
+      transposeInto(this.w('output_kernel'), D, V, new Float32Array(V * D)),
+      D,
+      dDense,
+    );
     for (let i = 0; i < B * D; i++)
       dDense[i] = fwd.densePre[i]! > 0 ? dDense[i]! * (fwd.denseMask ? fwd.denseMask[i]! : 1) : 0;
 
     // Dense layer.
-    matmulInto(transposeInto(fwd.features, B, F, new Float32Array(F * B)), F, B, dDense, D, grads.get('dense_kernel')!, true);
+    matmulInto(
+      transposeInto(fwd.features, B, F, new Float32Array(F * B)),
+      F,
+      B,
+      dDense,
+      D,
+      grads.get('dense_kernel')!,
+      true,
+    );
     addColumnSums(dDense, B, D, grads.get('dense_bias')!);
     const dFeatures = new Float32Array(B * F);
-    matmulInto(dDense, B, D, transposeInto(this.w('dense_kernel'), F, D, new Float32Array(D * F)), F, dFeatures);
+    matmulInto(
+      dDense,
+      B,
+      D,
+      transposeInto(this.w('dense_kernel'), F, D, new Float32Array(D * F)),
+      F,
+      dFeatures,
+    );
     if (fwd.featureMask) for (let i = 0; i < B * F; i++) dFeatures[i]! *= fwd.featureMask[i]!;
 
     // The last layer's output is each direction's final state: fwd at t = T-1, bwd at t = 0.
@@ -386,7 +420,15 @@ export class BiLstmEngine {
 
     const dKernel = grads.get(`${prefix}_kernel`)!;
     if (layer.input) {
-      matmulInto(transposeInto(layer.input, N, inWidth, new Float32Array(inWidth * N)), inWidth, N, dz, G, dKernel, true);
+      matmulInto(
+        transposeInto(layer.input, N, inWidth, new Float32Array(inWidth * N)),
+        inWidth,
+        N,
+        dz,
+        G,
+        dKernel,
+        true,
+      );
       const kernelT = transposeInto(this.w(`${prefix}_kernel`), inWidth, G, new Float32Array(G * inWidth));
       matmulInto(dz, N, G, kernelT, inWidth, dInput!, true);
     } else {

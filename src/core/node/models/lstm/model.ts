@@ -46,14 +46,20 @@ function flattenWindows(windows: Int32Array | number[][], a: LstmArchitecture): 
     });
   }
   if (flat.length % a.window !== 0)
-    throw new ModelError(`The windows hold ${flat.length} ids, not a multiple of the model's window (${a.window}).`, {
-      field: 'windows',
-    });
+    throw new ModelError(
+      `The windows hold ${flat.length} ids, not a multiple of the model's window (${a.window}).`,
+      {
+        field: 'windows',
+      },
+    );
   for (let i = 0; i < flat.length; i++)
     if (!(flat[i]! >= 0 && flat[i]! < a.vocabSize))
-      throw new ModelError(`Token id ${flat[i]!} is outside this model's vocabulary (0..${a.vocabSize - 1}).`, {
-        field: 'windows',
-      });
+      throw new ModelError(
+        `Token id ${flat[i]!} is outside this model's vocabulary (0..${a.vocabSize - 1}).`,
+        {
+          field: 'windows',
+        },
+      );
   return flat;
 }
 
@@ -75,7 +81,9 @@ export function lstmModelFromWeights(config: LstmModelConfig, weights: LstmWeigh
       for (let start = 0; start < n; start += step) {
         const b = Math.min(step, n - start);
         // Inference only: the engine's matrix products dispose their tensors as they go.
-        const probs = tf.tidy(() => engine!.forward(flat.subarray(start * a.window, (start + b) * a.window), b).probs);
+        const probs = tf.tidy(
+          () => engine!.forward(flat.subarray(start * a.window, (start + b) * a.window), b).probs,
+        );
         out.set(probs, start * a.vocabSize);
       }
       return out;

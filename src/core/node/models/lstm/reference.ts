@@ -9,16 +9,23 @@ import { lstmWeightShapes } from '../../../common/models/lstm';
 import type { LstmWeights } from './weights';
 
 /** Next-token probabilities [batch, vocabSize] for windows `ids` [batch][window], in TF.js ops. */
-export function referenceLstmForward(a: LstmArchitecture, weights: LstmWeights, ids: number[][]): Float32Array {
+export function referenceLstmForward(
+  a: LstmArchitecture,
+  weights: LstmWeights,
+  ids: number[][],
+): Float32Array {
   const probs = tf.tidy(() => {
-    const w = new Map(lstmWeightShapes(a).map(([name, shape]) => [name, tf.tensor(weights.get(name)!, shape)]));
+    const w = new Map(
+      lstmWeightShapes(a).map(([name, shape]) => [name, tf.tensor(weights.get(name)!, shape)]),
+    );
     const B = ids.length;
     const idT = tf.tensor2d(ids, [B, a.window], 'int32');
     // Inputs per time step, [B, width]: embedding rows, one-hot rows or the float index.
     let steps: tf.Tensor2D[] = [];
     for (let t = 0; t < a.window; t++) {
       const col = tf.reshape(tf.slice(idT, [0, t], [B, 1]), [B]) as tf.Tensor1D;
-      if (a.floatInput) steps.push(tf.reshape(tf.div(tf.cast(col, 'float32'), a.vocabSize), [B, 1]) as tf.Tensor2D);
+      if (a.floatInput)
+        steps.push(tf.reshape(tf.div(tf.cast(col, 'float32'), a.vocabSize), [B, 1]) as tf.Tensor2D);
       else if (a.embedding > 0) steps.push(tf.gather(w.get('embedding')!, col) as tf.Tensor2D);
       else steps.push(tf.cast(tf.oneHot(col, a.vocabSize), 'float32') as tf.Tensor2D);
     }

@@ -57,10 +57,13 @@ export function checkLstmWeights(a: LstmArchitecture, weights: LstmWeights, wher
     const w = weights.get(name);
     if (!w) throw new ModelError(`${where} has no weight named ${name}.`, { path: where, field: name });
     if (w.length !== shapeSize(shape))
-      throw new ModelError(`${where}: ${name} has ${w.length} values but [${shape.join(', ')}] needs ${shapeSize(shape)}.`, {
-        path: where,
-        field: name,
-      });
+      throw new ModelError(
+        `${where}: ${name} has ${w.length} values but [${shape.join(', ')}] needs ${shapeSize(shape)}.`,
+        {
+          path: where,
+          field: name,
+        },
+      );
   }
 }
 
@@ -85,12 +88,12 @@ function toFloat16Bits(value: number): number {
     const half = mant >> shift;
     const rest = mant & ((1 << shift) - 1);
     const mid = 1 << (shift - 1);
-    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
   }
   // Round to nearest even on the 13 dropped mantissa bits; a carry may bump the exponent, which is right.
   let bits = (e << 10) | (mant >> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (bits & 1))) bits++;
+  if (rest > 0x1000 || (rest === 0x1000 && bits & 1)) bits++;
   e = bits >> 10;
   return sign | (e >= 0x1f ? 0x7c00 : bits);
 }
@@ -132,13 +135,21 @@ export function encodeLstmWeights(
 }
 
 /** Reads weights from `weights.bin` bytes and their manifest; `where` names the folder in errors. */
-export function decodeLstmWeights(a: LstmArchitecture, bin: Uint8Array, manifest: WeightsManifest, where: string): LstmWeights {
+export function decodeLstmWeights(
+  a: LstmArchitecture,
+  bin: Uint8Array,
+  manifest: WeightsManifest,
+  where: string,
+): LstmWeights {
   const file = path.join(where, 'weights.json');
   if (manifest.dtype !== 'float32' && manifest.dtype !== 'float16')
-    throw new ModelError(`${file} has dtype "${String(manifest.dtype)}"; only float32 and float16 are read.`, {
-      path: file,
-      field: 'dtype',
-    });
+    throw new ModelError(
+      `${file} has dtype "${String(manifest.dtype)}"; only float32 and float16 are read.`,
+      {
+        path: file,
+        field: 'dtype',
+      },
+    );
   const bytesPer = manifest.dtype === 'float16' ? 2 : 4;
   const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
   const byName = new Map(manifest.tensors.map((t) => [t.name, t]));
@@ -147,15 +158,21 @@ export function decodeLstmWeights(a: LstmArchitecture, bin: Uint8Array, manifest
     const entry = byName.get(name);
     if (!entry) throw new ModelError(`${file} lists no tensor named ${name}.`, { path: file, field: name });
     if (entry.shape.join(',') !== shape.join(','))
-      throw new ModelError(`${file}: ${name} has shape [${entry.shape.join(', ')}] but the architecture needs [${shape.join(', ')}].`, {
-        path: file,
-        field: name,
-      });
+      throw new ModelError(
+        `${file}: ${name} has shape [${entry.shape.join(', ')}] but the architecture needs [${shape.join(', ')}].`,
+        {
+          path: file,
+          field: name,
+        },
+      );
     const n = shapeSize(shape);
     if ((entry.offset + n) * bytesPer > bin.byteLength)
-      throw new ModelError(`${path.join(where, 'weights.bin')} is too short for ${name}; the file is truncated.`, {
-        path: path.join(where, 'weights.bin'),
-      });
+      throw new ModelError(
+        `${path.join(where, 'weights.bin')} is too short for ${name}; the file is truncated.`,
+        {
+          path: path.join(where, 'weights.bin'),
+        },
+      );
     const w = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const at = (entry.offset + i) * bytesPer;
@@ -186,10 +203,13 @@ export async function readLstmWeights(dir: string, a: LstmArchitecture): Promise
     manifest = JSON.parse(await fs.readFile(path.join(dir, 'weights.json'), 'utf8')) as WeightsManifest;
     bin = await fs.readFile(path.join(dir, 'weights.bin'));
   } catch (error) {
-    throw new ModelError(`${dir} has no readable weights.json and weights.bin; is it a Cadenza LSTM model folder?`, {
-      path: dir,
-      cause: error,
-    });
+    throw new ModelError(
+      `${dir} has no readable weights.json and weights.bin; is it a Cadenza LSTM model folder?`,
+      {
+        path: dir,
+        cause: error,
+      },
+    );
   }
   return decodeLstmWeights(a, new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength), manifest, dir);
 }

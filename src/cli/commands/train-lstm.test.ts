@@ -1,0 +1,92 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { writeMotifDataset } from '../../core/node/train/testing';
+import { main } from '../main';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'cadenza-cli-lstm-'));
+  await writeMotifDataset(path.join(dir, 'processed', 'notes'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await main(['node', 'cadenza', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('cadenza train-lstm', () => {
+  it('trains from the parent data folder and writes a model folder, reporting JSON', async () => {
+    const model = path.join(dir, 'model');
+    const r = await run(
+      'train-lstm',
+      '--data_path',
+      path.join(dir, 'processed'),
+      '--model_path',
+      model,
+      '--preset',
+      'tiny',
+      '--epochs',
+      '2',
+      '--max-steps-per-epoch',
+      '5',
+      '--backend',
+      'wasm',
+      '--baseline',
+      '--float16',
+      '--json',
+    );
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result.backend.name).toBe('wasm');
+    const config = JSON.parse(await readFile(path.join(model, 'config.json'), 'utf8'));
+    expect(config.architecture.window).toBe(16);
+    expect(config.metrics.epochs).toBe(2);
+    expect(config.metrics.seedDesignNll).toBeGreaterThan(0);
+    expect(JSON.parse(await readFile(path.join(model, 'weights.json'), 'utf8')).dtype).toBe('float16');
+  });
+
+  it('exits 2 naming the flag on a bad option', async () => {
+    const r = await run(
+      'train-lstm',
+      '--data_path',
+      dir,
+      '--model_path',
+      path.join(dir, 'x'),
+      '--dropout',
+      '2',
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--dropout');
+  });
+
+  it('exits 1 with one sentence when --resume has no checkpoint', async () => {
+    const r = await run(
+      'train-lstm',
+      '--data_path',
+      path.join(dir, 'processed', 'notes'),
+      '--model_path',
+      path.join(dir, 'fresh'),
+      '--preset',
+      'tiny',
+      '--resume',
+      '--backend',
+      'wasm',
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no checkpoint/);
+  });
+});

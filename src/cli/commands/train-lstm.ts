@@ -1,0 +1,198 @@
+/**
+ * `cadenza train-lstm`: trains the notes-and-chords BiLSTM on tokens written by
+ * `cadenza preprocess`. Ctrl-C saves a checkpoint and exits; `--resume` continues it exactly.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../core/common/errors';
+import type { LstmArchitecture, LstmTrainSettings } from '../../core/common/models/lstm';
+import { LSTM_PRESETS } from '../../core/common/models/lstm';
+import type { BackendRequest } from '../../core/node/tensor/backend';
+import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+
+interface Flags extends GlobalOptions {
+  data_path: string;
+  model_path: string;
+  preset: string;
+  backend: string;
+  resume?: boolean;
+  baseline?: boolean;
+  float16?: boolean;
+  credits?: string;
+  timeLimit?: string;
+  epochs?: string;
+  batchSize?: string;
+  learningRate?: string;
+  optimizer?: string;
+  schedule?: string;
+  window?: string;
+  embedding?: string;
+  lstmUnits?: string;
+  denseUnits?: string;
+  dropout?: string;
+  stride?: string;
+  maxStepsPerEpoch?: string;
+  validWindows?: string;
+  patience?: string;
+  seed?: string;
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T))
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}".`, { field: flag });
+  return value as T;
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Adds `train-lstm` to the program. */
+export function registerTrainLstm(program: Command): void {
+  program
+    .command('train-lstm')
+    .description('Train the bidirectional LSTM (next note/chord event) on tokens from `cadenza preprocess`.')
+    .requiredOption(
+      '--data_path <dir>',
+      'preprocessed data: the output folder of `cadenza preprocess` or its notes/ folder',
+    )
+    .requiredOption(
+      '--model_path <dir>',
+      'model folder to write (config.json, weights.bin/json, training-log.jsonl, checkpoint/)',
+    )
+    .option(
+      '--preset <name>',
+      `starting sizes and settings: ${Object.keys(LSTM_PRESETS).join(', ')}`,
+      'default',
+    )
+    .option('--backend <name>', 'tensor backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', 'auto')
+    .option('--resume', 'continue from the model folder’s checkpoint (same data and settings)')
+    .option(
+      '--baseline',
+      'also train the original tool’s design (float index input) for the same time and record its NLL',
+    )
+    .option('--float16', 'store the weights as float16 (half the size)')
+    .option('--credits <text>', 'credit line for the training data, stored in config.json')
+    .option(
+      '--time-limit <minutes>',
+      'stop training after this many minutes (the epoch in progress is validated)',
+    )
+    .option('--epochs <n>', 'most passes over the data (early stopping may end sooner)')
+    .option('--batch-size <n>', 'windows per step')
+    .option('--learning-rate <x>', 'initial learning rate')
+    .option('--optimizer <name>', 'adam or adamax')
+    .option('--schedule <name>', 'learning-rate schedule: constant or cosine')
+    .option('--window <n>', 'tokens the model reads to predict the next')
+    .option('--embedding <n>', 'embedding width (0 = one-hot input)')
+    .option('--lstm-units <list>', 'units per direction of each BiLSTM layer, e.g. 192,192')
+    .option('--dense-units <n>', 'width of the ReLU layer before the softmax')
+    .option('--dropout <x>', 'dropout rate 0..0.9')
+    .option('--stride <n>', 'tokens between training windows')
+    .option(
+      '--max-steps-per-epoch <n>',
+      'cap on steps per epoch, for regular checkpoints on big corpora (0 = none)',
+    )
+    .option('--valid-windows <n>', 'validation windows scored per epoch (0 = all)')
+    .option('--patience <n>', 'epochs without validation improvement before stopping')
+    .option('--seed <n>', 'seed for initialisation, data order and dropout')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  cadenza train-lstm --data_path processed_data/ --model_path models/lstm/\n  cadenza train-lstm --data_path processed_data/ --model_path models/lstm/ --resume\n',
+    )
+    .action(async (flags: Flags) => {
+      const preset = oneOf(
+        '--preset',
+        flags.preset,
+        Object.keys(LSTM_PRESETS) as (keyof typeof LSTM_PRESETS)[],
+      )!;
+      const int = (flag: string, v: string | undefined, min: number): number | undefined =>
+        numberOption(flag, v, { min, integer: true });
+      let lstmUnits: number[] | undefined;
+      if (flags.lstmUnits !== undefined) {
+        lstmUnits = flags.lstmUnits.split(',').map((u) => int('--lstm-units', u.trim(), 1)!);
+        if (lstmUnits.length === 0 || lstmUnits.length > 4)
+          throw new UsageError('--lstm-units must list 1 to 4 layer sizes, e.g. 192,192.', {
+            field: '--lstm-units',
+          });
+      }
+      const architecture: Omit<LstmArchitecture, 'vocabSize'> = {
+        ...LSTM_PRESETS[preset].architecture,
+        ...defined({
+          window: int('--window', flags.window, 1),
+          embedding: int('--embedding', flags.embedding, 0),
+          lstmUnits,
+          denseUnits: int('--dense-units', flags.denseUnits, 1),
+          dropout: numberOption('--dropout', flags.dropout, { min: 0, max: 0.9 }),
+        }),
+      };
+      const training: LstmTrainSettings = {
+        ...LSTM_PRESETS[preset].training,
+        ...defined({
+          epochs: int('--epochs', flags.epochs, 1),
+          batchSize: int('--batch-size', flags.batchSize, 1),
+          learningRate: numberOption('--learning-rate', flags.learningRate, { min: 1e-7, max: 1 }),
+          optimizer: oneOf('--optimizer', flags.optimizer, ['adam', 'adamax'] as const),
+          schedule: oneOf('--schedule', flags.schedule, ['constant', 'cosine'] as const),
+          stride: int('--stride', flags.stride, 1),
+          maxStepsPerEpoch: int('--max-steps-per-epoch', flags.maxStepsPerEpoch, 0),
+          validWindows: int('--valid-windows', flags.validWindows, 0),
+          patience: int('--patience', flags.patience, 1),
+          seed: int('--seed', flags.seed, 0),
+        }),
+      };
+      const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
+      // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
+      const { BACKEND_REQUESTS } = await import('../../core/node/tensor/backend');
+      const backend = oneOf('--backend', flags.backend, BACKEND_REQUESTS) as BackendRequest;
+      const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
+      const { trainLstm, addSeedDesignBaseline } = await import('../../core/node/train/trainLstm');
+      const data = await loadTokenDataset(flags.data_path, 'notes');
+      const bar = progressBar(flags);
+      const controller = new AbortController();
+      const onSigint = (): void => controller.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const result = await trainLstm(data, {
+          modelDir: flags.model_path,
+          architecture,
+          training,
+          preset,
+          backend,
+          resume: flags.resume,
+          ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
+          weightsDtype: flags.float16 ? 'float16' : 'float32',
+          dataPath: flags.data_path,
+          ...(flags.credits ? { credits: flags.credits } : {}),
+          signal: controller.signal,
+          onProgress: bar,
+        });
+        let config = result.config;
+        if (flags.baseline)
+          config = await addSeedDesignBaseline(data, result, {
+            backend,
+            signal: controller.signal,
+            onProgress: bar,
+          });
+        bar.finish();
+        const m = config.metrics;
+        printResult(flags, { ...result, config }, () =>
+          [
+            `Trained on ${result.backend.name} (${result.backend.reason}).`,
+            `Held-out NLL ${m.validNll.toFixed(3)} nats/event (accuracy ${((m.validAccuracy ?? 0) * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}` +
+              (m.seedDesignNll !== undefined
+                ? `; original design (float input) ${m.seedDesignNll.toFixed(3)}.`
+                : '.'),
+            `${m.epochs} epochs, ${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best epoch ${m.bestEpoch}; model in ${result.modelDir}`,
+          ].join('\n'),
+        );
+      } finally {
+        bar.finish();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}
