@@ -115,14 +115,14 @@ export class CorpusStore {
 
   /**
    * Pieces matching `query`, sorted as `list()`: every word of the query (case-insensitive) must
-   * occur in the composer, title, source file name or id. An empty query matches everything.
+   * occur in the composer, title or source file name, or begin the id. An empty query matches everything.
    */
   async search(query: string): Promise<Piece[]> {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const all = await this.list();
     return all.filter((p) => {
-      const text = `${p.composer}\n${p.title}\n${path.basename(p.sourcePath)}\n${p.id}`.toLowerCase();
-      return words.every((w) => text.includes(w));
+      const text = `${p.composer}\n${p.title}\n${path.basename(p.sourcePath)}`.toLowerCase();
+      return words.every((w) => text.includes(w) || p.id.startsWith(w));
     });
   }
 
