@@ -22,6 +22,8 @@ export interface RollPalette {
   keyWhite: string;
   keyBlack: string;
   keyBorder: string;
+  keyText: string;
+  keyTextMuted: string;
   rulerBackground: string;
   laneBackground: string;
   noteBorder: string;
@@ -134,7 +136,7 @@ export function drawKeyboard(ctx: CanvasRenderingContext2D, area: Rect, keys: Ke
       ctx.fillRect(area.x, y, blackWidth, keys.pixelsPerKey);
     }
     if ((p % 12 === 0 || nameAll) && keys.pixelsPerKey >= 7) {
-      ctx.fillStyle = p % 12 === 0 ? palette.text : palette.textMuted;
+      ctx.fillStyle = p % 12 === 0 ? palette.keyText : palette.keyTextMuted;
       ctx.textAlign = 'right';
       ctx.fillText(noteName(p), area.x + area.width - 4, y + keys.pixelsPerKey / 2 + 0.5);
     }

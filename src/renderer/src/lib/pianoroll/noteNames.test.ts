@@ -17,9 +17,12 @@ describe('noteName', () => {
 });
 
 describe('velocityColor', () => {
-  it('gives louder notes a warmer hue and clamps out-of-range velocities', () => {
+  it('moves louder notes from blue towards rose and clamps out-of-range velocities', () => {
     const hue = (c: string) => Number(/hsl\((\d+)/.exec(c)![1]);
-    expect(hue(velocityColor(127, false))).toBeLessThan(hue(velocityColor(20, false)));
+    expect(hue(velocityColor(20, false))).toBeGreaterThan(200);
+    expect(hue(velocityColor(20, false))).toBeLessThan(240);
+    expect(hue(velocityColor(127, false))).toBeGreaterThan(330);
+    expect(hue(velocityColor(64, false))).toBeGreaterThan(hue(velocityColor(20, false)));
     expect(velocityColor(300, true)).toBe(velocityColor(127, true));
     expect(velocityColor(0, true)).toBe(velocityColor(1, true));
   });

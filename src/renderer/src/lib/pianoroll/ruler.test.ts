@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rulerMarks } from './ruler';
+import { barBeatAt, rulerMarks } from './ruler';
 
 const fourFour = [{ ticks: 0, numerator: 4, denominator: 4 }];
 
@@ -44,5 +44,17 @@ describe('rulerMarks', () => {
   it('handles 6/8 beats as eighth notes', () => {
     const marks = rulerMarks([{ ticks: 0, numerator: 6, denominator: 8 }], 480, 0, 1440, 0.1);
     expect(marks.map((m) => m.ticks)).toEqual([0, 240, 480, 720, 960, 1200]);
+  });
+});
+
+describe('barBeatAt', () => {
+  it('counts bars and beats from 1 and crosses time-signature changes like rulerMarks', () => {
+    expect(barBeatAt(fourFour, 480, 0)).toEqual({ bar: 1, beat: 1 });
+    expect(barBeatAt(fourFour, 480, 1920 + 720)).toEqual({ bar: 2, beat: 2.5 });
+    const sigs = [
+      { ticks: 0, numerator: 4, denominator: 4 },
+      { ticks: 3840, numerator: 3, denominator: 4 },
+    ];
+    expect(barBeatAt(sigs, 480, 5280 + 960)).toEqual({ bar: 4, beat: 3 });
   });
 });

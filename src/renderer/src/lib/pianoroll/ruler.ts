@@ -62,3 +62,23 @@ export function rulerMarks(
   }
   return marks;
 }
+
+/** Bar (from 1) and beat (from 1, fractional) at `ticks`, honouring time-signature changes. */
+export function barBeatAt(timeSignatures: readonly TimeSignatureEvent[], ppq: number, ticks: Ticks): { bar: number; beat: number } {
+  const sigs = timeSignatures.length > 0 ? [...timeSignatures].sort((a, b) => a.ticks - b.ticks) : [{ ticks: 0, numerator: 4, denominator: 4 }];
+  if (sigs[0]!.ticks > 0) sigs.unshift({ ticks: 0, numerator: 4, denominator: 4 });
+  let bar = 1;
+  for (let s = 0; s < sigs.length; s++) {
+    const sig = sigs[s]!;
+    const beatTicks = (ppq * 4) / sig.denominator;
+    const barTicks = beatTicks * sig.numerator;
+    const next = sigs[s + 1];
+    if (next === undefined || ticks < next.ticks) {
+      const into = Math.max(0, ticks - sig.ticks);
+      const bars = Math.floor(into / barTicks);
+      return { bar: bar + bars, beat: 1 + (into - bars * barTicks) / beatTicks };
+    }
+    bar += Math.ceil((next.ticks - sig.ticks) / barTicks);
+  }
+  return { bar, beat: 1 };
+}
