@@ -29,6 +29,21 @@ export interface Tokenizer {
   encode(song: Song): string[];
   /** A song from a token sequence; unknown or malformed tokens are skipped, never thrown on. */
   decode(tokens: readonly string[], options?: DecodeOptions): Song;
+  /**
+   * Rare-token handling (optional): the in-vocabulary tokens to write instead of `token` when it
+   * is not in the vocabulary (`has` says what is), marked `exact` when they decode to the same
+   * notes; undefined when there is no substitute (the token becomes `unknownId`).
+   */
+  substitute?(
+    token: string,
+    has: (token: string) => boolean,
+  ): { tokens: string[]; exact: boolean } | undefined;
+  /** The exact parts a rare token splits into, counted when building a vocabulary (optional). */
+  decompose?(token: string): string[];
+  /** Tokens every vocabulary of this kind holds, however rare (optional). */
+  baseTokens?(): string[];
+  /** Whether a token is a musical event (counted in coverage) rather than a time step (optional; default true). */
+  isEvent?(token: string): boolean;
 }
 
 /** Token strings and their ids, as stored in `vocab.json` and in every model's config. */

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { MidiParseError } from '../errors';
+import { emptySong } from '../song/song';
+import { seedEvents, seedTokenPitches, SeedTokenizer } from './seed';
+import type { SmfScore } from './smfNotes';
+import { readSmfNotes } from './smfNotes';
+
+const ppq = 480;
+/** A score from [pitch, startQuarters, lengthQuarters] per track, in file order. */
+function score(
+  tracks: [number, number, number][][],
+  timeSignatures = [{ ticks: 0, numerator: 4, denominator: 4 }],
+): SmfScore {
+  return {
+    ppq,
+    timeSignatures,
+    tracks: tracks.map((notes) => ({
+      program: 0,
+      notes: notes.map(([pitch, start, length]) => ({
+        pitch,
+        startTicks: Math.round(start * ppq),
+        endTicks: Math.round((start + length) * ppq),
+        channel: 0,
+      })),
+    })),
+  };
+}
+const tokens = (s: SmfScore): string[] => seedEvents(s).map((e) => e.token);
+
+describe('seed rules', () => {
+  it('names notes and chords as music21 does', () => {
+    expect(
+      tokens(
+        score([
+          [
+            [63, 0, 1],
+            [66, 1, 1],
+            [64, 2, 1],
+            [67, 2, 1],
+            [71, 2, 1],
+            [62, 3, 1],
+            [74, 3, 1],
+          ],
+        ]),
+      ),
+    ).toEqual(['E-4', 'F#4', '4.7.11', '2']);
+  });
+
+  it('chords notes of one track starting less than 1/4 quarter apart with releases within 1/4 quarter', () => {
+    // 86 at 4.25 and 88 at 4.375 (1/8 apart) form a chord; 60 ends much later, so stays apart.
+    expect(
+      tokens(
+        score([
+          [
+            [86, 0.25, 0.125],
+            [88, 0.375, 0.125],
+            [60, 0.25, 2],
+          ],
+        ]),
+      ),
+    ).toEqual(['2.4', 'C4']);
+  });
+
+  it('keeps notes of different tracks at one offset apart, first track first', () => {
+    expect(tokens(score([[[81, 0.5, 0.5]], [[57, 0.5, 0.5]]]))).toEqual(['A5', 'A3']);
+  });
+
+  it('quantizes onsets to the nearer of 1/4 and 1/3, rounding exact halves down', () => {
+    const ev = seedEvents(
+      score([
+        [
+          [60, 0.3, 1],
+          [62, 1.125, 1],
+          [64, 2.9, 0.1],
+        ],
+      ]),
+    );
+    expect(ev.map((e) => e.offsetQuarters)).toEqual([1 / 3, 1, 3]);
+    // A note's duration never quantizes to zero.
+    expect(ev[2]!.durationQuarters).toBe(0.25);
+  });
+
+  it('splits a note at each barline it crosses, and sorts a continuation after the bar’s own notes', () => {
+    // 3/4: bars at 3 and 6. The left-hand E4 from 1 to 7 gives pieces at 1, 3 and 6.
+    const s = score(
+      [
+        [[76, 3, 1]],
+        [
+          [64, 1, 6],
+          [60, 3, 1],
+        ],
+      ],
+      [{ ticks: 0, numerator: 3, denominator: 4 }],
+    );
+    expect(seedEvents(s).map((e) => [e.token, e.offsetQuarters, e.track])).toEqual([
+      ['E4', 1, 1],
+      ['E5', 3, 0],
+      ['C4', 3, 1],
+      ['E4', 3, 1],
+      ['E4', 6, 1],
+    ]);
+  });
+
+  it('merges tracks of one program and keeps other programs as later parts', () => {
+    const s = score([[[72, 1, 1]], [[48, 0, 1]]]);
+    s.tracks[0]!.program = 40;
+    expect(tokens(s)).toEqual(['C5', 'C3']);
+  });
+});
+
+describe('readSmfNotes', () => {
+  // Format 1, ppq 96, one track: time signature 3/4, program 5, C4 on, (running status) E4 on,
+  // after 96 ticks C4 off as note-on velocity 0 and E4 off as 0x80.
+  const bytes = Uint8Array.from([
+    ...[0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 1, 0, 1, 0, 96],
+    ...[0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, 29],
+    ...[0, 0xff, 0x58, 4, 3, 2, 24, 8],
+    ...[0, 0xc0, 5],
+    ...[0, 0x90, 60, 100],
+    ...[0, 64, 90],
+    ...[96, 60, 0],
+    ...[0, 0x80, 64, 0],
+    ...[0, 0xff, 0x2f, 0],
+  ]);
+
+  it('reads notes in file order, the program and time signatures', () => {
+    const s = readSmfNotes(bytes);
+    expect(s.ppq).toBe(96);
+    expect(s.timeSignatures).toEqual([{ ticks: 0, numerator: 3, denominator: 4 }]);
+    expect(s.tracks).toEqual([
+      {
+        program: 5,
+        notes: [
+          { pitch: 60, startTicks: 0, endTicks: 96, channel: 0 },
+          { pitch: 64, startTicks: 0, endTicks: 96, channel: 0 },
+        ],
+      },
+    ]);
+    expect(new SeedTokenizer().encodeMidi(bytes)).toEqual(['0.4']);
+  });
+
+  it('throws MidiParseError naming the file for bytes that are not MIDI', () => {
+    expect(() => readSmfNotes(new Uint8Array(20), 'x.mid')).toThrow(MidiParseError);
+    expect(() => readSmfNotes(new Uint8Array(20), 'x.mid')).toThrow(/x\.mid is not a readable MIDI file/);
+  });
+});
+
+describe('SeedTokenizer', () => {
+  it('encodes a Song with the same rules', () => {
+    const s = emptySong(ppq);
+    s.notes = [
+      { pitch: 60, velocity: 80, startTicks: 0, endTicks: 480, track: 0, channel: 0 },
+      { pitch: 64, velocity: 80, startTicks: 0, endTicks: 480, track: 0, channel: 0 },
+      { pitch: 70, velocity: 80, startTicks: 480, endTicks: 960, track: 0, channel: 0 },
+    ];
+    expect(new SeedTokenizer().encode(s)).toEqual(['0.4', 'B-4']);
+  });
+
+  it('decodes one event per quarter, chords stacked from middle C', () => {
+    const out = new SeedTokenizer().decode(['E-4', '4.7.11', 'nonsense', '11.2'], { bpm: 100 });
+    expect(out.tempos[0]!.bpm).toBe(100);
+    expect(out.notes.map((n) => [n.pitch, n.startTicks / out.ppq])).toEqual([
+      [63, 0],
+      [64, 1],
+      [67, 1],
+      [71, 1],
+      [71, 2],
+      [74, 2],
+    ]);
+    expect(seedTokenPitches('12.1')).toEqual([]);
+  });
+});

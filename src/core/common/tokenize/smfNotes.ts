@@ -1,0 +1,132 @@
+/**
+ * A minimal Standard MIDI File event reader for the `seed` tokenizer: music21 orders notes
+ * that start on the same tick by their order in the file, which a `Song` (sorted by pitch)
+ * no longer knows. Only what the seed rules need is read: notes in file order per track,
+ * each track's program, and time signatures.
+ */
+import { MidiParseError } from '../errors';
+import type { TimeSignatureEvent } from '../song/song';
+
+/** One note, paired the way music21 pairs note-on and note-off events. */
+export interface SmfNote {
+  pitch: number;
+  startTicks: number;
+  endTicks: number;
+  channel: number;
+}
+
+/** One track's notes in the order their note-on events appear. */
+export interface SmfTrack {
+  /** The first program change in the track, or -1 when it has none. */
+  program: number;
+  notes: SmfNote[];
+}
+
+/** What the seed rules read from a file. */
+export interface SmfScore {
+  ppq: number;
+  tracks: SmfTrack[];
+  timeSignatures: TimeSignatureEvent[];
+}
+
+/** Reads notes in file order, programs and time signatures from SMF bytes. Throws `MidiParseError`. */
+export function readSmfNotes(bytes: Uint8Array, file = 'the file'): SmfScore {
+  const fail = (reason: string): never => {
+    throw new MidiParseError(`${file} is not a readable MIDI file: ${reason}.`, { path: file });
+  };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 14 || String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!) !== 'MThd')
+    fail('it does not start with the MIDI header "MThd"');
+  const headerLength = view.getUint32(4);
+  const trackCount = view.getUint16(10);
+  const ppq = view.getUint16(12);
+  if (ppq & 0x8000 || ppq === 0) fail('it does not use ticks per quarter note');
+  let pos = 8 + headerLength;
+  const tracks: SmfTrack[] = [];
+  const timeSignatures: TimeSignatureEvent[] = [];
+  for (let t = 0; t < trackCount && pos + 8 <= bytes.length; t++) {
+    const tag = String.fromCharCode(bytes[pos]!, bytes[pos + 1]!, bytes[pos + 2]!, bytes[pos + 3]!);
+    const length = view.getUint32(pos + 4);
+    const start = pos + 8;
+    const end = Math.min(bytes.length, start + length);
+    pos = start + length;
+    if (tag !== 'MTrk') {
+      t--;
+      continue;
+    }
+    tracks.push(readTrack(bytes, start, end, timeSignatures, fail));
+  }
+  timeSignatures.sort((a, b) => a.ticks - b.ticks);
+  return { ppq, tracks, timeSignatures };
+}
+
+function readTrack(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  timeSignatures: TimeSignatureEvent[],
+  fail: (reason: string) => never,
+): SmfTrack {
+  let pos = start;
+  let ticks = 0;
+  let status = 0;
+  let program = -1;
+  // (ticks, isOn, pitch, channel) in file order.
+  const events: [number, boolean, number, number][] = [];
+  const readVarLen = (): number => {
+    let value = 0;
+    for (let i = 0; i < 4; i++) {
+      if (pos >= end) fail('a track ends in the middle of an event');
+      const b = bytes[pos++]!;
+      value = (value << 7) | (b & 0x7f);
+      if (!(b & 0x80)) return value;
+    }
+    return value;
+  };
+  while (pos < end) {
+    ticks += readVarLen();
+    if (pos >= end) break;
+    let b = bytes[pos]!;
+    if (b & 0x80) {
+      pos++;
+      if (b < 0xf0) status = b;
+    } else if (status === 0) fail('a track uses running status before any status byte');
+    else b = status;
+    if (b === 0xff) {
+      const type = bytes[pos++]!;
+      const len = readVarLen();
+      if (type === 0x58 && len >= 2)
+        timeSignatures.push({ ticks, numerator: bytes[pos]!, denominator: 2 ** bytes[pos + 1]! });
+      if (type === 0x2f) break;
+      pos += len;
+      continue;
+    }
+    if (b === 0xf0 || b === 0xf7) {
+      pos += readVarLen();
+      continue;
+    }
+    const kind = b & 0xf0;
+    const channel = b & 0x0f;
+    const d1 = bytes[pos]!;
+    const twoBytes = kind !== 0xc0 && kind !== 0xd0;
+    const d2 = twoBytes ? bytes[pos + 1]! : 0;
+    pos += twoBytes ? 2 : 1;
+    if (kind === 0x90 && d2 > 0) events.push([ticks, true, d1, channel]);
+    else if (kind === 0x80 || kind === 0x90) events.push([ticks, false, d1, channel]);
+    else if (kind === 0xc0 && program < 0) program = d1;
+  }
+  // As music21: walk backwards so each note-on takes the nearest later note-off of its key.
+  const awaiting = new Map<number, number>();
+  const notes: SmfNote[] = [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const [at, on, pitch, channel] = events[i]!;
+    const key = pitch * 16 + channel;
+    if (!on) awaiting.set(key, at);
+    else {
+      const off = awaiting.get(key);
+      if (off !== undefined) notes.push({ pitch, startTicks: at, endTicks: off, channel });
+    }
+  }
+  notes.reverse();
+  return { program, notes };
+}
