@@ -7,9 +7,10 @@ import { reportError } from './output';
 import { registerServe } from './commands/serve';
 import { registerTrainTransformer } from './commands/train-transformer';
 import { registerTrainLstm } from './commands/train-lstm';
+import { registerCorpus } from './commands/corpus';
 
 /** Each command module adds its commands to the program. Order is the order in `--help`. */
-const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm];
+const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm, registerCorpus];
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
