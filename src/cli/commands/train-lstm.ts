@@ -19,6 +19,7 @@ interface Flags extends GlobalOptions {
   float16?: boolean;
   credits?: string;
   timeLimit?: string;
+  threads?: string;
   epochs?: string;
   batchSize?: string;
   learningRate?: string;
@@ -75,6 +76,7 @@ export function registerTrainLstm(program: Command): void {
       '--baseline',
       'also train the original tool’s design (float index input) for the same time and record its NLL',
     )
+    .option('--threads <n>', 'threads computing gradients (data parallel; resume needs the same number)', '1')
     .option('--float16', 'store the weights as float16 (half the size)')
     .option('--credits <text>', 'credit line for the training data, stored in config.json')
     .option(
@@ -145,6 +147,9 @@ export function registerTrainLstm(program: Command): void {
           seed: int('--seed', flags.seed, 0),
         }),
       };
+      const threads = int('--threads', flags.threads, 1)!;
+      if (threads > 64)
+        throw new UsageError('--threads must be a whole number from 1 to 64.', { field: '--threads' });
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { BACKEND_REQUESTS } = await import('../../core/node/tensor/backend');
@@ -164,6 +169,7 @@ export function registerTrainLstm(program: Command): void {
           preset,
           backend,
           resume: flags.resume,
+          threads,
           ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
           weightsDtype: flags.float16 ? 'float16' : 'float32',
           dataPath: flags.data_path,

@@ -237,7 +237,13 @@ export async function runTrainingLoop(
       const start = state.stepInEpoch * settings.batchSize;
       const count = Math.min(settings.batchSize, n - start);
       for (const g of grads.values()) g.fill(0);
-      const loss = model.gradients(order, start, count, grads, dropoutSeed(settings.seed, state.globalStep));
+      const loss = await model.gradients(
+        order,
+        start,
+        count,
+        grads,
+        dropoutSeed(settings.seed, state.globalStep),
+      );
       if (!Number.isFinite(loss))
         throw new DataError(
           `The training loss became ${loss} at step ${state.globalStep + 1}; lower the learning rate.`,

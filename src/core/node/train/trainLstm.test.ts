@@ -137,3 +137,26 @@ describe('trainLstm', () => {
     ).rejects.toThrow(/--resume/);
   });
 });
+
+describe('trainLstm with worker threads', () => {
+  it('averages the gradients of two threads: the same training as one thread, up to rounding', async () => {
+    const settings = { ...tiny.training, epochs: 2, maxStepsPerEpoch: 10, patience: 10 };
+    const arch = { ...tiny.architecture, dropout: 0 };
+    const two = await trainLstm(data, {
+      modelDir: await tempDir(),
+      architecture: arch,
+      training: settings,
+      backend: 'wasm',
+      threads: 2,
+    });
+    const one = await trainLstm(data, {
+      modelDir: await tempDir(),
+      architecture: arch,
+      training: settings,
+      backend: 'wasm',
+    });
+    // Without dropout the averaged gradient equals the whole-batch gradient up to rounding.
+    expect(two.config.metrics.validNll).toBeCloseTo(one.config.metrics.validNll, 2);
+    expect(two.config.metrics.steps).toBe(one.config.metrics.steps);
+  });
+});

@@ -22,6 +22,7 @@ import type { BackendRequest } from '../tensor/backend';
 import { selectTensorBackend } from '../tensor/backend';
 import type { LoopResult, Trainable } from './loop';
 import { runTrainingLoop } from './loop';
+import { GradientWorkers } from './parallel';
 import type { WindowSet } from './windows';
 import { buildWindows, fillBatch, spreadSubset } from './windows';
 
@@ -46,6 +47,8 @@ export interface TrainLstmOptions extends RunOptions {
   resume?: boolean;
   /** Tensor backend (default: the fastest available). */
   backend?: BackendRequest;
+  /** Threads computing gradients (data parallel; default 1). Results depend on it, so resume needs the same. */
+  threads?: number;
   /** Stop after this many seconds of training (used to give baselines the same time). */
   timeLimitSeconds?: number;
   /** Element type of the written weights (default float32). */
@@ -129,6 +132,7 @@ class LstmTrainable implements Trainable {
     private readonly train: WindowSet,
     private readonly valid: WindowSet,
     batchSize: number,
+    private readonly workers?: GradientWorkers,
   ) {
     this.params = weights;
     this.trainExamples = train.offsets.length;
@@ -240,36 +244,45 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   } catch (error) {
     throw ioError(error, dir, 'create');
   }
-  const trainable = new LstmTrainable(
-    architecture,
-    initLstmWeights(architecture, s.seed),
-    train,
-    valid,
-    s.batchSize,
-  );
+  const threads = options.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64))
+    throw new UsageError('The number of training threads must be a whole number from 1 to 64.', {
+      field: 'threads',
+    });
+  const weights = initLstmWeights(architecture, s.seed);
+  const workers =
+    threads > 1
+      ? await GradientWorkers.start(threads - 1, architecture, [...weights.keys()], train, choice.kind)
+      : undefined;
+  const trainable = new LstmTrainable(architecture, weights, train, valid, s.batchSize, workers);
   const { epochs: _epochs, patience: _patience, ...fixed } = s;
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ architecture, fixed, corpusHash, trainExamples: train.offsets.length }))
+    .update(JSON.stringify({ architecture, fixed, corpusHash, trainExamples: train.offsets.length, threads }))
     .digest('hex');
   const uniNll = unigramNll(train, valid, V);
-  const loop = await runTrainingLoop(trainable, s, {
-    checkpointDir: path.join(dir, LSTM_MODEL_FILES.checkpoint),
-    logFile: path.join(dir, LSTM_MODEL_FILES.log),
-    resume: options.resume,
-    fingerprint,
-    timeLimitSeconds: options.timeLimitSeconds,
-    startInfo: {
-      backend: choice.kind,
-      backendReason: choice.reason,
-      backendsSkipped: choice.skipped,
-      architecture,
-      trainTargets: train.offsets.length,
-      validTargets: valid.offsets.length,
-      unigramNll: uniNll,
-    },
-    onProgress: options.onProgress,
-    signal: options.signal,
-  });
+  let loop: LoopResult;
+  try {
+    loop = await runTrainingLoop(trainable, s, {
+      checkpointDir: path.join(dir, LSTM_MODEL_FILES.checkpoint),
+      logFile: path.join(dir, LSTM_MODEL_FILES.log),
+      resume: options.resume,
+      fingerprint,
+      timeLimitSeconds: options.timeLimitSeconds,
+      startInfo: {
+        backend: choice.kind,
+        backendReason: choice.reason,
+        backendsSkipped: choice.skipped,
+        architecture,
+        trainTargets: train.offsets.length,
+        validTargets: valid.offsets.length,
+        unigramNll: uniNll,
+      },
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
+  } finally {
+    await workers?.close();
+  }
 
   const last = loop.history[loop.history.length - 1];
   const bestRecord = loop.history.find((h) => h.epoch === loop.bestEpoch);
@@ -325,7 +338,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
 export async function addSeedDesignBaseline(
   data: LstmTrainingData,
   result: TrainLstmResult,
-  options: Pick<TrainLstmOptions, 'backend' | 'onProgress' | 'signal'>,
+  options: Pick<TrainLstmOptions, 'backend' | 'onProgress' | 'signal' | 'threads'>,
 ): Promise<LstmModelConfig> {
   const main = result.config;
   const baselineDir = path.join(result.modelDir, 'baseline-seed-design');
