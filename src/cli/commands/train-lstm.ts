@@ -181,6 +181,7 @@ export function registerTrainLstm(program: Command): void {
         if (flags.baseline)
           config = await addSeedDesignBaseline(data, result, {
             backend,
+            threads,
             signal: controller.signal,
             onProgress: bar,
           });
