@@ -57,12 +57,25 @@ export function longestRepeatedRun(events: ArrayLike<number>): number {
   return best;
 }
 
-/** Distinct n-grams divided by all n-grams (1 = nothing repeats; NaN with fewer than n events). */
+/**
+ * Distinct n-grams divided by all n-grams (1 = nothing repeats; NaN with fewer than n events).
+ * N-grams are compared by a 53-bit hash (two 32-bit FNV-1a variants), so a false match needs a
+ * collision of about 1 in 2^53 per pair.
+ */
 export function distinctNgramRatio(events: ArrayLike<number>, n: number): number {
   const total = events.length - n + 1;
   if (total <= 0) return NaN;
-  const seen = new Set<string>();
-  for (let i = 0; i < total; i++) seen.add(Array.prototype.slice.call(events, i, i + n).join(','));
+  const seen = new Set<number>();
+  for (let i = 0; i < total; i++) {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x12345678;
+    for (let j = 0; j < n; j++) {
+      const e = events[i + j]!;
+      h1 = Math.imul(h1 ^ e, 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ (e + 0x9e3779b9), 0x01000193) >>> 0;
+    }
+    seen.add(h1 * 2 ** 21 + (h2 >>> 11));
+  }
   return seen.size / total;
 }
 

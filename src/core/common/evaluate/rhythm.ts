@@ -57,20 +57,25 @@ export function noteLengthHistogram(song: Song): number[] {
  */
 export function polyphony(notes: readonly Note[]): number {
   if (notes.length === 0) return NaN;
-  const events: [tick: number, delta: number][] = [];
-  for (const n of notes) events.push([n.startTicks, 1], [n.endTicks, -1]);
-  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  // tick·2 + 1 for an onset, tick·2 for a release: one numeric sort puts releases before onsets at one tick.
+  const events = new Float64Array(notes.length * 2);
+  notes.forEach((n, i) => {
+    events[2 * i] = n.startTicks * 2 + 1;
+    events[2 * i + 1] = n.endTicks * 2;
+  });
+  events.sort();
   let sounding = 0;
   let weighted = 0;
   let covered = 0;
-  let last = events[0]![0];
-  for (const [tick, delta] of events) {
+  let last = Math.floor(events[0]! / 2);
+  for (const e of events) {
+    const tick = Math.floor(e / 2);
     const dt = tick - last;
     if (sounding > 0) {
       weighted += sounding * dt;
       covered += dt;
     }
-    sounding += delta;
+    sounding += e % 2 === 1 ? 1 : -1;
     last = tick;
   }
   return covered > 0 ? weighted / covered : NaN;

@@ -55,44 +55,67 @@ export function onsetEnvelopeFromSong(song: Song): Float32Array {
   return env;
 }
 
-/** Smooths impulses with a Gaussian of `sigmaFrames`, so onsets a few ms off the beat still correlate. */
-function smooth(x: Float32Array, sigmaFrames: number): Float32Array {
-  const radius = Math.ceil(3 * sigmaFrames);
-  const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-0.5 * ((i - radius) / sigmaFrames) ** 2));
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (v === 0) continue;
-    for (let k = -radius; k <= radius; k++) {
-      const j = i + k;
-      if (j >= 0 && j < x.length) out[j] += v * kernel[k + radius]!;
+/** Width of the Gaussian that smooths onsets before correlating, in seconds: onsets 20 ms off the beat still correlate. */
+const SMOOTHING_SECONDS = 0.02;
+
+/**
+ * Autocorrelation, for lags 0..maxLag, of the envelope smoothed by a Gaussian of `sigma` frames
+ * and with its mean removed. Computed from pairs of non-zero frames (onset envelopes are mostly
+ * zeros), then smoothed analytically: the autocorrelation of x∗g is that of x convolved with g⋆g,
+ * a Gaussian of σ√2. The mean term (n − L)·m² is subtracted with m the smoothed mean.
+ */
+function smoothedAutocorrelation(x: Float32Array, maxLag: number, sigma: number): Float64Array {
+  const n = x.length;
+  const rad = Math.ceil(3 * Math.SQRT2 * sigma);
+  const raw = new Float64Array(maxLag + rad + 1);
+  const idx: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < n; i++)
+    if (x[i] !== 0) {
+      idx.push(i);
+      sum += x[i]!;
     }
+  for (let a = 0; a < idx.length; a++) {
+    const ia = idx[a]!;
+    const va = x[ia]!;
+    for (let b = a; b < idx.length; b++) {
+      const lag = idx[b]! - ia;
+      if (lag >= raw.length) break;
+      raw[lag] += va * x[idx[b]!]!;
+    }
+  }
+  const g2 = Array.from({ length: 2 * rad + 1 }, (_, k) => Math.sqrt(Math.PI) * sigma * Math.exp(-((k - rad) ** 2) / (4 * sigma * sigma)));
+  const gainSum = Math.sqrt(2 * Math.PI) * sigma;
+  const mean = (gainSum * sum) / n;
+  const out = new Float64Array(maxLag + 1);
+  for (let lag = 0; lag <= maxLag; lag++) {
+    let r = 0;
+    for (let d = -rad; d <= rad; d++) {
+      const l = Math.abs(lag - d);
+      if (l < raw.length) r += raw[l]! * g2[d + rad]!;
+    }
+    out[lag] = r - (n - lag) * mean * mean;
   }
   return out;
 }
 
 /**
  * The tempo of one stretch of onset envelope, in BPM: the lag L in the allowed range maximising
- * r(L)·w(L), r the autocorrelation of the mean-removed envelope and w a log-normal prior (centre
- * 120 BPM, σ one octave), refined by parabolic interpolation. NaN when the stretch has no pulse.
+ * r(L)·w(L), r the autocorrelation of the smoothed, mean-removed envelope and w a log-normal prior
+ * (centre 120 BPM, σ one octave), refined by parabolic interpolation. NaN when the stretch has no pulse.
  */
 export function estimateTempo(envelope: Float32Array, frameRateHz: Hertz, minBpm: Bpm = 40, maxBpm: Bpm = 240): Bpm {
   const n = envelope.length;
-  const minLag = Math.max(1, Math.floor((60 * frameRateHz) / maxBpm));
-  const maxLag = Math.min(n - 1, Math.ceil((60 * frameRateHz) / minBpm));
+  const minLag = Math.max(2, Math.floor((60 * frameRateHz) / maxBpm));
+  const maxLag = Math.min(n - 2, Math.ceil((60 * frameRateHz) / minBpm));
   if (maxLag <= minLag + 1) return NaN;
-  let mean = 0;
-  for (const v of envelope) mean += v;
-  mean /= n;
-  const x = Float64Array.from(envelope, (v) => v - mean);
+  const r = smoothedAutocorrelation(envelope, maxLag + 1, SMOOTHING_SECONDS * frameRateHz);
   const score = new Float64Array(maxLag + 2);
   let best = -1;
   for (let lag = minLag - 1; lag <= maxLag + 1; lag++) {
-    let r = 0;
-    for (let i = lag; i < n; i++) r += x[i]! * x[i - lag]!;
     const bpm = (60 * frameRateHz) / lag;
-    score[lag] = r * Math.exp(-0.5 * Math.log2(bpm / 120) ** 2);
-    if (lag >= minLag && lag <= maxLag && r > 0 && (best < 0 || score[lag]! > score[best]!)) best = lag;
+    score[lag] = r[lag]! * Math.exp(-0.5 * Math.log2(bpm / 120) ** 2);
+    if (lag >= minLag && lag <= maxLag && r[lag]! > 0 && (best < 0 || score[lag]! > score[best]!)) best = lag;
   }
   if (best < 0) return NaN;
   const a = score[best - 1]!;
@@ -119,7 +142,6 @@ export function tempoConsistency(envelope: Float32Array, frameRateHz: Hertz, opt
   const windowFrames = Math.round((options.windowSeconds ?? 8) * frameRateHz);
   const hopFrames = Math.max(1, Math.round((options.hopSeconds ?? 4) * frameRateHz));
   const tolerance = options.tolerance ?? 0.05;
-  const smoothed = smooth(envelope, 0.02 * frameRateHz);
   const localBpm: number[] = [];
   const starts: number[] = [];
   for (let s = 0; s + windowFrames <= envelope.length; s += hopFrames) starts.push(s);
@@ -130,7 +152,7 @@ export function tempoConsistency(envelope: Float32Array, frameRateHz: Hertz, opt
     let onsets = 0;
     for (let i = s; i < end; i++) if (envelope[i]! > 0) onsets++;
     if (onsets < 4) continue;
-    const bpm = estimateTempo(smoothed.subarray(s, end), frameRateHz, options.minBpm ?? 40, options.maxBpm ?? 240);
+    const bpm = estimateTempo(envelope.subarray(s, end), frameRateHz, options.minBpm ?? 40, options.maxBpm ?? 240);
     if (Number.isFinite(bpm)) localBpm.push(bpm);
   }
   if (localBpm.length === 0) return { consistency: NaN, medianBpm: NaN, variationPercent: NaN, localBpm };

@@ -1,0 +1,89 @@
+/** `cadenza evaluate`: objective music and audio measures of generated pieces against a reference, as report.json and report.html. */
+import type { Command } from 'commander';
+import type { EvaluationReport } from '../../core/common/evaluate/report';
+import { formatNumber } from '../../core/common/evaluate/svg';
+import { runEvaluation, writeEvaluationReport } from '../../core/node/evaluate/evaluate';
+import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+
+interface EvaluateFlags extends GlobalOptions {
+  reference: string;
+  generated?: string;
+  refined?: string;
+  audio?: string;
+  model?: string;
+  data?: string;
+  output: string;
+  maxTargets?: string;
+}
+
+/** A few lines a person reads after the run: where the report is and the headline figures. */
+function headline(report: EvaluationReport, paths: { jsonPath: string; htmlPath: string }): string {
+  const lines = [`Wrote ${paths.htmlPath}`, `  and ${paths.jsonPath} (${formatNumber(report.totalSeconds)} s)`];
+  for (const s of report.sets) {
+    const midi = s.pieces.filter((p) => p.measures).length;
+    const audio = s.pieces.filter((p) => p.audio).length;
+    let line = `${s.role}: ${midi} MIDI, ${audio} audio`;
+    if (s.comparison?.length) {
+      const oa = s.comparison.map((c) => c.overlapArea).filter(Number.isFinite);
+      line += `; mean overlap with reference ${formatNumber(oa.reduce((a, b) => a + b, 0) / Math.max(1, oa.length))}`;
+    }
+    if (s.role !== 'reference' && s.copiedSummary?.count) line += `; longest copied span ${formatNumber(s.copiedSummary.max)} events`;
+    if (s.audioSummary?.integratedLufs?.count) line += `; median loudness ${formatNumber(s.audioSummary.integratedLufs.p50)} LUFS`;
+    lines.push(line);
+  }
+  if (report.likelihood)
+    lines.push(
+      `model: perplexity ${formatNumber(report.likelihood.model.perplexity)} (unigram ${formatNumber(report.likelihood.unigram.perplexity)}) on ${report.likelihood.model.events} held-out events`,
+    );
+  if (report.warnings.length) lines.push(`${report.warnings.length} warning(s); see the report.`);
+  return lines.join('\n');
+}
+
+/** Adds `evaluate` to the program. */
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('Measure generated, refined and rendered pieces against a reference corpus; write report.json and a self-contained report.html.')
+    .requiredOption('--reference <path>', 'reference music: a MIDI folder, a corpus data folder, or preprocessed data')
+    .option('--generated <path>', 'generated MIDI files (folder or file)')
+    .option('--refined <path>', 'refined pieces: WAV and/or MIDI files')
+    .option('--audio <path>', 'rendered audio: WAV files')
+    .option('--model <dir>', 'an LSTM model folder, for held-out likelihood')
+    .option('--data <dir>', 'preprocessed data to score the model on (default: --reference when it is preprocessed data, else the model’s training data)')
+    .option('--max-targets <n>', 'most held-out events to score with --model', '20000')
+    .option('--output <dir>', 'where report.json and report.html go', 'report')
+    .option('--json', 'print the whole report as JSON')
+    .option('--quiet', 'print only the result')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  cadenza evaluate --reference ../shared/corpora/piano-midi --generated output/generated_midi/\n' +
+        '  cadenza evaluate --reference processed_data/ --generated output/generated_midi/ --refined output/refined_audio/ \\\n' +
+        '      --audio output/audio/ --model models/lstm --output report/\n',
+    )
+    .action(async (flags: EvaluateFlags) => {
+      const bar = progressBar(flags);
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      try {
+        const report = await runEvaluation(
+          {
+            reference: flags.reference,
+            generated: flags.generated,
+            refined: flags.refined,
+            audio: flags.audio,
+            model: flags.model,
+            data: flags.data,
+            maxLikelihoodTargets: numberOption('--max-targets', flags.maxTargets, { min: 1, max: 10_000_000, integer: true }),
+          },
+          { onProgress: bar, signal: controller.signal },
+        );
+        bar.finish();
+        const paths = await writeEvaluationReport(flags.output, report);
+        printResult(flags, { ...paths, report }, () => headline(report, paths));
+      } finally {
+        bar.finish();
+        process.off('SIGINT', stop);
+      }
+    });
+}

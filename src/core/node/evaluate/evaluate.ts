@@ -1,0 +1,233 @@
+/**
+ * `cadenza evaluate`: loads the reference set and the sets to judge, measures every piece,
+ * compares each set with the reference, checks for copying, measures audio and (with a model)
+ * held-out likelihood, and writes report.json and a self-contained report.html.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { AudioError, CadenzaError, throwIfCancelled, UsageError } from '../../common/errors';
+import { decodeWav } from '../../common/audio/wav';
+import { measureAudio } from '../../common/evaluate/audio';
+import { compareSets, summarizeSet } from '../../common/evaluate/compare';
+import { summarize } from '../../common/evaluate/distributions';
+import { measureSong, SCALAR_MEASURES, VECTOR_MEASURES } from '../../common/evaluate/measures';
+import type { PieceMeasures } from '../../common/evaluate/measures';
+import { chordEvents, EventDictionary, ReferenceIndex } from '../../common/evaluate/repetition';
+import type { EvaluationReport, PieceReport, SetReport, SetRole } from '../../common/evaluate/report';
+import { AUDIO_MEASURES, REPORT_FORMAT, REPORT_VERSION } from '../../common/evaluate/report';
+import { renderReportHtml } from '../../common/evaluate/reportHtml';
+import type { RunOptions } from '../../common/progress';
+import type { Song } from '../../common/song/song';
+import { ioError, writeFileAtomic } from '../fs/atomic';
+import { readMidiFile } from '../midi/read';
+import { readLstmConfig } from '../models/lstm/config';
+import { scoreModel } from './likelihood';
+import type { ResolvedSource, SourcePiece } from './sources';
+import { findProcessedDataDir, resolveSource } from './sources';
+
+/** What to evaluate: paths as the user gave them. */
+export interface EvaluateInputs {
+  /** A MIDI folder, a corpus data folder or preprocessed data: the music to compare against. */
+  reference: string;
+  /** Generated MIDI (and/or WAV) files. */
+  generated?: string;
+  /** Refined pieces: WAV and/or MIDI files. */
+  refined?: string;
+  /** Rendered audio (WAV files). */
+  audio?: string;
+  /** An LSTM model folder, for held-out likelihood. */
+  model?: string;
+  /** Preprocessed data whose validation pieces the model is scored on (default: the reference when it is preprocessed data, else the model's training data). */
+  data?: string;
+  /** Most likelihood targets scored (default 20,000). */
+  maxLikelihoodTargets?: number;
+}
+
+interface LoadedPiece {
+  source: SourcePiece;
+  song?: Song;
+  report: PieceReport;
+}
+
+async function loadSet(
+  role: SetRole,
+  source: ResolvedSource,
+  run: RunOptions,
+): Promise<{ pieces: LoadedPiece[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const pieces: LoadedPiece[] = [];
+  let done = 0;
+  for (const s of source.pieces) {
+    throwIfCancelled(run.signal);
+    const report: PieceReport = { name: s.name };
+    const piece: LoadedPiece = { source: s, report };
+    const errors: string[] = [];
+    if (s.midiPath) {
+      report.midiPath = s.midiPath;
+      try {
+        // No sustain: note lengths are key presses, as in generated MIDI, which has no pedal.
+        piece.song = (await readMidiFile(s.midiPath, { sustain: false })).song;
+        report.measures = measureSong(piece.song);
+      } catch (error) {
+        errors.push(error instanceof CadenzaError ? error.message : `${s.midiPath} could not be read: ${String(error)}.`);
+      }
+    }
+    if (s.audioPath) {
+      report.audioPath = s.audioPath;
+      try {
+        let bytes: Uint8Array;
+        try {
+          bytes = await fs.readFile(s.audioPath);
+        } catch (error) {
+          throw ioError(error, s.audioPath, 'read');
+        }
+        const wav = decodeWav(bytes, s.audioPath);
+        if (wav.channels.length === 0 || wav.lengthFrames === 0)
+          throw new AudioError(`${s.audioPath} holds no audio.`, { path: s.audioPath });
+        report.audio = measureAudio(wav, wav.bitsPerSample);
+      } catch (error) {
+        errors.push(error instanceof CadenzaError ? error.message : `${s.audioPath} could not be measured: ${String(error)}.`);
+      }
+    }
+    if (errors.length) {
+      report.error = errors.join(' ');
+      warnings.push(`${role}: ${report.error}`);
+    }
+    pieces.push(piece);
+    run.onProgress?.({ stage: `measure ${role}`, done: ++done, total: source.pieces.length, message: s.name });
+  }
+  return { pieces, warnings };
+}
+
+function setReport(role: SetRole, source: ResolvedSource, pieces: LoadedPiece[]): SetReport {
+  const measured = pieces.map((p) => p.report.measures).filter((m): m is PieceMeasures => m !== undefined);
+  const set: SetReport = { role, path: source.path, source: source.kind, pieces: pieces.map((p) => p.report) };
+  if (measured.length) set.summary = summarizeSet(measured);
+  const withAudio = pieces.map((p) => p.report.audio).filter((a) => a !== undefined);
+  if (withAudio.length) {
+    set.audioSummary = {};
+    for (const m of AUDIO_MEASURES) set.audioSummary[m.id] = summarize(withAudio.map((a) => a[m.id]));
+  }
+  return set;
+}
+
+/** Finds, for each piece of `pieces`, the longest span copied from the reference (the same file excluded). */
+function checkCopying(
+  pieces: LoadedPiece[],
+  index: ReferenceIndex,
+  dict: EventDictionary,
+  indexed: LoadedPiece[],
+): void {
+  const byPath = new Map<string, number>();
+  indexed.forEach((p, i) => p.source.midiPath && byPath.set(path.resolve(p.source.midiPath), i));
+  for (const p of pieces) {
+    if (!p.song) continue;
+    const events = dict.encode(chordEvents(p.song));
+    const self = p.source.midiPath ? (byPath.get(path.resolve(p.source.midiPath)) ?? -1) : -1;
+    const span = index.longestCopiedSpan(events, self);
+    p.report.copied = {
+      events: span.length,
+      share: events.length ? span.length / events.length : 0,
+      offset: span.queryOffset,
+      ...(span.referencePiece >= 0 ? { referenceName: indexed[span.referencePiece]!.source.name } : {}),
+    };
+  }
+}
+
+/** Runs the whole evaluation and returns the report (nothing is written). */
+export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}): Promise<EvaluationReport> {
+  const started = Date.now();
+  const warnings: string[] = [];
+  const refSource = await resolveSource(inputs.reference, '--reference');
+  const others: [SetRole, string | undefined, string][] = [
+    ['generated', inputs.generated, '--generated'],
+    ['refined', inputs.refined, '--refined'],
+    ['audio', inputs.audio, '--audio'],
+  ];
+  const otherSources: [SetRole, ResolvedSource][] = [];
+  for (const [role, p, flag] of others) if (p !== undefined) otherSources.push([role, await resolveSource(p, flag)]);
+
+  const ref = await loadSet('reference', refSource, run);
+  warnings.push(...ref.warnings);
+  if (!ref.pieces.some((p) => p.song))
+    throw new UsageError(`--reference names ${inputs.reference}, but none of its MIDI files could be read.`, {
+      field: '--reference',
+      path: inputs.reference,
+    });
+
+  // Copying is checked against the pieces a model could have learnt from: the training split when known.
+  const indexed = ref.pieces.filter((p) => p.song && p.source.split !== 'valid');
+  const dict = new EventDictionary();
+  const index = new ReferenceIndex(indexed.map((p) => dict.encode(chordEvents(p.song!))));
+
+  const sets: SetReport[] = [];
+  checkCopying(ref.pieces, index, dict, indexed);
+  const refReport = setReport('reference', refSource, ref.pieces);
+  refReport.copiedSummary = summarize(ref.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])));
+  sets.push(refReport);
+  const refMeasures = ref.pieces.map((p) => p.report.measures).filter((m): m is PieceMeasures => m !== undefined);
+
+  for (const [role, source] of otherSources) {
+    const loaded = await loadSet(role, source, run);
+    warnings.push(...loaded.warnings);
+    checkCopying(loaded.pieces, index, dict, indexed);
+    const report = setReport(role, source, loaded.pieces);
+    const measured = loaded.pieces.map((p) => p.report.measures).filter((m): m is PieceMeasures => m !== undefined);
+    if (measured.length) {
+      report.comparison = compareSets(refMeasures, measured);
+      report.copiedSummary = summarize(loaded.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])));
+      if (measured.length < 2) warnings.push(`${role}: one piece gives no intra-set distances, so its own density is empty.`);
+    }
+    sets.push(report);
+  }
+
+  const report: EvaluationReport = {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    createdAt: new Date().toISOString(),
+    measures: { scalars: SCALAR_MEASURES, vectors: VECTOR_MEASURES },
+    sets,
+    warnings,
+    totalSeconds: 0,
+  };
+
+  if (inputs.model !== undefined) {
+    const dataPath = inputs.data ?? refSource.dataDir ?? (await modelDataPath(inputs.model));
+    if (dataPath === undefined)
+      warnings.push(
+        `No held-out likelihood: give --data with the preprocessed data ${inputs.model} was trained on (its config names none).`,
+      );
+    else {
+      if (!findProcessedDataDir(path.resolve(dataPath)))
+        throw new UsageError(`--data names ${dataPath}, which holds no preprocessed data (no manifest.json).`, {
+          field: '--data',
+          path: dataPath,
+        });
+      report.likelihood = await scoreModel(inputs.model, dataPath, { ...run, maxTargets: inputs.maxLikelihoodTargets });
+    }
+  }
+  report.totalSeconds = (Date.now() - started) / 1000;
+  return report;
+}
+
+async function modelDataPath(modelDir: string): Promise<string | undefined> {
+  const config = await readLstmConfig(modelDir);
+  return config.training.dataPath;
+}
+
+/** Rounds numbers to 6 significant digits, so report.json stays small and diffs stay readable. */
+function compactNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value;
+}
+
+/** Writes report.json and report.html into `outputDir` (created if needed), each atomically. */
+export async function writeEvaluationReport(
+  outputDir: string,
+  report: EvaluationReport,
+): Promise<{ jsonPath: string; htmlPath: string }> {
+  const jsonPath = path.join(outputDir, 'report.json');
+  const htmlPath = path.join(outputDir, 'report.html');
+  await writeFileAtomic(jsonPath, JSON.stringify(report, compactNumbers, 1) + '\n');
+  await writeFileAtomic(htmlPath, renderReportHtml(report));
+  return { jsonPath, htmlPath };
+}
