@@ -9,11 +9,9 @@ import { registerTrainTransformer } from './commands/train-transformer';
 import { registerTrainLstm } from './commands/train-lstm';
 import { registerEvaluate } from './commands/evaluate';
 import { registerCorpus } from './commands/corpus';
-import { registerGenerate } from './commands/generate';
-import { registerSynthesize } from './commands/synthesize';
 
 /** Each command module adds its commands to the program. Order is the order in `--help`. */
-const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm, registerEvaluate, registerCorpus, registerGenerate, registerSynthesize];
+const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm, registerEvaluate, registerCorpus];
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
