@@ -13,6 +13,19 @@ export type WavSampleFormat = 'pcm16' | 'pcm24' | 'float32';
 /** Every sample format Cadenza writes, for option parsing and help text. */
 export const WAV_SAMPLE_FORMATS: readonly WavSampleFormat[] = ['pcm16', 'pcm24', 'float32'];
 
+/**
+ * How float samples become integers. 'nearest' rounds x * 2^(bits-1) to nearest (no DC bias);
+ * 'libsndfile' does what libsndfile (and so the fluidsynth CLI) does with clipping on: round
+ * x * 2^31 to a 32-bit integer, then shift right, which floors to the output width.
+ */
+export type WavQuantization = 'nearest' | 'libsndfile';
+
+/** Options for `encodeWav`. */
+export interface EncodeWavOptions {
+  /** Float-to-integer rule for PCM formats (default 'nearest'); float32 ignores it. */
+  quantization?: WavQuantization;
+}
+
 /** Audio as one float array per channel, samples nominally in -1..1 (full scale is 1). */
 export interface PcmAudio {
   /** Frames per second, e.g. 44100. */
@@ -42,12 +55,17 @@ function bytesPerSample(format: WavSampleFormat): number {
 
 /**
  * Encodes audio as a canonical WAV file (44-byte header: RIFF, fmt, data).
- * Integer formats round to nearest with a full scale of 2^(bits-1) and clamp, so a value of
- * exactly 1.0 becomes the largest positive sample; no dither, so encoding is deterministic.
+ * Integer formats use a full scale of 2^(bits-1) and clamp, so a value of exactly 1.0 becomes
+ * the largest positive sample; rounding follows `options.quantization`; no dither, so encoding
+ * is deterministic.
  * Throws `AudioError` when the audio has no channels, channels of unequal length, a bad rate,
  * or more data than a RIFF file can hold (4 GiB).
  */
-export function encodeWav(audio: PcmAudio, format: WavSampleFormat): Uint8Array {
+export function encodeWav(
+  audio: PcmAudio,
+  format: WavSampleFormat,
+  options: EncodeWavOptions = {},
+): Uint8Array {
   const { channels, sampleRateHz } = audio;
   if (channels.length === 0 || channels.length > 16)
     throw new AudioError(`Cannot write a WAV with ${channels.length} channels; 1 to 16 are allowed.`, {
@@ -88,6 +106,7 @@ export function encodeWav(audio: PcmAudio, format: WavSampleFormat): Uint8Array 
   view.setUint32(40, dataBytes, true);
 
   const channelCount = channels.length;
+  const libsndfile = options.quantization === 'libsndfile';
   let offset = 44;
   if (format === 'float32') {
     for (let i = 0; i < lengthFrames; i++)
@@ -95,11 +114,15 @@ export function encodeWav(audio: PcmAudio, format: WavSampleFormat): Uint8Array 
   } else if (format === 'pcm16') {
     for (let i = 0; i < lengthFrames; i++)
       for (let c = 0; c < channelCount; c++, offset += 2)
-        view.setInt16(offset, quantize(channels[c]![i]!, 32768), true);
+        view.setInt16(
+          offset,
+          libsndfile ? quantize32(channels[c]![i]!) >> 16 : quantize(channels[c]![i]!, 32768),
+          true,
+        );
   } else {
     for (let i = 0; i < lengthFrames; i++)
       for (let c = 0; c < channelCount; c++, offset += 3) {
-        const v = quantize(channels[c]![i]!, 8388608);
+        const v = libsndfile ? quantize32(channels[c]![i]!) >> 8 : quantize(channels[c]![i]!, 8388608);
         bytes[offset] = v & 0xff;
         bytes[offset + 1] = (v >> 8) & 0xff;
         bytes[offset + 2] = (v >> 16) & 0xff;
@@ -114,6 +137,17 @@ function quantize(sample: number, fullScale: number): number {
   if (Number.isNaN(sample)) return 0;
   const v = Math.round(sample * fullScale);
   return v >= fullScale ? fullScale - 1 : v < -fullScale ? -fullScale : v;
+}
+
+/** libsndfile's float-to-int32 with clipping: scale by 2^31 in single precision, round half to even. */
+function quantize32(sample: number): number {
+  if (Number.isNaN(sample)) return 0;
+  const scaled = Math.fround(sample * 2147483648);
+  if (scaled >= 2147483647) return 2147483647;
+  if (scaled <= -2147483648) return -2147483648;
+  const rounded = Math.round(scaled);
+  // Math.round sends halves up; lrintf sends them to the even neighbour.
+  return rounded - scaled === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
 }
 
 function writeTag(bytes: Uint8Array, offset: number, tag: string): void {

@@ -1,0 +1,56 @@
+/** The native FluidSynth backend: the system libfluidsynth through koffi. */
+import koffi from 'koffi';
+import type { FluidBackend, FluidHandle } from './backend';
+import { FLUID_PLAYER_PLAYING, loadLibFluidSynth } from './libfluidsynth';
+
+/** Opens the system libfluidsynth (from `libraryPath`, or the usual places); throws `RenderError` if absent. */
+export function createNativeBackend(libraryPath?: string): FluidBackend {
+  const lib = loadLibFluidSynth(libraryPath);
+  // FluidSynth renders into native scratch memory that JS reads through a view: passing JS typed
+  // arrays instead makes koffi copy the whole array in and out on every call, which is slow.
+  let scratch: unknown = null;
+  let scratchView = new Float32Array(0);
+  const ensureScratch = (frames: number): void => {
+    if (scratchView.length >= frames * 2) return;
+    if (scratch) koffi.free(scratch);
+    scratch = koffi.alloc('float', frames * 2);
+    scratchView = new Float32Array(koffi.view(scratch, frames * 8));
+  };
+  return {
+    engine: 'native',
+    version: lib.version,
+    newSettings: () => lib.new_fluid_settings(),
+    deleteSettings: (settings) => lib.delete_fluid_settings(settings),
+    setStr: (settings, name, value) => lib.fluid_settings_setstr(settings, name, value) === 0,
+    setInt: (settings, name, value) => lib.fluid_settings_setint(settings, name, value) === 0,
+    setNum: (settings, name, value) => lib.fluid_settings_setnum(settings, name, value) === 0,
+    newSynth: (settings) => lib.new_fluid_synth(settings),
+    deleteSynth: (synth) => lib.delete_fluid_synth(synth),
+    loadSoundFont: (synth, path) => lib.fluid_synth_sfload(synth, path, 1),
+    getSoundFont: (synth, id) => lib.fluid_synth_get_sfont_by_id(synth, id),
+    addSoundFont: (synth, soundFont) => lib.fluid_synth_add_sfont(synth, soundFont),
+    removeSoundFont: (synth, soundFont) => void lib.fluid_synth_remove_sfont(synth, soundFont),
+    systemReset: (synth) => void lib.fluid_synth_system_reset(synth),
+    activeVoiceCount: (synth) => lib.fluid_synth_get_active_voice_count(synth),
+    writeFloat: (synth, lengthFrames, left, right, offsetFrames) => {
+      ensureScratch(lengthFrames);
+      lib.fluid_synth_write_float(synth, lengthFrames, scratch, 0, 2, scratch, 1, 2);
+      const view = scratchView;
+      for (let i = 0, j = 0; i < lengthFrames; i++, j += 2) {
+        left[offsetFrames + i] = view[j]!;
+        right[offsetFrames + i] = view[j + 1]!;
+      }
+    },
+    newPlayer: (synth): FluidHandle => lib.new_fluid_player(synth),
+    deletePlayer: (player) => lib.delete_fluid_player(player),
+    playerAddMidi: (player, bytes) => lib.fluid_player_add_mem(player, bytes, bytes.length) === 0,
+    playerPlay: (player) => lib.fluid_player_play(player) === 0,
+    playerIsPlaying: (player) => lib.fluid_player_get_status(player) === FLUID_PLAYER_PLAYING,
+    takeLogMessages: () => lib.takeLogMessages(),
+    dispose: () => {
+      if (scratch) koffi.free(scratch);
+      scratch = null;
+      scratchView = new Float32Array(0);
+    },
+  };
+}

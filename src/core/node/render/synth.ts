@@ -1,0 +1,273 @@
+/**
+ * A FluidSynth SoundFont loaded once and kept alive to render many MIDI files: the render loop
+ * shared by the native and wasm engines. Each render gets a fresh synthesizer that borrows the
+ * loaded SoundFont, because `fluid_synth_system_reset` leaves chorus and reverb state behind and
+ * a reused synthesizer would not repeat a render exactly; a fresh one costs milliseconds. It plays a file exactly as the
+ * `fluidsynth -F` command line does (sample-timed player, 64-frame blocks, stop when the player
+ * stops), then keeps rendering the release tail until it falls silent or reaches a limit.
+ */
+import { CancelledError, MidiParseError, RenderError, SoundFontError } from '../../common/errors';
+import type { RunOptions } from '../../common/progress';
+import type { PcmAudio } from '../../common/audio/wav';
+import type { Frames, Hertz, Seconds } from '../../common/units';
+import type { EngineName, FluidBackend, FluidHandle } from './backend';
+
+/** How the synthesizer is set up; fixed for its life. */
+export interface SynthOptions {
+  /** The SoundFont (SF2 or SF3) file to load. */
+  soundfontPath: string;
+  /** Output sample rate, e.g. 44100 or 48000. */
+  sampleRateHz: Hertz;
+  /** FluidSynth's master gain (`synth.gain`, 0..10; FluidSynth and its CLI default to 0.2). */
+  gain: number;
+}
+
+/** Options for one render. */
+export interface RenderMidiOptions {
+  /** The longest release tail kept after the last MIDI event; 0 stops exactly where the fluidsynth CLI does. Default 3 s. */
+  maxTailSeconds?: Seconds;
+  /** The level below which the tail counts as silent and rendering stops (linear, default 1e-4 = -80 dBFS). */
+  silenceLevel?: number;
+  /** Seconds of music expected (from the MIDI's tempo map), so progress can show a total. */
+  expectedSeconds?: Seconds;
+  /** The MIDI file's name, for error messages. */
+  name?: string;
+}
+
+/** Stereo audio from one render, with where the music ended and the tail began. */
+export interface RenderedAudio extends PcmAudio {
+  /** Frames rendered while the MIDI player was playing (what the fluidsynth CLI writes). */
+  playedFrames: Frames;
+  /** Frames of release tail rendered after the player stopped. */
+  tailFrames: Frames;
+}
+
+/** FluidSynth's audio period: the CLI renders and checks the player in blocks of this many frames. */
+export const BLOCK_FRAMES = 64;
+/** Frames per storage chunk while rendering (a multiple of BLOCK_FRAMES). */
+const CHUNK_FRAMES = 1 << 16;
+/** Frames per tail window: the tail stops at the end of the first window whose peak is below the silence level. */
+const TAIL_WINDOW_FRAMES = 1024;
+/** Default cap on the release tail. */
+export const DEFAULT_MAX_TAIL_SECONDS = 3;
+/** Default silence level for ending the tail: -80 dBFS, well under 16-bit noise after gain. */
+const DEFAULT_SILENCE_LEVEL = 1e-4;
+
+/** A FluidSynth synthesizer with one SoundFont loaded, reused across renders; call `dispose()` when done. */
+export class FluidSynth {
+  /** Which engine renders. */
+  readonly engine: EngineName;
+  /** FluidSynth's version in that engine. */
+  readonly version: string;
+  /** How it was set up. */
+  readonly options: Readonly<SynthOptions>;
+  private readonly backend: FluidBackend;
+  private settings: FluidHandle;
+  /** The synthesizer that loaded (and owns) the SoundFont; it never plays. */
+  private owner: FluidHandle;
+  private readonly soundFont: FluidHandle;
+  private busy = false;
+
+  private constructor(
+    backend: FluidBackend,
+    options: SynthOptions,
+    settings: FluidHandle,
+    owner: FluidHandle,
+    soundFont: FluidHandle,
+  ) {
+    this.backend = backend;
+    this.engine = backend.engine;
+    this.version = backend.version;
+    this.options = options;
+    this.settings = settings;
+    this.owner = owner;
+    this.soundFont = soundFont;
+  }
+
+  /**
+   * Creates the synthesizer on `backend` and loads the SoundFont. Throws `SoundFontError` when
+   * FluidSynth cannot load it, `RenderError` when the settings are refused.
+   */
+  static create(backend: FluidBackend, options: SynthOptions): FluidSynth {
+    const settings = backend.newSettings();
+    if (!settings) throw new RenderError(`FluidSynth (${backend.engine}) could not create its settings.`);
+    const refuse = (name: string, value: unknown): never => {
+      backend.deleteSettings(settings);
+      throw new RenderError(`FluidSynth (${backend.engine}) refused ${name}=${String(value)}.`, {
+        field: name,
+      });
+    };
+    // The same settings the fluidsynth CLI applies for -F (fast render), so output matches it.
+    if (!backend.setNum(settings, 'synth.sample-rate', options.sampleRateHz))
+      refuse('synth.sample-rate', options.sampleRateHz);
+    if (!backend.setNum(settings, 'synth.gain', options.gain)) refuse('synth.gain', options.gain);
+    if (!backend.setStr(settings, 'player.timing-source', 'sample')) refuse('player.timing-source', 'sample');
+    backend.setInt(settings, 'synth.lock-memory', 0);
+    // Load only the samples of presets the music selects (the piano, not the whole General MIDI set):
+    // it halves the load time of a big SF3 and leaves the rendered samples unchanged.
+    backend.setInt(settings, 'synth.dynamic-sample-loading', 1);
+    const synth = backend.newSynth(settings);
+    if (!synth) {
+      backend.deleteSettings(settings);
+      throw new RenderError(`FluidSynth (${backend.engine}) could not create a synthesizer.`);
+    }
+    backend.takeLogMessages();
+    const id = backend.loadSoundFont(synth, options.soundfontPath);
+    if (id < 0) {
+      const log = backend.takeLogMessages().filter((line) => line.startsWith('error'));
+      backend.deleteSynth(synth);
+      backend.deleteSettings(settings);
+      throw new SoundFontError(
+        `FluidSynth could not load the SoundFont ${options.soundfontPath}; it is damaged or not an SF2/SF3 file.`,
+        {
+          path: options.soundfontPath,
+          detail: log,
+        },
+      );
+    }
+    return new FluidSynth(backend, options, settings, synth, backend.getSoundFont(synth, id));
+  }
+
+  /**
+   * Renders a Standard MIDI File held in memory to stereo float audio, from a freshly made
+   * synthesizer, so the same file always gives the same samples. Throws `MidiParseError` when FluidSynth
+   * rejects the file, `CancelledError` when `run.signal` aborts.
+   */
+  async renderMidi(
+    bytes: Uint8Array,
+    options: RenderMidiOptions = {},
+    run: RunOptions = {},
+  ): Promise<RenderedAudio> {
+    if (!this.owner) throw new RenderError('This synthesizer has been disposed.');
+    if (this.busy)
+      throw new RenderError('This synthesizer is already rendering; wait for it or create another.');
+    const { backend } = this;
+    const synth = backend.newSynth(this.settings);
+    if (!synth) throw new RenderError(`FluidSynth (${this.engine}) could not create a synthesizer.`);
+    if (backend.addSoundFont(synth, this.soundFont) < 0) {
+      backend.deleteSynth(synth);
+      throw new RenderError(
+        `FluidSynth (${this.engine}) could not share the loaded SoundFont with a new synthesizer.`,
+      );
+    }
+    this.busy = true;
+    const name = options.name ?? 'the MIDI data';
+    const rate = this.options.sampleRateHz;
+    const maxTailFrames = Math.round(Math.max(0, options.maxTailSeconds ?? DEFAULT_MAX_TAIL_SECONDS) * rate);
+    const silence = options.silenceLevel ?? DEFAULT_SILENCE_LEVEL;
+    const player = backend.newPlayer(synth);
+    try {
+      if (!player) throw new RenderError(`FluidSynth (${this.engine}) could not create a MIDI player.`);
+      if (!backend.playerAddMidi(player, bytes) || !backend.playerPlay(player))
+        throw new MidiParseError(
+          `FluidSynth could not play ${name}: it is not a Standard MIDI File it can read.`,
+          { path: name },
+        );
+      const out = new ChunkedStereo();
+      const yieldEvery = rate; // about one second of audio between checks for cancel and progress
+      let nextYield = yieldEvery;
+      const report = async (stage: string): Promise<void> => {
+        if (out.length < nextYield) return;
+        nextYield += yieldEvery;
+        // Let timers and signal handlers run, so cancel and progress work during a long render.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (run.signal?.aborted) throw new CancelledError();
+        run.onProgress?.({
+          stage,
+          done: out.length / rate,
+          ...(options.expectedSeconds !== undefined ? { total: options.expectedSeconds } : {}),
+          message: name,
+        });
+      };
+      if (run.signal?.aborted) throw new CancelledError();
+      while (backend.playerIsPlaying(player)) {
+        const [left, right, offset] = out.reserve(BLOCK_FRAMES);
+        backend.writeFloat(synth, BLOCK_FRAMES, left, right, offset);
+        out.commit(BLOCK_FRAMES);
+        await report('render');
+      }
+      const playedFrames = out.length;
+      while (out.length - playedFrames < maxTailFrames) {
+        const frames = Math.min(TAIL_WINDOW_FRAMES, maxTailFrames - (out.length - playedFrames));
+        const [left, right, offset] = out.reserve(frames);
+        backend.writeFloat(synth, frames, left, right, offset);
+        out.commit(frames);
+        let peak = 0;
+        for (let i = offset; i < offset + frames; i++)
+          peak = Math.max(peak, Math.abs(left[i]!), Math.abs(right[i]!));
+        if (peak < silence) break;
+        await report('render tail');
+      }
+      const [left, right] = out.toArrays();
+      return {
+        sampleRateHz: rate,
+        channels: [left, right],
+        playedFrames,
+        tailFrames: out.length - playedFrames,
+      };
+    } finally {
+      if (player) backend.deletePlayer(player);
+      // The SoundFont belongs to the owner synthesizer; detach it so deleting this one leaves it loaded.
+      backend.removeSoundFont(synth, this.soundFont);
+      backend.deleteSynth(synth);
+      this.busy = false;
+    }
+  }
+
+  /** Frees the synthesizer and its SoundFont; the object cannot render afterwards. */
+  dispose(): void {
+    if (!this.owner || this.busy) return;
+    this.backend.deleteSynth(this.owner);
+    this.backend.deleteSettings(this.settings);
+    this.backend.dispose();
+    this.owner = null;
+    this.settings = null;
+  }
+}
+
+/** Stereo float audio that grows in fixed chunks, so long renders never copy what they already hold. */
+class ChunkedStereo {
+  private readonly chunks: Array<[Float32Array, Float32Array]> = [];
+  private used = CHUNK_FRAMES;
+  /** Frames committed so far. */
+  length = 0;
+
+  /** Space for `frames` contiguous frames: the chunk's arrays and the offset to write at. */
+  reserve(frames: number): [Float32Array, Float32Array, number] {
+    if (this.used + frames > CHUNK_FRAMES) {
+      // Chunk ends are multiples of the block and window sizes, so a reservation never straddles two chunks
+      // unless a window was cut short by the tail limit; then the rest of that chunk is skipped.
+      if (this.chunks.length > 0) this.trimLast();
+      this.chunks.push([new Float32Array(CHUNK_FRAMES), new Float32Array(CHUNK_FRAMES)]);
+      this.used = 0;
+    }
+    const chunk = this.chunks[this.chunks.length - 1]!;
+    return [chunk[0], chunk[1], this.used];
+  }
+
+  /** Marks `frames` frames after the last reservation's offset as written. */
+  commit(frames: number): void {
+    this.used += frames;
+    this.length += frames;
+  }
+
+  private trimLast(): void {
+    const last = this.chunks[this.chunks.length - 1]!;
+    if (this.used < CHUNK_FRAMES)
+      this.chunks[this.chunks.length - 1] = [last[0].subarray(0, this.used), last[1].subarray(0, this.used)];
+  }
+
+  /** The audio as two arrays of exactly `length` frames. */
+  toArrays(): [Float32Array, Float32Array] {
+    const left = new Float32Array(this.length);
+    const right = new Float32Array(this.length);
+    let at = 0;
+    this.chunks.forEach(([l, r], i) => {
+      const n = i === this.chunks.length - 1 ? this.used : l.length;
+      left.set(l.subarray(0, n), at);
+      right.set(r.subarray(0, n), at);
+      at += n;
+    });
+    return [left, right];
+  }
+}

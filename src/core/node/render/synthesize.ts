@@ -1,0 +1,188 @@
+/**
+ * Batch synthesis: MIDI files or folders to WAV files (each with a sidecar JSON) in an output
+ * folder, through one renderer whose SoundFont stays loaded for the whole batch. A file that
+ * fails is reported and skipped; an engine or SoundFont failure stops the batch.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  CancelledError,
+  IoError,
+  MidiParseError,
+  serializeError,
+  UsageError,
+  type SerializedError,
+} from '../../common/errors';
+import type { RunOptions } from '../../common/progress';
+import type { Seconds } from '../../common/units';
+import type { EngineName } from './backend';
+import {
+  createRenderer,
+  ensureWritableDir,
+  type RenderFileOptions,
+  type Renderer,
+  type RendererOptions,
+  type RenderResult,
+} from './renderer';
+
+/** Options for a batch: how to set up the renderer and how to write each file. */
+export interface SynthesizeOptions extends RendererOptions, RenderFileOptions {
+  /** Render with this renderer instead of creating one (it is not disposed). */
+  renderer?: Renderer;
+}
+
+/** A file the batch could not render, and why. */
+export interface SynthesizeFailure {
+  /** The MIDI file. */
+  midiPath: string;
+  /** The error, as one sentence with its code. */
+  error: SerializedError;
+}
+
+/** What a batch did. */
+export interface SynthesizeReport {
+  /** The engine that rendered. */
+  engine: EngineName;
+  /** FluidSynth's version in that engine. */
+  engineVersion: string;
+  /** Why 'auto' chose wasm, when it did. */
+  fallbackReason?: string;
+  /** The SoundFont used. */
+  soundfontPath: string;
+  /** One entry per WAV written, in input order. */
+  results: RenderResult[];
+  /** Files that could not be rendered. */
+  failures: SynthesizeFailure[];
+  /** Seconds of audio written in all. */
+  audioSeconds: Seconds;
+  /** Wall time of the whole batch, SoundFont loading included. */
+  wallSeconds: Seconds;
+}
+
+/** A MIDI file to render and where its WAV goes. */
+interface Job {
+  midiPath: string;
+  wavPath: string;
+}
+
+/**
+ * Finds the MIDI files to render: each input is a file (taken as it is, whatever its name) or a
+ * folder searched recursively for .mid/.midi. Each WAV keeps the file's path relative to its
+ * folder, under `outDir`. Throws `IoError` for an input that does not exist, `UsageError` when
+ * nothing is found.
+ */
+export async function planSynthesis(inputs: readonly string[], outDir: string): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for (const input of inputs) {
+    let stat;
+    try {
+      stat = await fs.stat(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new IoError(
+        `The MIDI input ${input} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}.`,
+        { path: input, cause: error },
+      );
+    }
+    if (stat.isDirectory()) {
+      for (const file of await walkMidi(input)) {
+        const relative = path.relative(input, file).replace(/\.midi?$/i, '.wav');
+        jobs.push({ midiPath: file, wavPath: path.join(outDir, relative) });
+      }
+    } else {
+      jobs.push({
+        midiPath: input,
+        wavPath: path.join(outDir, path.basename(input).replace(/\.[^.]*$/, '') + '.wav'),
+      });
+    }
+  }
+  if (jobs.length === 0)
+    throw new UsageError(`No MIDI files (.mid, .midi) were found in ${inputs.join(', ')}.`, {
+      field: 'midi_path',
+    });
+  const seen = new Map<string, string>();
+  for (const job of jobs) {
+    const other = seen.get(job.wavPath);
+    if (other !== undefined)
+      throw new UsageError(
+        `${other} and ${job.midiPath} would both be written to ${job.wavPath}; render them separately.`,
+        { field: 'midi_path' },
+      );
+    seen.set(job.wavPath, job.midiPath);
+  }
+  return jobs;
+}
+
+async function walkMidi(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walkMidi(full)));
+    else if (/\.midi?$/i.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+/**
+ * Renders MIDI files and folders to WAVs in `outDir`. Reports progress per file (done/total files,
+ * with the seconds of audio so far). Throws `CancelledError` when cancelled (files already written
+ * stay; none is left half-written), and engine or SoundFont errors; per-file errors are collected.
+ */
+export async function synthesizeFiles(
+  inputs: readonly string[],
+  outDir: string,
+  options: SynthesizeOptions = {},
+  run: RunOptions = {},
+): Promise<SynthesizeReport> {
+  const started = performance.now();
+  const jobs = await planSynthesis(inputs, outDir);
+  await ensureWritableDir(outDir);
+  const renderer = options.renderer ?? (await createRenderer(options));
+  const results: RenderResult[] = [];
+  const failures: SynthesizeFailure[] = [];
+  let audioSeconds = 0;
+  try {
+    for (const [index, job] of jobs.entries()) {
+      if (run.signal?.aborted) throw new CancelledError();
+      run.onProgress?.({
+        stage: 'synthesize',
+        done: index,
+        total: jobs.length,
+        message: path.basename(job.midiPath),
+        metrics: { audioSeconds },
+      });
+      try {
+        const result = await renderer.renderFile(job.midiPath, job.wavPath, options, {
+          ...(run.signal ? { signal: run.signal } : {}),
+        });
+        results.push(result);
+        audioSeconds += result.durationSeconds;
+      } catch (error) {
+        // A bad MIDI file or an unreadable/unwritable path spoils only that file; anything else stops the batch.
+        if (error instanceof MidiParseError || error instanceof IoError)
+          failures.push({ midiPath: job.midiPath, error: serializeError(error) });
+        else throw error;
+      }
+    }
+    run.onProgress?.({
+      stage: 'synthesize',
+      done: jobs.length,
+      total: jobs.length,
+      metrics: { audioSeconds },
+    });
+  } finally {
+    if (!options.renderer) renderer.dispose();
+  }
+  return {
+    engine: renderer.engine,
+    engineVersion: renderer.engineVersion,
+    ...(renderer.fallbackReason !== undefined ? { fallbackReason: renderer.fallbackReason } : {}),
+    soundfontPath: renderer.soundfontPath,
+    results,
+    failures,
+    audioSeconds,
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+}
