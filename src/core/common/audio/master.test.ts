@@ -52,10 +52,7 @@ describe('master', () => {
   });
 
   it('returns silence unchanged in level', () => {
-    const { audio, report } = master({
-      sampleRateHz: 48000,
-      channels: [new Float32Array(48000), new Float32Array(48000)],
-    });
+    const { audio, report } = master({ sampleRateHz: 48000, channels: [new Float32Array(48000), new Float32Array(48000)] });
     expect(report.outputLufs).toBe(-Infinity);
     expect(measureLevels(audio.channels).peak).toBe(0);
   });

@@ -79,12 +79,7 @@ function removeDc(channels: Float32Array[], sampleRateHz: number): number[] {
  * the look-ahead before each peak and recovers at the release rate; both passes keep the gain at
  * or below what each sample needs, so no sample passes the ceiling. Returns the smallest gain.
  */
-function limit(
-  channels: Float32Array[],
-  ceiling: number,
-  lookaheadFrames: number,
-  releasePerFrame: number,
-): number {
+function limit(channels: Float32Array[], ceiling: number, lookaheadFrames: number, releasePerFrame: number): number {
   const n = channels[0]?.length ?? 0;
   const gain = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -117,10 +112,7 @@ function fade(channels: Float32Array[], inFrames: number, outFrames: number): vo
 }
 
 /** Masters `audio` (its channels are copied, never changed) and reports what changed. */
-export function master(
-  audio: PcmAudio,
-  options: MasterOptions = {},
-): { audio: PcmAudio; report: MasterReport } {
+export function master(audio: PcmAudio, options: MasterOptions = {}): { audio: PcmAudio; report: MasterReport } {
   const o = { ...DEFAULTS, ...options };
   const rate = audio.sampleRateHz;
   const channels = audio.channels.map((c) => Float32Array.from(c));
