@@ -62,9 +62,22 @@ function onnxBias(bias: Float32Array, hidden: number, out: Float32Array, offset:
   }
 }
 
-/** The `.onnx` bytes of the model with these weights; `metadata` is stored in the file's metadata_props. */
-export function buildLstmOnnx(architecture: LstmArchitecture, weights: LstmWeights, metadata: Record<string, string> = {}): Uint8Array {
+/** Export settings. */
+export interface LstmOnnxOptions {
+  /** Stored in the file's metadata_props. */
+  metadata?: Record<string, string>;
+  /**
+   * One unidirectional LSTM op per direction instead of one bidirectional op (default true): the
+   * same maths, but the two directions can run at once (see bench/generate.bench.ts).
+   */
+  splitDirections?: boolean;
+}
+
+/** The `.onnx` bytes of the model with these weights. */
+export function buildLstmOnnx(architecture: LstmArchitecture, weights: LstmWeights, options: LstmOnnxOptions = {}): Uint8Array {
   checkLstmWeights(architecture, weights);
+  const split = options.splitDirections ?? true;
+  const metadata = options.metadata ?? {};
   const a = architecture;
   const g = new OnnxGraphBuilder('cadenza_bilstm');
   const w = (name: string): Float32Array => weights.get(name)!;
@@ -99,6 +112,41 @@ export function buildLstmOnnx(architecture: LstmArchitecture, weights: LstmWeigh
   }
 
   a.lstmUnits.forEach((h, l) => {
+    const last = l === a.lstmUnits.length - 1;
+    if (split) {
+      // Two independent unidirectional ops: onnxruntime's parallel executor runs them on two cores.
+      const finals: string[] = [];
+      const seqs: string[] = [];
+      (['fwd', 'bwd'] as const).forEach((dir) => {
+        const W = new Float32Array(4 * h * inWidth);
+        const R = new Float32Array(4 * h * h);
+        const B = new Float32Array(8 * h);
+        onnxGateBlocks(w(`lstm${l}_${dir}_kernel`), inWidth, h, W, 0);
+        onnxGateBlocks(w(`lstm${l}_${dir}_recurrent`), h, h, R, 0);
+        onnxBias(w(`lstm${l}_${dir}_bias`), h, B, 0);
+        g.addFloatInitializer(`lstm${l}_${dir}_W`, W, [1, 4 * h, inWidth]);
+        g.addFloatInitializer(`lstm${l}_${dir}_R`, R, [1, 4 * h, h]);
+        g.addFloatInitializer(`lstm${l}_${dir}_B`, B, [1, 8 * h]);
+        const inputs = [x, `lstm${l}_${dir}_W`, `lstm${l}_${dir}_R`, `lstm${l}_${dir}_B`];
+        const attrs = { direction: dir === 'fwd' ? 'forward' : 'reverse', hidden_size: h };
+        // A reverse op still writes Y in original time order, and its Y_h is the state after t = 0.
+        if (last) finals.push(g.addNode('LSTM', inputs, ['', `lstm${l}_${dir}_Y_h`], attrs)[1]!);
+        else seqs.push(g.addNode('LSTM', inputs, [`lstm${l}_${dir}_Y`], attrs)[0]!);
+      });
+      if (last) {
+        // [1, B, H] twice -> [1, B, 2H] -> [B, 2H].
+        const [cat] = g.addNode('Concat', finals, 1, { axis: -1 });
+        const axes = g.addInt64Initializer(`lstm${l}_final_axes`, [0], [1]);
+        [x] = g.addNode('Squeeze', [cat!, axes]);
+      } else {
+        // [T, 1, B, H] twice -> [T, 1, B, 2H] -> [T, B, 2H].
+        const [cat] = g.addNode('Concat', seqs, 1, { axis: -1 });
+        const axes = g.addInt64Initializer(`lstm${l}_seq_axes`, [1], [1]);
+        [x] = g.addNode('Squeeze', [cat!, axes]);
+      }
+      inWidth = 2 * h;
+      return;
+    }
     const W = new Float32Array(2 * 4 * h * inWidth);
     const R = new Float32Array(2 * 4 * h * h);
     const B = new Float32Array(2 * 8 * h);
@@ -110,7 +158,6 @@ export function buildLstmOnnx(architecture: LstmArchitecture, weights: LstmWeigh
     g.addFloatInitializer(`lstm${l}_W`, W, [2, 4 * h, inWidth]);
     g.addFloatInitializer(`lstm${l}_R`, R, [2, 4 * h, h]);
     g.addFloatInitializer(`lstm${l}_B`, B, [2, 8 * h]);
-    const last = l === a.lstmUnits.length - 1;
     const inputs = [x, `lstm${l}_W`, `lstm${l}_R`, `lstm${l}_B`];
     const attrs = { direction: 'bidirectional', hidden_size: h };
     if (!last) {

@@ -4,41 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LstmArchitecture } from '../../common/models/lstm';
-import { lstmWeightShapes } from '../../common/models/lstm';
 import { Rng } from '../../common/random';
-import { LSTM_MODEL_FORMAT, LSTM_MODEL_VERSION } from '../models/lstm/config';
 import { loadLstmModel } from '../models/lstm/model';
-import { saveLstmWeights } from '../models/lstm/weights';
 import { exportLstmModelFolder, ONNX_FILES, onnxExportStatus } from './modelFolder';
+import { writeRandomLstmModel } from './randomModel';
 import { openOnnxLstm } from './session';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cadenza-onnx-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A model folder with random, fairly large weights, so the probabilities are far from uniform. */
-async function randomModelFolder(name: string, a: LstmArchitecture, seed: number, dtype: 'float32' | 'float16' = 'float32'): Promise<string> {
-  const dir = path.join(tmp, name);
-  const rng = new Rng(seed);
-  const weights = new Map<string, Float32Array>();
-  for (const [n, shape] of lstmWeightShapes(a)) {
-    // Larger dense and output weights spread the logits, so the softmax is far from uniform.
-    const scale = n.startsWith('lstm') || n === 'embedding' ? 0.6 : 2;
-    weights.set(n, Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => (rng.next() * 2 - 1) * scale));
-  }
-  await saveLstmWeights(dir, a, weights, dtype);
-  const config = {
-    format: LSTM_MODEL_FORMAT,
-    version: LSTM_MODEL_VERSION,
-    architecture: a,
-    tokenizer: { kind: 'notes' },
-    vocab: { kind: 'notes', tokens: Array.from({ length: a.vocabSize }, (_, i) => `t${i}`), counts: new Array<number>(a.vocabSize).fill(1) },
-    corpusHash: '',
-    training: {},
-    metrics: {},
-    createdAt: new Date().toISOString(),
-  };
-  await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
-  return dir;
+function randomModelFolder(name: string, a: LstmArchitecture, seed: number, dtype: 'float32' | 'float16' = 'float32'): Promise<string> {
+  const tokens = Array.from({ length: a.vocabSize }, (_, i) => `t${i}`);
+  return writeRandomLstmModel(path.join(tmp, name), a, tokens, { seed, dtype });
 }
 
 async function parity(dir: string, a: LstmArchitecture, batch: number): Promise<number> {

@@ -60,7 +60,7 @@ export async function buildOnnxForModelFolder(dir: string): Promise<{ bytes: Uin
   const config = await readLstmConfig(dir);
   const weightsSha256 = await weightsHash(dir);
   const weights = await readLstmWeights(dir, config.architecture);
-  const bytes = buildLstmOnnx(config.architecture, weights, { weightsSha256 });
+  const bytes = buildLstmOnnx(config.architecture, weights, { metadata: { weightsSha256 } });
   return { bytes, config, weightsSha256 };
 }
 

@@ -8,8 +8,15 @@ import { ONNX_INPUT, ONNX_OUTPUT } from './exportLstm';
 
 /** Session settings. */
 export interface OnnxSessionOptions {
-  /** Threads one operator may use; 2 matches the development machine (measured in bench/generate). */
+  /** Threads one operator may use (default 2 when sequential, 1 when parallel). */
   intraOpThreads?: number;
+  /**
+   * Run independent nodes (the two directions of each layer) at once on `interOpThreads` threads
+   * (default true; measured in bench/generate.bench.ts).
+   */
+  parallel?: boolean;
+  /** Threads for running nodes at once when `parallel` (default 2). */
+  interOpThreads?: number;
 }
 
 /** A loaded ONNX BiLSTM. */
@@ -29,11 +36,12 @@ export async function openOnnxLstm(
   vocabSize: number,
   options: OnnxSessionOptions = {},
 ): Promise<OnnxLstmSession> {
+  const parallel = options.parallel ?? true;
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: options.intraOpThreads ?? 2,
-    interOpNumThreads: 1,
+    intraOpNumThreads: options.intraOpThreads ?? (parallel ? 1 : 2),
+    interOpNumThreads: parallel ? (options.interOpThreads ?? 2) : 1,
     graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
+    executionMode: parallel ? 'parallel' : 'sequential',
   };
   const label = typeof source === 'string' ? source : 'the exported model';
   let session: ort.InferenceSession;

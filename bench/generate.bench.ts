@@ -1,0 +1,90 @@
+/**
+ * Generation throughput: events per second at batch 1 and 8 on each runtime (onnxruntime-node
+ * and TF.js) for the `small`, `seed` and `default` sizes, and the wall time to generate a
+ * 60-second piece with the bundled model. Models of a given size get seeded random weights
+ * (speed does not depend on the values); the reference is PyTorch 1.13 on the same machine:
+ * 20.7 ms per batch-1 forward of the `seed` size (48 events/s), 2.9 ms for `small`.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LstmArchitecture } from '../src/core/common/models/lstm';
+import { LSTM_PRESETS } from '../src/core/common/models/lstm';
+import { Rng } from '../src/core/common/random';
+import { generatePieces } from '../src/core/node/generate/generate';
+import { openLstmRuntime } from '../src/core/node/generate/runtime';
+import { exportLstmModelFolder } from '../src/core/node/onnx/modelFolder';
+import { writeRandomLstmModel } from '../src/core/node/onnx/randomModel';
+import { resourcesDir } from '../src/core/node/paths';
+import type { BenchRow } from './run';
+
+/** Vocabulary size for the random models when no bundled model says otherwise. */
+const DEFAULT_VOCAB = 512;
+/** Time spent measuring each configuration, in ms. */
+const MEASURE_MS = 1500;
+
+const PYTORCH_MS: Record<string, number> = { seed: 20.7, small: 2.9 };
+
+async function eventsPerSecond(dir: string, runtime: 'onnx' | 'tfjs', batch: number, threads = 2): Promise<{ eps: number; msPerCall: number }> {
+  const rt = await openLstmRuntime(dir, runtime, { intraOpThreads: threads });
+  try {
+    const a = rt.config.architecture;
+    const rng = new Rng(1);
+    const windows = Int32Array.from({ length: batch * a.window }, () => rng.int(a.vocabSize));
+    for (let i = 0; i < 3; i++) await rt.predict(windows, batch);
+    let calls = 0;
+    const start = performance.now();
+    while (calls < 5 || performance.now() - start < MEASURE_MS) {
+      await rt.predict(windows, batch);
+      calls++;
+    }
+    const ms = (performance.now() - start) / calls;
+    return { eps: (batch * 1000) / ms, msPerCall: ms };
+  } finally {
+    await rt.dispose();
+  }
+}
+
+export default async function generateBench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'cadenza-bench-generate-'));
+  const bundled = path.join(resourcesDir(), 'models', 'lstm');
+  const hasBundled = existsSync(path.join(bundled, 'config.json'));
+  try {
+    for (const preset of ['small', 'seed', 'default'] as const) {
+      const a: LstmArchitecture = { ...LSTM_PRESETS[preset].architecture, vocabSize: DEFAULT_VOCAB };
+      const tokens = Array.from({ length: a.vocabSize }, (_, i) => `t${i}`);
+      const dir = await writeRandomLstmModel(path.join(tmp, preset), a, tokens);
+      await exportLstmModelFolder(dir);
+      const size = `${preset} (window ${a.window}, emb ${a.embedding}, lstm ${a.lstmUnits.join('+')}, vocab ${a.vocabSize})`;
+      for (const runtime of ['onnx', 'tfjs'] as const) {
+        for (const batch of [1, 8]) {
+          const { eps, msPerCall } = await eventsPerSecond(dir, runtime, batch);
+          const ref = PYTORCH_MS[preset];
+          const note = `${msPerCall.toFixed(2)} ms/call${ref && batch === 1 ? `; PyTorch 1.13: ${(1000 / ref).toFixed(0)} events/s` : ''}`;
+          rows.push({ name: `generate ${size} ${runtime} batch ${batch}`, value: eps, unit: 'events/s', note });
+        }
+      }
+      if (preset === 'seed') {
+        const { eps } = await eventsPerSecond(dir, 'onnx', 1, 1);
+        rows.push({ name: `generate ${size} onnx batch 1, 1 thread`, value: eps, unit: 'events/s' });
+      }
+    }
+    if (hasBundled) {
+      for (const runtime of ['onnx', 'tfjs'] as const) {
+        const start = performance.now();
+        const [piece] = await generatePieces({ modelPath: bundled, outputPath: path.join(tmp, 'out'), seconds: 60, seed: 1, runtime });
+        const seconds = (performance.now() - start) / 1000;
+        rows.push({
+          name: `60-second piece, bundled model, ${runtime} (open + generate + write)`,
+          value: seconds,
+          unit: 's',
+          note: `${piece!.stats.events} events, ${piece!.stats.durationSeconds.toFixed(1)} s of music`,
+        });
+      }
+    } else rows.push({ name: '60-second piece, bundled model: skipped (resources/models/lstm not present)', value: 0, unit: 's' });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return rows;
+}

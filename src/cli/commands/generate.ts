@@ -1,0 +1,136 @@
+/**
+ * `cadenza generate`: new pieces from a trained LSTM, written as MIDI with a JSON sidecar each;
+ * and `cadenza export-onnx`: write a model folder's ONNX export (training does it too).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../core/common/errors';
+import type { GeneratedPiece } from '../../core/node/generate/generate';
+import { DEFAULT_SECONDS, generatePieces } from '../../core/node/generate/generate';
+import type { RuntimeChoice } from '../../core/node/generate/runtime';
+import { DEFAULT_SAMPLING } from '../../core/common/generate/sampling';
+import { exportLstmModelFolder, ONNX_FILES } from '../../core/node/onnx/modelFolder';
+import { resourcesDir } from '../../core/node/paths';
+import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+
+interface GenerateFlags extends GlobalOptions {
+  model_path?: string;
+  output_path?: string;
+  count?: string;
+  events?: string;
+  seconds?: string;
+  temperature?: string;
+  topK?: string;
+  topP?: string;
+  maxRepeat?: string;
+  seed?: string;
+  primer?: string;
+  tempo?: string;
+  transpose?: string;
+  runtime?: string;
+  name?: string;
+  batchSize?: string;
+  threads?: string;
+}
+
+/** The bundled model, used when --model_path is not given. */
+export function bundledLstmPath(): string {
+  return path.join(resourcesDir(), 'models', 'lstm');
+}
+
+function summary(pieces: GeneratedPiece[]): string {
+  return pieces
+    .map((p) => {
+      const s = p.stats;
+      return (
+        `${p.midiPath}  ${s.events} events, ${s.notes} notes, ${s.durationSeconds.toFixed(1)} s, ` +
+        `pitches ${s.lowestPitch}-${s.highestPitch}, ${s.distinctEvents} distinct, longest run ${s.longestRepeatedRun}, ` +
+        `top event ${(s.mostFrequentShare * 100).toFixed(1)}% (seed ${p.seed}, ${p.runtime})`
+      );
+    })
+    .join('\n');
+}
+
+/** Adds `generate` and `export-onnx` to the program. */
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('Compose new pieces with a trained LSTM and write them as MIDI, each with a JSON sidecar of options and statistics.')
+    .option('--model_path <dir>', 'LSTM model folder (default: the bundled model)')
+    .option('--output_path <dir>', 'output folder; pieces go to <dir>/generated_midi/', 'output')
+    .option('--count <n>', 'pieces to generate, as one batch', '1')
+    .option('--events <n>', 'length in events (notes or chords)')
+    .option('--seconds <s>', `length in seconds of music (default ${DEFAULT_SECONDS} when --events is not given)`)
+    .option('--temperature <t>', '1 = the model as trained, lower = safer, higher = wilder, 0 = always the likeliest', String(DEFAULT_SAMPLING.temperature))
+    .option('--top-k <k>', 'sample only among the k likeliest events (0 = no limit)', String(DEFAULT_SAMPLING.topK))
+    .option('--top-p <p>', 'sample only among the likeliest events that make up this probability', String(DEFAULT_SAMPLING.topP))
+    .option('--max-repeat <n>', 'never repeat one event more than n times in a row (0 = allow)', String(DEFAULT_SAMPLING.maxRepeat))
+    .option('--seed <n>', 'seed of the first piece (piece i uses seed + i); the same seed gives the same piece on every runtime')
+    .option('--primer <source>', 'start from a MIDI file, a corpus piece (corpus:<id>) or none', 'none')
+    .option('--tempo <bpm>', 'tempo of the written MIDI (default: the primer’s, else 120)')
+    .option('--transpose <semitones>', 'shift the result by this many semitones (-24..24)', '0')
+    .option('--runtime <name>', 'auto (ONNX when the model has an export, else TF.js), onnx or tfjs', 'auto')
+    .option('--name <name>', 'file name for the piece (default piece-<seed>)')
+    .option('--batch-size <n>', 'windows per model call (default: all pieces at once)')
+    .option('--threads <n>', 'onnxruntime threads per operator', '2')
+    .option('--json', 'print the pieces as JSON')
+    .option('--quiet', 'print only the result')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  cadenza generate\n  cadenza generate --count 4 --seconds 30 --seed 7 --output_path output/\n' +
+        '  cadenza generate --primer song.mid --temperature 0.9 --top-p 0.9 --runtime tfjs\n',
+    )
+    .action(async (flags: GenerateFlags) => {
+      const runtime = flags.runtime ?? 'auto';
+      if (!['auto', 'onnx', 'tfjs'].includes(runtime))
+        throw new UsageError(`--runtime must be auto, onnx or tfjs, not "${runtime}".`, { field: '--runtime' });
+      const bar = progressBar(flags);
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      try {
+        const pieces = await generatePieces(
+          {
+            modelPath: flags.model_path ?? bundledLstmPath(),
+            outputPath: flags.output_path ?? 'output',
+            count: numberOption('--count', flags.count, { min: 1, max: 256, integer: true }),
+            events: numberOption('--events', flags.events, { min: 1, max: 100_000, integer: true }),
+            seconds: numberOption('--seconds', flags.seconds, { min: 0.1, max: 3600 }),
+            temperature: numberOption('--temperature', flags.temperature, { min: 0, max: 10 }),
+            topK: numberOption('--top-k', flags.topK, { min: 0, integer: true }),
+            topP: numberOption('--top-p', flags.topP, { min: 0.001, max: 1 }),
+            maxRepeat: numberOption('--max-repeat', flags.maxRepeat, { min: 0, integer: true }),
+            seed: numberOption('--seed', flags.seed, { min: 0, max: 0xffffffff, integer: true }),
+            primer: flags.primer,
+            tempoBpm: numberOption('--tempo', flags.tempo, { min: 20, max: 400 }),
+            transpose: numberOption('--transpose', flags.transpose, { min: -24, max: 24, integer: true }),
+            runtime: runtime as RuntimeChoice,
+            name: flags.name,
+            batchSize: numberOption('--batch-size', flags.batchSize, { min: 1, integer: true }),
+            intraOpThreads: numberOption('--threads', flags.threads, { min: 1, max: 64, integer: true }),
+          },
+          { onProgress: bar, signal: controller.signal },
+        );
+        bar.finish();
+        printResult(
+          flags,
+          pieces.map((p) => ({ name: p.name, midiPath: p.midiPath, sidecarPath: p.sidecarPath, seed: p.seed, runtime: p.runtime, stats: p.stats })),
+          () => summary(pieces),
+        );
+      } finally {
+        bar.finish();
+        process.off('SIGINT', stop);
+      }
+    });
+
+  program
+    .command('export-onnx')
+    .description(`Export an LSTM model folder to ONNX (${ONNX_FILES.model}), so generation runs on onnxruntime.`)
+    .option('--model_path <dir>', 'LSTM model folder (default: the bundled model)')
+    .option('--json', 'print the export info as JSON')
+    .action(async (flags: GlobalOptions & { model_path?: string }) => {
+      const dir = flags.model_path ?? bundledLstmPath();
+      const info = await exportLstmModelFolder(dir);
+      printResult(flags, { path: path.join(dir, ONNX_FILES.model), ...info }, (v) => `Wrote ${v.path} (${(v.bytes / 1024).toFixed(0)} KiB, opset ${v.opset}).`);
+    });
+}

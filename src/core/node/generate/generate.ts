@@ -1,0 +1,228 @@
+/**
+ * `generatePieces`: the whole of `cadenza generate` behind the CLI and the app. Opens the model
+ * on the chosen runtime, builds each piece's starting context (primer or seeded filler), samples
+ * all pieces as one batch, decodes, makes the songs playable and writes
+ * `<output>/generated_midi/<name>.mid` with a `<name>.json` sidecar.
+ *
+ * Seeds: piece i of a run with seed s uses seed s + i for its filler context and its sampling,
+ * and the sidecar records it, so `--seed <that> --count 1` regenerates that piece alone, on
+ * either runtime and in any batch.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { throwIfCancelled, UsageError } from '../../common/errors';
+import { sampleSequences } from '../../common/generate/loop';
+import type { PlayableReport } from '../../common/generate/playable';
+import { makePlayable } from '../../common/generate/playable';
+import { primerContext } from '../../common/generate/primer';
+import type { SamplingOptions } from '../../common/generate/sampling';
+import { checkSamplingOptions, DEFAULT_SAMPLING } from '../../common/generate/sampling';
+import type { PieceStats } from '../../common/generate/stats';
+import { pieceStats } from '../../common/generate/stats';
+import type { RunOptions } from '../../common/progress';
+import { Rng } from '../../common/random';
+import type { Song } from '../../common/song/song';
+import { durationSeconds } from '../../common/song/tempo';
+import { getTokenizer } from '../../common/tokenize';
+import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
+import { encodeMidi } from '../midi/write';
+import type { CorpusLookup, ResolvedPrimer } from './primer';
+import { resolvePrimer } from './primer';
+import type { RuntimeChoice } from './runtime';
+import { openLstmRuntime } from './runtime';
+
+/** What to generate; mirrors the CLI flags. */
+export interface GenerateOptions extends Partial<SamplingOptions> {
+  /** The LSTM model folder (config.json, weights, optional model.onnx). */
+  modelPath: string;
+  /** Output folder; pieces go to `<outputPath>/generated_midi/`. */
+  outputPath: string;
+  /** Pieces to generate (default 1), as one batch. */
+  count?: number;
+  /** Length in events (tokens). Give this or `seconds`; with neither, 60 seconds. */
+  events?: number;
+  /** Length in seconds of music: generation stops once the decoded piece is this long. */
+  seconds?: number;
+  /** Seed of the first piece (default: random, recorded in the sidecar). */
+  seed?: number;
+  /** 'none' (default), a MIDI file path, or 'corpus:<id>'. */
+  primer?: string;
+  /** Tempo of the written MIDI in BPM (default: the primer's, else 120). */
+  tempoBpm?: number;
+  /** Semitones to shift the result by (-24..24). */
+  transpose?: number;
+  /** Engine (default 'auto'). */
+  runtime?: RuntimeChoice;
+  /** Base file name (default 'piece-<seed>'); with several pieces, '-<n>' is added. */
+  name?: string;
+  /** Windows per model call (default: all pieces in one call). */
+  batchSize?: number;
+  /** onnxruntime intra-op threads (default 2). */
+  intraOpThreads?: number;
+  /** Resolves `corpus:<id>` primers, where a corpus store is available. */
+  corpus?: CorpusLookup;
+}
+
+/** One written piece. */
+export interface GeneratedPiece {
+  /** File name without extension. */
+  name: string;
+  /** The written .mid. */
+  midiPath: string;
+  /** The written .json sidecar. */
+  sidecarPath: string;
+  /** The song as written. */
+  song: Song;
+  /** Repetition and range statistics. */
+  stats: PieceStats;
+  /** This piece's seed. */
+  seed: number;
+  /** The engine that ran the model. */
+  runtime: 'onnx' | 'tfjs';
+  /** The generated tokens (primer excluded). */
+  tokens: string[];
+}
+
+/** Default length when neither events nor seconds is given. */
+export const DEFAULT_SECONDS = 60;
+/** Ticks per quarter note of written files. */
+const PPQ = 480;
+/** Velocity for tokenizers that carry none. */
+const VELOCITY = 80;
+
+/** Checks the options that do not need the model; throws `UsageError` naming the option. */
+export function checkGenerateOptions(options: GenerateOptions): void {
+  const check = (ok: boolean, field: string, rule: string, value: unknown): void => {
+    if (!ok) throw new UsageError(`--${field} must be ${rule}, not ${String(value)}.`, { field });
+  };
+  const { count = 1, events, seconds, tempoBpm, transpose, seed, batchSize } = options;
+  check(Number.isInteger(count) && count >= 1 && count <= 256, 'count', 'a whole number from 1 to 256', count);
+  if (events !== undefined && seconds !== undefined) throw new UsageError('Give --events or --seconds, not both.', { field: 'events' });
+  if (events !== undefined) check(Number.isInteger(events) && events >= 1 && events <= 100_000, 'events', 'a whole number from 1 to 100000', events);
+  if (seconds !== undefined) check(seconds > 0 && seconds <= 3600, 'seconds', 'a number above 0 and at most 3600', seconds);
+  if (tempoBpm !== undefined) check(tempoBpm >= 20 && tempoBpm <= 400, 'tempo', 'a number from 20 to 400', tempoBpm);
+  if (transpose !== undefined) check(Number.isInteger(transpose) && transpose >= -24 && transpose <= 24, 'transpose', 'a whole number from -24 to 24', transpose);
+  if (seed !== undefined) check(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff, 'seed', 'a whole number from 0 to 4294967295', seed);
+  if (batchSize !== undefined) check(Number.isInteger(batchSize) && batchSize >= 1, 'batch-size', 'a whole number of at least 1', batchSize);
+  if (options.name !== undefined) check(/^[\w.-]{1,100}$/.test(options.name) && !options.name.startsWith('.'), 'name', 'letters, digits, ".", "-" or "_"', options.name);
+  checkSamplingOptions(samplingOf(options));
+}
+
+function samplingOf(options: GenerateOptions): SamplingOptions {
+  return {
+    temperature: options.temperature ?? DEFAULT_SAMPLING.temperature,
+    topK: options.topK ?? DEFAULT_SAMPLING.topK,
+    topP: options.topP ?? DEFAULT_SAMPLING.topP,
+    maxRepeat: options.maxRepeat ?? DEFAULT_SAMPLING.maxRepeat,
+  };
+}
+
+/** A name not yet used in `dir` by a .mid or .json. */
+function freeName(dir: string, base: string, taken: Set<string>): string {
+  let name = base;
+  for (let k = 2; taken.has(name) || existsSync(path.join(dir, `${name}.mid`)) || existsSync(path.join(dir, `${name}.json`)); k++) name = `${base}-${k}`;
+  taken.add(name);
+  return name;
+}
+
+/** Generates, writes and returns `count` pieces. Nothing is written if it fails or is cancelled before the writing starts. */
+export async function generatePieces(options: GenerateOptions, run: RunOptions = {}): Promise<GeneratedPiece[]> {
+  checkGenerateOptions(options);
+  const started = Date.now();
+  const sampling = samplingOf(options);
+  const count = options.count ?? 1;
+  const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
+  const seconds = options.events === undefined ? (options.seconds ?? DEFAULT_SECONDS) : undefined;
+  // A cap for seconds mode, so a model that emits no time never loops forever: 32 events a second is far above piano music.
+  const maxEvents = options.events ?? Math.ceil(seconds! * 32);
+
+  const runtime = await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', { intraOpThreads: options.intraOpThreads });
+  try {
+    const { architecture, vocab } = runtime.config;
+    const { kind, ...tokenizerOptions } = runtime.config.tokenizer;
+    const tokenizer = getTokenizer(kind, tokenizerOptions);
+    const primer: ResolvedPrimer = await resolvePrimer(options.primer, vocab, tokenizer, options.corpus);
+    const bpm = options.tempoBpm ?? primer.bpm ?? 120;
+    const banned = new Set<number>(vocab.unknownId !== undefined ? [vocab.unknownId] : []);
+    const decode = (ids: readonly number[]): Song => tokenizer.decode(ids.map((id) => vocab.tokens[id]!), { bpm, ppq: PPQ, velocity: VELOCITY });
+
+    const seeds = Array.from({ length: count }, (_, i) => (seed + i) >>> 0);
+    const requests = seeds.map((s) => ({
+      // The filler draws from its own stream (seed ^ a constant) so sampling starts from the same state with or without a primer.
+      context: primerContext(primer.ids, architecture.window, vocab.counts, new Rng((s ^ 0x5bd1e995) >>> 0), banned),
+      seed: s,
+    }));
+    const sequences = await sampleSequences(
+      runtime.predict,
+      requests,
+      {
+        window: architecture.window,
+        vocabSize: architecture.vocabSize,
+        maxEvents,
+        sampling,
+        banned,
+        batchSize: options.batchSize,
+        // Decoding is linear in the piece, cheap next to a model call; every 8 events is plenty.
+        isComplete: seconds === undefined ? undefined : (_i, gen) => gen.length % 8 === 0 && durationSeconds(decode(gen)) >= seconds,
+      },
+      run,
+    );
+    throwIfCancelled(run.signal);
+
+    const dir = path.join(options.outputPath, 'generated_midi');
+    const taken = new Set<string>();
+    const pieces: GeneratedPiece[] = [];
+    const prepared = sequences.map((ids, i) => {
+      const tokens = ids.map((id) => vocab.tokens[id]!);
+      const decoded = decode(ids);
+      if (options.transpose) for (const n of decoded.notes) n.pitch += options.transpose;
+      const { song, report } = makePlayable({ ...decoded, name: decoded.name ?? `Cadenza ${seeds[i]}` });
+      const base = options.name ? (count > 1 ? `${options.name}-${i + 1}` : options.name) : `piece-${seeds[i]}`;
+      return { tokens, song, report, name: freeName(dir, base, taken), seed: seeds[i]! };
+    });
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    for (const p of prepared) {
+      const midiPath = path.join(dir, `${p.name}.mid`);
+      const sidecarPath = path.join(dir, `${p.name}.json`);
+      const stats = pieceStats(p.tokens, p.song);
+      await writeFileAtomic(midiPath, encodeMidi(p.song));
+      await writeJsonAtomic(sidecarPath, sidecar(options, p, stats, runtime.kind, runtime.onnxSource, primer, { bpm, sampling, seconds, maxEvents, count, elapsedSeconds }));
+      pieces.push({ name: p.name, midiPath, sidecarPath, song: p.song, stats, seed: p.seed, runtime: runtime.kind, tokens: p.tokens });
+      run.onProgress?.({ stage: 'write', done: pieces.length, total: prepared.length, message: midiPath });
+    }
+    return pieces;
+  } finally {
+    await runtime.dispose();
+  }
+}
+
+function sidecar(
+  options: GenerateOptions,
+  p: { name: string; seed: number; report: PlayableReport },
+  stats: PieceStats,
+  runtime: 'onnx' | 'tfjs',
+  onnxSource: 'file' | 'memory' | undefined,
+  primer: ResolvedPrimer,
+  run: { bpm: number; sampling: SamplingOptions; seconds?: number; maxEvents: number; count: number; elapsedSeconds: number },
+): object {
+  return {
+    name: p.name,
+    generatedAt: new Date().toISOString(),
+    model: { path: path.resolve(options.modelPath), runtime, ...(onnxSource ? { onnx: onnxSource } : {}) },
+    seed: p.seed,
+    options: {
+      ...run.sampling,
+      events: options.events ?? null,
+      seconds: run.seconds ?? null,
+      maxEvents: run.maxEvents,
+      tempoBpm: run.bpm,
+      transpose: options.transpose ?? 0,
+      count: run.count,
+      batchSize: options.batchSize ?? run.count,
+    },
+    primer: { kind: primer.kind, source: primer.source ?? null, events: primer.ids.length, unknownTokens: primer.unknownTokens },
+    stats,
+    cleanup: p.report,
+    elapsedSeconds: run.elapsedSeconds,
+  };
+}

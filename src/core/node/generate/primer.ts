@@ -1,0 +1,61 @@
+/**
+ * Resolving `--primer`: a MIDI file, a corpus piece (`corpus:<id>`), or none. A primer becomes
+ * token ids in the model's vocabulary with `encodeWithVocabulary` (rare tokens are split into
+ * known ones where the tokenizer can, else written as the unknown id). The generated piece
+ * continues the primer, which is not written into the output.
+ */
+import { promises as fs } from 'node:fs';
+import { UsageError } from '../../common/errors';
+import type { Song } from '../../common/song/song';
+import type { Tokenizer, Vocabulary } from '../../common/tokenize/types';
+import { encodeWithVocabulary } from '../../common/tokenize/vocabulary';
+import { readMidiFile } from '../midi/read';
+
+/** A primer ready for the model. */
+export interface ResolvedPrimer {
+  /** Where it came from. */
+  kind: 'none' | 'midi' | 'corpus';
+  /** The file or corpus id, as given. */
+  source?: string;
+  /** Its token ids (may be empty). */
+  ids: number[];
+  /** Primer tokens that the vocabulary lacks (mapped to unknownId or skipped). */
+  unknownTokens: number;
+  /** The primer's first tempo, when it has one, in quarter notes per minute. */
+  bpm?: number;
+}
+
+/** Looks up a corpus piece's song by id; supplied by the caller when a corpus store is available. */
+export type CorpusLookup = (id: string) => Promise<Song>;
+
+/**
+ * Turns a `--primer` value into ids. `undefined`, '' and 'none' mean no primer; `corpus:<id>`
+ * needs `corpus`; anything else is a MIDI file path. Throws `UsageError` naming the primer.
+ */
+export async function resolvePrimer(
+  spec: string | undefined,
+  vocab: Vocabulary,
+  tokenizer: Tokenizer,
+  corpus?: CorpusLookup,
+): Promise<ResolvedPrimer> {
+  if (spec === undefined || spec === '' || spec === 'none') return { kind: 'none', ids: [], unknownTokens: 0 };
+  let song: Song;
+  let kind: 'midi' | 'corpus';
+  if (spec.startsWith('corpus:')) {
+    const id = spec.slice('corpus:'.length);
+    if (!corpus) throw new UsageError(`--primer ${spec} needs an imported corpus; run "cadenza import" first or pass a MIDI file.`, { field: 'primer' });
+    song = await corpus(id);
+    kind = 'corpus';
+  } else {
+    const stat = await fs.stat(spec).catch(() => undefined);
+    if (!stat?.isFile()) throw new UsageError(`--primer ${spec} is not a MIDI file, "corpus:<id>" or "none".`, { field: 'primer', path: spec });
+    song = (await readMidiFile(spec, { path: spec })).song;
+    kind = 'midi';
+  }
+  const { ids, stats } = encodeWithVocabulary(tokenizer.encode(song), vocab, tokenizer);
+  const unknown = stats.unknownTokens;
+  if (ids.length === 0) throw new UsageError(`--primer ${spec} has no notes the model can read.`, { field: 'primer', path: spec });
+  const resolved: ResolvedPrimer = { kind, source: spec, ids, unknownTokens: unknown };
+  if (song.tempos[0]) resolved.bpm = song.tempos[0].bpm;
+  return resolved;
+}
