@@ -40,6 +40,7 @@ function content(): TokenDatasetContent {
       events: 6,
       exactEventShare: 1,
       decomposedEventShare: 0,
+      approximatedEventShare: 0,
       unknownTokenShare: 0,
       distinctTokensBeforeCut: 4,
     },

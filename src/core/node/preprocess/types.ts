@@ -55,6 +55,8 @@ export interface CoverageReport {
   exactEventShare: number;
   /** Share of events written as several in-vocabulary tokens that still decode to the same notes. */
   decomposedEventShare: number;
+  /** Share of events written as in-vocabulary tokens that decode to slightly different notes (e.g. a nearby duration). */
+  approximatedEventShare: number;
   /** Share of tokens written as `unknownId` (information lost). */
   unknownTokenShare: number;
   /** Distinct tokens the tokenizer produced before the vocabulary cut. */
