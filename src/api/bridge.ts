@@ -6,6 +6,7 @@
 import type { Contract, Namespace } from './contract';
 import { createApiClient, unwrapEnvelope, type Envelope } from './client';
 import type { Api, ApiMethod } from './contract';
+import type { MenuCommand } from './methods';
 import type { JobEvent } from './schemas';
 
 /** `window.cadenza` in Electron, derived from the contract: same namespaces and methods. */
@@ -14,6 +15,8 @@ export type CadenzaBridge = {
 } & {
   /** Listens to job events; returns the function that stops listening. */
   onEvent(listener: (event: JobEvent) => void): () => void;
+  /** Listens to application-menu commands (Import…, Export…); returns the function that stops listening. */
+  onMenu(listener: (command: MenuCommand) => void): () => void;
   /** The file-system path of a dropped or picked `File` ('' for files not from disk); the backend may then read it. */
   pathForFile(file: File): Promise<string>;
   /** `process.platform` of the app. */

@@ -5,6 +5,7 @@
 import { ApiError } from '../core/common/errors';
 import { apiFromBridge, type CadenzaBridge } from './bridge';
 import type { Api } from './contract';
+import type { MenuCommand } from './methods';
 import { API_PATH } from './protocol';
 import { connectWebSocket } from './wsClient';
 
@@ -17,6 +18,8 @@ export interface Backend {
    * uploaded into `<dataDir>/uploads` and the stored copy's path is answered.
    */
   pathForFile(file: File): Promise<string>;
+  /** Application-menu commands (Electron only; browser mode has no menu and never calls the listener). */
+  onMenu(listener: (command: MenuCommand) => void): () => void;
 }
 
 /** Encodes bytes as base64 without Node's Buffer. */
@@ -31,7 +34,12 @@ export function bytesToBase64(bytes: Uint8Array): string {
 export async function connectBackend(): Promise<Backend> {
   const bridge = (globalThis as { cadenza?: CadenzaBridge }).cadenza;
   if (bridge) {
-    return { api: apiFromBridge(bridge), mode: 'electron', pathForFile: (file) => bridge.pathForFile(file) };
+    return {
+      api: apiFromBridge(bridge),
+      mode: 'electron',
+      pathForFile: (file) => bridge.pathForFile(file),
+      onMenu: (listener) => bridge.onMenu(listener),
+    };
   }
   const loc = (globalThis as { location?: Location }).location;
   const token = loc ? new URLSearchParams(loc.search).get('token') : null;
@@ -41,6 +49,7 @@ export async function connectBackend(): Promise<Backend> {
   return {
     api,
     mode: 'browser',
+    onMenu: () => () => {},
     pathForFile: async (file) => {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const entry = await api.files.upload({ name: file.name, dataBase64: bytesToBase64(bytes) });

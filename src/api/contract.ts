@@ -293,7 +293,8 @@ type Output<D> = D extends OperationDef<z.ZodType, infer O> ? z.output<O> : neve
 type OutputIn<D> = D extends OperationDef<z.ZodType, infer O> ? z.input<O> : never;
 
 /** A request with only optional fields may be left out. */
-type Caller<D, R> = object extends Input<D> ? (input?: Input<D>) => Promise<R> : (input: Input<D>) => Promise<R>;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}` here means "a request with no fields given".
+type Caller<D, R> = {} extends Input<D> ? (input?: Input<D>) => Promise<R> : (input: Input<D>) => Promise<R>;
 
 /** What the renderer calls: `await api.corpus.list({limit: 50})`. Failures reject with typed errors. */
 export type Api = { [N in Namespace]: { [M in keyof Contract[N]]: Caller<Contract[N][M], Output<Contract[N][M]>> } } & {

@@ -1,22 +1,160 @@
-/** Electron main process (thin): one secure window that loads the renderer. */
-import { app, BrowserWindow } from 'electron';
+/**
+ * Electron main process: one secure window, the application menu, native dialogs, and the api
+ * over IPC (`ipcMain.handle` per operation, sender checked, request and answer validated by the
+ * same dispatcher as browser mode). Heavy work runs in job worker threads, never here.
+ */
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, type IpcMainInvokeEvent } from 'electron';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ApiError, serializeError } from '../core/common/errors';
+import { openAppBackend, type AppBackend } from '../core/node/app/backend';
+import { defaultDataDir } from '../core/node/paths';
+import { API_METHODS, type ApiHandlers } from '../api/contract';
+import { createDispatcher, type Dispatch } from '../api/dispatch';
+import { DROP_CHANNEL, EVENT_CHANNEL, ipcChannel, MENU_CHANNEL, type MenuCommand } from '../api/methods';
+import { FILES_PATH } from '../api/protocol';
+import { contentType } from '../server/static';
+import { createDialogHandlers } from './dialogs';
+import { installMenu } from './menu';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, hardenSessions, isAppUrl } from './security';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+const rendererDir = path.resolve(here, '..', 'renderer');
+
+// The app protocol must be registered before `ready`; it serves the page and confined data files.
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'cadenza', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
+
+let mainWindow: BrowserWindow | null = null;
+let backend: AppBackend | null = null;
+let dispatch: Dispatch | null = null;
+
+function senderAllowed(event: IpcMainInvokeEvent): boolean {
+  return !!mainWindow && event.sender === mainWindow.webContents && !!event.senderFrame && isAppUrl(event.senderFrame.url, devServerUrl);
+}
+
+function sendMenu(command: MenuCommand): void {
+  mainWindow?.webContents.send(MENU_CHANNEL, command);
+}
+
+async function serveAppProtocol(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.host !== 'app') return new Response('Not found.', { status: 404 });
+  let file: string;
+  if (url.pathname === FILES_PATH) {
+    try {
+      file = await backend!.guard.readable(url.searchParams.get('path') ?? '');
+    } catch (error) {
+      return new Response(serializeError(error).message, { status: 403 });
+    }
+  } else {
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    file = path.resolve(rendererDir, rel);
+    if (!file.startsWith(rendererDir + path.sep)) return new Response('Not found.', { status: 404 });
+  }
+  if (!(await fs.stat(file).catch(() => null))?.isFile()) return new Response('Not found.', { status: 404 });
+  const res = await net.fetch(pathToFileURL(file).href);
+  return new Response(res.body, {
+    status: res.status,
+    headers: { 'Content-Type': contentType(file), 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
+  });
+}
+
+async function importFromMenu(): Promise<void> {
+  if (!backend || !dispatch) return;
+  try {
+    const { paths } = (await dispatch('dialogs.openMidi', { folders: false })) as { paths: string[] };
+    if (paths.length) await dispatch('corpus.import', { paths });
+  } catch (error) {
+    dialog.showErrorBox('Import failed', serializeError(error).message);
+  }
+}
+
+function registerIpc(): void {
+  for (const method of API_METHODS) {
+    ipcMain.handle(ipcChannel(method), async (event, params: unknown) => {
+      if (!senderAllowed(event)) return { ok: false, error: serializeError(new ApiError('A call from a page that is not Cadenza’s own was refused.')) };
+      try {
+        return { ok: true, value: await dispatch!(method, params) };
+      } catch (error) {
+        return { ok: false, error: serializeError(error) };
+      }
+    });
+  }
+  ipcMain.handle(DROP_CHANNEL, async (event, p: unknown) => {
+    if (!senderAllowed(event) || typeof p !== 'string' || !path.isAbsolute(p) || !existsSync(p)) return '';
+    const stat = await fs.stat(p);
+    if (stat.isDirectory()) await backend!.guard.allowDir(p);
+    else await backend!.guard.allowFile(p);
+    return p;
+  });
+}
 
 function createWindow(): void {
-  const win = new BrowserWindow({
+  mainWindow = new BrowserWindow({
     width: 1280,
     height: 820,
+    minWidth: 900,
+    minHeight: 600,
     title: 'Cadenza',
+    show: false,
     webPreferences: {
-      preload: path.join(__dirname, '../preload/index.js'),
+      preload: path.join(here, '..', 'preload', 'index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      spellcheck: false,
     },
   });
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  mainWindow.on('closed', () => (mainWindow = null));
+  void mainWindow.loadURL(devServerUrl ?? `${APP_ORIGIN}/index.html`);
 }
 
-void app.whenReady().then(createWindow);
-app.on('window-all-closed', () => app.quit());
+async function start(): Promise<void> {
+  hardenSessions(devServerUrl);
+  protocol.handle('cadenza', serveAppProtocol);
+  backend = await openAppBackend({
+    dataDir: defaultDataDir(),
+    mode: 'electron',
+    version: app.getVersion(),
+    workerEntry: path.join(here, 'jobWorker.js'),
+    mediaUrl: (file) => `${APP_ORIGIN}${FILES_PATH}?path=${encodeURIComponent(file)}`,
+  });
+  // The compile-time check that the handlers implement the whole contract.
+  const handlers: ApiHandlers = { ...backend.handlers, dialogs: createDialogHandlers(() => mainWindow, backend.guard) };
+  dispatch = createDispatcher(handlers);
+  backend.jobs.onEvent((event) => mainWindow?.webContents.send(EVENT_CHANNEL, event));
+  registerIpc();
+  installMenu({ window: () => mainWindow, send: sendMenu, importFiles: () => void importFromMenu(), dev: !app.isPackaged });
+  createWindow();
+}
+
+if (!app.requestSingleInstanceLock()) app.quit();
+else {
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Cadenza could not start', serializeError(error).message);
+      app.exit(1);
+    });
+  app.on('window-all-closed', () => app.quit());
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing || !backend) return;
+    // Running jobs are cancelled and their partial outputs removed before the process ends.
+    event.preventDefault();
+    closing = true;
+    void backend.close().finally(() => app.quit());
+  });
+}

@@ -1,0 +1,82 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { Song } from '../core/common/song/song';
+import { ApiError, CancelledError, MidiParseError, serializeError } from '../core/common/errors';
+import { API_METHODS, contract, operation, type ApiHandlers } from './contract';
+import { createDispatcher } from './dispatch';
+import { createApiClient, unwrapEnvelope } from './client';
+import { METHOD_NAMES } from './methods';
+import type { ApiSong } from './schemas';
+
+describe('the api contract', () => {
+  it('lists the same methods as the preload’s name table', () => {
+    const fromNames = Object.entries(METHOD_NAMES).flatMap(([ns, ms]) => ms.map((m) => `${ns}.${m}`));
+    expect([...fromNames].sort()).toEqual([...API_METHODS].sort());
+  });
+
+  it('describes songs exactly as core’s Song type', () => {
+    expectTypeOf<ApiSong>().toEqualTypeOf<Song>();
+  });
+
+  it('finds operations by name and never through the prototype', () => {
+    expect(operation('corpus.list')).toBe(contract.corpus.list);
+    expect(operation('corpus.toString')).toBeUndefined();
+    expect(operation('__proto__.x')).toBeUndefined();
+    expect(operation('corpus')).toBeUndefined();
+  });
+});
+
+describe('dispatcher and client', () => {
+  // A handler table where only a few methods do anything: enough to check validation both ways.
+  const calls: unknown[] = [];
+  const handlers = new Proxy(
+    {},
+    {
+      get: (_t, ns: string) =>
+        new Proxy(
+          {},
+          {
+            get: (_t2, m: string) => async (input: unknown) => {
+              calls.push([`${ns}.${m}`, input]);
+              if (ns === 'jobs' && m === 'list') return { jobs: [] };
+              if (ns === 'corpus' && m === 'list') return { pieces: [{ id: 'bad id!', title: 'x', durationSeconds: 1, noteCount: 1 }], total: 1 };
+              if (ns === 'files' && m === 'readMidi') throw new MidiParseError('x.mid is not a MIDI file: no MThd header.', { path: 'x.mid' });
+              return {};
+            },
+          },
+        ),
+    },
+  ) as ApiHandlers;
+  const dispatch = createDispatcher(handlers);
+  const api = createApiClient({
+    invoke: async (method, params) => {
+      try {
+        return unwrapEnvelope({ ok: true, value: await dispatch(method, params) });
+      } catch (error) {
+        return unwrapEnvelope({ ok: false, error: serializeError(error) });
+      }
+    },
+    onEvent: () => () => {},
+  });
+
+  it('fills defaults and refuses unknown fields with one sentence naming the field', async () => {
+    calls.length = 0;
+    await api.jobs.list();
+    expect(calls).toEqual([['jobs.list', { limit: 100 }]]);
+    await expect(api.jobs.list({ limit: 5, extra: 1 } as never)).rejects.toThrow(/Invalid jobs\.list request: .*extra/);
+    const err = await api.generate.start({ temperature: 99 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).field).toBe('temperature');
+    expect((err as ApiError).message).toMatch(/^Invalid generate\.start request: temperature: .+\.$/);
+  });
+
+  it('rebuilds typed errors on the client side', async () => {
+    const err = await api.files.readMidi({ path: 'x.mid' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MidiParseError);
+    expect((err as MidiParseError).path).toBe('x.mid');
+    expect(unwrapEnvelope.bind(null, { ok: false, error: serializeError(new CancelledError()) })).toThrow(CancelledError);
+  });
+
+  it('refuses a backend answer that does not fit the contract', async () => {
+    await expect(api.corpus.list()).rejects.toThrow(/does not fit the contract \(pieces\.0\.id/);
+  });
+});
