@@ -73,7 +73,9 @@ describe('cadenza corpus', () => {
     expect(r.out).toMatch(/^Imported 0 pieces into .* 3 already there, 1 skipped\./);
     expect(r.out).toContain(`skipped: ${path.join(dir, 'readme.mid')} is not a readable MIDI file`);
     expect(r.out.match(/duplicate: /g)).toHaveLength(3);
-    expect(r.err).toContain('cadenza: Nothing was imported: 1 file could not be read and 3 were already in the corpus.');
+    expect(r.err).toContain(
+      'cadenza: Nothing was imported: 1 file could not be read and 3 were already in the corpus.',
+    );
     const again = await run('corpus', 'import', input, '--data-dir', dataDir);
     expect(again.code, again.err).toBe(0);
   });
