@@ -59,6 +59,19 @@ describe('MetadataLookup', () => {
     expect(meta).toEqual({ composer: 'Chopin', title: 'Nocturne Opus 9 No 2', year: 1832 });
   });
 
+  it('matches csv paths written with backslashes or in another case', async () => {
+    await fs.writeFile(
+      path.join(dir, 'lib', 'Other', 'metadata.csv'),
+      'Composer,Title,MIDI\r\nRavel,Jeux_d_eau,Sub\\JEUX.mid\r\n',
+    );
+    const lookup = new MetadataLookup();
+    expect(await lookup.find(path.join(dir, 'lib', 'Other', 'Sub', 'jeux.mid'))).toEqual({
+      composer: 'Ravel',
+      title: 'Jeux d eau',
+    });
+    expect(lookup.warnings).toEqual([]);
+  });
+
   it('falls back to names for files the csv does not list', async () => {
     const lookup = new MetadataLookup();
     const meta = await lookup.find(path.join(dir, 'lib', 'Chopin', 'Nocturnes', 'op48_no1.mid'));

@@ -83,7 +83,9 @@ export class MetadataLookup {
   async find(file: string): Promise<PieceMetadata> {
     const target = path.resolve(file);
     for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
-      const entry = (await this.csvOf(dir))?.get(target);
+      const csv = await this.csvOf(dir);
+      // Exact path first; then ignoring case, for a csv written on a case-insensitive file system.
+      const entry = csv?.get(target) ?? csv?.get(target.toLowerCase());
       if (entry) return entry;
       if (path.dirname(dir) === dir) break;
     }
@@ -118,7 +120,8 @@ export class MetadataLookup {
     const [composer, title, year] = [column('composer'), column('title'), column('year')];
     const out = new Map<string, PieceMetadata>();
     for (const row of rows) {
-      const rel = row[midi]?.trim();
+      // A csv made on Windows may use backslashes.
+      const rel = row[midi]?.trim().replace(/\\/g, '/');
       if (!rel) continue;
       const target = path.resolve(dir, rel);
       const fallback = metadataFromNames(target);
@@ -129,6 +132,7 @@ export class MetadataLookup {
       const y = Number.parseInt(row[year]?.trim() ?? '', 10);
       if (Number.isInteger(y)) meta.year = y;
       out.set(target, meta);
+      if (!out.has(target.toLowerCase())) out.set(target.toLowerCase(), meta);
     }
     return out;
   }
