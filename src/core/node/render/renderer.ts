@@ -179,7 +179,7 @@ class MidiRenderer implements Renderer {
     return this.synth.renderMidi(bytes, options, run);
   }
 
-  renderSong(song: Song, options: RenderMidiOptions = {}, run?: RunOptions): Promise<RenderedAudio> {
+  async renderSong(song: Song, options: RenderMidiOptions = {}, run?: RunOptions): Promise<RenderedAudio> {
     if (song.notes.length === 0)
       throw new MidiParseError(`${options.name ?? 'The song'} has no notes to render.`, { field: 'song' });
     return this.synth.renderMidi(
