@@ -1,0 +1,93 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeWav } from '../../common/audio/wav';
+import { IoError, UsageError } from '../../common/errors';
+import type { ProgressEvent } from '../../common/progress';
+import { encodeMidi } from '../midi/write';
+import { createRenderer, type Renderer } from './renderer';
+import { planSynthesis, synthesizeFiles } from './synthesize';
+import { fixtureSong, TEST_SOUNDFONT } from './testFixtures';
+
+let dir: string;
+let input: string;
+let renderer: Renderer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'cadenza-synth-'));
+  input = path.join(dir, 'midi');
+  await mkdir(path.join(input, 'sub'), { recursive: true });
+  const song = fixtureSong();
+  await writeFile(path.join(input, 'a.mid'), encodeMidi(song));
+  song.notes = song.notes.map((n) => ({ ...n, pitch: n.pitch + 2 }));
+  await writeFile(path.join(input, 'sub', 'b.MIDI'), encodeMidi(song));
+  await writeFile(path.join(input, 'broken.mid'), 'MThd but not really');
+  await writeFile(path.join(input, 'notes.txt'), 'not a midi file and not named like one');
+  renderer = await createRenderer({ engine: 'wasm', soundfontPath: TEST_SOUNDFONT });
+});
+afterAll(async () => {
+  renderer?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('planSynthesis', () => {
+  it('finds .mid/.midi files recursively and mirrors their folders under the output', async () => {
+    const jobs = await planSynthesis([input], '/out');
+    expect(jobs).toEqual([
+      { midiPath: path.join(input, 'a.mid'), wavPath: '/out/a.wav' },
+      { midiPath: path.join(input, 'broken.mid'), wavPath: '/out/broken.wav' },
+      { midiPath: path.join(input, 'sub', 'b.MIDI'), wavPath: '/out/sub/b.wav' },
+    ]);
+  });
+
+  it('refuses a missing input, an empty folder and two files bound for one WAV', async () => {
+    await expect(planSynthesis([path.join(dir, 'gone')], '/out')).rejects.toThrow(IoError);
+    const empty = path.join(dir, 'empty');
+    await mkdir(empty);
+    const error = await planSynthesis([empty], '/out').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(`No MIDI files (.mid, .midi) were found in ${empty}.`);
+    await expect(
+      planSynthesis([path.join(input, 'a.mid'), path.join(input, 'a.mid')], '/out'),
+    ).rejects.toThrow(/would both be written to/);
+  });
+});
+
+describe('synthesizeFiles', () => {
+  it('renders a folder, reports the broken file, and leaves no partial files', async () => {
+    const out = path.join(dir, 'audio');
+    const events: ProgressEvent[] = [];
+    const report = await synthesizeFiles(
+      [input],
+      out,
+      { renderer, format: 'pcm24' },
+      { onProgress: (e) => events.push(e) },
+    );
+    expect(report.engine).toBe('wasm');
+    expect(report.results.map((r) => path.relative(out, r.wavPath))).toEqual([
+      'a.wav',
+      path.join('sub', 'b.wav'),
+    ]);
+    expect(report.failures).toHaveLength(1);
+    expect(report.failures[0]!.midiPath).toBe(path.join(input, 'broken.mid'));
+    expect(report.failures[0]!.error.code).toBe('MIDI_PARSE');
+    expect(report.failures[0]!.error.message).toContain('broken.mid');
+    expect(report.audioSeconds).toBeCloseTo(
+      report.results[0]!.durationSeconds + report.results[1]!.durationSeconds,
+      9,
+    );
+    expect((await readdir(out)).sort()).toEqual(['a.wav', 'a.wav.json', 'sub']);
+    expect((await readdir(path.join(out, 'sub'))).sort()).toEqual(['b.wav', 'b.wav.json']);
+    const a = decodeWav(await readFile(path.join(out, 'a.wav')));
+    expect(a.format).toBe('pcm24');
+    // Progress: one event per file before it starts, then the end.
+    expect(events.map((e) => `${e.done}/${e.total}`)).toEqual(['0/3', '1/3', '2/3', '3/3']);
+  });
+
+  it('checks the output folder before rendering anything', async () => {
+    const blocker = path.join(dir, 'blocker');
+    await writeFile(blocker, 'x');
+    await expect(synthesizeFiles([input], path.join(blocker, 'out'), { renderer })).rejects.toThrow(IoError);
+  });
+});
