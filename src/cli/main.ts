@@ -9,9 +9,12 @@ import { registerTrainTransformer } from './commands/train-transformer';
 import { registerTrainLstm } from './commands/train-lstm';
 import { registerEvaluate } from './commands/evaluate';
 import { registerCorpus } from './commands/corpus';
+import { registerGenerate } from './commands/generate';
+import { registerPreprocess } from './commands/preprocess';
+import { registerSynthesize } from './commands/synthesize';
 
 /** Each command module adds its commands to the program. Order is the order in `--help`. */
-const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm, registerEvaluate, registerCorpus];
+const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm, registerEvaluate, registerCorpus, registerPreprocess, registerGenerate, registerSynthesize];
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
