@@ -46,6 +46,7 @@ th{background:#f1f5f9;font-weight:600;color:#374151;font-size:12px}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.out{color:#b91c1c;font-weight:600}
 td.warn{color:#b45309;font-weight:600}
+td:first-child{white-space:nowrap}
 td.path{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:14px}
@@ -141,7 +142,13 @@ function measuresTable(report: EvaluationReport): string {
       const g = summaryOf(s, m.id);
       const c = s.comparison?.find((x) => x.id === m.id);
       const values = s.pieces.map((p) => ({ value: p.measures?.scalars[m.id] ?? NaN, label: p.name }));
-      const finite = [...values.map((v) => v.value), r?.p5 ?? NaN, r?.p95 ?? NaN].filter(Number.isFinite);
+      // The scale spans the reference's band with half its width either side (within its min and max), and every dot.
+      const spread = r ? r.p95 - r.p5 : NaN;
+      const finite = [
+        ...values.map((v) => v.value),
+        r ? Math.max(r.min, r.p5 - 0.5 * spread) : NaN,
+        r ? Math.min(r.max, r.p95 + 0.5 * spread) : NaN,
+      ].filter(Number.isFinite);
       const outside = g && r && Number.isFinite(g.mean) && (g.mean < r.p5 || g.mean > r.p95);
       const bar =
         r && finite.length

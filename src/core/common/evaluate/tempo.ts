@@ -59,12 +59,12 @@ export function onsetEnvelopeFromSong(song: Song): Float32Array {
 const SMOOTHING_SECONDS = 0.02;
 
 /**
- * Autocorrelation, for lags 0..maxLag, of the envelope smoothed by a Gaussian of `sigma` frames
+ * Autocorrelation, for lags minLag..maxLag, of the envelope smoothed by a Gaussian of `sigma` frames
  * and with its mean removed. Computed from pairs of non-zero frames (onset envelopes are mostly
  * zeros), then smoothed analytically: the autocorrelation of x∗g is that of x convolved with g⋆g,
  * a Gaussian of σ√2. The mean term (n − L)·m² is subtracted with m the smoothed mean.
  */
-function smoothedAutocorrelation(x: Float32Array, maxLag: number, sigma: number): Float64Array {
+function smoothedAutocorrelation(x: Float32Array, minLag: number, maxLag: number, sigma: number): Float64Array {
   const n = x.length;
   const rad = Math.ceil(3 * Math.SQRT2 * sigma);
   const raw = new Float64Array(maxLag + rad + 1);
@@ -88,7 +88,8 @@ function smoothedAutocorrelation(x: Float32Array, maxLag: number, sigma: number)
   const gainSum = Math.sqrt(2 * Math.PI) * sigma;
   const mean = (gainSum * sum) / n;
   const out = new Float64Array(maxLag + 1);
-  for (let lag = 0; lag <= maxLag; lag++) {
+  // Only the lags the estimator reads; the others stay 0.
+  for (let lag = Math.max(0, minLag); lag <= maxLag; lag++) {
     let r = 0;
     for (let d = -rad; d <= rad; d++) {
       const l = Math.abs(lag - d);
@@ -109,7 +110,7 @@ export function estimateTempo(envelope: Float32Array, frameRateHz: Hertz, minBpm
   const minLag = Math.max(2, Math.floor((60 * frameRateHz) / maxBpm));
   const maxLag = Math.min(n - 2, Math.ceil((60 * frameRateHz) / minBpm));
   if (maxLag <= minLag + 1) return NaN;
-  const r = smoothedAutocorrelation(envelope, maxLag + 1, SMOOTHING_SECONDS * frameRateHz);
+  const r = smoothedAutocorrelation(envelope, minLag - 1, maxLag + 1, SMOOTHING_SECONDS * frameRateHz);
   const score = new Float64Array(maxLag + 2);
   let best = -1;
   for (let lag = minLag - 1; lag <= maxLag + 1; lag++) {
