@@ -51,6 +51,11 @@ describe('master', () => {
     expect(Math.abs(audio.channels[0]![audio.channels[0]!.length - 1]!)).toBe(0);
   });
 
+  it('keeps the defaults for options given as undefined', () => {
+    const { report } = master({ sampleRateHz: 44100, channels: testSignal(3, 0.2) }, { targetLufs: undefined, ceilingDbtp: undefined });
+    expect(report.outputLufs).toBeCloseTo(-16, 0);
+  });
+
   it('returns silence unchanged in level', () => {
     const { audio, report } = master({ sampleRateHz: 48000, channels: [new Float32Array(48000), new Float32Array(48000)] });
     expect(report.outputLufs).toBe(-Infinity);

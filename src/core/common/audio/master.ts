@@ -113,7 +113,9 @@ function fade(channels: Float32Array[], inFrames: number, outFrames: number): vo
 
 /** Masters `audio` (its channels are copied, never changed) and reports what changed. */
 export function master(audio: PcmAudio, options: MasterOptions = {}): { audio: PcmAudio; report: MasterReport } {
-  const o = { ...DEFAULTS, ...options };
+  // Fields given as undefined keep their defaults (a spread would overwrite them).
+  const o = { ...DEFAULTS };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) Object.assign(o, { [key]: value });
   const rate = audio.sampleRateHz;
   const channels = audio.channels.map((c) => Float32Array.from(c));
   const before = measureLoudness(channels, rate);
