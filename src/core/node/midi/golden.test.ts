@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Note } from '../../common/song/song';
 import { listMidiFiles, sharedCorpusOrSkip } from '../testing/sharedCorpus';
-import { readMidiFile } from './read';
+import { parseMidi, readMidiFile } from './read';
+import { encodeMidi } from './write';
 
 /** What fixtures/golden.py computed with mido for each file (see that script for how). */
 interface Golden {
@@ -74,6 +75,33 @@ describe.skipIf(!corpus)('parseMidi against mido on corpus files', () => {
       ).toEqual(want.keySignatures);
     });
   }
+
+  it('writes corpus files back (every fifth one) with every note, signature and pedal change intact', async () => {
+    const files = listMidiFiles(corpus!).filter((_, i) => i % 5 === 0);
+    for (const file of files) {
+      const { song } = await readMidiFile(file, { sustain: false });
+      const back = parseMidi(encodeMidi(song), { sustain: false, path: `${file} (rewritten)` });
+      // Deep-equal on thousands of notes is slow in vitest: compare as JSON, and diff only on a mismatch.
+      if (JSON.stringify(back.song.notes) !== JSON.stringify(song.notes))
+        expect(back.song.notes).toEqual(song.notes);
+      if (JSON.stringify(back.song.pedals) !== JSON.stringify(song.pedals))
+        expect(back.song.pedals).toEqual(song.pedals);
+      expect(back.song.timeSignatures).toEqual(song.timeSignatures);
+      expect(back.song.keySignatures).toEqual(song.keySignatures);
+      expect(back.song.tracks.map((t) => t.channel)).toEqual(song.tracks.map((t) => t.channel));
+      expect(back.song.tempos.map((t) => t.ticks)).toEqual(song.tempos.map((t) => t.ticks));
+      // A tempo event holds whole microseconds per quarter, so bpm comes back to within that rounding.
+      back.song.tempos.forEach((t, i) =>
+        expect(Math.abs(t.bpm - song.tempos[i]!.bpm) / t.bpm).toBeLessThan(1e-6),
+      );
+      expect(back.report).toMatchObject({
+        retriggeredNotes: 0,
+        strayNoteOffs: 0,
+        unterminatedNotes: 0,
+        droppedZeroLengthNotes: 0,
+      });
+    }
+  });
 
   it('reads every corpus file, with sustain lengthening notes and never shortening them', async () => {
     const files = listMidiFiles(corpus!);

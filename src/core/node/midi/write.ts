@@ -165,27 +165,59 @@ function header(trackCount: number, ppq: number): Uint8Array {
 }
 
 function trackChunk(events: TimedEvent[]): Uint8Array {
-  const sorted = events
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.ticks - b.e.ticks || a.e.order - b.e.order || a.i - b.i);
-  const body: number[] = [];
+  // Stable sort by (ticks, order): Array.prototype.sort is stable, so file order breaks ties.
+  events.sort((a, b) => a.ticks - b.ticks || a.order - b.order);
+  const out = new ByteWriter(16 + events.length * 4);
+  out.bytes([0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, 0]);
   let now = 0;
   let running = 0;
-  for (const { e } of sorted) {
-    body.push(...vlq(e.ticks - now));
+  for (const e of events) {
+    out.vlq(e.ticks - now);
     now = e.ticks;
     const status = e.bytes[0]!;
     // Running status: repeat channel messages without their status byte, as most writers do.
-    if (status < 0xf0 && status === running) for (let i = 1; i < e.bytes.length; i++) body.push(e.bytes[i]!);
-    else for (const b of e.bytes) body.push(b);
+    out.bytes(e.bytes, status < 0xf0 && status === running ? 1 : 0);
     running = status < 0xf0 ? status : 0;
   }
-  body.push(0, 0xff, 0x2f, 0);
-  const out = new Uint8Array(8 + body.length);
-  out.set([0x4d, 0x54, 0x72, 0x6b]);
-  new DataView(out.buffer).setUint32(4, body.length);
-  out.set(body, 8);
-  return out;
+  out.bytes([0, 0xff, 0x2f, 0]);
+  const chunk = out.result();
+  new DataView(chunk.buffer, chunk.byteOffset).setUint32(4, chunk.length - 8);
+  return chunk;
+}
+
+/** A growable byte buffer. */
+class ByteWriter {
+  private buffer: Uint8Array;
+  private length = 0;
+
+  constructor(capacity: number) {
+    this.buffer = new Uint8Array(Math.max(16, capacity));
+  }
+
+  bytes(data: ArrayLike<number>, from = 0): void {
+    this.reserve(data.length - from);
+    for (let i = from; i < data.length; i++) this.buffer[this.length++] = data[i]!;
+  }
+
+  /** A variable-length quantity; `value` is at most 0x0fffffff (checked by `checkSong`), so 32-bit shifts are safe. */
+  vlq(value: number): void {
+    this.reserve(4);
+    if (value > 0x1fffff) this.buffer[this.length++] = ((value >>> 21) & 0x7f) | 0x80;
+    if (value > 0x3fff) this.buffer[this.length++] = ((value >>> 14) & 0x7f) | 0x80;
+    if (value > 0x7f) this.buffer[this.length++] = ((value >>> 7) & 0x7f) | 0x80;
+    this.buffer[this.length++] = value & 0x7f;
+  }
+
+  result(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + n));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+  }
 }
 
 function vlq(value: number): number[] {
