@@ -31,6 +31,7 @@ interface GenerateFlags extends GlobalOptions {
   name?: string;
   batchSize?: string;
   threads?: string;
+  dataDir?: string;
 }
 
 /** The bundled model, used when --model_path is not given. */
@@ -66,13 +67,14 @@ export function registerGenerate(program: Command): void {
     .option('--top-p <p>', 'sample only among the likeliest events that make up this probability', String(DEFAULT_SAMPLING.topP))
     .option('--max-repeat <n>', 'never repeat one event more than n times in a row (0 = allow)', String(DEFAULT_SAMPLING.maxRepeat))
     .option('--seed <n>', 'seed of the first piece (piece i uses seed + i); the same seed gives the same piece on every runtime')
-    .option('--primer <source>', 'start from a MIDI file, a corpus piece (corpus:<id>) or none', 'none')
+    .option('--primer <source>', 'start from a MIDI file, a corpus piece (corpus:<id> from "cadenza corpus list") or none', 'none')
+    .option('--data-dir <dir>', 'data folder whose corpus corpus:<id> primers come from (default: the app’s data folder)')
     .option('--tempo <bpm>', 'tempo of the written MIDI (default: the primer’s, else 120)')
     .option('--transpose <semitones>', 'shift the result by this many semitones (-24..24)', '0')
     .option('--runtime <name>', 'auto (ONNX when the model has an export, else TF.js), onnx or tfjs', 'auto')
     .option('--name <name>', 'file name for the piece (default piece-<seed>)')
     .option('--batch-size <n>', 'windows per model call (default: all pieces at once)')
-    .option('--threads <n>', 'onnxruntime threads per operator', '2')
+    .option('--threads <n>', 'onnxruntime threads per operator (default: 1, with the two directions of each layer run at once)')
     .option('--json', 'print the pieces as JSON')
     .option('--quiet', 'print only the result')
     .addHelpText(
@@ -108,6 +110,7 @@ export function registerGenerate(program: Command): void {
             name: flags.name,
             batchSize: numberOption('--batch-size', flags.batchSize, { min: 1, integer: true }),
             intraOpThreads: numberOption('--threads', flags.threads, { min: 1, max: 64, integer: true }),
+            dataDir: flags.dataDir,
           },
           { onProgress: bar, signal: controller.signal },
         );

@@ -31,6 +31,8 @@ export interface SampleSequencesOptions {
   sampling: SamplingOptions;
   /** Ids never generated (e.g. the unknown token). */
   banned?: ReadonlySet<number>;
+  /** Which ids are musical events, for the repetition guard (default: all). */
+  isEvent?: (id: number) => boolean;
   /** Rows per `predict` call (default: every unfinished piece in one call). */
   batchSize?: number;
   /** Ends a piece early, e.g. once its decoded song is long enough; called after each event. */
@@ -68,7 +70,7 @@ export async function sampleSequences(
       const probs = await predict(windows, rows.length);
       rows.forEach((i, r) => {
         const row = probs.subarray(r * vocabSize, (r + 1) * vocabSize);
-        const id = sampleToken(row, options.sampling, rngs[i]!, contexts[i]!.slice(-window), banned);
+        const id = sampleToken(row, options.sampling, rngs[i]!, { history: contexts[i]!.slice(-window), banned, isEvent: options.isEvent });
         contexts[i]!.push(id);
         generated[i]!.push(id);
         produced++;

@@ -8,7 +8,7 @@ const plain: SamplingOptions = { temperature: 1, topK: 0, topP: 1, maxRepeat: 0 
 function histogram(probs: number[], options: SamplingOptions, draws: number, seed = 1, history: number[] = []): number[] {
   const rng = new Rng(seed);
   const counts = new Array<number>(probs.length).fill(0);
-  for (let i = 0; i < draws; i++) counts[sampleToken(probs, options, rng, history)]!++;
+  for (let i = 0; i < draws; i++) counts[sampleToken(probs, options, rng, { history })]!++;
   return counts;
 }
 
@@ -49,7 +49,7 @@ describe('sampleToken', () => {
 
   it('never chooses banned ids, nor a token that would repeat more than maxRepeat times', () => {
     const rng = new Rng(3);
-    for (let i = 0; i < 500; i++) expect(sampleToken([0.9, 0.1], plain, rng, [], new Set([0]))).toBe(1);
+    for (let i = 0; i < 500; i++) expect(sampleToken([0.9, 0.1], plain, rng, { banned: new Set([0]) })).toBe(1);
     const guarded = histogram([0.99, 0.01], { ...plain, maxRepeat: 3 }, 300, 4, [5, 0, 0, 0]);
     expect(guarded).toEqual([0, 300]);
     // Two in a row is under the limit: the likely token stays allowed.
@@ -57,7 +57,7 @@ describe('sampleToken', () => {
   });
 
   it('falls back to the most probable allowed id when every candidate is masked', () => {
-    expect(sampleToken([1, 0], { ...plain, maxRepeat: 1 }, new Rng(1), [0])).toBe(0);
+    expect(sampleToken([1, 0], { ...plain, maxRepeat: 1 }, new Rng(1), { history: [0] })).toBe(0);
   });
 
   it('gives the same choices for the same seed, and for probabilities that differ by 1e-7', () => {
@@ -79,10 +79,29 @@ describe('sampleToken', () => {
 
 describe('trailingRun', () => {
   it('counts identical events at the end', () => {
-    expect(trailingRun([])).toBe(0);
-    expect(trailingRun([1])).toBe(1);
-    expect(trailingRun([2, 1, 1, 1])).toBe(3);
-    expect(trailingRun([1, 1, 2])).toBe(1);
+    expect(trailingRun([])).toEqual({ run: 0, id: -1 });
+    expect(trailingRun([1])).toEqual({ run: 1, id: 1 });
+    expect(trailingRun([2, 1, 1, 1])).toEqual({ run: 3, id: 1 });
+    expect(trailingRun([1, 1, 2])).toEqual({ run: 1, id: 2 });
+  });
+
+  it('skips non-event ids such as time steps', () => {
+    const isEvent = (id: number): boolean => id !== 9;
+    expect(trailingRun([5, 9, 5, 9, 5, 9], isEvent)).toEqual({ run: 3, id: 5 });
+    expect(trailingRun([9, 9], isEvent)).toEqual({ run: 0, id: -1 });
+  });
+});
+
+describe('the repetition guard with time steps', () => {
+  it('stops a note repeated with steps between, the original tool\'s collapse', () => {
+    // id 0 = the note, 1 = a time step, 2 = another note; the model wants the note again.
+    const history = [0, 1, 0, 1, 0, 1, 0, 1];
+    const counts = new Array<number>(3).fill(0);
+    const rng = new Rng(5);
+    for (let i = 0; i < 200; i++)
+      counts[sampleToken([0.9, 0.05, 0.05], { ...plain, maxRepeat: 4 }, rng, { history, isEvent: (id) => id !== 1 })]!++;
+    expect(counts[0]).toBe(0);
+    expect(counts[1]! + counts[2]!).toBe(200);
   });
 });
 

@@ -5,7 +5,7 @@ import { pieceStats, sequenceStats } from './stats';
 describe('sequenceStats', () => {
   it('counts events, distinct events, runs and the most frequent share', () => {
     const s = sequenceStats(['a', 'b', 'b', 'b', 'c', 'b', 'a', 'a']);
-    expect(s).toMatchObject({ events: 8, distinctEvents: 3, longestRepeatedRun: 3, mostFrequentEvent: 'b', mostFrequentShare: 0.5 });
+    expect(s).toMatchObject({ tokens: 8, events: 8, distinctEvents: 3, longestRepeatedRun: 3, mostFrequentEvent: 'b', mostFrequentShare: 0.5 });
   });
 
   it('shows a collapsed sequence as one event and no new phrases', () => {
@@ -14,8 +14,14 @@ describe('sequenceStats', () => {
     expect(s.distinctPhraseShare).toBeCloseTo(1 / 97, 6);
   });
 
+  it('leaves non-event tokens out, so a note repeated between time steps is a run', () => {
+    const s = sequenceStats(['60:12', '+12', '60:12', '+12', '60:12', '+6', '64:6'], (t) => !t.startsWith('+'));
+    expect(s).toMatchObject({ tokens: 7, events: 4, distinctEvents: 2, longestRepeatedRun: 3, mostFrequentEvent: '60:12', mostFrequentShare: 0.75 });
+  });
+
   it('handles an empty sequence', () => {
     expect(sequenceStats([])).toEqual({
+      tokens: 0,
       events: 0,
       distinctEvents: 0,
       longestRepeatedRun: 0,

@@ -5,9 +5,11 @@
 import type { Song } from '../song/song';
 import { durationSeconds } from '../song/tempo';
 
-/** Statistics of a token sequence alone. */
+/** Statistics of a token sequence alone, over its musical events (time-step tokens aside). */
 export interface SequenceStats {
-  /** Number of events (tokens). */
+  /** Number of tokens, time steps included. */
+  tokens: number;
+  /** Number of musical events (notes or chords). */
   events: number;
   /** Number of different events. */
   distinctEvents: number;
@@ -33,8 +35,12 @@ export interface PieceStats extends SequenceStats {
   durationSeconds: number;
 }
 
-/** Repetition statistics of `tokens`. */
-export function sequenceStats(tokens: readonly string[]): SequenceStats {
+/**
+ * Repetition statistics of `tokens`. `isEvent` tells musical events from other tokens (the notes
+ * tokenizer's time steps), which are left out, so a note repeated with steps between is a run.
+ */
+export function sequenceStats(all: readonly string[], isEvent: (token: string) => boolean = () => true): SequenceStats {
+  const tokens = all.filter((t) => isEvent(t));
   const counts = new Map<string, number>();
   let longest = 0;
   let run = 0;
@@ -51,6 +57,7 @@ export function sequenceStats(tokens: readonly string[]): SequenceStats {
   // \u0000 cannot occur inside a token string, so joined phrases never collide.
   for (let i = 0; i < phraseCount; i++) phrases.add(tokens.slice(i, i + 4).join('\u0000'));
   return {
+    tokens: all.length,
     events: tokens.length,
     distinctEvents: counts.size,
     longestRepeatedRun: longest,
@@ -60,8 +67,8 @@ export function sequenceStats(tokens: readonly string[]): SequenceStats {
   };
 }
 
-/** Statistics of a generated piece from its tokens and its decoded song. */
-export function pieceStats(tokens: readonly string[], song: Song): PieceStats {
+/** Statistics of a generated piece from its tokens and its decoded song (see `sequenceStats` for `isEvent`). */
+export function pieceStats(tokens: readonly string[], song: Song, isEvent?: (token: string) => boolean): PieceStats {
   let low = Infinity;
   let high = -Infinity;
   for (const n of song.notes) {
@@ -69,7 +76,7 @@ export function pieceStats(tokens: readonly string[], song: Song): PieceStats {
     high = Math.max(high, n.pitch);
   }
   return {
-    ...sequenceStats(tokens),
+    ...sequenceStats(tokens, isEvent),
     notes: song.notes.length,
     lowestPitch: song.notes.length ? low : 0,
     highestPitch: song.notes.length ? high : 0,

@@ -4,10 +4,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError, UsageError } from '../../common/errors';
+import { CancelledError, CorpusError, UsageError } from '../../common/errors';
 import type { LstmArchitecture } from '../../common/models/lstm';
 import { emptySong } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
+import { CorpusStore } from '../corpus/store';
 import { parseMidi } from '../midi/read';
 import { writeMidiFile } from '../midi/write';
 import { exportLstmModelFolder } from '../onnx/modelFolder';
@@ -60,7 +61,7 @@ interface Sidecar {
   model: { runtime: string };
   options: Record<string, unknown>;
   primer: { kind: string; events: number };
-  stats: { events: number };
+  stats: { tokens: number; events: number };
 }
 
 /** Checks every rule a written MIDI must meet, reading the file back. */
@@ -92,7 +93,8 @@ describe('generatePieces', () => {
     expect(sidecar.model.runtime).toBe('onnx');
     expect(sidecar.options).toMatchObject({ temperature: 1, topP: 0.95, topK: 0, maxRepeat: 4, events: 120, tempoBpm: 120 });
     expect(sidecar.primer).toMatchObject({ kind: 'none', events: 0 });
-    expect(sidecar.stats.events).toBe(120);
+    expect(sidecar.stats.tokens).toBe(120);
+    expect(sidecar.stats.events).toBe(piece!.tokens.filter((t) => !t.startsWith('+')).length);
     expect(sidecar.stats).toEqual(piece!.stats);
     expect(piece!.tokens).toHaveLength(120);
     expect(piece!.tokens).not.toContain('<unk>');
@@ -124,7 +126,7 @@ describe('generatePieces', () => {
     const [piece] = await generatePieces({ modelPath: model, outputPath: path.join(tmp, 'out-seconds'), seconds: 8, seed: 4, tempoBpm: 90 });
     expect(durationSeconds(piece!.song)).toBeGreaterThanOrEqual(8);
     // It stops within one check (8 events) of reaching the length, so it cannot run far past it.
-    expect(piece!.stats.events).toBeLessThan(8 * 32);
+    expect(piece!.stats.tokens).toBeLessThan(8 * 32);
     expect(piece!.song.tempos[0]!.bpm).toBe(90);
   });
 
@@ -150,6 +152,21 @@ describe('generatePieces', () => {
     expect(piece!.tokens).not.toEqual(unprimed!.tokens);
   });
 
+  it('takes a primer from the corpus store by id prefix', async () => {
+    const dataDir = path.join(tmp, 'data');
+    const file = path.join(tmp, 'corpus-piece.mid');
+    const song = emptySong(480);
+    song.notes = [48, 52, 55, 60, 64, 67, 72].map((pitch, i) => ({ pitch, velocity: 80, startTicks: i * 120, endTicks: i * 120 + 480, track: 0, channel: 0 }));
+    await writeMidiFile(file, song);
+    const store = await CorpusStore.open(dataDir);
+    await store.import([file]);
+    const [stored] = await store.list();
+    const [piece] = await generatePieces({ modelPath: model, outputPath: path.join(tmp, 'out-corpus'), events: 12, seed: 1, primer: `corpus:${stored!.id.slice(0, 10)}`, dataDir });
+    const sidecar = JSON.parse(readFileSync(piece!.sidecarPath, 'utf8')) as Sidecar;
+    expect(sidecar.primer.kind).toBe('corpus');
+    expect(sidecar.primer.events).toBeGreaterThan(0);
+  });
+
   it('does not overwrite earlier pieces of the same name', async () => {
     const out = path.join(tmp, 'out-names');
     const a = await generatePieces({ modelPath: model, outputPath: out, events: 10, seed: 1, name: 'etude', count: 2 });
@@ -171,7 +188,7 @@ describe('generatePieces', () => {
     await expect(generatePieces({ ...base, count: 0 })).rejects.toThrow(/--count/);
     await expect(generatePieces({ ...base, name: '../escape' })).rejects.toThrow(/--name/);
     await expect(generatePieces({ ...base, primer: path.join(tmp, 'missing.mid') })).rejects.toThrow(/--primer/);
-    await expect(generatePieces({ ...base, primer: 'corpus:abc' })).rejects.toThrow(/corpus/);
+    await expect(generatePieces({ ...base, primer: 'corpus:abc', dataDir: path.join(tmp, 'empty-data') })).rejects.toThrow(CorpusError);
     await expect(generatePieces({ ...base, modelPath: path.join(tmp, 'no-model') })).rejects.toThrow(/no-model/);
     expect(existsSync(out)).toBe(false);
   });

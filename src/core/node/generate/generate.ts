@@ -24,8 +24,10 @@ import { Rng } from '../../common/random';
 import type { Song } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
 import { getTokenizer } from '../../common/tokenize';
+import { CorpusStore } from '../corpus/store';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
 import { encodeMidi } from '../midi/write';
+import { defaultDataDir } from '../paths';
 import type { CorpusLookup, ResolvedPrimer } from './primer';
 import { resolvePrimer } from './primer';
 import type { RuntimeChoice } from './runtime';
@@ -45,7 +47,7 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
   seconds?: number;
   /** Seed of the first piece (default: random, recorded in the sidecar). */
   seed?: number;
-  /** 'none' (default), a MIDI file path, or 'corpus:<id>'. */
+  /** 'none' (default), a MIDI file path, or 'corpus:<id>' (an id or id prefix from `cadenza corpus list`). */
   primer?: string;
   /** Tempo of the written MIDI in BPM (default: the primer's, else 120). */
   tempoBpm?: number;
@@ -59,7 +61,9 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
   batchSize?: number;
   /** onnxruntime intra-op threads (default 2). */
   intraOpThreads?: number;
-  /** Resolves `corpus:<id>` primers, where a corpus store is available. */
+  /** Data folder whose corpus store resolves `corpus:<id>` primers (default: the app's). */
+  dataDir?: string;
+  /** Resolves `corpus:<id>` primers instead of the data folder's store (tests, other stores). */
   corpus?: CorpusLookup;
 }
 
@@ -141,9 +145,16 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     const { architecture, vocab } = runtime.config;
     const { kind, ...tokenizerOptions } = runtime.config.tokenizer;
     const tokenizer = getTokenizer(kind, tokenizerOptions);
-    const primer: ResolvedPrimer = await resolvePrimer(options.primer, vocab, tokenizer, options.corpus);
+    const corpus =
+      options.corpus ??
+      (options.primer?.startsWith('corpus:')
+        ? async (id: string) => (await CorpusStore.open(options.dataDir ?? defaultDataDir())).readSong(id)
+        : undefined);
+    const primer: ResolvedPrimer = await resolvePrimer(options.primer, vocab, tokenizer, corpus);
     const bpm = options.tempoBpm ?? primer.bpm ?? 120;
     const banned = new Set<number>(vocab.unknownId !== undefined ? [vocab.unknownId] : []);
+    const eventIds = vocab.tokens.map((t) => tokenizer.isEvent?.(t) ?? true);
+    const isEventToken = (t: string): boolean => tokenizer.isEvent?.(t) ?? true;
     const decode = (ids: readonly number[]): Song => tokenizer.decode(ids.map((id) => vocab.tokens[id]!), { bpm, ppq: PPQ, velocity: VELOCITY });
 
     const seeds = Array.from({ length: count }, (_, i) => (seed + i) >>> 0);
@@ -161,6 +172,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
         maxEvents,
         sampling,
         banned,
+        isEvent: (id) => eventIds[id]!,
         batchSize: options.batchSize,
         // Decoding is linear in the piece, cheap next to a model call; every 8 events is plenty.
         isComplete: seconds === undefined ? undefined : (_i, gen) => gen.length % 8 === 0 && durationSeconds(decode(gen)) >= seconds,
@@ -173,6 +185,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     const taken = new Set<string>();
     const pieces: GeneratedPiece[] = [];
     const prepared = sequences.map((ids, i) => {
+      // Decoded here, before any file is written, so a failure leaves nothing behind.
       const tokens = ids.map((id) => vocab.tokens[id]!);
       const decoded = decode(ids);
       if (options.transpose) for (const n of decoded.notes) n.pitch += options.transpose;
@@ -184,7 +197,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     for (const p of prepared) {
       const midiPath = path.join(dir, `${p.name}.mid`);
       const sidecarPath = path.join(dir, `${p.name}.json`);
-      const stats = pieceStats(p.tokens, p.song);
+      const stats = pieceStats(p.tokens, p.song, isEventToken);
       await writeFileAtomic(midiPath, encodeMidi(p.song));
       await writeJsonAtomic(sidecarPath, sidecar(options, p, stats, runtime.kind, runtime.onnxSource, primer, { bpm, sampling, seconds, maxEvents, count, elapsedSeconds }));
       pieces.push({ name: p.name, midiPath, sidecarPath, song: p.song, stats, seed: p.seed, runtime: runtime.kind, tokens: p.tokens });

@@ -43,7 +43,7 @@ export async function resolvePrimer(
   let kind: 'midi' | 'corpus';
   if (spec.startsWith('corpus:')) {
     const id = spec.slice('corpus:'.length);
-    if (!corpus) throw new UsageError(`--primer ${spec} needs an imported corpus; run "cadenza import" first or pass a MIDI file.`, { field: 'primer' });
+    if (!corpus) throw new UsageError(`--primer ${spec} needs a corpus store to read the piece from.`, { field: 'primer' });
     song = await corpus(id);
     kind = 'corpus';
   } else {
