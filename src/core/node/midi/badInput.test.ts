@@ -159,6 +159,12 @@ describe('parseMidi on bad input', () => {
     expect(errors).toBeGreaterThan(5);
   });
 
+  it('starts its sentence with "This file" when given no file name', () => {
+    expect(() => parseMidi(new Uint8Array([1, 2, 3]))).toThrow(
+      /^This file is not a readable MIDI file: it is too short/,
+    );
+  });
+
   it('reports a missing file as IoError naming it', async () => {
     const missing = path.join(os.tmpdir(), `cadenza-missing-${process.pid}.mid`);
     await expect(readMidiFile(missing)).rejects.toThrow(IoError);

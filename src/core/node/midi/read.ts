@@ -80,14 +80,14 @@ export interface MidiReadResult {
 /** Checks the chunk structure of an SMF, throwing `MidiParseError` with one clear reason. */
 export function checkMidiStructure(
   bytes: Uint8Array,
-  file = 'the file',
+  file = 'This file',
 ): { format: number; tracks: number; division: number } {
   return checkSmfStructure(bytes, file);
 }
 
 /** Parses SMF bytes into a Song. Throws `MidiParseError` for anything unreadable. */
 export function parseMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): MidiReadResult {
-  const smf = parseSmf(bytes, options.path ?? 'the file');
+  const smf = parseSmf(bytes, options.path ?? 'This file');
   const dropDrums = options.dropDrums ?? true;
   const report: MidiReadReport = {
     format: smf.format,

@@ -56,7 +56,7 @@ const tag = (bytes: Uint8Array, at: number): string =>
   );
 
 /** Checks the header and chunk layout of an SMF, throwing `MidiParseError` with one clear reason. */
-export function checkSmfStructure(bytes: Uint8Array, file = 'the file'): SmfStructure {
+export function checkSmfStructure(bytes: Uint8Array, file = 'This file'): SmfStructure {
   const fail = failer(file);
   if (bytes.length === 0) fail('it is empty');
   if (bytes.length < 14) fail('it is too short to hold a MIDI header');
@@ -95,7 +95,7 @@ export function checkSmfStructure(bytes: Uint8Array, file = 'the file'): SmfStru
 }
 
 /** Parses SMF bytes into raw events per track. Throws `MidiParseError` naming `file` and the reason. */
-export function parseSmf(bytes: Uint8Array, file = 'the file'): SmfFile {
+export function parseSmf(bytes: Uint8Array, file = 'This file'): SmfFile {
   const fail = failer(file);
   const { format, tracks: trackCount, division } = checkSmfStructure(bytes, file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
