@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../common/audio/wav';
-import { IoError, UsageError } from '../../common/errors';
+import { IoError, MidiParseError, UsageError } from '../../common/errors';
 import type { ProgressEvent } from '../../common/progress';
 import { encodeMidi } from '../midi/write';
 import { createRenderer, type Renderer } from './renderer';
@@ -81,8 +81,17 @@ describe('synthesizeFiles', () => {
     expect((await readdir(path.join(out, 'sub'))).sort()).toEqual(['b.wav', 'b.wav.json']);
     const a = decodeWav(await readFile(path.join(out, 'a.wav')));
     expect(a.format).toBe('pcm24');
-    // Progress: one event per file before it starts, then the end.
-    expect(events.map((e) => `${e.done}/${e.total}`)).toEqual(['0/3', '1/3', '2/3', '3/3']);
+    // Progress: one event per readable file before it starts, then the end.
+    expect(events.map((e) => `${e.done}/${e.total}`)).toEqual(['0/2', '1/2', '2/2']);
+  });
+
+  it('fails at once, before loading a SoundFont, when no file is readable MIDI', async () => {
+    const error = await synthesizeFiles([path.join(input, 'broken.mid')], path.join(dir, 'none'), {
+      soundfontPath: path.join(dir, 'no-such.sf2'),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MidiParseError);
+    expect((error as MidiParseError).message).toMatch(/broken\.mid is not a readable MIDI file/);
+    expect(await readdir(path.join(dir, 'none'))).toEqual([]);
   });
 
   it('checks the output folder before rendering anything', async () => {

@@ -15,6 +15,8 @@ import {
 } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import type { Seconds } from '../../common/units';
+import { ioError } from '../fs/atomic';
+import { parseMidi } from '../midi/read';
 import type { EngineName } from './backend';
 import {
   createRenderer,
@@ -113,6 +115,14 @@ export async function planSynthesis(inputs: readonly string[], outDir: string): 
   return jobs;
 }
 
+async function readInput(file: string): Promise<Uint8Array> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    throw ioError(error, file, 'read');
+  }
+}
+
 async function walkMidi(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) =>
@@ -126,8 +136,9 @@ async function walkMidi(dir: string): Promise<string[]> {
 }
 
 /**
- * Renders MIDI files and folders to WAVs in `outDir`. Reports progress per file (done/total files,
- * with the seconds of audio so far). Throws `CancelledError` when cancelled (files already written
+ * Renders MIDI files and folders to WAVs in `outDir`. Every file is read first; when none is
+ * readable it throws `MidiParseError` without loading the SoundFont. Reports progress per file
+ * (done/total files, with the seconds of audio so far). Throws `CancelledError` when cancelled (files already written
  * stay; none is left half-written), and engine or SoundFont errors; per-file errors are collected.
  */
 export async function synthesizeFiles(
@@ -137,11 +148,39 @@ export async function synthesizeFiles(
   run: RunOptions = {},
 ): Promise<SynthesizeReport> {
   const started = performance.now();
-  const jobs = await planSynthesis(inputs, outDir);
+  const planned = await planSynthesis(inputs, outDir);
   await ensureWritableDir(outDir);
-  const renderer = options.renderer ?? (await createRenderer(options));
   const results: RenderResult[] = [];
   const failures: SynthesizeFailure[] = [];
+  // Read every file before loading a SoundFont (seconds for a big one), so bad input fails fast.
+  const jobs: Job[] = [];
+  for (const job of planned) {
+    try {
+      const { song } = parseMidi(await readInput(job.midiPath), {
+        path: job.midiPath,
+        sustain: false,
+        dropDrums: false,
+      });
+      if (song.notes.length === 0)
+        throw new MidiParseError(`${job.midiPath} has no notes to render.`, { path: job.midiPath });
+      jobs.push(job);
+    } catch (error) {
+      if (error instanceof MidiParseError || error instanceof IoError)
+        failures.push({ midiPath: job.midiPath, error: serializeError(error) });
+      else throw error;
+    }
+  }
+  if (jobs.length === 0) {
+    // Nothing to render: report the failures without starting an engine.
+    const first = failures[0]!.error;
+    throw new MidiParseError(
+      failures.length === 1
+        ? first.message
+        : `None of the ${failures.length} MIDI files could be read; the first: ${first.message}`,
+      { ...(failures.length === 1 && first.path ? { path: first.path } : {}), detail: { failures } },
+    );
+  }
+  const renderer = options.renderer ?? (await createRenderer(options));
   let audioSeconds = 0;
   try {
     for (const [index, job] of jobs.entries()) {
@@ -175,6 +214,11 @@ export async function synthesizeFiles(
   } finally {
     if (!options.renderer) renderer.dispose();
   }
+  failures.sort(
+    (a, b) =>
+      planned.findIndex((j) => j.midiPath === a.midiPath) -
+      planned.findIndex((j) => j.midiPath === b.midiPath),
+  );
   return {
     engine: renderer.engine,
     engineVersion: renderer.engineVersion,
