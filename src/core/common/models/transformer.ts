@@ -60,9 +60,10 @@ export const TRANSFORMER_PRESETS: Record<'tiny' | 'default', TransformerPreset> 
     architecture: { seqLength: 32, layers: 1, heads: 2, dModel: 32, dFF: 64, dropout: 0 },
     training: { batchSize: 16, epochs: 30, learningRate: 0.01, warmupSteps: 10, patience: 5, seed: 1, maxStepsPerEpoch: 20 },
   },
+  // Sized so TF.js on two CPU cores trains it in about an hour; see docs/MODELS.md.
   default: {
-    architecture: { seqLength: 256, layers: 4, heads: 4, dModel: 128, dFF: 384, dropout: 0.1 },
-    training: { batchSize: 16, epochs: 40, learningRate: 0.002, warmupSteps: 200, patience: 4, seed: 1, maxStepsPerEpoch: 100 },
+    architecture: { seqLength: 128, layers: 3, heads: 4, dModel: 96, dFF: 256, dropout: 0.1 },
+    training: { batchSize: 16, epochs: 40, learningRate: 0.002, warmupSteps: 100, patience: 4, seed: 1, maxStepsPerEpoch: 100 },
   },
 };
 
