@@ -66,3 +66,21 @@ export function dropFixtures(): Array<{ name: string; bytes: Uint8Array; type: s
     { name: 'liner-notes.txt', bytes: new TextEncoder().encode('Not music.'), type: 'text/plain' },
   ];
 }
+
+/** A dense song of `count` notes (random walk over the piano, 16th notes in four voices), for drawing speed. */
+export function denseSong(count: number): Song {
+  const notes: Note[] = [];
+  let seed = 12345;
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const voices = [40, 55, 67, 79];
+  for (let i = 0; i < count; i++) {
+    const v = i % 4;
+    voices[v] = Math.max(21, Math.min(108, voices[v]! + Math.round((rand() - 0.5) * 6)));
+    const step = Math.floor(i / 4);
+    notes.push(note(voices[v]!, step * 0.25, 0.25 + rand() * 0.75, 30 + Math.floor(rand() * 90)));
+  }
+  const song = emptySong(PPQ);
+  song.tempos = [{ ticks: 0, bpm: 140 }];
+  song.notes = notes.sort((a, b) => a.startTicks - b.startTicks || a.pitch - b.pitch);
+  return song;
+}
