@@ -98,11 +98,20 @@ describe('CorpusStore', () => {
     const good = encodeMidi(song(9));
     await fs.writeFile(path.join(input, 'cut.mid'), good.subarray(0, good.length - 6));
     await fs.writeFile(path.join(input, 'silent.mid'), encodeMidi(emptySong()));
+    await fs.writeFile(path.join(input, 'huge.mid'), good);
+    await fs.truncate(path.join(input, 'huge.mid'), 65 * 2 ** 20);
     const missing = path.join(tmp, 'nowhere');
     const report = await store.import([input, missing]);
     expect(report.added).toHaveLength(3);
     const reasons = Object.fromEntries(report.skipped.map((s) => [path.basename(s.path), s.reason]));
-    expect(Object.keys(reasons).sort()).toEqual(['cut.mid', 'notes.mid', 'nowhere', 'silent.mid']);
+    expect(Object.keys(reasons).sort()).toEqual([
+      'cut.mid',
+      'huge.mid',
+      'notes.mid',
+      'nowhere',
+      'silent.mid',
+    ]);
+    expect(reasons['huge.mid']).toMatch(/huge\.mid is not a readable MIDI file: it is 65 MB/);
     expect(reasons['notes.mid']).toBe(
       `${path.join(input, 'notes.mid')} is not a readable MIDI file: it does not start with the MIDI header "MThd".`,
     );

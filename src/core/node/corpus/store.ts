@@ -21,7 +21,7 @@ import type { RunOptions } from '../../common/progress';
 import type { Song } from '../../common/song/song';
 import { ioError, writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
 import type { ReadMidiOptions } from '../midi/read';
-import { parseMidi, readMidiFile } from '../midi/read';
+import { checkMidiSize, parseMidi, readMidiFile } from '../midi/read';
 import type { LockOptions } from './lock';
 import { withLock } from './lock';
 import { MetadataLookup } from './metadata';
@@ -167,7 +167,7 @@ export class CorpusStore {
           const file = files[i]!;
           run.onProgress?.({ stage: 'import', done: i, total: files.length, message: file });
           const bytes = await readBytes(file);
-          if (bytes instanceof IoError) {
+          if (!(bytes instanceof Uint8Array)) {
             report.skipped.push({ path: file, reason: bytes.message });
             continue;
           }
@@ -275,7 +275,7 @@ export class CorpusStore {
         report.checked++;
         const blob = this.blobPath(piece.id);
         const bytes = await readBytes(blob);
-        if (bytes instanceof IoError) {
+        if (!(bytes instanceof Uint8Array)) {
           report.missing.push(piece);
           continue;
         }
@@ -447,10 +447,13 @@ function damageOf(bytes: Uint8Array, id: string, blob: string): Song | string {
   }
 }
 
-async function readBytes(file: string): Promise<Uint8Array | IoError> {
+/** The file's bytes; an `IoError` when it cannot be read, a `MidiParseError` when it is too large to be MIDI. */
+async function readBytes(file: string): Promise<Uint8Array | IoError | MidiParseError> {
   try {
+    checkMidiSize((await fs.stat(file)).size, file);
     return await fs.readFile(file);
   } catch (error) {
+    if (error instanceof MidiParseError) return error;
     return ioError(error, file, 'read');
   }
 }

@@ -171,6 +171,18 @@ describe('parseMidi on bad input', () => {
     await expect(readMidiFile(missing)).rejects.toThrow(missing);
   });
 
+  it('refuses a file too large to be MIDI before reading it', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cadenza-midi-'));
+    const file = path.join(dir, 'huge.mid');
+    // A sparse file: 65 MB long without writing 65 MB.
+    await fs.writeFile(file, fixture);
+    await fs.truncate(file, 65 * 2 ** 20);
+    await expect(readMidiFile(file)).rejects.toThrow(
+      `${file} is not a readable MIDI file: it is 65 MB, and Cadenza reads MIDI files of up to 64 MB.`,
+    );
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
   it('names the file it read in a parse error', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cadenza-midi-'));
     const file = path.join(dir, 'notes.txt.mid');

@@ -35,6 +35,7 @@ import type {
   TrackInfo,
 } from '../../common/song/song';
 import { compareNotes, DEFAULT_BPM } from '../../common/song/song';
+import { MidiParseError } from '../../common/errors';
 import { applySustain } from '../../common/song/sustain';
 import { ioError } from '../fs/atomic';
 import { keyName } from './keySignature';
@@ -125,15 +126,30 @@ export function parseMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): Mid
   return { song, report };
 }
 
+/** The largest file `readMidiFile` reads; real MIDI files are far smaller (the corpus's largest is about 0.2 MB). */
+export const MAX_MIDI_BYTES = 64 * 1024 * 1024;
+
+/** Throws `MidiParseError` naming `file` when `sizeBytes` is over `MAX_MIDI_BYTES`, before anything is read. */
+export function checkMidiSize(sizeBytes: number, file: string): void {
+  if (sizeBytes > MAX_MIDI_BYTES)
+    throw new MidiParseError(
+      `${file} is not a readable MIDI file: it is ${(sizeBytes / 2 ** 20).toFixed(0)} MB, and Cadenza reads MIDI files of up to ${MAX_MIDI_BYTES / 2 ** 20} MB.`,
+      { path: file },
+    );
+}
+
 /** Reads and parses a MIDI file. Throws `IoError` if it can't be read, `MidiParseError` if it isn't MIDI. */
 export async function readMidiFile(file: string, options: ReadMidiOptions = {}): Promise<MidiReadResult> {
+  const label = options.path ?? file;
   let bytes: Uint8Array;
   try {
+    checkMidiSize((await fs.stat(file)).size, label);
     bytes = await fs.readFile(file);
   } catch (error) {
+    if (error instanceof MidiParseError) throw error;
     throw ioError(error, file, 'read');
   }
-  return parseMidi(bytes, { ...options, path: options.path ?? file });
+  return parseMidi(bytes, { ...options, path: label });
 }
 
 interface Sounding {
