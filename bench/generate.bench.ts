@@ -12,7 +12,12 @@ import type { LstmArchitecture } from '../src/core/common/models/lstm';
 import { LSTM_PRESETS } from '../src/core/common/models/lstm';
 import { Rng } from '../src/core/common/random';
 import { generatePieces } from '../src/core/node/generate/generate';
+import type { PredictFn } from '../src/core/common/generate/loop';
 import { openLstmRuntime } from '../src/core/node/generate/runtime';
+import { readLstmWeights } from '../src/core/node/models/lstm/weights';
+import { buildLstmOnnx } from '../src/core/node/onnx/exportLstm';
+import type { OnnxSessionOptions } from '../src/core/node/onnx/session';
+import { openOnnxLstm } from '../src/core/node/onnx/session';
 import { exportLstmModelFolder } from '../src/core/node/onnx/modelFolder';
 import { writeRandomLstmModel } from '../src/core/node/onnx/randomModel';
 import { resourcesDir } from '../src/core/node/paths';
@@ -25,24 +30,51 @@ const MEASURE_MS = 1500;
 
 const PYTORCH_MS: Record<string, number> = { seed: 20.7, small: 2.9 };
 
-async function eventsPerSecond(dir: string, runtime: 'onnx' | 'tfjs', batch: number, threads = 2): Promise<{ eps: number; msPerCall: number }> {
-  const rt = await openLstmRuntime(dir, runtime, { intraOpThreads: threads });
+/** Events per second of `predict` at `batch`, and the process CPU time per call (which machine load does not inflate). */
+async function measure(predict: PredictFn, a: LstmArchitecture, batch: number): Promise<{ eps: number; msPerCall: number; cpuMsPerCall: number }> {
+  const rng = new Rng(1);
+  const windows = Int32Array.from({ length: batch * a.window }, () => rng.int(a.vocabSize));
+  for (let i = 0; i < 3; i++) await predict(windows, batch);
+  let calls = 0;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  while (calls < 5 || performance.now() - start < MEASURE_MS) {
+    await predict(windows, batch);
+    calls++;
+  }
+  const ms = (performance.now() - start) / calls;
+  const used = process.cpuUsage(cpu);
+  return { eps: (batch * 1000) / ms, msPerCall: ms, cpuMsPerCall: (used.user + used.system) / 1000 / calls };
+}
+
+async function eventsPerSecond(dir: string, runtime: 'onnx' | 'tfjs', batch: number): Promise<{ eps: number; msPerCall: number; cpuMsPerCall: number }> {
+  const rt = await openLstmRuntime(dir, runtime);
   try {
-    const a = rt.config.architecture;
-    const rng = new Rng(1);
-    const windows = Int32Array.from({ length: batch * a.window }, () => rng.int(a.vocabSize));
-    for (let i = 0; i < 3; i++) await rt.predict(windows, batch);
-    let calls = 0;
-    const start = performance.now();
-    while (calls < 5 || performance.now() - start < MEASURE_MS) {
-      await rt.predict(windows, batch);
-      calls++;
-    }
-    const ms = (performance.now() - start) / calls;
-    return { eps: (batch * 1000) / ms, msPerCall: ms };
+    return await measure(rt.predict, rt.config.architecture, batch);
   } finally {
     await rt.dispose();
   }
+}
+
+/** The alternatives to the default ONNX layout and session, for the record. */
+async function onnxVariants(a: LstmArchitecture, weights: Map<string, Float32Array>, size: string): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const variants: [string, boolean, OnnxSessionOptions][] = [
+    ['one bidirectional op, sequential, 1 thread', false, { parallel: false, intraOpThreads: 1 }],
+    ['one bidirectional op, sequential, 2 intra-op threads', false, { parallel: false, intraOpThreads: 2 }],
+    ['op per direction, sequential, 1 thread', true, { parallel: false, intraOpThreads: 1 }],
+    ['op per direction, parallel (2 inter-op, 1 intra-op)', true, { parallel: true }],
+  ];
+  for (const [label, splitDirections, options] of variants) {
+    const session = await openOnnxLstm(buildLstmOnnx(a, weights, { splitDirections }), a.window, a.vocabSize, options);
+    try {
+      const { eps, msPerCall, cpuMsPerCall } = await measure((w, b) => session.predict(w, b), a, 1);
+      rows.push({ name: `generate ${size} onnx batch 1, ${label}`, value: eps, unit: 'events/s', note: `${msPerCall.toFixed(2)} ms/call, ${cpuMsPerCall.toFixed(2)} ms CPU/call` });
+    } finally {
+      await session.dispose();
+    }
+  }
+  return rows;
 }
 
 export default async function generateBench(): Promise<BenchRow[]> {
@@ -59,16 +91,13 @@ export default async function generateBench(): Promise<BenchRow[]> {
       const size = `${preset} (window ${a.window}, emb ${a.embedding}, lstm ${a.lstmUnits.join('+')}, vocab ${a.vocabSize})`;
       for (const runtime of ['onnx', 'tfjs'] as const) {
         for (const batch of [1, 8]) {
-          const { eps, msPerCall } = await eventsPerSecond(dir, runtime, batch);
+          const { eps, msPerCall, cpuMsPerCall } = await eventsPerSecond(dir, runtime, batch);
           const ref = PYTORCH_MS[preset];
-          const note = `${msPerCall.toFixed(2)} ms/call${ref && batch === 1 ? `; PyTorch 1.13: ${(1000 / ref).toFixed(0)} events/s` : ''}`;
+          const note = `${msPerCall.toFixed(2)} ms/call, ${cpuMsPerCall.toFixed(2)} ms CPU/call${ref && batch === 1 ? `; PyTorch 1.13: ${(1000 / ref).toFixed(0)} events/s` : ''}`;
           rows.push({ name: `generate ${size} ${runtime} batch ${batch}`, value: eps, unit: 'events/s', note });
         }
       }
-      if (preset === 'seed') {
-        const { eps } = await eventsPerSecond(dir, 'onnx', 1, 1);
-        rows.push({ name: `generate ${size} onnx batch 1, 1 thread`, value: eps, unit: 'events/s' });
-      }
+      if (preset !== 'small') rows.push(...(await onnxVariants(a, await readLstmWeights(dir, a), size)));
     }
     if (hasBundled) {
       for (const runtime of ['onnx', 'tfjs'] as const) {
