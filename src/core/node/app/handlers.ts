@@ -6,7 +6,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../common/errors';
+import { randomBytes } from 'node:crypto';
+import { ApiError, JobError } from '../../common/errors';
 import { decodeWav } from '../../common/audio/wav';
 import { durationSeconds } from '../../common/song/tempo';
 import type { Song } from '../../common/song/song';
@@ -14,6 +15,11 @@ import { ioError, writeFileAtomic } from '../fs/atomic';
 import { readMidiFile, type MidiReadReport } from '../midi/read';
 import type { JobManager } from '../jobs/manager';
 import type { JobRecord } from '../jobs/types';
+import { CorpusStore } from '../corpus/store';
+import type { Piece as CorpusPiece } from '../corpus/piece';
+import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel } from './library';
+import { dataLayout } from './layout';
+import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
@@ -52,6 +58,19 @@ function warningsOf(report: MidiReadReport): string[] {
   return out;
 }
 
+/** A corpus piece as the api lists it. */
+function summaryOf(p: CorpusPiece) {
+  return {
+    id: p.id,
+    title: p.title,
+    composer: p.composer,
+    sourcePath: p.sourcePath,
+    durationSeconds: p.durationSeconds,
+    noteCount: p.noteCount,
+    importedAt: p.importedAt,
+  };
+}
+
 /** A file name safe to store: its last component, odd characters replaced. */
 function safeFileName(name: string): string {
   const base = path.basename(name.replace(/\\/g, '/')).replace(/[^\w.\- ()]/g, '_');
@@ -71,6 +90,23 @@ export function createAppHandlers(deps: AppDeps) {
   const { guard, jobs, settings } = deps;
   const dataDir = guard.dataDir;
 
+  let corpusStore: Promise<CorpusStore> | undefined;
+  const corpus = (): Promise<CorpusStore> => {
+    corpusStore ??= CorpusStore.open(dataDir).catch((error: unknown) => {
+      corpusStore = undefined;
+      throw error;
+    });
+    return corpusStore;
+  };
+  const activeJobs = (kind: StageName): JobRecord[] => jobs.list(1000).filter((j) => j.kind === kind && (j.state === 'running' || j.state === 'queued'));
+  const busyWith = (kind: StageName): boolean => activeJobs(kind).length > 0;
+  const activeRunIds = (): Set<string> =>
+    new Set(
+      activeJobs('train').map((j) => {
+        const p = j.params as { runId?: string; resumeRunId?: string };
+        return p.resumeRunId ?? p.runId ?? '';
+      }),
+    );
   const startJob = (stage: StageName, params: unknown): { jobId: string } => {
     requireStage(stage);
     return { jobId: jobs.start(stage, params).id };
@@ -93,46 +129,58 @@ export function createAppHandlers(deps: AppDeps) {
     },
     corpus: {
       import: async (req: { paths: string[] }) => startJob('import', { paths: await readableAll(req.paths, 'paths') }),
-      list: async (_req: { offset: number; limit: number }): Promise<{ pieces: never[]; total: number }> => {
-        requireStage('import');
-        return { pieces: [], total: 0 };
+      list: async (req: { offset: number; limit: number }) => {
+        const pieces = await (await corpus()).list();
+        return { pieces: pieces.slice(req.offset, req.offset + req.limit).map(summaryOf), total: pieces.length };
       },
-      search: async (_req: { query: string; offset: number; limit: number }): Promise<{ pieces: never[]; total: number }> => {
-        requireStage('import');
-        return { pieces: [], total: 0 };
+      search: async (req: { query: string; offset: number; limit: number }) => {
+        const pieces = await (await corpus()).search(req.query);
+        return { pieces: pieces.slice(req.offset, req.offset + req.limit).map(summaryOf), total: pieces.length };
       },
-      get: async (_req: { id: string }): Promise<never> => {
-        requireStage('import');
-        throw new ApiError('unreachable');
+      get: async (req: { id: string }) => {
+        const store = await corpus();
+        const piece = await store.get(req.id);
+        return { piece: summaryOf(piece), song: await store.readSong(piece.id) };
       },
-      remove: async (_req: { ids: string[] }): Promise<{ removed: number }> => {
-        requireStage('import');
-        return { removed: 0 };
+      remove: async (req: { ids: string[] }) => {
+        if (busyWith('import') || busyWith('rescan') || busyWith('preprocess'))
+          throw new JobError('The corpus is in use by a running job (import, rescan or preprocess); wait for it or cancel it first.', { field: 'ids' });
+        return { removed: (await (await corpus()).removeMany(req.ids)).length };
       },
       rescan: async (req: Record<string, never>) => startJob('rescan', req),
     },
     preprocess: {
-      start: async (req: object) => startJob('preprocess', req),
-      info: async () => {
-        requireStage('preprocess');
-        return null;
+      start: async (req: { tokenizer: 'notes' | 'seed' | 'performance'; augment: boolean }) => {
+        if (req.tokenizer === 'seed')
+          throw new ApiError('Training data can be prepared with the notes or performance tokenizer; the seed tokenizer is for reading the original tool’s data only.', { field: 'tokenizer' });
+        if (req.augment) throw new ApiError('Transposed copies (augment) are not available in this build yet.', { field: 'augment' });
+        return startJob('preprocess', req);
       },
+      info: async () => datasetInfo(dataDir),
     },
     train: {
-      start: async (req: object) => startJob('train', req),
-      resume: async (req: { runId: string; epochs?: number; maxSteps?: number }) => startJob('train', { resumeRunId: req.runId, epochs: req.epochs, maxSteps: req.maxSteps }),
+      start: async (req: object) => {
+        const runId = `run-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
+        return startJob('train', { ...req, runId });
+      },
+      resume: async (req: { runId: string; epochs?: number; maxSteps?: number }) => {
+        if (!existsSync(path.join(dataLayout(dataDir).model(req.runId), 'checkpoint')))
+          throw new ApiError(`The training run ${req.runId} has no checkpoint to resume from.`, { field: 'runId' });
+        return startJob('train', { resumeRunId: req.runId, epochs: req.epochs, maxSteps: req.maxSteps });
+      },
       cancel: async () => {
-        const running = jobs.list(1000).filter((j) => j.kind === 'train' && (j.state === 'running' || j.state === 'queued'));
+        const running = activeJobs('train');
         for (const j of running) jobs.cancel(j.id);
         return { cancelled: running.length > 0 };
       },
-      runs: async (): Promise<{ runs: never[] }> => {
-        requireStage('train');
-        return { runs: [] };
-      },
+      runs: async () => ({ runs: await listRuns(dataDir, activeRunIds()) }),
     },
     generate: {
-      start: async (req: { modelId?: string }) => startJob('generate', req),
+      start: async (req: { modelId?: string }) => {
+        // Checked here too, so a missing model is reported at once rather than as a failed job.
+        await resolveModelDir(dataDir, req.modelId);
+        return startJob('generate', req);
+      },
     },
     synthesize: {
       start: async (req: { paths: string[]; soundFont?: string }) => {
@@ -148,26 +196,19 @@ export function createAppHandlers(deps: AppDeps) {
       start: async (req: { paths: string[] }) => startJob('evaluate', { ...req, paths: await readableAll(req.paths, 'paths') }),
     },
     models: {
-      list: async (): Promise<{ models: never[] }> => {
-        requireStage('train');
-        return { models: [] };
+      list: async () => ({ models: await listModels(dataDir) }),
+      import: async (req: { path: string }) => importModel(dataDir, await guard.readable(req.path)),
+      export: async (req: { id: string; path: string }) => {
+        const target = await guard.writable(req.path);
+        // A chosen existing folder receives the model as a subfolder named after it.
+        const folder = existsSync(target) && (await fs.stat(target)).isDirectory() ? path.join(target, `cadenza-model-${req.id}`) : target;
+        return { path: await exportModel(dataDir, req.id, await guard.writable(folder)) };
       },
-      import: async (_req: { path: string }): Promise<never> => {
-        requireStage('train');
-        throw new ApiError('unreachable');
+      remove: async (req: { id: string }) => {
+        await removeModel(dataDir, req.id, activeRunIds().has(req.id));
+        return { ok: true as const };
       },
-      export: async (_req: { id: string; path: string }): Promise<never> => {
-        requireStage('train');
-        throw new ApiError('unreachable');
-      },
-      remove: async (_req: { id: string }): Promise<never> => {
-        requireStage('train');
-        throw new ApiError('unreachable');
-      },
-      setDefault: async (_req: { id: string }): Promise<never> => {
-        requireStage('train');
-        throw new ApiError('unreachable');
-      },
+      setDefault: async (req: { id: string }) => setDefaultModel(dataDir, req.id),
     },
     files: {
       readMidi: async (req: { path: string }): Promise<{ song: Song; durationSeconds: number; warnings: string[] }> => {

@@ -1,9 +1,255 @@
 /**
  * The job runners: what each kind of job does inside its worker thread, calling the core stage
  * with the job's progress sink and cancel signal. Outputs are built in the job's staging folder
- * and moved into the data folder only when complete.
+ * and moved into the data folder with one rename when complete, so a cancelled or failed job
+ * leaves nothing half-made. Core modules are imported inside each runner, so a corpus import
+ * never loads TensorFlow.
  */
-import type { JobRunner } from '../jobs/types';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DataError, throwIfCancelled } from '../../common/errors';
+import { LSTM_PRESETS } from '../../common/models/lstm';
+import { writeJsonAtomic } from '../fs/atomic';
+import type { JobContext, JobRunner } from '../jobs/types';
+import { fileInfo, listFiles, type FileInfo } from './files';
+import { dataLayout, type RunRecord } from './layout';
+import { resolveModelDir } from './resolveModel';
+import type { AppSettings } from './settings';
 
-/** Runner per job kind; kinds missing here are refused by `requireStage` before a job starts. */
-export const runners: Record<string, JobRunner> = {};
+function settingsOf(ctx: JobContext): AppSettings {
+  return ctx.env.settings as AppSettings;
+}
+
+/** Moves a finished staging folder into place (one rename; the target must not exist yet). */
+async function publish(from: string, to: string): Promise<void> {
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  await fs.rename(from, to);
+}
+
+/** Hard-links (or copies, across devices) `from` to `to`. */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  await fs.link(from, to).catch(() => fs.copyFile(from, to));
+}
+
+function csvField(value: string | number | undefined): string {
+  const s = value === undefined ? '' : String(value);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+interface TrainParams {
+  runId: string;
+  resumeRunId?: string;
+  preset: keyof typeof LSTM_PRESETS;
+  epochs?: number;
+  maxSteps?: number;
+  name?: string;
+  seed?: number;
+}
+
+async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknown> {
+  const layout = dataLayout(ctx.dataDir);
+  const resume = params.resumeRunId !== undefined;
+  const runId = params.resumeRunId ?? params.runId;
+  const modelDir = layout.model(runId);
+  const runFile = path.join(modelDir, 'run.json');
+  let record: RunRecord;
+  if (resume) {
+    if (!existsSync(path.join(modelDir, 'checkpoint')))
+      throw new DataError(`The training run ${runId} has no checkpoint to resume from.`, { path: modelDir, field: 'runId' });
+    record = JSON.parse(await fs.readFile(runFile, 'utf8').catch(() => '{}')) as RunRecord;
+  } else {
+    record = {
+      id: runId,
+      name: params.name ?? `${params.preset} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+      preset: params.preset,
+      epochsPlanned: params.epochs ?? LSTM_PRESETS[params.preset].training.epochs,
+      createdAt: new Date().toISOString(),
+    };
+  }
+  const preset = LSTM_PRESETS[(record.preset as TrainParams['preset']) ?? params.preset] ?? LSTM_PRESETS[params.preset];
+  const epochs = params.epochs ?? record.epochsPlanned ?? preset.training.epochs;
+  // maxSteps caps the whole run: spread over the epochs as a per-epoch cap.
+  const maxStepsPerEpoch = params.maxSteps ? Math.max(1, Math.ceil(params.maxSteps / epochs)) : preset.training.maxStepsPerEpoch;
+  const training = {
+    ...preset.training,
+    epochs,
+    maxStepsPerEpoch,
+    ...(params.seed !== undefined ? { seed: params.seed } : {}),
+  };
+  ctx.onProgress({ stage: 'load data', done: 0 });
+  const { loadTokenDataset } = await import('../preprocess/dataset');
+  const data = await loadTokenDataset(layout.dataset, 'notes');
+  throwIfCancelled(ctx.signal);
+  if (!resume) await writeJsonAtomic(runFile, record);
+  const { trainLstm } = await import('../train/trainLstm');
+  try {
+    const result = await trainLstm(data, {
+      modelDir,
+      architecture: preset.architecture,
+      training,
+      preset: record.preset,
+      resume,
+      backend: settingsOf(ctx).backend,
+      dataPath: data.dir,
+      onProgress: ctx.onProgress,
+      signal: ctx.signal,
+    });
+    const m = result.config.metrics;
+    return { runId, modelId: runId, epochsDone: m.epochs, loss: m.trainLoss, validationLoss: m.validNll };
+  } catch (error) {
+    // A run that never reached a checkpoint holds nothing worth keeping; one that did stays resumable.
+    if (!resume && !existsSync(path.join(modelDir, 'checkpoint')) && !existsSync(path.join(modelDir, 'config.json')))
+      await fs.rm(modelDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Runner per job kind; kinds whose stage is not wired are refused by `requireStage` before a job starts. */
+export const runners: Record<string, JobRunner> = {
+  import: async (params, ctx) => {
+    const { CorpusStore } = await import('../corpus/store');
+    const store = await CorpusStore.open(ctx.dataDir);
+    const report = await store.import((params as { paths: string[] }).paths, { onProgress: ctx.onProgress, signal: ctx.signal });
+    return {
+      imported: report.added.length,
+      duplicates: report.duplicates.length,
+      failed: report.skipped.map((s) => ({ path: s.path, error: { name: 'CorpusError', code: 'CORPUS', message: s.reason, path: s.path } })),
+    };
+  },
+
+  rescan: async (_params, ctx) => {
+    const { CorpusStore } = await import('../corpus/store');
+    const store = await CorpusStore.open(ctx.dataDir);
+    const report = await store.rescan({ onProgress: ctx.onProgress, signal: ctx.signal });
+    return {
+      pieces: report.checked - report.missing.length - report.damaged.length,
+      failed: [
+        ...report.missing.map((p) => ({ path: p.sourcePath, error: { name: 'CorpusError', code: 'CORPUS', message: `The stored file of "${p.title}" is gone; its entry was dropped.` } })),
+        ...report.damaged.map((d) => ({ path: d.piece.sourcePath, error: { name: 'CorpusError', code: 'CORPUS', message: d.reason } })),
+      ],
+    };
+  },
+
+  preprocess: async (params, ctx) => {
+    const p = params as { tokenizer: 'notes' | 'performance' | 'seed'; validationFraction: number; augment: boolean; pieceIds?: string[]; seed: number };
+    const layout = dataLayout(ctx.dataDir);
+    const { CorpusStore } = await import('../corpus/store');
+    const store = await CorpusStore.open(ctx.dataDir);
+    const wanted = p.pieceIds ? new Set(p.pieceIds) : null;
+    const pieces = (await store.list()).filter((piece) => !wanted || wanted.has(piece.id));
+    if (pieces.length === 0) throw new DataError('The corpus has no pieces to preprocess; import some MIDI files first.', { field: 'pieceIds' });
+    // The corpus stores files by hash; preprocess reads a folder, so give it one (hard links) with a
+    // metadata.csv that carries the corpus's composers and titles.
+    const input = path.join(ctx.stagingDir, 'input');
+    const rows = ['composer,title,year,midi'];
+    for (const piece of pieces) {
+      throwIfCancelled(ctx.signal);
+      await linkOrCopy(store.blobPath(piece.id), path.join(input, `${piece.id}.mid`));
+      rows.push([piece.composer, piece.title, piece.year, `${piece.id}.mid`].map(csvField).join(','));
+    }
+    await fs.writeFile(path.join(input, 'metadata.csv'), rows.join('\n') + '\n');
+    const { preprocess } = await import('../preprocess/preprocess');
+    const output = path.join(ctx.stagingDir, 'dataset');
+    const result = await preprocess(
+      { inputPath: input, outputPath: output, kinds: [p.tokenizer as 'notes' | 'performance'], validFraction: p.validationFraction, seed: p.seed },
+      { onProgress: ctx.onProgress, signal: ctx.signal },
+    );
+    throwIfCancelled(ctx.signal);
+    const kind = result.results[0]!;
+    // Swap the new folder in: the old one moves aside first, so a reader sees the old or the new, whole.
+    const target = path.join(layout.dataset, kind.kind);
+    const old = path.join(ctx.stagingDir, 'old');
+    if (existsSync(target)) await fs.rename(target, old);
+    await publish(kind.dir, target);
+    const c = kind.manifest.counts;
+    return { tokenizer: kind.kind, pieces: c.pieces, trainTokens: c.trainTokens, validationTokens: c.validTokens, vocabSize: c.vocabSize };
+  },
+
+  train: (params, ctx) => runTraining(params as TrainParams, ctx),
+
+  generate: async (params, ctx) => {
+    const p = params as { modelId?: string; count: number; lengthTokens: number; temperature: number; topK: number; seed?: number; primerPieceId?: string; bpm: number };
+    const modelPath = await resolveModelDir(ctx.dataDir, p.modelId);
+    const { generatePieces } = await import('../generate/generate');
+    const out = path.join(ctx.stagingDir, 'out');
+    await generatePieces(
+      {
+        modelPath,
+        outputPath: out,
+        count: p.count,
+        events: p.lengthTokens,
+        temperature: p.temperature,
+        topK: p.topK,
+        tempoBpm: p.bpm,
+        dataDir: ctx.dataDir,
+        ...(p.seed !== undefined ? { seed: p.seed } : {}),
+        ...(p.primerPieceId ? { primer: `corpus:${p.primerPieceId}` } : {}),
+      },
+      { onProgress: ctx.onProgress, signal: ctx.signal },
+    );
+    throwIfCancelled(ctx.signal);
+    const target = dataLayout(ctx.dataDir).generated(ctx.jobId);
+    await publish(path.join(out, 'generated_midi'), target);
+    return { files: (await listFiles(target)).filter((f) => f.kind === 'midi').sort((a, b) => a.name.localeCompare(b.name)) };
+  },
+
+  synthesize: async (params, ctx) => {
+    const p = params as { paths: string[]; soundFont?: string; engine?: 'auto' | 'native' | 'wasm'; sampleRateHz?: number };
+    const settings = settingsOf(ctx);
+    const { synthesizeFiles } = await import('../render/synthesize');
+    const out = path.join(ctx.stagingDir, 'renders');
+    const report = await synthesizeFiles(
+      p.paths,
+      out,
+      {
+        engine: p.engine ?? settings.engine,
+        sampleRateHz: p.sampleRateHz ?? settings.sampleRateHz,
+        ...((p.soundFont ?? settings.soundFont) ? { soundfontPath: p.soundFont ?? settings.soundFont! } : {}),
+      },
+      { onProgress: ctx.onProgress, signal: ctx.signal },
+    );
+    throwIfCancelled(ctx.signal);
+    if (report.results.length === 0) {
+      const first = report.failures[0];
+      throw new DataError(first ? first.error.message : 'Nothing was rendered.', { path: first?.midiPath });
+    }
+    const target = dataLayout(ctx.dataDir).renders(ctx.jobId);
+    await publish(out, target);
+    const files: FileInfo[] = [];
+    for (const r of report.results) files.push(await fileInfo(path.join(target, path.relative(out, r.wavPath))));
+    return { files };
+  },
+
+  evaluate: async (params, ctx) => {
+    const p = params as { paths: string[] };
+    const layout = dataLayout(ctx.dataDir);
+    // The evaluator reads one folder of generated pieces: link the chosen files into one.
+    const set = path.join(ctx.stagingDir, 'generated');
+    for (const [i, file] of p.paths.entries()) {
+      const stat = await fs.stat(file);
+      if (stat.isDirectory()) {
+        for (const f of await listFiles(file)) if (f.kind === 'midi' || f.kind === 'wav') await linkOrCopy(f.path, path.join(set, `${i}`, path.relative(file, f.path)));
+      } else await linkOrCopy(file, path.join(set, path.basename(file)));
+    }
+    const { runEvaluation, writeEvaluationReport } = await import('../evaluate/evaluate');
+    const report = await runEvaluation({ reference: ctx.dataDir, generated: set }, { onProgress: ctx.onProgress, signal: ctx.signal });
+    throwIfCancelled(ctx.signal);
+    const out = path.join(ctx.stagingDir, 'report');
+    await writeEvaluationReport(out, report);
+    const target = layout.evaluations(ctx.jobId);
+    await publish(out, target);
+    const generated = report.sets.find((s) => s.role === 'generated');
+    const summary: Record<string, number> = { pieces: generated?.pieces.length ?? 0 };
+    const put = (key: string, value: number | undefined): void => {
+      // Infinite divergences (disjoint distributions) and NaN cannot cross JSON; leave them to report.json.
+      if (value !== undefined && Number.isFinite(value)) summary[key] = value;
+    };
+    for (const c of generated?.comparison ?? []) {
+      put(`overlap.${c.id}`, c.overlapArea);
+      put(`kl.${c.id}`, c.klDivergence);
+    }
+    put('copiedEvents.mean', generated?.copiedSummary?.mean);
+    return { report: await fileInfo(path.join(target, 'report.json')), summary };
+  },
+};

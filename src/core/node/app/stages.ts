@@ -6,14 +6,14 @@ import { ApiError } from '../../common/errors';
 
 /** Stage name → whether its job runner is wired to real core code. */
 export const STAGES = {
-  import: false,
-  rescan: false,
-  preprocess: false,
-  train: false,
-  generate: false,
-  synthesize: false,
+  import: true,
+  rescan: true,
+  preprocess: true,
+  train: true,
+  generate: true,
+  synthesize: true,
   refine: false,
-  evaluate: false,
+  evaluate: true,
 } satisfies Record<string, boolean>;
 
 /** A stage of the pipeline that runs as a job. */

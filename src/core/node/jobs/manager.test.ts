@@ -76,6 +76,17 @@ describe('JobManager', () => {
     expect(existsSync(path.join(dataDir, 'out', `${job.id}.txt`))).toBe(false);
   });
 
+  it('cancels a runner that never lets its event loop turn, through the shared flag', async () => {
+    manager = await JobManager.open({ dataDir, workerEntry, throttleMs: 0, cancelGraceMs: 600_000 });
+    const job = manager.start('busyAwait', {});
+    await new Promise<void>((resolve) => manager!.onEvent((e) => e.type === 'progress' && resolve()));
+    manager.cancel(job.id);
+    const end = await manager.waitFor(job.id);
+    expect(end.state).toBe('cancelled');
+    // The runner's own message: it stopped itself, it was not terminated.
+    expect(end.error?.message).toBe('Stopped at the next safe point.');
+  });
+
   it('terminates a worker that ignores its cancel signal', async () => {
     manager = await JobManager.open({ dataDir, workerEntry, throttleMs: 0, cancelGraceMs: 200 });
     const job = manager.start('stubborn', {});

@@ -35,6 +35,7 @@ export interface JobManagerOptions {
 
 interface Running {
   worker: Worker;
+  cancelFlag: Int32Array;
   cancelRequested: boolean;
   killTimer?: ReturnType<typeof setTimeout>;
 }
@@ -125,6 +126,7 @@ export class JobManager {
       const run = this.running.get(jobId);
       if (run && !run.cancelRequested) {
         run.cancelRequested = true;
+        Atomics.store(run.cancelFlag, 0, 1);
         run.worker.postMessage({ type: 'cancel' } satisfies ManagerMessage);
         // A runner stuck in native code or a long synchronous step never sees the signal.
         run.killTimer = setTimeout(() => void run.worker.terminate(), this.cancelGraceMs);
@@ -198,6 +200,7 @@ export class JobManager {
       stagingDir: this.stagingDir(job.id),
       env: this.options.env?.() ?? {},
       throttleMs: this.throttleMs,
+      cancelFlag: new SharedArrayBuffer(4),
     };
     // From sources, a tiny .mjs entry registers tsx inside the thread and imports the .ts entry.
     if (fromSources) data.entryUrl = entryUrl.href;
@@ -208,7 +211,7 @@ export class JobManager {
       this.finish(job, 'failed', undefined, serializeError(new JobError(`Could not start a worker thread: ${(error as Error).message}.`)));
       return;
     }
-    const run: Running = { worker, cancelRequested: false };
+    const run: Running = { worker, cancelFlag: new Int32Array(data.cancelFlag), cancelRequested: false };
     this.running.set(job.id, run);
     this.emitJob(job);
     this.persist();

@@ -66,6 +66,11 @@ export interface WorkerJob {
   stagingDir: string;
   env: Record<string, unknown>;
   throttleMs: number;
+  /**
+   * One Int32 set to 1 by the manager on cancel. Read by the signal's `aborted` getter, so a
+   * runner that never yields to the event loop (a chain of resolved promises) still sees it.
+   */
+  cancelFlag: SharedArrayBuffer;
 }
 
 /** Messages from a worker to the manager. */

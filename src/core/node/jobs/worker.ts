@@ -9,12 +9,30 @@ import { JobError, serializeError } from '../../common/errors';
 import { throttleProgress } from './throttle';
 import type { JobRunner, ManagerMessage, WorkerJob, WorkerMessage } from './types';
 
+/**
+ * An AbortController whose signal also reads the shared cancel flag whenever `aborted` is asked:
+ * the manager's 'cancel' message only arrives when the event loop turns, and a runner awaiting
+ * already-resolved promises (model calls on wasm) may not let it turn for a long time.
+ */
+export function cancellableByFlag(flag: Int32Array): AbortController {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+  Object.defineProperty(signal, 'aborted', {
+    get(): boolean {
+      if (!abortedOf.call(signal) && Atomics.load(flag, 0) === 1) controller.abort();
+      return abortedOf.call(signal) as boolean;
+    },
+  });
+  return controller;
+}
+
 /** Runs the job this worker thread was started for, then lets the thread end. */
 export async function runJobInWorker(runners: Record<string, JobRunner>): Promise<void> {
   const port = parentPort;
   if (!port) throw new JobError('runJobInWorker must run inside a worker thread.');
   const job = workerData as WorkerJob;
-  const controller = new AbortController();
+  const controller = cancellableByFlag(new Int32Array(job.cancelFlag));
   const post = (message: WorkerMessage): void => port.postMessage(message);
   port.on('message', (m: ManagerMessage) => {
     if (m?.type === 'cancel') controller.abort();

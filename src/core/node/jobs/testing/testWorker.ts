@@ -1,7 +1,7 @@
 /** A worker entry with small runners that exercise the job system in tests (no core stages needed). */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { throwIfCancelled } from '../../../common/errors';
+import { CancelledError, throwIfCancelled } from '../../../common/errors';
 import { runJobInWorker } from '../worker';
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 1));
@@ -27,6 +27,14 @@ void runJobInWorker({
   fail: async () => {
     const { DataError } = await import('../../../common/errors');
     throw new DataError('The test data is missing.', { path: '/nowhere/data.json' });
+  },
+  /** Awaits only resolved promises, so the event loop never turns and no message arrives: only the shared flag can stop it. */
+  busyAwait: async (_params, ctx) => {
+    ctx.onProgress({ stage: 'busy', done: 0 });
+    for (let i = 0; ; i++) {
+      await Promise.resolve(i);
+      if (ctx.signal.aborted) throw new CancelledError('Stopped at the next safe point.');
+    }
   },
   /** Never looks at its signal: a synchronous busy loop, so only terminate() stops it. */
   stubborn: async (_params, ctx) => {

@@ -1,0 +1,205 @@
+/**
+ * The model library and training runs as the UI sees them: listing runs with their loss history,
+ * listing, importing, exporting, deleting models and choosing the default. Every folder copy is
+ * made beside its target and renamed into place, so no half-copied model ever appears.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ApiError, ModelError } from '../../common/errors';
+import { readJson, writeJsonAtomic } from '../fs/atomic';
+import { readLstmConfig, type LstmModelConfig } from '../models/lstm/config';
+import { readTrainingLog } from '../train/log';
+import { bundledModelDir, BUNDLED_MODEL_ID, dataLayout, type RunRecord } from './layout';
+
+/** A model entry (the api's `ModelInfo`). */
+export interface ModelEntry {
+  id: string;
+  name: string;
+  kind: 'lstm' | 'transformer';
+  tokenizer?: string;
+  vocabSize?: number;
+  createdAt?: string;
+  isDefault: boolean;
+  bundled: boolean;
+  validationLoss?: number;
+}
+
+/** A training run entry (the api's `TrainRun`). */
+export interface RunEntry {
+  id: string;
+  preset: string;
+  state: 'running' | 'finished' | 'stopped' | 'failed';
+  epochsDone: number;
+  epochsPlanned: number;
+  history: Array<{ epoch: number; loss: number; validationLoss?: number }>;
+  modelId?: string;
+  createdAt?: string;
+}
+
+async function runRecord(dir: string): Promise<Partial<RunRecord>> {
+  return existsSync(path.join(dir, 'run.json')) ? readJson<Partial<RunRecord>>(path.join(dir, 'run.json')).catch(() => ({})) : {};
+}
+
+async function configOrNull(dir: string): Promise<LstmModelConfig | null> {
+  return existsSync(path.join(dir, 'config.json')) ? readLstmConfig(dir).catch(() => null) : null;
+}
+
+async function modelDirs(dataDir: string): Promise<string[]> {
+  const root = dataLayout(dataDir).models;
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+}
+
+/** The id `generate` uses when none is named, if one was chosen. */
+export async function defaultModelId(dataDir: string): Promise<string | undefined> {
+  const file = dataLayout(dataDir).defaultModelFile;
+  return existsSync(file) ? (await readJson<{ id?: string }>(file).catch(() => ({}) as { id?: string })).id : undefined;
+}
+
+/** Every training run, newest first; `activeRunIds` are the runs a job is training right now. */
+export async function listRuns(dataDir: string, activeRunIds: ReadonlySet<string>): Promise<RunEntry[]> {
+  const layout = dataLayout(dataDir);
+  const runs: RunEntry[] = [];
+  for (const id of await modelDirs(dataDir)) {
+    const dir = layout.model(id);
+    const log = await readTrainingLog(path.join(dir, 'training-log.jsonl')).catch(() => []);
+    if (log.length === 0 && !existsSync(path.join(dir, 'run.json'))) continue; // an imported model, not a run
+    const record = await runRecord(dir);
+    const config = await configOrNull(dir);
+    const epochs = log.filter((e) => e.type === 'epoch');
+    const lastStop = [...log].reverse().find((e) => e.type === 'stop');
+    const state: RunEntry['state'] = activeRunIds.has(id)
+      ? 'running'
+      : lastStop?.reason === 'cancelled' && existsSync(path.join(dir, 'checkpoint'))
+        ? 'stopped'
+        : config
+          ? 'finished'
+          : existsSync(path.join(dir, 'checkpoint'))
+            ? 'stopped'
+            : 'failed';
+    runs.push({
+      id,
+      preset: record.preset ?? config?.training.preset ?? 'custom',
+      state,
+      epochsDone: epochs.length,
+      epochsPlanned: record.epochsPlanned ?? config?.training.epochs ?? epochs.length,
+      history: epochs.map((e) => ({
+        epoch: Number(e.epoch),
+        loss: Number(e.trainLoss),
+        ...(typeof e.validNll === 'number' ? { validationLoss: e.validNll } : {}),
+      })),
+      ...(config ? { modelId: id } : {}),
+      ...(record.createdAt ? { createdAt: record.createdAt } : {}),
+    });
+  }
+  return runs.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id));
+}
+
+function entryOf(id: string, config: LstmModelConfig, record: Partial<RunRecord>, isDefault: boolean, bundled: boolean): ModelEntry {
+  return {
+    id,
+    name: record.name ?? (bundled ? 'Bundled model' : id),
+    kind: 'lstm',
+    tokenizer: config.tokenizer.kind,
+    vocabSize: config.architecture.vocabSize,
+    ...(config.createdAt ? { createdAt: config.createdAt } : {}),
+    isDefault,
+    bundled,
+    ...(Number.isFinite(config.metrics?.validNll) ? { validationLoss: config.metrics.validNll } : {}),
+  };
+}
+
+/** Every usable model: finished runs, imported models, and the bundled one when this build has it. */
+export async function listModels(dataDir: string): Promise<ModelEntry[]> {
+  const layout = dataLayout(dataDir);
+  const chosen = await defaultModelId(dataDir);
+  const models: ModelEntry[] = [];
+  for (const id of await modelDirs(dataDir)) {
+    const config = await configOrNull(layout.model(id));
+    if (config) models.push(entryOf(id, config, await runRecord(layout.model(id)), id === chosen, false));
+  }
+  models.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+  const bundled = await configOrNull(bundledModelDir());
+  if (bundled) models.push(entryOf(BUNDLED_MODEL_ID, bundled, { name: 'Bundled model' }, chosen === BUNDLED_MODEL_ID, true));
+  // With no explicit choice, generate takes the newest model: show that one as the default.
+  if (!chosen && models.length) models[0]!.isDefault = true;
+  return models;
+}
+
+async function requireModel(dataDir: string, id: string): Promise<ModelEntry> {
+  const found = (await listModels(dataDir)).find((m) => m.id === id);
+  if (!found) throw new ModelError(`There is no model with id ${id}.`, { field: 'id' });
+  return found;
+}
+
+async function copyModelFolder(from: string, to: string): Promise<void> {
+  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    // Checkpoints are for resuming training where it ran, not part of the model.
+    await fs.cp(from, tmp, { recursive: true, filter: (src) => path.basename(src) !== 'checkpoint' });
+    await fs.rename(tmp, to);
+  } catch (error) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Copies a model folder (checked to be a Cadenza LSTM model) into the library under a new id. */
+export async function importModel(dataDir: string, folder: string): Promise<ModelEntry> {
+  await readLstmConfig(folder);
+  const base = path.basename(folder).replace(/[^\w.-]/g, '_').replace(/^[._-]+/, '') || 'model';
+  const id = `imported-${base.slice(0, 60)}-${randomBytes(3).toString('hex')}`;
+  const target = dataLayout(dataDir).model(id);
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await copyModelFolder(folder, target);
+  return requireModel(dataDir, id);
+}
+
+/** Copies model `id` to `target` (a folder that must not exist yet); answers the folder written. */
+export async function exportModel(dataDir: string, id: string, target: string): Promise<string> {
+  const model = await requireModel(dataDir, id);
+  if (existsSync(target)) throw new ApiError(`${target} already exists; choose a new folder name.`, { path: target, field: 'path' });
+  await copyModelFolder(model.bundled ? bundledModelDir() : dataLayout(dataDir).model(id), target);
+  return target;
+}
+
+/** Deletes a trained or imported model (never the bundled one); `busy` says whether a job uses it now. */
+export async function removeModel(dataDir: string, id: string, busy: boolean): Promise<void> {
+  if (id === BUNDLED_MODEL_ID) throw new ModelError('The bundled model cannot be deleted.', { field: 'id' });
+  const dir = dataLayout(dataDir).model(id);
+  if (!existsSync(dir)) throw new ModelError(`There is no model with id ${id}.`, { field: 'id' });
+  if (busy) throw new ModelError(`The model ${id} is being trained; cancel the training first.`, { field: 'id' });
+  if ((await defaultModelId(dataDir)) === id) await fs.rm(dataLayout(dataDir).defaultModelFile, { force: true });
+  // Renamed away first, so a reader never sees a half-deleted model.
+  const doomed = path.join(path.dirname(dir), `.${id}.${randomBytes(4).toString('hex')}.deleted`);
+  await fs.rename(dir, doomed);
+  await fs.rm(doomed, { recursive: true, force: true });
+}
+
+/** Makes model `id` the one `generate` uses when none is named. */
+export async function setDefaultModel(dataDir: string, id: string): Promise<ModelEntry> {
+  await requireModel(dataDir, id);
+  await writeJsonAtomic(dataLayout(dataDir).defaultModelFile, { id });
+  return requireModel(dataDir, id);
+}
+
+/** The newest preprocessed data set's figures, or null when there is none. */
+export async function datasetInfo(dataDir: string): Promise<{ tokenizer: string; pieces: number; trainTokens: number; validationTokens: number; vocabSize: number } | null> {
+  interface Manifest {
+    kind: string;
+    createdAt: string;
+    counts: { pieces: number; trainTokens: number; validTokens: number; vocabSize: number };
+  }
+  const root = dataLayout(dataDir).dataset;
+  let best: Manifest | null = null;
+  for (const kind of ['notes', 'performance']) {
+    const file = path.join(root, kind, 'manifest.json');
+    if (!existsSync(file)) continue;
+    const manifest: Manifest | null = await readJson<Manifest>(file).catch(() => null);
+    if (manifest && (best === null || manifest.createdAt > best.createdAt)) best = manifest;
+  }
+  if (!best) return null;
+  const c = best.counts;
+  return { tokenizer: best.kind, pieces: c.pieces, trainTokens: c.trainTokens, validationTokens: c.validTokens, vocabSize: c.vocabSize };
+}
