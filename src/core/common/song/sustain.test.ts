@@ -26,3 +26,25 @@ describe('applySustain', () => {
     expect(song.notes[0]!.endTicks).toBe(100); // input untouched
   });
 });
+
+describe('applySustain on many pedal changes', () => {
+  it('matches a direct scan and handles pedal events at the same tick as releases', () => {
+    const song = emptySong(96);
+    for (let i = 0; i < 200; i++)
+      song.notes.push({ pitch: 40 + (i % 30), velocity: 64, startTicks: i * 10, endTicks: i * 10 + 7, track: 0, channel: 0 });
+    for (let i = 0; i < 100; i++) song.pedals.push({ ticks: i * 20 + (i % 2 ? 7 : 3), track: 0, channel: 0, down: i % 2 === 0 });
+    const out = applySustain(song);
+    // Reference: the pedal state after the last change at or before the release, then the next lift after it.
+    const pedals = [...song.pedals].sort((a, b) => a.ticks - b.ticks);
+    const expected = song.notes.map((n) => {
+      const before = pedals.filter((p) => p.ticks <= n.endTicks);
+      if (!before.length || !before[before.length - 1]!.down) return n.endTicks;
+      const lift = pedals.find((p) => p.ticks > n.endTicks && !p.down);
+      const again = song.notes.find((m) => m.pitch === n.pitch && m.startTicks > n.startTicks);
+      let end = lift ? lift.ticks : Math.max(...song.notes.map((m) => m.endTicks), ...pedals.map((p) => p.ticks));
+      if (again && again.startTicks < end) end = Math.max(n.endTicks, again.startTicks);
+      return end;
+    });
+    expect(out.notes.map((n) => n.endTicks)).toEqual(expected);
+  });
+});

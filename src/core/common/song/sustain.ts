@@ -9,23 +9,45 @@ import { compareNotes } from './song';
  */
 export function applySustain(song: Song): Song {
   if (song.pedals.length === 0) return song;
-  const byLane = new Map<string, { ticks: number; down: boolean }[]>();
+  /** Per lane (track:channel): pedal ticks sorted, its state after each, and the next lift at or after each. */
+  interface Lane {
+    ticks: number[];
+    down: boolean[];
+    nextUp: number[];
+  }
+  const grouped = new Map<string, { ticks: number; down: boolean }[]>();
   for (const p of song.pedals) {
     const key = `${p.track}:${p.channel}`;
-    let lane = byLane.get(key);
-    if (!lane) byLane.set(key, (lane = []));
-    lane.push({ ticks: p.ticks, down: p.down });
+    let list = grouped.get(key);
+    if (!list) grouped.set(key, (list = []));
+    list.push({ ticks: p.ticks, down: p.down });
   }
-  for (const lane of byLane.values()) lane.sort((a, b) => a.ticks - b.ticks);
+  const byLane = new Map<string, Lane>();
+  for (const [key, list] of grouped) {
+    list.sort((a, b) => a.ticks - b.ticks);
+    const nextUp = new Array<number>(list.length);
+    let up = Number.POSITIVE_INFINITY;
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (!list[i]!.down) up = list[i]!.ticks;
+      nextUp[i] = up;
+    }
+    byLane.set(key, { ticks: list.map((e) => e.ticks), down: list.map((e) => e.down), nextUp });
+  }
 
-  /** The tick at which the pedal next lifts at or after `t`, or null if it is up at `t`. */
-  const releaseAfter = (lane: { ticks: number; down: boolean }[], t: number): number | null => {
-    let down = false;
-    let i = 0;
-    for (; i < lane.length && lane[i]!.ticks <= t; i++) down = lane[i]!.down;
-    if (!down) return null;
-    for (; i < lane.length; i++) if (!lane[i]!.down) return lane[i]!.ticks;
-    return Number.POSITIVE_INFINITY;
+  /** The tick at which the pedal next lifts after `t`, or null if it is up at `t` (binary search). */
+  const releaseAfter = (lane: Lane, t: number): number | null => {
+    let lo = 0;
+    let hi = lane.ticks.length - 1;
+    let last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (lane.ticks[mid]! <= t) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (last < 0 || !lane.down[last]) return null;
+    return last + 1 < lane.ticks.length ? lane.nextUp[last + 1]! : Number.POSITIVE_INFINITY;
   };
 
   const notes: Note[] = song.notes.map((n) => ({ ...n }));

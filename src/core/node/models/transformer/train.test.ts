@@ -64,7 +64,8 @@ describe('trainTransformer', () => {
     expect(config.architecture.vocabSize).toBe(20);
     const log = (await fs.readFile(path.join(dir, 'training-log.jsonl'), 'utf8')).trim().split('\n');
     expect(log.map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['start', 'epoch', 'epoch', 'epoch', 'epoch', 'end']);
-  });
+    expect((await fs.stat(path.join(dir, 'model.onnx'))).size).toBeGreaterThan(1000);
+  }, 240_000);
 
   it('a cancelled run resumed from its checkpoint ends with the weights of an uninterrupted run (to float32 rounding)', async () => {
     const data = fixture();
@@ -101,7 +102,7 @@ describe('trainTransformer', () => {
     a.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - b[i]!))));
     expect(maxDiff).toBeLessThan(1e-4);
     expect(resumed.validNll).toBeCloseTo(straightResult.validNll, 4);
-  });
+  }, 240_000);
 
   it('refuses to resume a folder with no checkpoint, naming it', async () => {
     await expect(

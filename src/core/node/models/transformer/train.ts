@@ -19,6 +19,7 @@ import { TRANSFORMER_PRESETS, transformerWeightShapes } from '../../../common/mo
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fs/atomic';
 import type { BackendRequest } from '../../tensor/backend';
 import { selectTensorBackend } from '../../tensor/backend';
+import { buildTransformerOnnx } from '../../onnx/exportTransformer';
 import { readWeights, saveWeights } from '../weights';
 import { MusicTransformer } from './model';
 
@@ -425,6 +426,11 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
     model.dispose();
   }
   await writeConfig();
+  // The best weights (not the last) are the model; export them for onnxruntime too.
+  if (Number.isFinite(state.bestValidNll)) {
+    const best = await readWeights(dir, layout);
+    await writeFileAtomic(path.join(dir, 'model.onnx'), buildTransformerOnnx(architecture, best));
+  }
   await log({ event: 'end', stoppedEarly, bestValidNll: state.bestValidNll, unigramNll: unigram, epochs: state.epoch });
   return {
     modelPath: dir,
