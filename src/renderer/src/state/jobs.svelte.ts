@@ -86,7 +86,10 @@ export class JobsState {
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const createdAt = new Date().toISOString();
     const info: JobInfo = current?.info ?? { id: event.jobId, kind: 'import', state: 'running', params: {}, createdAt };
-    this.jobs = { ...this.jobs, [event.jobId]: { info, progress, etaSeconds: eta.remainingSeconds(event.total), samples } };
+    // A stage that knows its own time left (training does) beats an estimate from the counts.
+    const reported = event.metrics?.etaSeconds;
+    const etaSeconds = typeof reported === 'number' && Number.isFinite(reported) ? reported : eta.remainingSeconds(event.total);
+    this.jobs = { ...this.jobs, [event.jobId]: { info, progress, etaSeconds, samples } };
     this.version++;
   }
 

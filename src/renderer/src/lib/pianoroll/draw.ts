@@ -201,7 +201,8 @@ export function drawKeyboard(ctx: CanvasRenderingContext2D, area: Rect, keys: Ke
       ctx.fillStyle = palette.keyBlack;
       ctx.fillRect(area.x, y, blackWidth, keys.pixelsPerKey);
     }
-    if ((p % 12 === 0 || nameAll) && keys.pixelsPerKey >= 7) {
+    // With tall rows every white key is named; black keys stay unnamed (their labels would sit on black).
+    if ((p % 12 === 0 || (nameAll && !isBlackKey(p))) && keys.pixelsPerKey >= 7) {
       ctx.fillStyle = p % 12 === 0 ? palette.keyText : palette.keyTextMuted;
       ctx.textAlign = 'right';
       ctx.fillText(noteName(p), area.x + area.width - 4, y + keys.pixelsPerKey / 2 + 0.5);

@@ -22,6 +22,17 @@ describe('training metrics', () => {
     expect(seriesOf(samples, 'validationLoss')).toEqual({ xs: [2, 3], ys: [4.0, 3.7] });
   });
 
+  it('plots against the global step when samples name it, validation at the last step seen', () => {
+    const run: Sample[] = [
+      { done: 1, metrics: { step: 1, loss: 4 } },
+      { done: 2, metrics: { step: 2, loss: 3.5 } },
+      { done: 1, metrics: { epoch: 1, loss: 3.6, validLoss: 3.9 } },
+      { done: 1, metrics: { step: 3, loss: 3.2 } },
+    ];
+    expect(seriesOf(run, 'loss')).toEqual({ xs: [1, 2, 3], ys: [4, 3.6, 3.2] });
+    expect(seriesOf(run, 'validationLoss')).toEqual({ xs: [2], ys: [3.9] });
+  });
+
   it('finds the latest value', () => {
     expect(latest(samples, 'targetsPerSecond')).toBe(900);
     expect(latest(samples, 'validationLoss')).toBe(3.7);

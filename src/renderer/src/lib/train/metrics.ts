@@ -31,17 +31,25 @@ export function pick(metrics: Record<string, number> | undefined, figure: Figure
   return undefined;
 }
 
-/** x (step) and y arrays of `figure` over the samples that report it. */
+/**
+ * x (global step) and y arrays of `figure` over the samples that report it. The step is the
+ * `step` metric; samples without one (validation reports) sit at the last step seen, and `done`
+ * stands in when no sample names a step.
+ */
 export function seriesOf(samples: readonly Sample[], figure: Figure): { xs: number[]; ys: number[] } {
   const xs: number[] = [];
   const ys: number[] = [];
+  let step: number | undefined;
   for (const s of samples) {
+    const named = s.metrics.step;
+    if (typeof named === 'number' && Number.isFinite(named)) step = named;
     const v = pick(s.metrics, figure);
     if (v === undefined) continue;
+    const x = step ?? s.done;
     // A repeated step (e.g. the validation report after the last step of an epoch) replaces the earlier point.
-    if (xs.length > 0 && xs[xs.length - 1] === s.done) ys[ys.length - 1] = v;
+    if (xs.length > 0 && xs[xs.length - 1] === x) ys[ys.length - 1] = v;
     else {
-      xs.push(s.done);
+      xs.push(x);
       ys.push(v);
     }
   }
