@@ -47,6 +47,10 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.out{color:#b91c1c;font-weight:600}
 td.warn{color:#b45309;font-weight:600}
 td:first-child{white-space:nowrap}
+table.compact{font-size:12px}
+table.compact th,table.compact td{padding:5px 6px}
+table.compact th{font-size:11px}
+table.compact th.n{white-space:normal;min-width:64px}
 td.path{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:14px}
@@ -167,6 +171,48 @@ function measuresTable(report: EvaluationReport): string {
   });
   return `<table><thead><tr><th>Measure</th><th class="n">${swatch('reference')}Reference median</th><th class="n">5th–95th pct</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>
 <p class="note">Bars: the reference's 5th–95th percentile (grey band) and median (dark tick); dots: each compared piece. A mean outside the reference's band is shown in red. OA = overlap area and KL = Kullback–Leibler divergence (nats) between the reference's intra-set distance density and the inter-set distance density (Yang &amp; Lerch 2018): OA near 1 and KL near 0 mean the set sits among the reference pieces as they sit among themselves.</p>`;
+}
+
+/** Measures shown per piece, each beside the reference's 5th–95th percentile. */
+const PER_PIECE_MEASURES: readonly ScalarMeasureId[] = [
+  'noteCount',
+  'pitchRange',
+  'averagePitchInterval',
+  'pitchEntropy',
+  'scaleConsistency',
+  'polyphony',
+  'averageInterOnsetSeconds',
+  'grooveConsistency',
+  'emptyBeatRate',
+  'tempoConsistency',
+  'longestRepeatedRun',
+];
+
+/** One row per compared piece, values outside the reference's 5th–95th percentile in red. */
+function perPieceTable(report: EvaluationReport): string {
+  const ref = report.sets[0]!;
+  const infos = PER_PIECE_MEASURES.map((id) => report.measures.scalars.find((m) => m.id === id)!).filter(Boolean);
+  const rows: string[] = [];
+  for (const s of report.sets.slice(1))
+    for (const p of s.pieces) {
+      if (!p.measures) continue;
+      const cells = infos.map((m) => {
+        const v = p.measures!.scalars[m.id];
+        const r = summaryOf(ref, m.id);
+        const out = r && Number.isFinite(v) && (v < r.p5 || v > r.p95);
+        return `<td class="n${out ? ' out' : ''}">${formatNumber(v)}</td>`;
+      });
+      rows.push(`<tr><td>${swatch(s.role)}${escapeHtml(p.name)}</td>${cells.join('')}</tr>`);
+    }
+  if (!rows.length) return '';
+  const head = infos.map((m) => `<th class="n" title="${escapeHtml(m.description)}">${escapeHtml(m.label)}${m.unit ? `<br><span class="muted">${escapeHtml(m.unit)}</span>` : ''}</th>`).join('');
+  const range = infos
+    .map((m) => {
+      const r = summaryOf(ref, m.id);
+      return `<td class="n muted">${formatNumber(r?.p5)} – ${formatNumber(r?.p95)}</td>`;
+    })
+    .join('');
+  return `<h3>Per piece</h3><div class="scroll"><table class="compact"><thead><tr><th>Piece</th>${head}</tr></thead><tbody><tr><td class="muted">${swatch('reference')}Reference 5th–95th pct</td>${range}</tr>${rows.join('')}</tbody></table></div>`;
 }
 
 function distributionGrid(report: EvaluationReport, measures: readonly MeasureInfo<ScalarMeasureId>[]): string {
@@ -348,7 +394,7 @@ ${cards(report)}
 <h2>Inputs</h2>
 ${inputsTable(report)}
 ${likelihoodSection(report)}
-${musicSets.length ? `<h2>Music measures</h2>${measuresTable(report)}` : ''}
+${musicSets.length ? `<h2>Music measures</h2>${measuresTable(report)}${perPieceTable(report)}` : ''}
 ${musicSets.length ? `<h2>Distributions over pieces</h2><p class="note">Each set's per-piece values as a histogram normalised to its number of pieces.</p>${distributions}` : ''}
 ${musicSets.length ? `<h2>Pitch, note-length and transition histograms</h2>${histogramsSection(report)}` : ''}
 ${distanceSection(report)}
