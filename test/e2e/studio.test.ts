@@ -248,8 +248,15 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     }
   });
 
-  it('evaluates when the stage exists', async () => {
+  it('evaluates generated pieces and shows the report', async () => {
     await go('evaluate');
+    if (stages.evaluate && stages.generate) {
+      await page.getByRole('button', { name: 'Select all' }).click();
+      await page.click('[data-testid=evaluate-start]');
+      await page.waitForSelector('[data-testid=eval-figures], [data-testid=error]', { timeout: 180_000 });
+      expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
+      expect(await page.locator('[data-testid=eval-figures] .tile').count()).toBeGreaterThan(0);
+    }
     await shot('08-evaluate');
   });
 
@@ -258,10 +265,13 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     const saves = page.locator('[data-testid=export-save]');
     await page.waitForFunction(() => !document.querySelector('[data-testid=export-list]')?.textContent?.includes('Loading'));
     if ((await saves.count()) > 0) {
-      const [download] = await Promise.all([page.waitForEvent('download'), saves.first().click()]);
+      const midiRow = page.locator('tr', { hasText: '.mid' }).first();
+      const [download] = await Promise.all([page.waitForEvent('download'), midiRow.locator('[data-testid=export-save]').click()]);
+      expect(download.suggestedFilename()).toMatch(/\.mid$/);
       const saved = path.join(dataDir, 'downloaded-' + download.suggestedFilename());
       await download.saveAs(saved);
-      expect(statSync(saved).size).toBeGreaterThan(20);
+      // A real Standard MIDI File comes back, header and all.
+      expect(readFileSync(saved).subarray(0, 4).toString('latin1')).toBe('MThd');
     }
     await shot('09-export');
   });
