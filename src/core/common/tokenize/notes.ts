@@ -24,8 +24,12 @@ export const MAX_STEP = 48;
 /** Allowed durations in grid steps (1/12 .. 8 quarters): common note values, dotted and triplet. */
 export const DURATION_STEPS: readonly number[] = [1, 2, 3, 4, 6, 8, 9, 12, 16, 18, 24, 36, 48, 72, 96];
 
+const EXACT = new Set(DURATION_STEPS);
+
 /** Nearest allowed duration to `steps` grid steps, compared by ratio. */
 export function quantizeDurationSteps(steps: number): number {
+  // Most durations sit on a value exactly; skip the search then.
+  if (EXACT.has(steps)) return steps;
   let best = DURATION_STEPS[0]!;
   let bestError = Number.POSITIVE_INFINITY;
   for (const d of DURATION_STEPS) {
@@ -76,27 +80,33 @@ export class NotesTokenizer implements Tokenizer {
   /** The song's notes as step and event tokens (drums dropped; sustain as the song has it). */
   encode(song: Song): string[] {
     const ticksPerStep = song.ppq / STEPS_PER_QUARTER;
-    // onset step -> duration -> pitches
-    const groups = new Map<number, Map<number, Set<number>>>();
+    // One number per note: onset, then duration longest first, then pitch; sorting numbers is fast.
+    const keys: number[] = [];
+    const longest = DURATION_STEPS[DURATION_STEPS.length - 1]!;
     for (const n of song.notes) {
       if (song.tracks[n.track]?.isDrum) continue;
       const onset = Math.round(n.startTicks / ticksPerStep);
       const duration = quantizeDurationSteps((n.endTicks - n.startTicks) / ticksPerStep);
-      let byDuration = groups.get(onset);
-      if (!byDuration) groups.set(onset, (byDuration = new Map()));
-      let pitches = byDuration.get(duration);
-      if (!pitches) byDuration.set(duration, (pitches = new Set()));
-      pitches.add(n.pitch);
+      keys.push((onset * 128 + (longest - duration)) * 128 + n.pitch);
     }
+    const sorted = Float64Array.from(keys).sort();
     const tokens: string[] = [];
     let previous = 0;
-    for (const onset of [...groups.keys()].sort((a, b) => a - b)) {
-      tokens.push(...stepTokens(onset - previous));
-      const events = [...groups.get(onset)!.entries()]
-        .map(([durationSteps, set]) => ({ durationSteps, pitches: [...set].sort((a, b) => a - b), step: 0 }))
-        .sort((a, b) => b.durationSteps - a.durationSteps || a.pitches[0]! - b.pitches[0]!);
-      for (const e of events) tokens.push(formatNotesToken(e));
-      previous = onset;
+    let i = 0;
+    while (i < sorted.length) {
+      const group = Math.floor(sorted[i]! / 128);
+      const onset = Math.floor(group / 128);
+      const durationSteps = longest - (group % 128);
+      const pitches: number[] = [];
+      for (; i < sorted.length && Math.floor(sorted[i]! / 128) === group; i++) {
+        const pitch = sorted[i]! % 128;
+        if (pitches[pitches.length - 1] !== pitch) pitches.push(pitch);
+      }
+      if (onset !== previous) {
+        tokens.push(...stepTokens(onset - previous));
+        previous = onset;
+      }
+      tokens.push(`${pitches.join('.')}:${durationSteps}`);
     }
     return tokens;
   }

@@ -7,7 +7,8 @@
  * Encoding works in seconds through the song's tempo map, after applying the sustain pedal
  * (unless `sustain: false`). Times round to the nearest 10 ms on an absolute grid, so errors
  * never accumulate; a note keeps at least one step. A velocity token precedes a note-on only
- * when the bin changes. At one instant, note-offs come before note-ons.
+ * when the bin changes. At one instant, note-offs come before note-ons; a key struck twice in one
+ * step (both hands) sounds once, with the first note's velocity.
  *
  * Decoding writes one piano track; the tokens carry seconds, so any tempo works: by default
  * 120 BPM and ppq 480, where one tick is 1/960 s and a 10 ms step is 9.6 ticks.
@@ -54,6 +55,13 @@ export function binVelocity(bin: number): number {
   return Math.round((lo + hi) / 2);
 }
 
+/** Room for note indexes inside a sort key (2^22 notes per song). */
+const INDEX_SPAN = 2 ** 22;
+const ON_NAMES = Array.from({ length: 128 }, (_, p) => `NOTE_ON_${p}`);
+const OFF_NAMES = Array.from({ length: 128 }, (_, p) => `NOTE_OFF_${p}`);
+const SHIFT_NAMES = Array.from({ length: MAX_SHIFT_STEPS + 1 }, (_, s) => `TIME_SHIFT_${s * 10}`);
+const VELOCITY_NAMES = Array.from({ length: VELOCITY_BINS + 1 }, (_, b) => `VELOCITY_${b}`);
+
 /** Options of the performance tokenizer. */
 export interface PerformanceOptions {
   /** Apply the sustain pedal to note lengths before encoding (default true). */
@@ -74,48 +82,53 @@ export class PerformanceTokenizer implements Tokenizer {
     const song = this.sustain ? applySustain(input) : input;
     const map = tempoMapOf(song);
     const step = (ticks: number): number => Math.round(map.toSeconds(ticks) / TIME_STEP_SECONDS);
-    // [timeStep, isOn, pitch, velocity]; offs sort before ons at one instant.
-    const events: [number, number, number, number][] = [];
-    for (const n of song.notes) {
+    // One number per event: time step, off (0) before on (1), pitch, then the note's index for its velocity.
+    const notes = song.notes;
+    const keys: number[] = [];
+    for (let i = 0; i < notes.length; i++) {
+      const n = notes[i]!;
       if (song.tracks[n.track]?.isDrum) continue;
       const on = step(n.startTicks);
       const off = Math.max(on + 1, step(n.endTicks));
-      events.push([on, 1, n.pitch, n.velocity], [off, 0, n.pitch, 0]);
+      keys.push((on * 256 + 128 + n.pitch) * INDEX_SPAN + i, (off * 256 + n.pitch) * INDEX_SPAN + i);
     }
-    events.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    const sorted = Float64Array.from(keys).sort();
     const tokens: string[] = [];
-    const sounding = new Map<number, number>();
+    const sounding = new Uint16Array(128);
+    const lastOn = new Float64Array(128).fill(-1);
     let now = 0;
     let bin = -1;
-    for (const [at, isOn, pitch, velocity] of events) {
+    for (const key of sorted) {
+      const event = Math.floor(key / INDEX_SPAN);
+      const at = Math.floor(event / 256);
+      const isOn = (event & 128) !== 0;
+      const pitch = event & 127;
       if (!isOn) {
         // An off whose note a re-strike already ended has nothing left to end.
-        const count = sounding.get(pitch) ?? 0;
-        if (count === 0) continue;
-        if (count > 1) {
-          sounding.set(pitch, count - 1);
-          continue;
-        }
-        sounding.delete(pitch);
+        if (sounding[pitch] === 0) continue;
+        if (--sounding[pitch]! > 0) continue;
       }
       for (let gap = at - now; gap > 0; gap -= MAX_SHIFT_STEPS)
-        tokens.push(`TIME_SHIFT_${Math.min(gap, MAX_SHIFT_STEPS) * 10}`);
+        tokens.push(SHIFT_NAMES[Math.min(gap, MAX_SHIFT_STEPS)]!);
       now = at;
       if (!isOn) {
-        tokens.push(`NOTE_OFF_${pitch}`);
+        tokens.push(OFF_NAMES[pitch]!);
         continue;
       }
-      if (sounding.has(pitch)) {
+      if (sounding[pitch]! > 0) {
+        sounding[pitch]!++;
+        // Two notes of one key struck in the same step (both hands) sound as one.
+        if (lastOn[pitch] === at) continue;
         // A key struck again while sounding: end it first, as a piano does.
-        tokens.push(`NOTE_OFF_${pitch}`);
-        sounding.set(pitch, (sounding.get(pitch) ?? 0) + 1);
-      } else sounding.set(pitch, 1);
-      const b = velocityBin(velocity);
+        tokens.push(OFF_NAMES[pitch]!);
+      } else sounding[pitch] = 1;
+      lastOn[pitch] = at;
+      const b = velocityBin(notes[key % INDEX_SPAN]!.velocity);
       if (b !== bin) {
-        tokens.push(`VELOCITY_${b}`);
+        tokens.push(VELOCITY_NAMES[b]!);
         bin = b;
       }
-      tokens.push(`NOTE_ON_${pitch}`);
+      tokens.push(ON_NAMES[pitch]!);
     }
     return tokens;
   }
