@@ -148,7 +148,7 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
   });
 
   it('refuses a second training while one runs, and a cancelled training stays resumable', async () => {
-    const first = await conn.api.train.start({ preset: 'tiny', epochs: 50 });
+    const first = await conn.api.train.start({ preset: 'tiny', epochs: 50, maxSteps: 1000 });
     await expect(conn.api.train.start({ preset: 'tiny' })).rejects.toMatchObject({ name: 'JobError' });
     await new Promise<void>((resolve) => {
       const off = conn.api.onEvent((e) => {
@@ -165,5 +165,34 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     const stopped = runs.find((r) => r.state === 'stopped');
     expect(stopped, JSON.stringify(runs)).toBeDefined();
     expect(readdirSync(path.join(dataDir, 'models', stopped!.id))).toContain('checkpoint');
+
+    await expect(conn.api.train.resume({ runId: stopped!.id, maxSteps: 5 })).rejects.toMatchObject({ field: 'maxSteps' });
+    const resumed = await finished((await conn.api.train.resume({ runId: stopped!.id, epochs: 1 })).jobId);
+    expectOk(resumed);
+    const after = (await conn.api.train.runs()).runs.find((r) => r.id === stopped!.id)!;
+    expect(after).toMatchObject({ state: 'finished', epochsDone: 1, epochsPlanned: 1, modelId: stopped!.id });
+  });
+
+  it('exports, imports, chooses and deletes models, and removes pieces from the corpus', async () => {
+    const [newest] = (await conn.api.models.list()).models;
+    const exported = await conn.api.models.export({ id: newest!.id, path: path.join(dataDir, 'exports', 'my-model') });
+    expect(readdirSync(exported.path)).toContain('config.json');
+    expect(readdirSync(exported.path)).not.toContain('checkpoint');
+    await expect(conn.api.models.export({ id: newest!.id, path: path.join(root, 'elsewhere') })).rejects.toMatchObject({ name: 'ApiError', field: 'path' });
+    const imported = await conn.api.models.import({ path: exported.path });
+    expect(imported).toMatchObject({ kind: 'lstm', tokenizer: 'notes', bundled: false });
+    expect((await conn.api.models.setDefault({ id: imported.id })).isDefault).toBe(true);
+    expect((await conn.api.models.list()).models.filter((m) => m.isDefault).map((m) => m.id)).toEqual([imported.id]);
+    await conn.api.models.remove({ id: imported.id });
+    expect((await conn.api.models.list()).models.map((m) => m.id)).not.toContain(imported.id);
+    await expect(conn.api.models.remove({ id: imported.id })).rejects.toMatchObject({ name: 'ModelError' });
+    await expect(conn.api.models.import({ path: path.join(dataDir, 'exports') })).rejects.toMatchObject({ name: 'ModelError' });
+
+    const { pieces } = await conn.api.corpus.list();
+    expect((await conn.api.corpus.remove({ ids: [pieces[0]!.id] })).removed).toBe(1);
+    await expect(conn.api.corpus.get({ id: pieces[0]!.id })).rejects.toMatchObject({ name: 'CorpusError' });
+    const rescan = await finished((await conn.api.corpus.rescan()).jobId);
+    expectOk(rescan);
+    expect(rescan.result).toMatchObject({ pieces: FILES.length - 1, failed: [] });
   });
 });

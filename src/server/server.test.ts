@@ -123,6 +123,12 @@ describe('cadenza serve (browser mode)', () => {
     await expect(conn.api.corpus.list({ limit: 5000 })).rejects.toMatchObject({ name: 'ApiError', field: 'limit' });
     await expect(conn.api.jobs.get({ jobId: 'nope' })).rejects.toMatchObject({ name: 'JobError', message: 'There is no job with id nope.' });
     await expect(conn.api.dialogs.openMidi()).rejects.toBeInstanceOf(ApiError);
+    expect(info.stages.refine).toBe(false);
+    await expect(conn.api.refine.start({ path: 'renders/a.mid' })).rejects.toMatchObject({ name: 'ApiError', message: 'Refinement is not available in this build yet.' });
+    await expect(conn.api.preprocess.start({ tokenizer: 'seed' })).rejects.toMatchObject({ field: 'tokenizer' });
+    await expect(conn.api.generate.start()).rejects.toMatchObject({ field: 'modelId' });
+    expect(await conn.api.preprocess.info()).toBeNull();
+    expect(await conn.api.train.runs()).toEqual({ runs: [] });
     const settings = await conn.api.settings.update({ sampleRateHz: 48000 });
     expect(settings.sampleRateHz).toBe(48000);
     expect((await conn.api.settings.get()).sampleRateHz).toBe(48000);

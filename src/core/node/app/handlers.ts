@@ -164,9 +164,13 @@ export function createAppHandlers(deps: AppDeps) {
         return startJob('train', { ...req, runId });
       },
       resume: async (req: { runId: string; epochs?: number; maxSteps?: number }) => {
-        if (!existsSync(path.join(dataLayout(dataDir).model(req.runId), 'checkpoint')))
+        const dir = dataLayout(dataDir).model(req.runId);
+        if (!existsSync(path.join(dir, 'checkpoint')) || !existsSync(path.join(dir, 'run.json')))
           throw new ApiError(`The training run ${req.runId} has no checkpoint to resume from.`, { field: 'runId' });
-        return startJob('train', { resumeRunId: req.runId, epochs: req.epochs, maxSteps: req.maxSteps });
+        // The step cap is part of what the checkpoint was made with; only the number of epochs may change.
+        if (req.maxSteps !== undefined)
+          throw new ApiError('maxSteps cannot change when a run is resumed; leave it out, or start a new run.', { field: 'maxSteps' });
+        return startJob('train', { resumeRunId: req.runId, ...(req.epochs !== undefined ? { epochs: req.epochs } : {}) });
       },
       cancel: async () => {
         const running = activeJobs('train');

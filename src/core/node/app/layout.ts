@@ -46,4 +46,7 @@ export interface RunRecord {
   preset: string;
   epochsPlanned: number;
   createdAt: string;
+  /** Settings that must stay the same on resume (the checkpoint's fingerprint covers them). */
+  maxStepsPerEpoch: number;
+  seed: number;
 }

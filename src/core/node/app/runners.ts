@@ -57,31 +57,30 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   if (resume) {
     if (!existsSync(path.join(modelDir, 'checkpoint')))
       throw new DataError(`The training run ${runId} has no checkpoint to resume from.`, { path: modelDir, field: 'runId' });
-    record = JSON.parse(await fs.readFile(runFile, 'utf8').catch(() => '{}')) as RunRecord;
+    record = JSON.parse(await fs.readFile(runFile, 'utf8')) as RunRecord;
+    if (params.epochs !== undefined) record = { ...record, epochsPlanned: params.epochs };
   } else {
+    const preset = LSTM_PRESETS[params.preset];
+    const epochs = params.epochs ?? preset.training.epochs;
     record = {
       id: runId,
       name: params.name ?? `${params.preset} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
       preset: params.preset,
-      epochsPlanned: params.epochs ?? LSTM_PRESETS[params.preset].training.epochs,
+      epochsPlanned: epochs,
       createdAt: new Date().toISOString(),
+      // maxSteps caps the whole run: spread over the epochs as a per-epoch cap.
+      maxStepsPerEpoch: params.maxSteps ? Math.max(1, Math.ceil(params.maxSteps / epochs)) : preset.training.maxStepsPerEpoch,
+      seed: params.seed ?? preset.training.seed,
     };
   }
-  const preset = LSTM_PRESETS[(record.preset as TrainParams['preset']) ?? params.preset] ?? LSTM_PRESETS[params.preset];
-  const epochs = params.epochs ?? record.epochsPlanned ?? preset.training.epochs;
-  // maxSteps caps the whole run: spread over the epochs as a per-epoch cap.
-  const maxStepsPerEpoch = params.maxSteps ? Math.max(1, Math.ceil(params.maxSteps / epochs)) : preset.training.maxStepsPerEpoch;
-  const training = {
-    ...preset.training,
-    epochs,
-    maxStepsPerEpoch,
-    ...(params.seed !== undefined ? { seed: params.seed } : {}),
-  };
+  const preset = LSTM_PRESETS[record.preset as TrainParams['preset']];
+  if (!preset) throw new DataError(`The training run ${runId} used the preset "${record.preset}", which this build does not have.`, { path: runFile });
+  const training = { ...preset.training, epochs: record.epochsPlanned, maxStepsPerEpoch: record.maxStepsPerEpoch, seed: record.seed };
   ctx.onProgress({ stage: 'load data', done: 0 });
   const { loadTokenDataset } = await import('../preprocess/dataset');
   const data = await loadTokenDataset(layout.dataset, 'notes');
   throwIfCancelled(ctx.signal);
-  if (!resume) await writeJsonAtomic(runFile, record);
+  await writeJsonAtomic(runFile, record);
   const { trainLstm } = await import('../train/trainLstm');
   try {
     const result = await trainLstm(data, {
