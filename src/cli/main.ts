@@ -7,6 +7,7 @@ import { reportError } from './output';
 import { registerServe } from './commands/serve';
 import { registerTrainTransformer } from './commands/train-transformer';
 import { registerRefine } from './commands/refine';
+import { registerDemo } from './commands/demo';
 import { registerTrainLstm } from './commands/train-lstm';
 import { registerEvaluate } from './commands/evaluate';
 import { registerCorpus } from './commands/corpus';
@@ -15,7 +16,7 @@ import { registerPreprocess } from './commands/preprocess';
 import { registerSynthesize } from './commands/synthesize';
 
 /** Each command module adds its commands to the program. Order is the order in `--help`. */
-const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm, registerEvaluate, registerCorpus, registerPreprocess, registerGenerate, registerSynthesize, registerRefine];
+const registrations: Array<(program: Command) => void> = [registerServe, registerTrainTransformer, registerTrainLstm, registerEvaluate, registerCorpus, registerPreprocess, registerGenerate, registerSynthesize, registerRefine, registerDemo];
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {

@@ -1,0 +1,97 @@
+/**
+ * `cadenza demo`: the main job on built-in defaults, for a newcomer's first run: compose a piece
+ * with the bundled LSTM, render it with the bundled SoundFont, refine it with the bundled
+ * transformer, and evaluate it against a reference corpus when one is at hand. Each stage is the
+ * same core call its own command makes.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { deserializeError } from '../../core/common/errors';
+import { sharedCorpusDir } from '../../core/node/paths';
+import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { bundledLstmPath } from './generate';
+
+interface Flags extends GlobalOptions {
+  output_path: string;
+  seconds: string;
+  seed?: string;
+  reference?: string;
+  engine: string;
+}
+
+/** What the demo wrote. */
+interface DemoResult {
+  midi: string;
+  audio: string;
+  refinedMidi: string;
+  refinedAudio: string;
+  report?: string;
+  note?: string;
+}
+
+/** Adds `demo` to the program. */
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('Compose, render, refine and evaluate one piece with the bundled model and SoundFont (no options needed).')
+    .option('--output_path <dir>', 'where everything goes', 'output')
+    .option('--seconds <s>', 'length of the piece in seconds', '30')
+    .option('--seed <n>', 'seed of the piece (default: random)')
+    .option('--reference <path>', 'MIDI folder to evaluate against (default: ../shared/corpora/piano-midi when present)')
+    .option('--engine <name>', 'synth engine: auto, native or wasm', 'auto')
+    .option('--json', 'print the written paths as JSON')
+    .option('--quiet', 'print only the result')
+    .action(async (flags: Flags) => {
+      const seconds = numberOption('--seconds', flags.seconds, { min: 1, max: 600 })!;
+      const seed = numberOption('--seed', flags.seed, { integer: true, min: 0 });
+      const out = flags.output_path;
+      const bar = progressBar(flags);
+      const say = (line: string): void => {
+        bar.finish();
+        if (!flags.quiet && !flags.json) process.stderr.write(`${line}\n`);
+      };
+      try {
+        say('1/4 composing with the bundled LSTM…');
+        const { generatePieces } = await import('../../core/node/generate/generate');
+        const [piece] = await generatePieces({ modelPath: bundledLstmPath(), outputPath: out, count: 1, seconds, seed }, { onProgress: bar });
+
+        say('2/4 rendering with FluidSynth and the bundled SoundFont…');
+        const { synthesizeFiles } = await import('../../core/node/render/synthesize');
+        const engine = flags.engine as 'auto' | 'native' | 'wasm';
+        const audio = await synthesizeFiles([piece!.midiPath], path.join(out, 'audio'), { engine }, { onProgress: bar });
+        if (audio.failures[0]) throw deserializeError(audio.failures[0].error);
+        const wav = audio.results[0]!.wavPath;
+
+        say('3/4 refining with the bundled Music Transformer and mastering…');
+        const { refinePieces } = await import('../../core/node/refine/refine');
+        const refined = await refinePieces({ audioPaths: [wav], outputPath: path.join(out, 'refined_audio'), engine, onProgress: bar });
+        if (refined.failures[0]) throw deserializeError(refined.failures[0].error);
+        const r = refined.pieces[0]!;
+
+        const result: DemoResult = { midi: piece!.midiPath, audio: wav, refinedMidi: r.refinedMidi, refinedAudio: r.refinedAudio };
+        const reference = flags.reference ?? (existsSync(sharedCorpusDir()) ? sharedCorpusDir() : undefined);
+        if (reference) {
+          say('4/4 evaluating against the reference corpus…');
+          const { runEvaluation, writeEvaluationReport } = await import('../../core/node/evaluate/evaluate');
+          const report = await runEvaluation(
+            { reference, generated: path.dirname(piece!.midiPath), audio: path.dirname(wav), refined: path.dirname(r.refinedAudio) },
+            { onProgress: bar },
+          );
+          result.report = (await writeEvaluationReport(path.join(out, 'report'), report)).htmlPath;
+        } else result.note = 'No reference corpus found; run `cadenza evaluate --reference <MIDI folder> …` to compare.';
+        bar.finish();
+        printResult(flags, result, (v) =>
+          [
+            `Composed   ${v.midi}`,
+            `Rendered   ${v.audio}`,
+            `Refined    ${v.refinedMidi}`,
+            `           ${v.refinedAudio}  (${r.mastering.outputLufs.toFixed(1)} LUFS, velocity ${r.velocity.before.mean.toFixed(0)}±${r.velocity.before.std.toFixed(0)} -> ${r.velocity.after.mean.toFixed(0)}±${r.velocity.after.std.toFixed(0)})`,
+            v.report ? `Report     ${v.report}` : (v.note ?? ''),
+          ].join('\n'),
+        );
+      } finally {
+        bar.finish();
+      }
+    });
+}
