@@ -44,18 +44,35 @@ export default async function bench(): Promise<BenchRow[]> {
     t = performance.now();
     const measures = songs.map(measureSong);
     const measureS = seconds(t);
-    rows.push({ name: `all music measures of ${songs.length} pieces`, value: measureS, unit: 's', note: `${(songs.length / measureS).toFixed(0)} pieces/s` });
+    rows.push({
+      name: `all music measures of ${songs.length} pieces`,
+      value: measureS,
+      unit: 's',
+      note: `${(songs.length / measureS).toFixed(0)} pieces/s`,
+    });
     t = performance.now();
     const dict = new EventDictionary();
     const seqs = songs.map((s) => dict.encode(chordEvents(s)));
     const index = new ReferenceIndex(seqs);
-    rows.push({ name: `copy index over ${seqs.reduce((n, s) => n + s.length, 0)} events`, value: seconds(t), unit: 's' });
+    rows.push({
+      name: `copy index over ${seqs.reduce((n, s) => n + s.length, 0)} events`,
+      value: seconds(t),
+      unit: 's',
+    });
     t = performance.now();
     seqs.forEach((q, i) => index.longestCopiedSpan(q, i));
-    rows.push({ name: `longest copied span, each of ${seqs.length} pieces vs the rest`, value: seconds(t), unit: 's' });
+    rows.push({
+      name: `longest copied span, each of ${seqs.length} pieces vs the rest`,
+      value: seconds(t),
+      unit: 's',
+    });
     t = performance.now();
     compareSets(measures, measures.slice(0, 20));
-    rows.push({ name: `compare ${measures.length} reference vs 20 pieces (22 measures, KDE)`, value: seconds(t), unit: 's' });
+    rows.push({
+      name: `compare ${measures.length} reference vs 20 pieces (22 measures, KDE)`,
+      value: seconds(t),
+      unit: 's',
+    });
     const gen = path.join(corpus, 'Chopin');
     t = performance.now();
     const report = await runEvaluation({ reference: corpus, generated: gen });
@@ -72,12 +89,20 @@ export default async function bench(): Promise<BenchRow[]> {
   const audio = syntheticAudio(rate, 60);
   let t = performance.now();
   measureLoudness(audio, rate, { truePeak: false });
-  rows.push({ name: 'integrated loudness + LRA, 60 s stereo 44.1 kHz', value: 60 / seconds(t), unit: 'x realtime' });
+  rows.push({
+    name: 'integrated loudness + LRA, 60 s stereo 44.1 kHz',
+    value: 60 / seconds(t),
+    unit: 'x realtime',
+  });
   t = performance.now();
   measureLoudness(audio, rate);
   rows.push({ name: 'the same with 4x true peak', value: 60 / seconds(t), unit: 'x realtime' });
   t = performance.now();
   measureAudio({ sampleRateHz: rate, channels: audio }, 16);
-  rows.push({ name: 'all audio measures (loudness, peaks, SNR, flux tempo)', value: 60 / seconds(t), unit: 'x realtime' });
+  rows.push({
+    name: 'all audio measures (loudness, peaks, SNR, flux tempo)',
+    value: 60 / seconds(t),
+    unit: 'x realtime',
+  });
   return rows;
 }

@@ -18,7 +18,10 @@ interface EvaluateFlags extends GlobalOptions {
 
 /** A few lines a person reads after the run: where the report is and the headline figures. */
 function headline(report: EvaluationReport, paths: { jsonPath: string; htmlPath: string }): string {
-  const lines = [`Wrote ${paths.htmlPath}`, `  and ${paths.jsonPath} (${formatNumber(report.totalSeconds)} s)`];
+  const lines = [
+    `Wrote ${paths.htmlPath}`,
+    `  and ${paths.jsonPath} (${formatNumber(report.totalSeconds)} s)`,
+  ];
   for (const s of report.sets) {
     const midi = s.pieces.filter((p) => p.measures).length;
     const audio = s.pieces.filter((p) => p.audio).length;
@@ -27,8 +30,10 @@ function headline(report: EvaluationReport, paths: { jsonPath: string; htmlPath:
       const oa = s.comparison.map((c) => c.overlapArea).filter(Number.isFinite);
       line += `; mean overlap with reference ${formatNumber(oa.reduce((a, b) => a + b, 0) / Math.max(1, oa.length))}`;
     }
-    if (s.role !== 'reference' && s.copiedSummary?.count) line += `; longest copied span ${formatNumber(s.copiedSummary.max)} events`;
-    if (s.audioSummary?.integratedLufs?.count) line += `; median loudness ${formatNumber(s.audioSummary.integratedLufs.p50)} LUFS`;
+    if (s.role !== 'reference' && s.copiedSummary?.count)
+      line += `; longest copied span ${formatNumber(s.copiedSummary.max)} events`;
+    if (s.audioSummary?.integratedLufs?.count)
+      line += `; median loudness ${formatNumber(s.audioSummary.integratedLufs.p50)} LUFS`;
     lines.push(line);
   }
   if (report.likelihood)
@@ -43,13 +48,21 @@ function headline(report: EvaluationReport, paths: { jsonPath: string; htmlPath:
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('Measure generated, refined and rendered pieces against a reference corpus; write report.json and a self-contained report.html.')
-    .requiredOption('--reference <path>', 'reference music: a MIDI folder, a corpus data folder, or preprocessed data')
+    .description(
+      'Measure generated, refined and rendered pieces against a reference corpus; write report.json and a self-contained report.html.',
+    )
+    .requiredOption(
+      '--reference <path>',
+      'reference music: a MIDI folder, a corpus data folder, or preprocessed data',
+    )
     .option('--generated <path>', 'generated MIDI files (folder or file)')
     .option('--refined <path>', 'refined pieces: WAV and/or MIDI files')
     .option('--audio <path>', 'rendered audio: WAV files')
     .option('--model <dir>', 'an LSTM model folder, for held-out likelihood')
-    .option('--data <dir>', 'preprocessed data to score the model on (default: --reference when it is preprocessed data, else the model’s training data)')
+    .option(
+      '--data <dir>',
+      'preprocessed data to score the model on (default: --reference when it is preprocessed data, else the model’s training data)',
+    )
     .option('--max-targets <n>', 'most held-out events to score with --model', '20000')
     .option('--output <dir>', 'where report.json and report.html go', 'report')
     .option('--json', 'print the whole report as JSON')
@@ -74,7 +87,11 @@ export function registerEvaluate(program: Command): void {
             audio: flags.audio,
             model: flags.model,
             data: flags.data,
-            maxLikelihoodTargets: numberOption('--max-targets', flags.maxTargets, { min: 1, max: 10_000_000, integer: true }),
+            maxLikelihoodTargets: numberOption('--max-targets', flags.maxTargets, {
+              min: 1,
+              max: 10_000_000,
+              integer: true,
+            }),
           },
           { onProgress: bar, signal: controller.signal },
         );

@@ -83,7 +83,9 @@ describe('integratedLoudness (EBU Tech 3341 cases)', () => {
   });
 
   it('refuses channels of unequal length with an AudioError that says so', () => {
-    expect(() => integratedLoudness([new Float32Array(10), new Float32Array(11)], 48000)).toThrow(/differ in length/);
+    expect(() => integratedLoudness([new Float32Array(10), new Float32Array(11)], 48000)).toThrow(
+      /differ in length/,
+    );
   });
 });
 
@@ -125,8 +127,14 @@ describe('truePeak', () => {
 
 describe('loudnessNormalizationGainDb', () => {
   it('takes the gain to the target unless the true-peak ceiling is nearer', () => {
-    expect(loudnessNormalizationGainDb({ integratedLufs: -30, truePeakDbtp: -12 }, -23, -1)).toBeCloseTo(7, 10);
-    expect(loudnessNormalizationGainDb({ integratedLufs: -30, truePeakDbtp: -3 }, -23, -1)).toBeCloseTo(2, 10);
+    expect(loudnessNormalizationGainDb({ integratedLufs: -30, truePeakDbtp: -12 }, -23, -1)).toBeCloseTo(
+      7,
+      10,
+    );
+    expect(loudnessNormalizationGainDb({ integratedLufs: -30, truePeakDbtp: -3 }, -23, -1)).toBeCloseTo(
+      2,
+      10,
+    );
     expect(loudnessNormalizationGainDb({ integratedLufs: -Infinity, truePeakDbtp: -Infinity })).toBe(0);
   });
 });

@@ -48,7 +48,9 @@ const LRA_RELATIVE_GATE_LU = -20;
  * The two K-weighting stages (high shelf, then the RLB high-pass) for any sample rate, from the
  * analogue prototypes libebur128 derived from BS.1770's 48 kHz table; at 48 kHz they equal the table.
  */
-export function kWeightingCoefficients(sampleRateHz: Hertz): [shelf: BiquadCoefficients, highPass: BiquadCoefficients] {
+export function kWeightingCoefficients(
+  sampleRateHz: Hertz,
+): [shelf: BiquadCoefficients, highPass: BiquadCoefficients] {
   checkRate(sampleRateHz);
   const shelfF0 = 1681.974450955533;
   const shelfGainDb = 3.999843853973347;
@@ -88,13 +90,17 @@ export function channelWeights(channelCount: number): number[] {
 
 function checkRate(sampleRateHz: number): void {
   if (!Number.isFinite(sampleRateHz) || sampleRateHz < 8000)
-    throw new AudioError(`The sample rate must be at least 8000 Hz to measure loudness, not ${sampleRateHz}.`, {
-      field: 'sampleRateHz',
-    });
+    throw new AudioError(
+      `The sample rate must be at least 8000 Hz to measure loudness, not ${sampleRateHz}.`,
+      {
+        field: 'sampleRateHz',
+      },
+    );
 }
 
 function checkChannels(channels: readonly Float32Array[]): number {
-  if (channels.length === 0) throw new AudioError('The audio has no channels to measure.', { field: 'channels' });
+  if (channels.length === 0)
+    throw new AudioError('The audio has no channels to measure.', { field: 'channels' });
   const length = channels[0]!.length;
   for (let c = 1; c < channels.length; c++)
     if (channels[c]!.length !== length)
@@ -109,7 +115,10 @@ function checkChannels(channels: readonly Float32Array[]): number {
  * Sums of the K-weighted squared signal per 100 ms hop, one array per channel. Every gated block
  * (400 ms, 3 s) is a run of consecutive hops, so blocks cost one addition per hop.
  */
-function kWeightedHopEnergies(channels: readonly Float32Array[], sampleRateHz: number): { hops: Float64Array[]; hopFrames: number } {
+function kWeightedHopEnergies(
+  channels: readonly Float32Array[],
+  sampleRateHz: number,
+): { hops: Float64Array[]; hopFrames: number } {
   const [s, h] = kWeightingCoefficients(sampleRateHz);
   const hopFrames = Math.round(HOP_SECONDS * sampleRateHz);
   const length = channels[0]!.length;
@@ -142,7 +151,12 @@ function kWeightedHopEnergies(channels: readonly Float32Array[], sampleRateHz: n
 }
 
 /** Weighted channel-summed mean square of each window of `hopsPerBlock` hops, stepping one hop. */
-function blockPowers(hops: Float64Array[], weights: number[], hopsPerBlock: number, hopFrames: number): Float64Array {
+function blockPowers(
+  hops: Float64Array[],
+  weights: number[],
+  hopsPerBlock: number,
+  hopFrames: number,
+): Float64Array {
   const hopCount = hops[0]?.length ?? 0;
   const count = Math.max(0, hopCount - hopsPerBlock + 1);
   const out = new Float64Array(count);
@@ -206,20 +220,20 @@ function oversamplingFactor(sampleRateHz: number): number {
 // BS.1770-4 Annex 2: 48-tap interpolating FIR for 4x oversampling, as its four 12-tap phases.
 const TRUE_PEAK_PHASES: readonly (readonly number[])[] = [
   [
-    0.001708984375, 0.010986328125, -0.0196533203125, 0.033203125, -0.0594482421875, 0.1373291015625, 0.97216796875,
-    -0.102294921875, 0.047607421875, -0.026611328125, 0.0148925781250, -0.00830078125,
+    0.001708984375, 0.010986328125, -0.0196533203125, 0.033203125, -0.0594482421875, 0.1373291015625,
+    0.97216796875, -0.102294921875, 0.047607421875, -0.026611328125, 0.014892578125, -0.00830078125,
   ],
   [
-    -0.0291748046875, 0.029296875, -0.0517578125, 0.089111328125, -0.16650390625, 0.465087890625, 0.77978515625,
-    -0.2003173828125, 0.1015625, -0.0582275390625, 0.0330810546875, -0.0189208984375,
+    -0.0291748046875, 0.029296875, -0.0517578125, 0.089111328125, -0.16650390625, 0.465087890625,
+    0.77978515625, -0.2003173828125, 0.1015625, -0.0582275390625, 0.0330810546875, -0.0189208984375,
   ],
   [
-    -0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625, -0.2003173828125, 0.77978515625, 0.465087890625,
-    -0.16650390625, 0.089111328125, -0.0517578125, 0.029296875, -0.0291748046875,
+    -0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625, -0.2003173828125, 0.77978515625,
+    0.465087890625, -0.16650390625, 0.089111328125, -0.0517578125, 0.029296875, -0.0291748046875,
   ],
   [
-    -0.00830078125, 0.0148925781250, -0.026611328125, 0.047607421875, -0.102294921875, 0.97216796875, 0.1373291015625,
-    -0.0594482421875, 0.033203125, -0.0196533203125, 0.010986328125, 0.001708984375,
+    -0.00830078125, 0.014892578125, -0.026611328125, 0.047607421875, -0.102294921875, 0.97216796875,
+    0.1373291015625, -0.0594482421875, 0.033203125, -0.0196533203125, 0.010986328125, 0.001708984375,
   ],
 ];
 
@@ -233,7 +247,8 @@ export function truePeak(channels: readonly Float32Array[], sampleRateHz: Hertz)
   checkChannels(channels);
   const factor = oversamplingFactor(sampleRateHz);
   // At 2x, phases 0 and 2 of the 4x filter are the points 0 and 1/2 of a sample period.
-  const phases = factor === 4 ? TRUE_PEAK_PHASES : factor === 2 ? [TRUE_PEAK_PHASES[0]!, TRUE_PEAK_PHASES[2]!] : [];
+  const phases =
+    factor === 4 ? TRUE_PEAK_PHASES : factor === 2 ? [TRUE_PEAK_PHASES[0]!, TRUE_PEAK_PHASES[2]!] : [];
   let peak = 0;
   for (const x of channels) {
     for (let i = 0; i < x.length; i++) {

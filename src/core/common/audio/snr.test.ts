@@ -41,9 +41,9 @@ describe('snrAgainstReferenceDb', () => {
 
   it('refuses audio of different shapes with an AudioError', () => {
     expect(() => snrAgainstReferenceDb([new Float32Array(3)], [new Float32Array(4)])).toThrow(AudioError);
-    expect(() => snrAgainstReferenceDb([new Float32Array(3)], [new Float32Array(3), new Float32Array(3)])).toThrow(
-      /2/,
-    );
+    expect(() =>
+      snrAgainstReferenceDb([new Float32Array(3)], [new Float32Array(3), new Float32Array(3)]),
+    ).toThrow(/2/);
   });
 });
 

@@ -15,9 +15,12 @@ export interface ReferenceSnrOptions {
 function sameShape(a: readonly Float32Array[], b: readonly Float32Array[]): void {
   if (a.length === 0) throw new AudioError('The audio has no channels to compare.', { field: 'channels' });
   if (a.length !== b.length)
-    throw new AudioError(`The signal has ${a.length} channels but the reference has ${b.length}, so they cannot be compared.`, {
-      field: 'channels',
-    });
+    throw new AudioError(
+      `The signal has ${a.length} channels but the reference has ${b.length}, so they cannot be compared.`,
+      {
+        field: 'channels',
+      },
+    );
   for (let c = 0; c < a.length; c++)
     if (a[c]!.length !== b[c]!.length)
       throw new AudioError(
@@ -90,7 +93,8 @@ export function noiseFloorSnr(
   sampleRateHz: Hertz,
   options: NoiseFloorSnrOptions = {},
 ): NoiseFloorSnr {
-  if (channels.length === 0) throw new AudioError('The audio has no channels to measure.', { field: 'channels' });
+  if (channels.length === 0)
+    throw new AudioError('The audio has no channels to measure.', { field: 'channels' });
   const blockSeconds = options.blockSeconds ?? 0.05;
   const quietFraction = options.quietFraction ?? 0.1;
   const bits = options.bitsPerSample ?? 16;

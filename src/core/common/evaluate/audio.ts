@@ -46,7 +46,8 @@ export function measureAudio(audio: PcmAudio, bitsPerSample: number): AudioMeasu
   const levels = measureLevels(channels);
   let snr = { snrDb: NaN, noiseFloorDbfs: NaN, flooredAtQuantization: false };
   // Under 0.1 s there are not two blocks to compare; the SNR stays undefined.
-  if (frames >= 0.1 * sampleRateHz) snr = noiseFloorSnr(channels, sampleRateHz, { bitsPerSample: Math.min(bitsPerSample, 24) });
+  if (frames >= 0.1 * sampleRateHz)
+    snr = noiseFloorSnr(channels, sampleRateHz, { bitsPerSample: Math.min(bitsPerSample, 24) });
   const onsets = onsetEnvelopeFromAudio(channels, sampleRateHz);
   const tempo = tempoConsistency(onsets.envelope, onsets.frameRateHz);
   return {

@@ -21,7 +21,8 @@ describe('onsetEnvelopeFromAudio', () => {
     for (let t = 0; t < 20; t += 0.5) {
       const start = Math.round(t * rate);
       // A 30 ms decaying 880 Hz tone burst.
-      for (let i = 0; i < 0.03 * rate; i++) x[start + i] = Math.exp(-i / (0.01 * rate)) * Math.sin((2 * Math.PI * 880 * i) / rate);
+      for (let i = 0; i < 0.03 * rate; i++)
+        x[start + i] = Math.exp(-i / (0.01 * rate)) * Math.sin((2 * Math.PI * 880 * i) / rate);
     }
     const { envelope, frameRateHz } = onsetEnvelopeFromAudio([x], rate);
     expect(frameRateHz).toBeGreaterThan(95);

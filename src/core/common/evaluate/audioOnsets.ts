@@ -50,7 +50,10 @@ export function fft(re: Float64Array, im: Float64Array): void {
 }
 
 /** The spectral-flux onset envelope of float audio channels. */
-export function onsetEnvelopeFromAudio(channels: readonly Float32Array[], sampleRateHz: Hertz): OnsetEnvelope {
+export function onsetEnvelopeFromAudio(
+  channels: readonly Float32Array[],
+  sampleRateHz: Hertz,
+): OnsetEnvelope {
   const factor = Math.max(1, Math.floor(sampleRateHz / 11025));
   const rate = sampleRateHz / factor;
   const length = Math.floor(Math.min(...channels.map((c) => c.length)) / factor);
@@ -65,7 +68,10 @@ export function onsetEnvelopeFromAudio(channels: readonly Float32Array[], sample
   const size = 512;
   const hop = Math.max(1, Math.round(rate / 100));
   const frames = length >= size ? Math.floor((length - size) / hop) + 1 : 0;
-  const window = Float64Array.from({ length: size }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size));
+  const window = Float64Array.from(
+    { length: size },
+    (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size),
+  );
   const re = new Float64Array(size);
   const im = new Float64Array(size);
   let previous = new Float64Array(size / 2 + 1);

@@ -5,13 +5,22 @@ import { songOf } from './testSongs';
 
 /** A scale-like piece: `count` quarter notes stepping by `step` semitones from `from`. */
 function run(from: number, step: number, count: number): ReturnType<typeof measureSong> {
-  return measureSong(songOf(Array.from({ length: count }, (_, i): [number, number, number] => [from + ((i * step) % 24), i, 1])));
+  return measureSong(
+    songOf(
+      Array.from({ length: count }, (_, i): [number, number, number] => [from + ((i * step) % 24), i, 1]),
+    ),
+  );
 }
 
 describe('summarizeSet', () => {
   it('summarizes scalars and averages histograms over pieces with notes', () => {
     const a = measureSong(songOf([[60, 0, 1]]));
-    const b = measureSong(songOf([[62, 0, 1], [64, 1, 1]]));
+    const b = measureSong(
+      songOf([
+        [62, 0, 1],
+        [64, 1, 1],
+      ]),
+    );
     const empty = measureSong(songOf([]));
     const s = summarizeSet([a, b, empty]);
     expect(s.pieces).toBe(3);
@@ -24,7 +33,14 @@ describe('summarizeSet', () => {
 });
 
 describe('compareSets', () => {
-  const reference = [run(48, 1, 40), run(50, 1, 44), run(52, 1, 48), run(47, 1, 36), run(55, 1, 52), run(45, 1, 42)];
+  const reference = [
+    run(48, 1, 40),
+    run(50, 1, 44),
+    run(52, 1, 48),
+    run(47, 1, 36),
+    run(55, 1, 52),
+    run(45, 1, 42),
+  ];
 
   it('a set drawn like the reference overlaps it more than a very different one', () => {
     const alike = [run(49, 1, 46), run(51, 1, 38), run(53, 1, 50)];

@@ -52,7 +52,8 @@ export function summarizeSet(pieces: readonly PieceMeasures[]): SetSummary {
   const meanVectors = {} as Record<VectorMeasureId, number[]>;
   for (const m of VECTOR_MEASURES) {
     const withNotes = pieces.filter((p) => p.scalars.noteCount > 0);
-    const length = withNotes[0]?.vectors[m.id].length ?? (m.id === 'pitchClassTransitions' ? 144 : m.bins.length);
+    const length =
+      withNotes[0]?.vectors[m.id].length ?? (m.id === 'pitchClassTransitions' ? 144 : m.bins.length);
     const mean = new Array<number>(length).fill(0);
     for (const p of withNotes) p.vectors[m.id].forEach((v, i) => (mean[i] += v / withNotes.length));
     meanVectors[m.id] = mean;

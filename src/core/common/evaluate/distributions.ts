@@ -16,12 +16,16 @@ export function euclidean(a: readonly number[], b: readonly number[]): number {
 export function intraSetDistances(vectors: readonly (readonly number[])[]): number[] {
   const ok = vectors.filter((v) => v.every(Number.isFinite));
   const out: number[] = [];
-  for (let i = 0; i < ok.length; i++) for (let j = i + 1; j < ok.length; j++) out.push(euclidean(ok[i]!, ok[j]!));
+  for (let i = 0; i < ok.length; i++)
+    for (let j = i + 1; j < ok.length; j++) out.push(euclidean(ok[i]!, ok[j]!));
   return out;
 }
 
 /** Inter-set distances: every piece of `a` against every piece of `b` (vectors with NaN are skipped). */
-export function interSetDistances(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number[] {
+export function interSetDistances(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
+): number[] {
   const okA = a.filter((v) => v.every(Number.isFinite));
   const okB = b.filter((v) => v.every(Number.isFinite));
   const out: number[] = [];

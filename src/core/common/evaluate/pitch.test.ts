@@ -61,7 +61,9 @@ describe('pitch measures on C4 E4 G4 C5 F#4', () => {
     // G major = G A B C D E F#: every note fits, so the best scale holds 5/5.
     expect(scaleConsistency(notes)).toBeCloseTo(1);
     expect(bestScale(notes)).toMatchObject({ tonic: 7, mode: 'major' });
-    const chromatic = songOf(Array.from({ length: 12 }, (_, i): [number, number, number] => [60 + i, i, 1])).notes;
+    const chromatic = songOf(
+      Array.from({ length: 12 }, (_, i): [number, number, number] => [60 + i, i, 1]),
+    ).notes;
     // Any 7-note scale holds 7 of the 12 pitch classes.
     expect(scaleConsistency(chromatic)).toBeCloseTo(7 / 12);
   });

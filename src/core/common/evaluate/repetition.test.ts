@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chordEvents, distinctNgramRatio, EventDictionary, longestRepeatedRun, ReferenceIndex } from './repetition';
+import {
+  chordEvents,
+  distinctNgramRatio,
+  EventDictionary,
+  longestRepeatedRun,
+  ReferenceIndex,
+} from './repetition';
 import { songOf } from './testSongs';
 
 const seq = (...ids: number[]): Int32Array => Int32Array.from(ids);

@@ -171,7 +171,12 @@ export class ReferenceIndex {
         if (len <= best.length) continue;
         const piece = this.pieceAt(j);
         if (piece === excludePiece) continue;
-        best = { length: len, referencePiece: piece, referenceOffset: j - this.starts[piece]!, queryOffset: i };
+        best = {
+          length: len,
+          referencePiece: piece,
+          referenceOffset: j - this.starts[piece]!,
+          queryOffset: i,
+        };
       }
     }
     if (best.length >= SEED) return best;

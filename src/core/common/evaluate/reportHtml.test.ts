@@ -7,7 +7,9 @@ import { renderReportHtml } from './reportHtml';
 import { songOf } from './testSongs';
 
 const piece = (from: number, count: number): ReturnType<typeof measureSong> =>
-  measureSong(songOf(Array.from({ length: count }, (_, i): [number, number, number] => [from + (i % 7), i, 1])));
+  measureSong(
+    songOf(Array.from({ length: count }, (_, i): [number, number, number] => [from + (i % 7), i, 1])),
+  );
 
 function report(): EvaluationReport {
   const ref = [piece(50, 20), piece(52, 24), piece(55, 30)];
@@ -18,12 +20,24 @@ function report(): EvaluationReport {
     createdAt: '2026-11-26T10:00:00.000Z',
     measures: { scalars: SCALAR_MEASURES, vectors: VECTOR_MEASURES },
     sets: [
-      { role: 'reference', path: 'ref/', source: 'midi-folder', pieces: ref.map((m, i) => ({ name: `r${i}`, measures: m })), summary: summarizeSet(ref) },
+      {
+        role: 'reference',
+        path: 'ref/',
+        source: 'midi-folder',
+        pieces: ref.map((m, i) => ({ name: `r${i}`, measures: m })),
+        summary: summarizeSet(ref),
+      },
       {
         role: 'generated',
         path: 'gen/',
         source: 'midi-folder',
-        pieces: [{ name: '<script>alert(1)</script>', measures: gen[0]!, copied: { events: 3, share: 0.2, offset: 1, referenceName: 'r0' } }],
+        pieces: [
+          {
+            name: '<script>alert(1)</script>',
+            measures: gen[0]!,
+            copied: { events: 3, share: 0.2, offset: 1, referenceName: 'r0' },
+          },
+        ],
         summary: summarizeSet(gen),
         comparison: compareSets(ref, gen),
       },
@@ -55,7 +69,15 @@ describe('renderReportHtml', () => {
   });
 
   it('has every section with its figures', () => {
-    for (const heading of ['Inputs', 'Held-out likelihood', 'Music measures', 'Distributions over pieces', 'Intra-set and inter-set distances', 'Repetition and memorization', 'Definitions'])
+    for (const heading of [
+      'Inputs',
+      'Held-out likelihood',
+      'Music measures',
+      'Distributions over pieces',
+      'Intra-set and inter-set distances',
+      'Repetition and memorization',
+      'Definitions',
+    ])
       expect(html).toContain(`<h2>${heading}</h2>`);
     expect(html).not.toContain('<h2>Audio</h2>');
     // Perplexities e^1.5 and e^3, the warning, and the copied span's source.

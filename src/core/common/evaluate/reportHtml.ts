@@ -8,7 +8,16 @@ import type { Summary } from './distributions';
 import type { MeasureInfo, ScalarMeasureId } from './measures';
 import type { EvaluationReport, SetReport, SetRole } from './report';
 import { AUDIO_MEASURES } from './report';
-import { CHART_CSS, escapeHtml, formatNumber, groupedBars, heatmap, histogramOverlay, linePlot, rangeBar } from './svg';
+import {
+  CHART_CSS,
+  escapeHtml,
+  formatNumber,
+  groupedBars,
+  heatmap,
+  histogramOverlay,
+  linePlot,
+  rangeBar,
+} from './svg';
 
 /** The colour of each set in every chart. */
 export const SET_COLORS: Record<SetRole, string> = {
@@ -191,7 +200,9 @@ const PER_PIECE_MEASURES: readonly ScalarMeasureId[] = [
 /** One row per compared piece, values outside the reference's 5th–95th percentile in red. */
 function perPieceTable(report: EvaluationReport): string {
   const ref = report.sets[0]!;
-  const infos = PER_PIECE_MEASURES.map((id) => report.measures.scalars.find((m) => m.id === id)!).filter(Boolean);
+  const infos = PER_PIECE_MEASURES.map((id) => report.measures.scalars.find((m) => m.id === id)!).filter(
+    Boolean,
+  );
   const rows: string[] = [];
   for (const s of report.sets.slice(1))
     for (const p of s.pieces) {
@@ -205,7 +216,12 @@ function perPieceTable(report: EvaluationReport): string {
       rows.push(`<tr><td>${swatch(s.role)}${escapeHtml(p.name)}</td>${cells.join('')}</tr>`);
     }
   if (!rows.length) return '';
-  const head = infos.map((m) => `<th class="n" title="${escapeHtml(m.description)}">${escapeHtml(m.label)}${m.unit ? `<br><span class="muted">${escapeHtml(m.unit)}</span>` : ''}</th>`).join('');
+  const head = infos
+    .map(
+      (m) =>
+        `<th class="n" title="${escapeHtml(m.description)}">${escapeHtml(m.label)}${m.unit ? `<br><span class="muted">${escapeHtml(m.unit)}</span>` : ''}</th>`,
+    )
+    .join('');
   const range = infos
     .map((m) => {
       const r = summaryOf(ref, m.id);
@@ -215,7 +231,10 @@ function perPieceTable(report: EvaluationReport): string {
   return `<h3>Per piece</h3><div class="scroll"><table class="compact"><thead><tr><th>Piece</th>${head}</tr></thead><tbody><tr><td class="muted">${swatch('reference')}Reference 5th–95th pct</td>${range}</tr>${rows.join('')}</tbody></table></div>`;
 }
 
-function distributionGrid(report: EvaluationReport, measures: readonly MeasureInfo<ScalarMeasureId>[]): string {
+function distributionGrid(
+  report: EvaluationReport,
+  measures: readonly MeasureInfo<ScalarMeasureId>[],
+): string {
   const plots = measures.map((m) =>
     histogramOverlay({
       title: m.label,
@@ -277,14 +296,21 @@ function distanceSection(report: EvaluationReport): string {
   for (const s of report.sets.slice(1)) {
     if (!s.comparison?.length) continue;
     const label = (c: MeasureComparison): string =>
-      report.measures.scalars.find((m) => m.id === c.id)?.label ?? report.measures.vectors.find((m) => m.id === c.id)?.label ?? c.id;
+      report.measures.scalars.find((m) => m.id === c.id)?.label ??
+      report.measures.vectors.find((m) => m.id === c.id)?.label ??
+      c.id;
     const plots = s.comparison.map((c) =>
       linePlot({
         title: `${label(c)} · OA ${formatNumber(c.overlapArea)} · KL ${formatNumber(c.klDivergence)}`,
         xLabel: 'distance between pieces',
         yLabel: 'density',
         series: [
-          { label: 'intra reference', color: SET_COLORS.reference, x: c.intraReference.x, y: c.intraReference.y },
+          {
+            label: 'intra reference',
+            color: SET_COLORS.reference,
+            x: c.intraReference.x,
+            y: c.intraReference.y,
+          },
           { label: `intra ${s.role}`, color: SET_COLORS[s.role], x: c.intraSet.x, y: c.intraSet.y },
           { label: 'inter', color: '#374151', x: c.inter.x, y: c.inter.y, dashed: true },
         ],
@@ -355,7 +381,10 @@ function audioSection(report: EvaluationReport): string {
 
 function definitions(report: EvaluationReport): string {
   const items = [...report.measures.scalars, ...report.measures.vectors]
-    .map((m) => `<dt>${escapeHtml(m.label)}${m.unit ? ` <span class="muted">(${escapeHtml(m.unit)})</span>` : ''}</dt><dd>${escapeHtml(m.description)}</dd>`)
+    .map(
+      (m) =>
+        `<dt>${escapeHtml(m.label)}${m.unit ? ` <span class="muted">(${escapeHtml(m.unit)})</span>` : ''}</dt><dd>${escapeHtml(m.description)}</dd>`,
+    )
     .join('');
   return `<h2>Definitions</h2><p class="note">Formulas, units and references for every measure are in docs/METRICS.md of the Cadenza repository.</p><dl class="defs">${items}</dl>`;
 }
@@ -380,7 +409,9 @@ export function renderReportHtml(report: EvaluationReport): string {
     ? `<div class="warnings"><strong>${report.warnings.length} warning${report.warnings.length > 1 ? 's' : ''}</strong><ul>${report.warnings
         .slice(0, 50)
         .map((w) => `<li>${escapeHtml(w)}</li>`)
-        .join('')}${report.warnings.length > 50 ? `<li>… and ${report.warnings.length - 50} more in report.json</li>` : ''}</ul></div>`
+        .join(
+          '',
+        )}${report.warnings.length > 50 ? `<li>… and ${report.warnings.length - 50} more in report.json</li>` : ''}</ul></div>`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -49,10 +49,29 @@ describe('noteLengthHistogram', () => {
 
 describe('polyphony', () => {
   it('is 1 for a melody, 3 for a held triad, and time-weighted in between', () => {
-    expect(polyphony(songOf([[60, 0, 1], [62, 1, 1]]).notes)).toBeCloseTo(1);
-    expect(polyphony(songOf([[60, 0, 2], [64, 0, 2], [67, 0, 2]]).notes)).toBeCloseTo(3);
+    expect(
+      polyphony(
+        songOf([
+          [60, 0, 1],
+          [62, 1, 1],
+        ]).notes,
+      ),
+    ).toBeCloseTo(1);
+    expect(
+      polyphony(
+        songOf([
+          [60, 0, 2],
+          [64, 0, 2],
+          [67, 0, 2],
+        ]).notes,
+      ),
+    ).toBeCloseTo(3);
     // Two notes for 1 quarter, then one for 1 quarter, a silent quarter, one for 1: (2 + 1 + 1) / 3.
-    const song = songOf([[60, 0, 2], [64, 0, 1], [67, 3, 1]]);
+    const song = songOf([
+      [60, 0, 2],
+      [64, 0, 1],
+      [67, 3, 1],
+    ]);
     expect(polyphony(song.notes)).toBeCloseTo(4 / 3);
     expect(polyphony([])).toBeNaN();
   });
@@ -100,6 +119,13 @@ describe('emptyBeatRate', () => {
     ]);
     expect(emptyBeatRate(song)).toBeCloseTo(2 / 5);
     // A note that merely touches the next beat's start does not fill it.
-    expect(emptyBeatRate(songOf([[60, 0, 1], [60, 2, 1]]))).toBeCloseTo(1 / 3);
+    expect(
+      emptyBeatRate(
+        songOf([
+          [60, 0, 1],
+          [60, 2, 1],
+        ]),
+      ),
+    ).toBeCloseTo(1 / 3);
   });
 });

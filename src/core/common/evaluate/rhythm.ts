@@ -88,7 +88,9 @@ export const GROOVE_POSITIONS_PER_QUARTER = 12;
 export function bars(song: Song): { startTicks: number; lengthTicks: number }[] {
   let end = 0;
   for (const n of song.notes) if (n.endTicks > end) end = n.endTicks;
-  const sigs = song.timeSignatures.length ? song.timeSignatures : [{ ticks: 0, numerator: 4, denominator: 4 }];
+  const sigs = song.timeSignatures.length
+    ? song.timeSignatures
+    : [{ ticks: 0, numerator: 4, denominator: 4 }];
   const out: { startTicks: number; lengthTicks: number }[] = [];
   for (let s = 0; s < sigs.length; s++) {
     const sig = sigs[s]!;
@@ -108,13 +110,18 @@ export function bars(song: Song): { startTicks: number; lengthTicks: number }[] 
 export function grooveConsistency(song: Song): number {
   const list = bars(song);
   if (list.length < 2) return NaN;
-  const patterns = list.map((b) => new Uint8Array(Math.max(1, Math.round((b.lengthTicks / song.ppq) * GROOVE_POSITIONS_PER_QUARTER))));
+  const patterns = list.map(
+    (b) => new Uint8Array(Math.max(1, Math.round((b.lengthTicks / song.ppq) * GROOVE_POSITIONS_PER_QUARTER))),
+  );
   let bar = 0;
   for (const n of song.notes) {
     while (bar + 1 < list.length && list[bar + 1]!.startTicks <= n.startTicks) bar++;
     const b = list[bar]!;
     const p = patterns[bar]!;
-    const pos = Math.min(p.length - 1, Math.round(((n.startTicks - b.startTicks) / song.ppq) * GROOVE_POSITIONS_PER_QUARTER));
+    const pos = Math.min(
+      p.length - 1,
+      Math.round(((n.startTicks - b.startTicks) / song.ppq) * GROOVE_POSITIONS_PER_QUARTER),
+    );
     p[pos] = 1;
   }
   let sum = 0;

@@ -31,15 +31,36 @@ describe('charts', () => {
     });
     expect(svg.match(/<path /g)).toHaveLength(2);
     expect(svg).toContain('>Generated<');
-    expect(histogramOverlay({ title: 'x', xLabel: 'x', series: [{ label: 'a', color: '#000000', values: [NaN] }] })).toContain('no values');
+    expect(
+      histogramOverlay({
+        title: 'x',
+        xLabel: 'x',
+        series: [{ label: 'a', color: '#000000', values: [NaN] }],
+      }),
+    ).toContain('no values');
   });
 
   it('shades a heatmap cell per value and puts the band and median of a range bar on its scale', () => {
-    const h = heatmap({ title: 't', labels: ['A', 'B'], values: [1, 0, 0, 0.25], color: '#ff0000', max: 1, rowLabel: 'from', columnLabel: 'to' });
+    const h = heatmap({
+      title: 't',
+      labels: ['A', 'B'],
+      values: [1, 0, 0, 0.25],
+      color: '#ff0000',
+      max: 1,
+      rowLabel: 'from',
+      columnLabel: 'to',
+    });
     expect(h.match(/<rect /g)).toHaveLength(4);
     expect(h).toContain('fill="rgb(255,0,0)"');
     expect(h).toContain('fill="rgb(255,128,128)"');
-    const r = rangeBar({ lo: 0, hi: 10, p5: 2, p50: 5, p95: 8, points: [{ value: 10, color: '#000000', label: 'x' }] });
+    const r = rangeBar({
+      lo: 0,
+      hi: 10,
+      p5: 2,
+      p50: 5,
+      p95: 8,
+      points: [{ value: 10, color: '#000000', label: 'x' }],
+    });
     // 6 px padding on a 220 px bar: 2 → 47.6, 5 → 110, 8 → 172.4, 10 → 214.
     expect(r).toContain('x="47.6"');
     expect(r).toContain('x1="110.0"');

@@ -36,7 +36,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => (hi - lo) / s <= count) ?? 10 * mag;
   const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+    out.push(Number(t.toPrecision(12)));
   return out;
 }
 
@@ -73,9 +74,13 @@ function axes(
   xt.forEach((t, i) => {
     const px = sx(t).toFixed(1);
     parts.push(`<line x1="${px}" x2="${px}" y1="${f.top + ph}" y2="${f.top + ph + 4}" class="a"/>`);
-    parts.push(`<text x="${px}" y="${f.top + ph + 15}" class="xt">${escapeHtml(x.tickLabels?.[i] ?? formatNumber(t))}</text>`);
+    parts.push(
+      `<text x="${px}" y="${f.top + ph + 15}" class="xt">${escapeHtml(x.tickLabels?.[i] ?? formatNumber(t))}</text>`,
+    );
   });
-  parts.push(`<line x1="${f.left}" x2="${f.width - f.right}" y1="${f.top + ph}" y2="${f.top + ph}" class="a"/>`);
+  parts.push(
+    `<line x1="${f.left}" x2="${f.width - f.right}" y1="${f.top + ph}" y2="${f.top + ph}" class="a"/>`,
+  );
   parts.push(`<line x1="${f.left}" x2="${f.left}" y1="${f.top}" y2="${f.top + ph}" class="a"/>`);
   parts.push(`<text x="${f.left + pw / 2}" y="${f.height - 4}" class="xl">${escapeHtml(x.label)}</text>`);
   parts.push(
@@ -237,10 +242,16 @@ export function heatmap(options: {
     }
   options.labels.forEach((l, i) => {
     parts.push(`<text x="${left - 5}" y="${top + i * cell + cell / 2}" class="yt">${escapeHtml(l)}</text>`);
-    parts.push(`<text x="${left + i * cell + cell / 2}" y="${top + size + 13}" class="xt">${escapeHtml(l)}</text>`);
+    parts.push(
+      `<text x="${left + i * cell + cell / 2}" y="${top + size + 13}" class="xt">${escapeHtml(l)}</text>`,
+    );
   });
-  parts.push(`<text x="${left + size / 2}" y="${height - 4}" class="xl">${escapeHtml(options.columnLabel)}</text>`);
-  parts.push(`<text transform="translate(11 ${top + size / 2}) rotate(-90)" class="xl">${escapeHtml(options.rowLabel)}</text>`);
+  parts.push(
+    `<text x="${left + size / 2}" y="${height - 4}" class="xl">${escapeHtml(options.columnLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(11 ${top + size / 2}) rotate(-90)" class="xl">${escapeHtml(options.rowLabel)}</text>`,
+  );
   return `<svg class="chart heat" viewBox="0 0 ${width} ${height}" role="img">${parts.join('')}</svg>`;
 }
 

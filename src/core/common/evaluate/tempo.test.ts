@@ -18,11 +18,14 @@ function envelope(onsetsSeconds: number[]): Float32Array {
 describe('onsetEnvelopeFromSong', () => {
   it('puts each onset at its frame in seconds, weighted by velocity/127, chords adding up', () => {
     // 60 BPM: a quarter note is 1 s.
-    const song = songOf([
-      [60, 0, 1],
-      [64, 0, 1],
-      [62, 1.5, 1],
-    ], 60);
+    const song = songOf(
+      [
+        [60, 0, 1],
+        [64, 0, 1],
+        [62, 1.5, 1],
+      ],
+      60,
+    );
     const env = onsetEnvelopeFromSong(song);
     expect(env.length).toBe(151);
     expect(env[0]).toBeCloseTo((2 * 100) / 127);

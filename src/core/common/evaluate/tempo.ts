@@ -64,7 +64,12 @@ const SMOOTHING_SECONDS = 0.02;
  * zeros), then smoothed analytically: the autocorrelation of x∗g is that of x convolved with g⋆g,
  * a Gaussian of σ√2. The mean term (n − L)·m² is subtracted with m the smoothed mean.
  */
-function smoothedAutocorrelation(x: Float32Array, minLag: number, maxLag: number, sigma: number): Float64Array {
+function smoothedAutocorrelation(
+  x: Float32Array,
+  minLag: number,
+  maxLag: number,
+  sigma: number,
+): Float64Array {
   const n = x.length;
   const rad = Math.ceil(3 * Math.SQRT2 * sigma);
   const raw = new Float64Array(maxLag + rad + 1);
@@ -84,7 +89,10 @@ function smoothedAutocorrelation(x: Float32Array, minLag: number, maxLag: number
       raw[lag] += va * x[idx[b]!]!;
     }
   }
-  const g2 = Array.from({ length: 2 * rad + 1 }, (_, k) => Math.sqrt(Math.PI) * sigma * Math.exp(-((k - rad) ** 2) / (4 * sigma * sigma)));
+  const g2 = Array.from(
+    { length: 2 * rad + 1 },
+    (_, k) => Math.sqrt(Math.PI) * sigma * Math.exp(-((k - rad) ** 2) / (4 * sigma * sigma)),
+  );
   const gainSum = Math.sqrt(2 * Math.PI) * sigma;
   const mean = (gainSum * sum) / n;
   const out = new Float64Array(maxLag + 1);
@@ -105,7 +113,12 @@ function smoothedAutocorrelation(x: Float32Array, minLag: number, maxLag: number
  * r(L)·w(L), r the autocorrelation of the smoothed, mean-removed envelope and w a log-normal prior
  * (centre 120 BPM, σ one octave), refined by parabolic interpolation. NaN when the stretch has no pulse.
  */
-export function estimateTempo(envelope: Float32Array, frameRateHz: Hertz, minBpm: Bpm = 40, maxBpm: Bpm = 240): Bpm {
+export function estimateTempo(
+  envelope: Float32Array,
+  frameRateHz: Hertz,
+  minBpm: Bpm = 40,
+  maxBpm: Bpm = 240,
+): Bpm {
   const n = envelope.length;
   const minLag = Math.max(2, Math.floor((60 * frameRateHz) / maxBpm));
   const maxLag = Math.min(n - 2, Math.ceil((60 * frameRateHz) / minBpm));
@@ -139,7 +152,11 @@ function foldLog2(bpm: number, median: number): number {
  * Tempo consistency of an onset envelope at `frameRateHz`: local tempi in sliding windows (windows
  * with fewer than 4 onset frames are skipped), then the fraction within `tolerance` of their median.
  */
-export function tempoConsistency(envelope: Float32Array, frameRateHz: Hertz, options: TempoOptions = {}): TempoConsistency {
+export function tempoConsistency(
+  envelope: Float32Array,
+  frameRateHz: Hertz,
+  options: TempoOptions = {},
+): TempoConsistency {
   const windowFrames = Math.round((options.windowSeconds ?? 8) * frameRateHz);
   const hopFrames = Math.max(1, Math.round((options.hopSeconds ?? 4) * frameRateHz));
   const tolerance = options.tolerance ?? 0.05;
@@ -153,7 +170,12 @@ export function tempoConsistency(envelope: Float32Array, frameRateHz: Hertz, opt
     let onsets = 0;
     for (let i = s; i < end; i++) if (envelope[i]! > 0) onsets++;
     if (onsets < 4) continue;
-    const bpm = estimateTempo(envelope.subarray(s, end), frameRateHz, options.minBpm ?? 40, options.maxBpm ?? 240);
+    const bpm = estimateTempo(
+      envelope.subarray(s, end),
+      frameRateHz,
+      options.minBpm ?? 40,
+      options.maxBpm ?? 240,
+    );
     if (Number.isFinite(bpm)) localBpm.push(bpm);
   }
   if (localBpm.length === 0) return { consistency: NaN, medianBpm: NaN, variationPercent: NaN, localBpm };
@@ -165,5 +187,10 @@ export function tempoConsistency(envelope: Float32Array, frameRateHz: Hertz, opt
   const within = folded.filter((r) => Math.abs(r) <= limit).length;
   const meanR = folded.reduce((a, b) => a + b, 0) / folded.length;
   const sd = Math.sqrt(folded.reduce((a, r) => a + (r - meanR) ** 2, 0) / folded.length);
-  return { consistency: within / folded.length, medianBpm: median, variationPercent: 100 * (Math.pow(2, sd) - 1), localBpm };
+  return {
+    consistency: within / folded.length,
+    medianBpm: median,
+    variationPercent: 100 * (Math.pow(2, sd) - 1),
+    localBpm,
+  };
 }

@@ -3,7 +3,10 @@ import type { Song } from '../song/song';
 import { compareNotes, emptySong } from '../song/song';
 
 /** A song from [pitch, start, length] triples in quarter notes, at `bpm` (default 120) and ppq 480. */
-export function songOf(notes: [pitch: number, startQuarters: number, lengthQuarters: number][], bpm = 120): Song {
+export function songOf(
+  notes: [pitch: number, startQuarters: number, lengthQuarters: number][],
+  bpm = 120,
+): Song {
   const song = emptySong(480);
   song.tempos = [{ ticks: 0, bpm }];
   song.notes = notes

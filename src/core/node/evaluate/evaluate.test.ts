@@ -21,16 +21,32 @@ beforeAll(async () => {
   await mkdir(path.join(dir, 'audio'));
   await writeFile(path.join(dir, 'ref', 'A', 'one.mid'), encodeMidi(songOf(ascending(40, 20))));
   await writeFile(path.join(dir, 'ref', 'two.mid'), encodeMidi(songOf(ascending(70, 16))));
-  await writeFile(path.join(dir, 'ref', 'three.mid'), encodeMidi(songOf([...ascending(60, 8), ...ascending(62, 8).map(([p, s, l]): [number, number, number] => [p, s + 8, l])])));
+  await writeFile(
+    path.join(dir, 'ref', 'three.mid'),
+    encodeMidi(
+      songOf([
+        ...ascending(60, 8),
+        ...ascending(62, 8).map(([p, s, l]): [number, number, number] => [p, s + 8, l]),
+      ]),
+    ),
+  );
   // Events 45..54 of reference piece one (10 events), between pitches no reference piece uses.
-  const copy: [number, number, number][] = [[100, 0, 1], [101, 1, 1], ...ascending(45, 10).map(([p, s, l]): [number, number, number] => [p, s + 2, l]), [102, 12, 1]];
+  const copy: [number, number, number][] = [
+    [100, 0, 1],
+    [101, 1, 1],
+    ...ascending(45, 10).map(([p, s, l]): [number, number, number] => [p, s + 2, l]),
+    [102, 12, 1],
+  ];
   await writeFile(path.join(dir, 'gen', 'copy.mid'), encodeMidi(songOf(copy)));
   await writeFile(path.join(dir, 'gen', 'novel.mid'), encodeMidi(songOf(ascending(23, 12))));
   await writeFile(path.join(dir, 'gen', 'broken.mid'), 'not a MIDI file');
   const rate = 48000;
   const a = Math.pow(10, -23 / 20);
   const x = Float32Array.from({ length: 3 * rate }, (_, i) => a * Math.sin((2 * Math.PI * 1000 * i) / rate));
-  await writeFile(path.join(dir, 'audio', 'tone.wav'), encodeWav({ sampleRateHz: rate, channels: [x, x] }, 'pcm16'));
+  await writeFile(
+    path.join(dir, 'audio', 'tone.wav'),
+    encodeWav({ sampleRateHz: rate, channels: [x, x] }, 'pcm16'),
+  );
 });
 
 afterAll(async () => {
@@ -92,7 +108,9 @@ describe('runEvaluation', () => {
 describe('resolveSource', () => {
   it('refuses a missing path or a folder without music with a UsageError naming the flag', async () => {
     await expect(resolveSource(path.join(dir, 'nope'), '--generated')).rejects.toThrow(UsageError);
-    await expect(resolveSource(path.join(dir, 'nope'), '--generated')).rejects.toThrow(/--generated names .*nope, which does not exist/);
+    await expect(resolveSource(path.join(dir, 'nope'), '--generated')).rejects.toThrow(
+      /--generated names .*nope, which does not exist/,
+    );
     await mkdir(path.join(dir, 'empty'), { recursive: true });
     await expect(resolveSource(path.join(dir, 'empty'), '--refined')).rejects.toThrow(/holds no MIDI/);
   });
@@ -104,7 +122,13 @@ describe('resolveSource', () => {
     await writeFile(
       path.join(data, 'index.json'),
       JSON.stringify([
-        { id: 'A/one.mid', path: path.join(dir, 'ref', 'A', 'one.mid'), offset: 0, length: 1, split: 'train' },
+        {
+          id: 'A/one.mid',
+          path: path.join(dir, 'ref', 'A', 'one.mid'),
+          offset: 0,
+          length: 1,
+          split: 'train',
+        },
         { id: 'two.mid', path: path.join(dir, 'ref', 'two.mid'), offset: 1, length: 1, split: 'valid' },
       ]),
     );

@@ -69,7 +69,11 @@ async function loadSet(
         piece.song = (await readMidiFile(s.midiPath, { sustain: false })).song;
         report.measures = measureSong(piece.song);
       } catch (error) {
-        errors.push(error instanceof CadenzaError ? error.message : `${s.midiPath} could not be read: ${String(error)}.`);
+        errors.push(
+          error instanceof CadenzaError
+            ? error.message
+            : `${s.midiPath} could not be read: ${String(error)}.`,
+        );
       }
     }
     if (s.audioPath) {
@@ -86,7 +90,11 @@ async function loadSet(
           throw new AudioError(`${s.audioPath} holds no audio.`, { path: s.audioPath });
         report.audio = measureAudio(wav, wav.bitsPerSample);
       } catch (error) {
-        errors.push(error instanceof CadenzaError ? error.message : `${s.audioPath} could not be measured: ${String(error)}.`);
+        errors.push(
+          error instanceof CadenzaError
+            ? error.message
+            : `${s.audioPath} could not be measured: ${String(error)}.`,
+        );
       }
     }
     if (errors.length) {
@@ -94,14 +102,24 @@ async function loadSet(
       warnings.push(`${role}: ${report.error}`);
     }
     pieces.push(piece);
-    run.onProgress?.({ stage: `measure ${role}`, done: ++done, total: source.pieces.length, message: s.name });
+    run.onProgress?.({
+      stage: `measure ${role}`,
+      done: ++done,
+      total: source.pieces.length,
+      message: s.name,
+    });
   }
   return { pieces, warnings };
 }
 
 function setReport(role: SetRole, source: ResolvedSource, pieces: LoadedPiece[]): SetReport {
   const measured = pieces.map((p) => p.report.measures).filter((m): m is PieceMeasures => m !== undefined);
-  const set: SetReport = { role, path: source.path, source: source.kind, pieces: pieces.map((p) => p.report) };
+  const set: SetReport = {
+    role,
+    path: source.path,
+    source: source.kind,
+    pieces: pieces.map((p) => p.report),
+  };
   if (measured.length) set.summary = summarizeSet(measured);
   const withAudio = pieces.map((p) => p.report.audio).filter((a) => a !== undefined);
   if (withAudio.length) {
@@ -145,7 +163,19 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
     ['audio', inputs.audio, '--audio'],
   ];
   const otherSources: [SetRole, ResolvedSource][] = [];
-  for (const [role, p, flag] of others) if (p !== undefined) otherSources.push([role, await resolveSource(p, flag)]);
+  for (const [role, p, flag] of others)
+    if (p !== undefined) otherSources.push([role, await resolveSource(p, flag)]);
+
+  // Check the model's inputs before the long part, so a wrong path fails in a second.
+  let dataPath: string | undefined;
+  if (inputs.model !== undefined) {
+    dataPath = inputs.data ?? refSource.dataDir ?? (await modelDataPath(inputs.model));
+    if (dataPath !== undefined && !findProcessedDataDir(path.resolve(dataPath)))
+      throw new UsageError(`--data names ${dataPath}, which holds no preprocessed data (no manifest.json).`, {
+        field: '--data',
+        path: dataPath,
+      });
+  }
 
   const ref = await loadSet('reference', refSource, run);
   warnings.push(...ref.warnings);
@@ -163,20 +193,29 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
   const sets: SetReport[] = [];
   checkCopying(ref.pieces, index, dict, indexed);
   const refReport = setReport('reference', refSource, ref.pieces);
-  refReport.copiedSummary = summarize(ref.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])));
+  refReport.copiedSummary = summarize(
+    ref.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])),
+  );
   sets.push(refReport);
-  const refMeasures = ref.pieces.map((p) => p.report.measures).filter((m): m is PieceMeasures => m !== undefined);
+  const refMeasures = ref.pieces
+    .map((p) => p.report.measures)
+    .filter((m): m is PieceMeasures => m !== undefined);
 
   for (const [role, source] of otherSources) {
     const loaded = await loadSet(role, source, run);
     warnings.push(...loaded.warnings);
     checkCopying(loaded.pieces, index, dict, indexed);
     const report = setReport(role, source, loaded.pieces);
-    const measured = loaded.pieces.map((p) => p.report.measures).filter((m): m is PieceMeasures => m !== undefined);
+    const measured = loaded.pieces
+      .map((p) => p.report.measures)
+      .filter((m): m is PieceMeasures => m !== undefined);
     if (measured.length) {
       report.comparison = compareSets(refMeasures, measured);
-      report.copiedSummary = summarize(loaded.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])));
-      if (measured.length < 2) warnings.push(`${role}: one piece gives no intra-set distances, so its own density is empty.`);
+      report.copiedSummary = summarize(
+        loaded.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])),
+      );
+      if (measured.length < 2)
+        warnings.push(`${role}: one piece gives no intra-set distances, so its own density is empty.`);
     }
     sets.push(report);
   }
@@ -192,19 +231,15 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
   };
 
   if (inputs.model !== undefined) {
-    const dataPath = inputs.data ?? refSource.dataDir ?? (await modelDataPath(inputs.model));
     if (dataPath === undefined)
       warnings.push(
         `No held-out likelihood: give --data with the preprocessed data ${inputs.model} was trained on (its config names none).`,
       );
-    else {
-      if (!findProcessedDataDir(path.resolve(dataPath)))
-        throw new UsageError(`--data names ${dataPath}, which holds no preprocessed data (no manifest.json).`, {
-          field: '--data',
-          path: dataPath,
-        });
-      report.likelihood = await scoreModel(inputs.model, dataPath, { ...run, maxTargets: inputs.maxLikelihoodTargets });
-    }
+    else
+      report.likelihood = await scoreModel(inputs.model, dataPath, {
+        ...run,
+        maxTargets: inputs.maxLikelihoodTargets,
+      });
   }
   report.totalSeconds = (Date.now() - started) / 1000;
   return report;
@@ -217,7 +252,9 @@ async function modelDataPath(modelDir: string): Promise<string | undefined> {
 
 /** Rounds numbers to 6 significant digits, so report.json stays small and diffs stay readable. */
 function compactNumbers(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value;
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
+    ? Number(value.toPrecision(6))
+    : value;
 }
 
 /** Writes report.json and report.html into `outputDir` (created if needed), each atomically. */

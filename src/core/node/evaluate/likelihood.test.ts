@@ -26,7 +26,15 @@ async function writeModel(modelDir: string, tokens: string[]): Promise<void> {
     vocab: { ...data.vocab, tokens },
     corpusHash: 'synthetic-motifs',
     training: { ...LSTM_PRESETS.tiny.training, backend: 'cpu', backendReason: 'test' },
-    metrics: { validNll: NaN, unigramNll: NaN, epochs: 0, steps: 0, bestEpoch: 0, validTargets: 0, trainSeconds: 0 },
+    metrics: {
+      validNll: NaN,
+      unigramNll: NaN,
+      epochs: 0,
+      steps: 0,
+      bestEpoch: 0,
+      validTargets: 0,
+      trainSeconds: 0,
+    },
     createdAt: new Date(0).toISOString(),
   };
   await writeFile(path.join(modelDir, 'config.json'), JSON.stringify(config));
@@ -36,7 +44,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'cadenza-evaluate-likelihood-'));
   await writeMotifDataset(path.join(dir, 'data'), data);
   await writeModel(path.join(dir, 'model'), data.vocab.tokens);
-  await writeModel(path.join(dir, 'other'), data.vocab.tokens.map((t) => `x${t}`));
+  await writeModel(
+    path.join(dir, 'other'),
+    data.vocab.tokens.map((t) => `x${t}`),
+  );
 });
 
 afterAll(async () => {
@@ -66,6 +77,8 @@ describe('scoreModel', () => {
 
   it('refuses a model trained on another vocabulary', async () => {
     await expect(scoreModel(path.join(dir, 'other'), path.join(dir, 'data'))).rejects.toThrow(ModelError);
-    await expect(scoreModel(path.join(dir, 'other'), path.join(dir, 'data'))).rejects.toThrow(/another vocabulary/);
+    await expect(scoreModel(path.join(dir, 'other'), path.join(dir, 'data'))).rejects.toThrow(
+      /another vocabulary/,
+    );
   });
 });

@@ -19,13 +19,18 @@ export interface ScoreModelOptions extends RunOptions {
  * it, with the model in `modelPath` and with the unigram baseline. Throws `ModelError` when the
  * model's vocabulary is not the data's, `DataError` when the data has no validation targets.
  */
-export async function scoreModel(modelPath: string, dataPath: string, options: ScoreModelOptions = {}): Promise<LikelihoodReport> {
+export async function scoreModel(
+  modelPath: string,
+  dataPath: string,
+  options: ScoreModelOptions = {},
+): Promise<LikelihoodReport> {
   const data = await loadTokenDataset(dataPath);
   const model = await loadLstmModel(modelPath);
   try {
     const { window, vocabSize } = model.architecture;
     const same =
-      model.vocab.tokens.length === data.vocab.tokens.length && model.vocab.tokens.every((t, i) => t === data.vocab.tokens[i]);
+      model.vocab.tokens.length === data.vocab.tokens.length &&
+      model.vocab.tokens.every((t, i) => t === data.vocab.tokens[i]);
     if (!same)
       throw new ModelError(
         `The model in ${modelPath} was trained on another vocabulary than the data in ${data.dir}; evaluate it with the data it was trained on.`,
@@ -58,7 +63,11 @@ export async function scoreModel(modelPath: string, dataPath: string, options: S
       });
       acc.addBatch(model.predict(windows, batch), vocabSize, chunkTargets);
       targets.push(...chunkTargets);
-      options.onProgress?.({ stage: 'likelihood', done: Math.min(positions.length, start + batch), total: positions.length });
+      options.onProgress?.({
+        stage: 'likelihood',
+        done: Math.min(positions.length, start + batch),
+        total: positions.length,
+      });
     }
     return {
       modelPath,

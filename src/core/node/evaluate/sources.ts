@@ -37,7 +37,8 @@ const WAV = /\.wav$/i;
 /** The tokenizer folder of a preprocessed data folder (`dir` itself or its notes/performance/seed child), or undefined. */
 export function findProcessedDataDir(dir: string): string | undefined {
   for (const d of [dir, ...['notes', 'performance', 'seed'].map((k) => path.join(dir, k))])
-    if (existsSync(path.join(d, DATASET_FILES.manifest)) && existsSync(path.join(d, DATASET_FILES.index))) return d;
+    if (existsSync(path.join(d, DATASET_FILES.manifest)) && existsSync(path.join(d, DATASET_FILES.index)))
+      return d;
   return undefined;
 }
 
@@ -57,7 +58,10 @@ function groupByStem(files: readonly string[], root: string): SourcePiece[] {
   const byName = new Map<string, SourcePiece>();
   for (const f of files) {
     const rel = path.relative(root, f) || path.basename(f);
-    const name = rel.replace(/\.(midi?|wav)$/i, '').split(path.sep).join('/');
+    const name = rel
+      .replace(/\.(midi?|wav)$/i, '')
+      .split(path.sep)
+      .join('/');
     let piece = byName.get(name);
     if (!piece) byName.set(name, (piece = { name }));
     if (WAV.test(f)) piece.audioPath = f;
@@ -80,7 +84,10 @@ export async function resolveSource(p: string, flag: string): Promise<ResolvedSo
   }
   if (stat.isFile()) {
     if (!MIDI.test(abs) && !WAV.test(abs))
-      throw new UsageError(`${flag} names ${p}, which is neither a MIDI (.mid) nor a WAV (.wav) file.`, { field: flag, path: p });
+      throw new UsageError(`${flag} names ${p}, which is neither a MIDI (.mid) nor a WAV (.wav) file.`, {
+        field: flag,
+        path: p,
+      });
     return { path: p, kind: 'file', pieces: groupByStem([abs], path.dirname(abs)) };
   }
   const dataDir = findProcessedDataDir(abs);
@@ -89,7 +96,8 @@ export async function resolveSource(p: string, flag: string): Promise<ResolvedSo
     const pieces = index
       .filter((e) => typeof e.path === 'string')
       .map((e): SourcePiece => ({ name: e.id.replace(/\.midi?$/i, ''), midiPath: e.path, split: e.split }));
-    if (pieces.length === 0) throw new UsageError(`${flag} names ${p}, whose index lists no pieces.`, { field: flag, path: p });
+    if (pieces.length === 0)
+      throw new UsageError(`${flag} names ${p}, whose index lists no pieces.`, { field: flag, path: p });
     return { path: p, kind: 'processed-data', pieces, dataDir };
   }
   const corpusData = existsSync(path.join(abs, 'corpus', 'index.json'))
@@ -99,15 +107,20 @@ export async function resolveSource(p: string, flag: string): Promise<ResolvedSo
       : undefined;
   if (corpusData) {
     const store = await CorpusStore.open(corpusData);
-    const pieces = (await store.list()).map(
-      (piece): SourcePiece => ({ name: `${piece.composer}/${piece.title}`, midiPath: store.blobPath(piece.id) }),
-    );
-    if (pieces.length === 0) throw new UsageError(`${flag} names ${p}, whose corpus is empty.`, { field: flag, path: p });
+    const pieces = (await store.list()).map((piece): SourcePiece => ({
+      name: `${piece.composer}/${piece.title}`,
+      midiPath: store.blobPath(piece.id),
+    }));
+    if (pieces.length === 0)
+      throw new UsageError(`${flag} names ${p}, whose corpus is empty.`, { field: flag, path: p });
     return { path: p, kind: 'corpus', pieces };
   }
   const files: string[] = [];
   await walk(abs, files);
   if (files.length === 0)
-    throw new UsageError(`${flag} names ${p}, which holds no MIDI (.mid) or WAV (.wav) files.`, { field: flag, path: p });
+    throw new UsageError(`${flag} names ${p}, which holds no MIDI (.mid) or WAV (.wav) files.`, {
+      field: flag,
+      path: p,
+    });
   return { path: p, kind: 'midi-folder', pieces: groupByStem(files, abs) };
 }
