@@ -100,7 +100,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     const corpus = sharedCorpusOrSkip();
     if (corpus) {
       // Two real pieces make the list and the piano roll look like a user's.
-      for (const rel of ['Chopin/chpn_op66.mid', 'Bach/bach_846.mid']) {
+      for (const rel of ['Chopin/chpn-p10.mid', 'Bach/bach_846.mid']) {
         const p = path.join(corpus, rel);
         if (existsSync(p)) files.push({ name: path.basename(p), type: 'audio/midi', b64: readFileSync(p).toString('base64') });
       }
@@ -191,7 +191,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     expect(timing.fewestDrawn).toBeLessThan(20_000);
     await shot('03b-piano-roll-100k');
     rmSync(dense);
-  });
+  }, 120_000);
 
   it('trains the tiny preset with live progress', async () => {
     await go('train');
@@ -212,7 +212,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     await shot('04-train-running');
     await page.waitForSelector('[data-testid=job-progress]', { state: 'detached', timeout: 180_000 });
     await shot('04-train-finished');
-  });
+  }, 240_000);
 
   it('generates a piece and shows it in the piano roll', async () => {
     await go('generate');
@@ -226,7 +226,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=generated-item]').length > n, before, { timeout: 120_000 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes')) > 0);
     await shot('05-generate');
-  });
+  }, 180_000);
 
   it('renders the waveform, refines, and switches A/B', async () => {
     await go('synthesize');
@@ -246,7 +246,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       expect(await page.getAttribute('[data-testid=ab-b]', 'aria-checked')).toBe('true');
       await shot('07-refine-ab');
     }
-  });
+  }, 300_000);
 
   it('evaluates generated pieces and shows the report', async () => {
     await go('evaluate');
@@ -256,9 +256,13 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       await page.waitForSelector('[data-testid=eval-figures], [data-testid=error]', { timeout: 180_000 });
       expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
       expect(await page.locator('[data-testid=eval-figures] .tile').count()).toBeGreaterThan(0);
+      await shot('08-evaluate');
+      await page.locator('[data-testid=panel-evaluate] .plots').scrollIntoViewIfNeeded();
+      await shot('08b-evaluate-plots');
+      return;
     }
     await shot('08-evaluate');
-  });
+  }, 200_000);
 
   it('exports a file as a download', async () => {
     await go('export');
