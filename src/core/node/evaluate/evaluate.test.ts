@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../common/audio/wav';
-import { UsageError } from '../../common/errors';
+import { CancelledError, UsageError } from '../../common/errors';
 import type { EvaluationReport } from '../../common/evaluate/report';
 import { songOf } from '../../common/evaluate/testSongs';
 import { encodeMidi } from '../midi/write';
@@ -102,6 +102,17 @@ describe('runEvaluation', () => {
     expect(html).toContain('A/one');
     // Offline and embeddable: no scripts, no external resources.
     expect(html).not.toMatch(/<script|src=|href="http|@import|url\(/i);
+  });
+});
+
+describe('cancelling', () => {
+  it('stops with CancelledError between pieces', async () => {
+    const controller = new AbortController();
+    const run = runEvaluation(
+      { reference: path.join(dir, 'ref'), generated: path.join(dir, 'gen') },
+      { signal: controller.signal, onProgress: (e) => e.done === 1 && controller.abort() },
+    );
+    await expect(run).rejects.toThrow(CancelledError);
   });
 });
 

@@ -191,7 +191,9 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
   const index = new ReferenceIndex(indexed.map((p) => dict.encode(chordEvents(p.song!))));
 
   const sets: SetReport[] = [];
+  run.onProgress?.({ stage: 'check copying', done: 0, message: 'reference pieces against each other' });
   checkCopying(ref.pieces, index, dict, indexed);
+  throwIfCancelled(run.signal);
   const refReport = setReport('reference', refSource, ref.pieces);
   refReport.copiedSummary = summarize(
     ref.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])),
@@ -210,6 +212,7 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
       .map((p) => p.report.measures)
       .filter((m): m is PieceMeasures => m !== undefined);
     if (measured.length) {
+      run.onProgress?.({ stage: `compare ${role}`, done: 0, message: 'intra- and inter-set distances' });
       report.comparison = compareSets(refMeasures, measured);
       report.copiedSummary = summarize(
         loaded.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])),
