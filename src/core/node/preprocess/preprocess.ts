@@ -85,7 +85,7 @@ interface Piece {
   split: Split;
 }
 
-const MIDI_EXTENSION = /\.(mid|midi|kar)$/i;
+const MIDI_EXTENSION = /\.(mid|midi)$/i;
 
 /** Every file under `dir` (sorted, recursive), hidden files and folders left out. */
 async function listFiles(dir: string): Promise<string[]> {
