@@ -3,5 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { exitQuietlyOnClosedPipe } = await import('../src/cli/output.ts');
+exitQuietlyOnClosedPipe();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -15,6 +15,27 @@ export interface GlobalOptions {
   quiet?: boolean;
 }
 
+/**
+ * Makes a closed stdout (`cadenza corpus list | head`) end the process quietly with exit 0, as
+ * Unix tools do: the reader has all it wanted. A closed stderr only silences progress and
+ * warnings, so long work (training, rendering) still finishes and writes its files.
+ */
+export function exitQuietlyOnClosedPipe(
+  stdout: NodeJS.WriteStream = process.stdout,
+  stderr: NodeJS.WriteStream = process.stderr,
+): void {
+  const closed = (error: NodeJS.ErrnoException): boolean =>
+    error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (closed(error)) process.exit(0);
+    // Any other stream failure is a real fault; rethrowing keeps Node's default report.
+    throw error;
+  });
+  stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (!closed(error)) throw error;
+  });
+}
+
 /** Formats seconds as m:ss or h:mm:ss. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
