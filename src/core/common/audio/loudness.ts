@@ -257,14 +257,19 @@ export function truePeak(channels: readonly Float32Array[], sampleRateHz: Hertz)
     }
     if (phases.length === 0) continue;
     const taps = 12;
-    // y[n, p] = sum_k h_p[k] * x[n - k]; samples before the start are zero, and 11 zeros after the end flush the filter.
+    // y[n, p] = sum_k h_p[k] * x[n - k], with zeros before the start and 11 after the end to flush
+    // the filter; padding once keeps the inner loop free of bounds checks.
+    const padded = new Float64Array(x.length + 2 * (taps - 1));
+    padded.set(x, taps - 1);
+    const flat = Float64Array.from(phases.flatMap((h) => [...h].reverse()));
+    const phaseCount = phases.length;
     for (let n = 0; n < x.length + taps - 1; n++) {
-      for (const h of phases) {
+      // padded[n + j] = x[n - (taps - 1) + j]; reversed taps make it a forward dot product.
+      for (let p = 0; p < phaseCount; p++) {
+        const base = p * taps;
         let y = 0;
-        const kMin = Math.max(0, n - x.length + 1);
-        const kMax = Math.min(taps - 1, n);
-        for (let k = kMin; k <= kMax; k++) y += h[k]! * x[n - k]!;
-        const a = Math.abs(y);
+        for (let j = 0; j < taps; j++) y += flat[base + j]! * padded[n + j]!;
+        const a = y < 0 ? -y : y;
         if (a > peak) peak = a;
       }
     }
