@@ -2,7 +2,7 @@
 import type { PieceSummary } from '../../../api/schemas';
 import type { Song } from '../../../core/common/song/song';
 import { filterAndSort, type SortKey } from '../lib/library/sortPieces';
-import { partitionMidi, type SkippedFile } from '../lib/library/dropFiles';
+import { partitionMidi, type DropContents, type SkippedFile } from '../lib/library/dropFiles';
 import { app, errorText } from './app.svelte';
 import { player } from './player.svelte';
 
@@ -68,19 +68,23 @@ export class LibraryState {
     }
   }
 
-  /** Imports dropped or picked files (MIDI only; others are listed as skipped) and folders (Electron). */
-  async importFiles(files: readonly File[], folders: readonly File[] = []): Promise<void> {
+  /**
+   * Imports a drop or a pick: MIDI files (others are listed as skipped) and, in Electron, dropped
+   * folders by path (the backend walks them). Browser mode uploads each MIDI file first.
+   */
+  async importFiles(files: readonly File[], topLevel: DropContents['topLevel'] = []): Promise<void> {
     const backend = app.backend;
     if (!backend) return;
-    const { midi, skipped } = partitionMidi(files);
+    const electronItems = backend.mode === 'electron' && topLevel.length > 0;
+    const { midi, skipped } = partitionMidi(electronItems ? topLevel.filter((t) => !t.isDirectory).map((t) => t.file) : files);
     this.skipped = skipped;
     this.importError = null;
     this.lastImport = null;
     const paths: string[] = [];
     try {
       if (backend.mode === 'electron') {
-        for (const f of folders) paths.push(await backend.pathForFile(f));
-        for (const f of midi) if (!folders.length) paths.push(await backend.pathForFile(f));
+        for (const t of topLevel) if (t.isDirectory) paths.push(await backend.pathForFile(t.file));
+        for (const f of midi) paths.push(await backend.pathForFile(f));
       } else {
         this.uploading = { done: 0, total: midi.length };
         for (const f of midi) {
@@ -92,6 +96,9 @@ export class LibraryState {
           this.uploading = { done: this.uploading.done + 1, total: midi.length };
         }
       }
+    } catch (error) {
+      this.importError = errorText(error);
+      return;
     } finally {
       this.uploading = null;
     }

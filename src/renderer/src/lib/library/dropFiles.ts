@@ -52,27 +52,28 @@ async function walk(entry: Entry, out: File[]): Promise<void> {
   }
 }
 
-/**
- * The files of a drop. Folders are walked when the browser exposes entries; Electron gives the
- * folder itself as a File whose path the backend walks, so `folders` lists those separately.
- */
-export async function filesFromDrop(dt: DataTransfer): Promise<{ files: File[]; folders: File[] }> {
-  const files: File[] = [];
-  const folders: File[] = [];
+/** What a drop holds. */
+export interface DropContents {
+  /** Every file, folders walked (what browser mode uploads). */
+  files: File[];
+  /** The dropped items themselves, folders included (Electron passes their paths to the backend, which walks folders). */
+  topLevel: Array<{ file: File; isDirectory: boolean }>;
+}
+
+/** The files of a drop: folders are walked when the browser exposes entries. */
+export async function filesFromDrop(dt: DataTransfer): Promise<DropContents> {
   const items = Array.from(dt.items ?? []);
-  const entries = items.map((it) => (it.kind === 'file' ? it.webkitGetAsEntry?.() : null));
+  const entries = items.map((it) => (it.kind === 'file' ? (it.webkitGetAsEntry?.() ?? null) : null));
   const plain = Array.from(dt.files ?? []);
-  if (entries.some((e) => e)) {
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      if (!e) continue;
-      if (e.isDirectory) {
-        const f = items[i]!.getAsFile();
-        if (f) folders.push(f);
-      }
-      await walk(e, files);
-    }
-    return { files, folders };
+  if (!entries.some((e) => e)) return { files: plain, topLevel: plain.map((file) => ({ file, isDirectory: false })) };
+  const files: File[] = [];
+  const topLevel: DropContents['topLevel'] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!e) continue;
+    const f = items[i]!.getAsFile();
+    if (f) topLevel.push({ file: f, isDirectory: e.isDirectory });
+    await walk(e, files);
   }
-  return { files: plain, folders };
+  return { files, topLevel };
 }
