@@ -90,6 +90,8 @@ export const generateRequestSchema = z.strictObject({
   seed: z.number().int().min(0).optional(),
   /** Start from the opening of this corpus piece instead of a random window. */
   primerPieceId: idSchema.optional(),
+  /** Start from the opening of this MIDI file (in the data folder or chosen by the user); not with primerPieceId. */
+  primerPath: pathSchema.optional(),
   /** Tempo of the written MIDI, in quarter notes per minute. */
   bpm: z.number().min(20).max(300).default(100),
 });
@@ -175,6 +177,14 @@ export const midiFileSchema = z.object({
   warnings: z.array(z.string()),
 });
 
+/** Paging and sorting of piece lists. */
+const pageFields = {
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1000).default(100),
+  sort: z.enum(['composer', 'title', 'duration', 'notes', 'imported']).default('composer'),
+  descending: z.boolean().default(false),
+};
+
 /** The whole contract: namespace → method → operation. */
 export const contract = {
   app: {
@@ -184,10 +194,10 @@ export const contract = {
   corpus: {
     /** Import MIDI files or folders (job). */
     import: job(importRequestSchema),
-    /** A page of pieces, sorted by title. */
-    list: call(z.strictObject({ offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }), piecePageSchema),
-    /** Pieces whose title, composer or file name contain the query (case-insensitive). */
-    search: call(z.strictObject({ query: z.string().max(500), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }), piecePageSchema),
+    /** A page of pieces, sorted by `sort` (default: composer, then title). */
+    list: call(z.strictObject({ ...pageFields }), piecePageSchema),
+    /** Pieces where every word of the query occurs in the title, composer or file name (case-insensitive), sorted as `list`. */
+    search: call(z.strictObject({ query: z.string().max(500), ...pageFields }), piecePageSchema),
     /** One piece with its notes. */
     get: call(z.strictObject({ id: idSchema }), pieceSchema),
     /** Delete pieces from the corpus (the imported originals are not touched). */
@@ -248,6 +258,8 @@ export const contract = {
     export: call(z.strictObject({ from: pathSchema, to: pathSchema }), z.object({ path: z.string() })),
     /** A URL that downloads or streams a file (browser mode: the way to export). */
     url: call(z.strictObject({ path: pathSchema }), z.object({ url: z.string() })),
+    /** The SoundFont rendering uses (the settings' one, else the bundled default), as a URL the page may fetch for live playback. */
+    soundFont: call(none, z.object({ url: z.string(), name: z.string(), sizeBytes: z.number().int().min(0) })),
     /** Store an uploaded file in `<dataDir>/uploads` (browser mode's way to bring MIDI in); answers its path. */
     upload: call(
       z.strictObject({ name: z.string().min(1).max(255), dataBase64: z.string().max(16 * 1024 * 1024 * 4 / 3 + 4) }),

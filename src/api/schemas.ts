@@ -127,6 +127,8 @@ export const trainRunSchema = z.object({
   history: z.array(z.object({ epoch: z.number().int(), loss: z.number(), validationLoss: z.number().optional() })),
   /** The model it produced, once it has produced one. */
   modelId: idSchema.optional(),
+  /** The tensor backend that trains (or trained) it, e.g. `wasm`, `tensorflow`. */
+  backend: z.string().optional(),
   createdAt: isoTimeSchema.optional(),
 });
 

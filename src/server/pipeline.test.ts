@@ -71,6 +71,8 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     const page = await conn.api.corpus.list({ limit: 3 });
     expect(page.total).toBe(FILES.length);
     expect(page.pieces).toHaveLength(3);
+    const byLength = (await conn.api.corpus.list({ sort: 'duration', descending: true })).pieces.map((p) => p.durationSeconds);
+    expect(byLength).toEqual([...byLength].sort((a, b) => b - a));
     const found = await conn.api.corpus.search({ query: 'schumann' });
     expect(found.total).toBe(1);
     const piece = await conn.api.corpus.get({ id: found.pieces[0]!.id });
@@ -98,11 +100,12 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     const runs = (await conn.api.train.runs()).runs;
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ id: trainResult.runId, preset: 'tiny', state: 'finished', epochsDone: 1, modelId: trainResult.modelId });
+    expect(runs[0]!.backend).toBe(trainProgress.find((e) => e.message?.startsWith('backend '))!.message!.slice('backend '.length));
     const models = (await conn.api.models.list()).models;
     expect(models.map((m) => m.id)).toContain(trainResult.modelId);
     expect(models.find((m) => m.id === trainResult.modelId)).toMatchObject({ name: 'pipeline test', isDefault: true, bundled: false });
 
-    const gen = await finished((await conn.api.generate.start({ count: 2, lengthTokens: 40, seed: 7 })).jobId);
+    const gen = await finished((await conn.api.generate.start({ count: 2, lengthTokens: 40, seed: 7, primerPath: path.join(corpusDir!, FILES[0]!) })).jobId);
     expectOk(gen);
     const files = (gen.result as { files: Array<{ path: string; kind: string }> }).files;
     expect(files).toHaveLength(2);

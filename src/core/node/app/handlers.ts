@@ -16,6 +16,8 @@ import { readMidiFile, type MidiReadReport } from '../midi/read';
 import type { JobManager } from '../jobs/manager';
 import type { JobRecord } from '../jobs/types';
 import { CorpusStore } from '../corpus/store';
+import { bundledTransformerPath } from '../models/transformer/load';
+import { bundledSoundFontPath } from '../render/soundfont';
 import type { Piece as CorpusPiece } from '../corpus/piece';
 import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel } from './library';
 import { dataLayout } from './layout';
@@ -56,6 +58,32 @@ function warningsOf(report: MidiReadReport): string[] {
   say(report.strayNoteOffs, 'note-offs matched no sounding note and were ignored.');
   say(report.ignoredMetaEvents, 'tempo, time or key signature events had impossible values and were ignored.');
   return out;
+}
+
+function transformerAvailable(): boolean {
+  return existsSync(path.join(bundledTransformerPath(), 'config.json'));
+}
+
+interface PageRequest {
+  offset: number;
+  limit: number;
+  sort: 'composer' | 'title' | 'duration' | 'notes' | 'imported';
+  descending: boolean;
+}
+
+/** One page of pieces in the requested order (the store answers composer-then-title order). */
+function page(pieces: CorpusPiece[], req: PageRequest) {
+  const by: Record<PageRequest['sort'], (a: CorpusPiece, b: CorpusPiece) => number> = {
+    composer: () => 0,
+    title: (a, b) => a.title.localeCompare(b.title),
+    duration: (a, b) => a.durationSeconds - b.durationSeconds,
+    notes: (a, b) => a.noteCount - b.noteCount,
+    imported: (a, b) => a.importedAt.localeCompare(b.importedAt),
+  };
+  // Array.prototype.sort is stable, so ties keep the store's composer-then-title order.
+  const sorted = [...pieces].sort(by[req.sort]);
+  if (req.descending) sorted.reverse();
+  return { pieces: sorted.slice(req.offset, req.offset + req.limit).map(summaryOf), total: pieces.length };
 }
 
 /** A corpus piece as the api lists it. */
@@ -124,19 +152,14 @@ export function createAppHandlers(deps: AppDeps) {
         version: deps.version,
         dataDir,
         platform: process.platform,
-        stages: { ...STAGES } as Record<string, boolean>,
+        // Refinement also needs the Music Transformer, which a checkout may not ship.
+        stages: { ...STAGES, refine: STAGES.refine && transformerAvailable() } as Record<string, boolean>,
       }),
     },
     corpus: {
       import: async (req: { paths: string[] }) => startJob('import', { paths: await readableAll(req.paths, 'paths') }),
-      list: async (req: { offset: number; limit: number }) => {
-        const pieces = await (await corpus()).list();
-        return { pieces: pieces.slice(req.offset, req.offset + req.limit).map(summaryOf), total: pieces.length };
-      },
-      search: async (req: { query: string; offset: number; limit: number }) => {
-        const pieces = await (await corpus()).search(req.query);
-        return { pieces: pieces.slice(req.offset, req.offset + req.limit).map(summaryOf), total: pieces.length };
-      },
+      list: async (req: PageRequest) => page(await (await corpus()).list(), req),
+      search: async (req: PageRequest & { query: string }) => page(await (await corpus()).search(req.query), req),
       get: async (req: { id: string }) => {
         const store = await corpus();
         const piece = await store.get(req.id);
@@ -180,10 +203,13 @@ export function createAppHandlers(deps: AppDeps) {
       runs: async () => ({ runs: await listRuns(dataDir, activeRunIds()) }),
     },
     generate: {
-      start: async (req: { modelId?: string }) => {
+      start: async (req: { modelId?: string; primerPieceId?: string; primerPath?: string }) => {
+        if (req.primerPieceId && req.primerPath)
+          throw new ApiError('Give primerPieceId or primerPath, not both.', { field: 'primerPath' });
         // Checked here too, so a missing model is reported at once rather than as a failed job.
         await resolveModelDir(dataDir, req.modelId);
-        return startJob('generate', req);
+        const primerPath = req.primerPath ? await guard.readable(req.primerPath, 'primerPath') : undefined;
+        return startJob('generate', { ...req, ...(primerPath ? { primerPath } : {}) });
       },
     },
     synthesize: {
@@ -194,7 +220,14 @@ export function createAppHandlers(deps: AppDeps) {
       },
     },
     refine: {
-      start: async (req: { path: string }) => startJob('refine', { ...req, path: await guard.readable(req.path, 'path') }),
+      start: async (req: { path: string; modelId?: string }) => {
+        requireStage('refine');
+        if (req.modelId !== undefined)
+          throw new ApiError('Choosing a refinement model is not available yet; leave modelId out to use the bundled Music Transformer.', { field: 'modelId' });
+        if (!transformerAvailable())
+          throw new ApiError(`Refinement needs the bundled Music Transformer (${bundledTransformerPath()}), which this build does not include.`, { field: 'refine' });
+        return startJob('refine', { ...req, path: await guard.readable(req.path, 'path') });
+      },
     },
     evaluate: {
       start: async (req: { paths: string[] }) => startJob('evaluate', { ...req, paths: await readableAll(req.paths, 'paths') }),
@@ -247,6 +280,14 @@ export function createAppHandlers(deps: AppDeps) {
         return { path: to };
       },
       url: async (req: { path: string }) => ({ url: deps.mediaUrl(await guard.readable(req.path)) }),
+      soundFont: async () => {
+        const chosen = settings.get().soundFont;
+        const file = chosen ?? bundledSoundFontPath();
+        // The bundled SoundFont lives in the app's own files: a public asset, so it may be served.
+        if (!chosen) await guard.allowFile(file);
+        const real = await guard.readable(file, 'soundFont');
+        return { url: deps.mediaUrl(real), name: path.basename(real).replace(/\.wasm$/, ''), sizeBytes: (await fs.stat(real)).size };
+      },
       upload: async (req: { name: string; dataBase64: string }): Promise<FileInfo> => {
         const name = safeFileName(req.name);
         const ext = path.extname(name).toLowerCase();

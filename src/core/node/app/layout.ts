@@ -9,6 +9,7 @@
  *   models/default.json     { id } of the model `generate` uses when none is named
  *   generated/<jobId>/      pieces from one generate job (.mid + .json sidecars)
  *   renders/<jobId>/        WAVs from one synthesize job
+ *   refined/<jobId>/        refined MIDI + mastered WAV + sidecar from one refine job
  *   evaluations/<jobId>/    report.json + report.html
  *   uploads/  exports/      files brought in (browser mode) and copied out
  *   tmp/jobs/<jobId>/       staging of running jobs (deleted when they end)
@@ -27,6 +28,7 @@ export function dataLayout(dataDir: string) {
     defaultModelFile: path.join(dataDir, 'models', 'default.json'),
     generated: (jobId: string) => path.join(dataDir, 'generated', jobId),
     renders: (jobId: string) => path.join(dataDir, 'renders', jobId),
+    refined: (jobId: string) => path.join(dataDir, 'refined', jobId),
     evaluations: (jobId: string) => path.join(dataDir, 'evaluations', jobId),
   };
 }
@@ -49,4 +51,6 @@ export interface RunRecord {
   /** Settings that must stay the same on resume (the checkpoint's fingerprint covers them). */
   maxStepsPerEpoch: number;
   seed: number;
+  /** The tensor backend the last session trained on. */
+  backend?: string;
 }

@@ -35,6 +35,7 @@ export interface RunEntry {
   history: Array<{ epoch: number; loss: number; validationLoss?: number }>;
   modelId?: string;
   createdAt?: string;
+  backend?: string;
 }
 
 async function runRecord(dir: string): Promise<Partial<RunRecord>> {
@@ -91,6 +92,7 @@ export async function listRuns(dataDir: string, activeRunIds: ReadonlySet<string
       })),
       ...(config ? { modelId: id } : {}),
       ...(record.createdAt ? { createdAt: record.createdAt } : {}),
+      ...((record.backend ?? config?.training.backend) ? { backend: record.backend ?? config!.training.backend } : {}),
     });
   }
   return runs.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id));

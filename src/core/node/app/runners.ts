@@ -80,7 +80,12 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   const { loadTokenDataset } = await import('../preprocess/dataset');
   const data = await loadTokenDataset(layout.dataset, 'notes');
   throwIfCancelled(ctx.signal);
+  // Chosen here (trainLstm asks again and gets the same) so the UI learns the backend before the first step.
+  const { selectTensorBackend } = await import('../tensor/backend');
+  const choice = await selectTensorBackend(settingsOf(ctx).backend);
+  record = { ...record, backend: choice.backend };
   await writeJsonAtomic(runFile, record);
+  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${choice.backend}` });
   const { trainLstm } = await import('../train/trainLstm');
   try {
     const result = await trainLstm(data, {
@@ -168,7 +173,17 @@ export const runners: Record<string, JobRunner> = {
   train: (params, ctx) => runTraining(params as TrainParams, ctx),
 
   generate: async (params, ctx) => {
-    const p = params as { modelId?: string; count: number; lengthTokens: number; temperature: number; topK: number; seed?: number; primerPieceId?: string; bpm: number };
+    const p = params as {
+      modelId?: string;
+      count: number;
+      lengthTokens: number;
+      temperature: number;
+      topK: number;
+      seed?: number;
+      primerPieceId?: string;
+      primerPath?: string;
+      bpm: number;
+    };
     const modelPath = await resolveModelDir(ctx.dataDir, p.modelId);
     const { generatePieces } = await import('../generate/generate');
     const out = path.join(ctx.stagingDir, 'out');
@@ -183,7 +198,7 @@ export const runners: Record<string, JobRunner> = {
         tempoBpm: p.bpm,
         dataDir: ctx.dataDir,
         ...(p.seed !== undefined ? { seed: p.seed } : {}),
-        ...(p.primerPieceId ? { primer: `corpus:${p.primerPieceId}` } : {}),
+        ...(p.primerPieceId ? { primer: `corpus:${p.primerPieceId}` } : p.primerPath ? { primer: p.primerPath } : {}),
       },
       { onProgress: ctx.onProgress, signal: ctx.signal },
     );
@@ -217,6 +232,36 @@ export const runners: Record<string, JobRunner> = {
     await publish(out, target);
     const files: FileInfo[] = [];
     for (const r of report.results) files.push(await fileInfo(path.join(target, path.relative(out, r.wavPath))));
+    return { files };
+  },
+
+  refine: async (params, ctx) => {
+    const p = params as { path: string; temperature: number; seed?: number };
+    const settings = settingsOf(ctx);
+    const { refinePieces } = await import('../refine/refine');
+    const out = path.join(ctx.stagingDir, 'refined');
+    const isAudio = /\.wav$/i.test(p.path);
+    const report = await refinePieces({
+      ...(isAudio ? { audioPaths: [p.path] } : { midiPaths: [p.path] }),
+      outputPath: out,
+      temperature: p.temperature,
+      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      engine: settings.engine,
+      sampleRateHz: settings.sampleRateHz,
+      ...(settings.soundFont ? { soundfontPath: settings.soundFont } : {}),
+      onProgress: ctx.onProgress,
+      signal: ctx.signal,
+    });
+    throwIfCancelled(ctx.signal);
+    if (report.pieces.length === 0) {
+      const first = report.failures[0];
+      throw new DataError(first ? first.error.message : 'Nothing was refined.', { path: first?.input ?? p.path });
+    }
+    const target = dataLayout(ctx.dataDir).refined(ctx.jobId);
+    await publish(out, target);
+    const files: FileInfo[] = [];
+    for (const piece of report.pieces)
+      for (const f of [piece.refinedAudio, piece.refinedMidi]) files.push(await fileInfo(path.join(target, path.relative(out, f))));
     return { files };
   },
 

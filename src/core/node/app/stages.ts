@@ -12,7 +12,7 @@ export const STAGES = {
   train: true,
   generate: true,
   synthesize: true,
-  refine: false,
+  refine: true,
   evaluate: true,
 } satisfies Record<string, boolean>;
 
