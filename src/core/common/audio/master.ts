@@ -146,21 +146,28 @@ export function master(audio: PcmAudio, options: MasterOptions = {}): { audio: P
   let ceilingDb = o.ceilingDbtp - 0.1;
   let out = source;
   let minGain = 1;
-  // Limiting lowers loudness and inter-sample peaks can pass a sample-peak limiter: re-measure and correct.
-  for (let pass = 0; pass < 6; pass++) {
+  // Limiting lowers loudness and inter-sample peaks can pass a sample-peak limiter: re-measure and
+  // correct. Loudness is cheap to measure, the 4x-oversampled true peak is not, so the peak is
+  // checked only once the loudness has converged.
+  const apply = (): void => {
+    const g = dbToGain(gainDb);
     out = source.map((c) => {
-      const g = dbToGain(gainDb);
       const y = new Float32Array(c.length);
       for (let i = 0; i < c.length; i++) y[i] = c[i]! * g;
       return y;
     });
     minGain = limit(out, dbToGain(ceilingDb), lookahead, release);
-    const after = measureLoudness(out, rate);
-    const loudnessError = o.targetLufs - after.integratedLufs;
-    const peakExcess = after.truePeakDbtp - o.ceilingDbtp;
-    if (Math.abs(loudnessError) <= 0.2 && peakExcess <= 0) break;
-    if (peakExcess > 0) ceilingDb -= peakExcess + 0.05;
-    gainDb += loudnessError;
+  };
+  for (let pass = 0; pass < 8; pass++) {
+    apply();
+    const loudnessError = o.targetLufs - measureLoudness(out, rate, { truePeak: false }).integratedLufs;
+    if (Math.abs(loudnessError) > 0.2) {
+      gainDb += loudnessError;
+      continue;
+    }
+    const peakExcess = gainToDb(truePeak(out, rate)) - o.ceilingDbtp;
+    if (peakExcess <= 0) break;
+    ceilingDb -= peakExcess + 0.05;
   }
   const after = measureLoudness(out, rate);
   return {

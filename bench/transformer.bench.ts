@@ -1,0 +1,94 @@
+/**
+ * Music Transformer figures: training throughput of the default preset on the tensor backend,
+ * incremental decoding (cached keys/values, TypeScript) against recomputing the whole window per
+ * event (onnxruntime and TF.js), and the time to refine a 60-second piece (model + render + master).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { master } from '../src/core/common/audio/master';
+import { TRANSFORMER_PRESETS, type TransformerArchitecture } from '../src/core/common/models/transformer';
+import { TransformerDecoder } from '../src/core/common/models/transformerDecoder';
+import { Rng } from '../src/core/common/random';
+import { emptySong } from '../src/core/common/song/song';
+import { MusicTransformer } from '../src/core/node/models/transformer/model';
+import { refineSong } from '../src/core/node/refine/refine';
+import { buildTransformerOnnx, openOnnxTransformer } from '../src/core/node/onnx/exportTransformer';
+import { createRenderer } from '../src/core/node/render/renderer';
+import { selectTensorBackend } from '../src/core/node/tensor/backend';
+import type { BenchRow } from './run';
+
+const time = async (f: () => unknown | Promise<unknown>): Promise<number> => {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+};
+
+export default async function bench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const choice = await selectTensorBackend('auto');
+  const arch: TransformerArchitecture = { ...TRANSFORMER_PRESETS.default.architecture, vocabSize: 388 };
+  const model = MusicTransformer.create(arch, 1);
+  const optimizer = tf.train.adam(1e-3);
+  const batch = TRANSFORMER_PRESETS.default.training.batchSize;
+  const rng = new Rng(1);
+  const tokens = Int32Array.from({ length: batch * arch.seqLength }, () => rng.int(388));
+  const x = tf.tensor2d(tokens, [batch, arch.seqLength], 'int32');
+  const y = tf.tensor2d(tokens.map((t) => (t + 1) % 388), [batch, arch.seqLength], 'int32');
+  const step = (): void => {
+    const loss = optimizer.minimize(() => model.loss(x, y, true), true, model.variables())!;
+    loss.dataSync();
+    loss.dispose();
+  };
+  step();
+  const steps = 3;
+  const ms = (await time(() => Array.from({ length: steps }, step))) / steps;
+  rows.push({ name: `transformer train step, default preset, batch ${batch} x ${arch.seqLength}`, value: ms, unit: 'ms/step', note: choice.backend });
+  rows.push({ name: 'transformer training throughput', value: (batch * arch.seqLength * 1000) / ms, unit: 'targets/s', note: choice.backend });
+  x.dispose();
+  y.dispose();
+  optimizer.dispose();
+
+  const flat = await model.toFlat();
+  const events = 256;
+  const decoder = new TransformerDecoder(arch, flat);
+  const decodeMs = await time(() => {
+    for (let i = 0; i < events; i++) decoder.step(tokens[i]!);
+  });
+  rows.push({ name: `incremental decoding (cached keys/values), ${events} events`, value: decodeMs / events, unit: 'ms/event', note: 'TypeScript' });
+  const session = await openOnnxTransformer(buildTransformerOnnx(arch, flat), arch);
+  const window = tokens.subarray(0, arch.seqLength);
+  await session.predict(window, 1);
+  const onnxMs = (await time(async () => {
+    for (let i = 0; i < 20; i++) await session.predict(window, 1);
+  })) / 20;
+  rows.push({ name: 'full-window recompute per event (onnxruntime)', value: onnxMs, unit: 'ms/event' });
+  await session.dispose();
+  const tfjsMs = (await time(() => {
+    for (let i = 0; i < 3; i++) tf.tidy(() => model.logits(tf.tensor2d(window, [1, arch.seqLength], 'int32')).dataSync());
+  })) / 3;
+  rows.push({ name: 'full-window recompute per event (TF.js)', value: tfjsMs, unit: 'ms/event', note: choice.backend });
+  model.dispose();
+
+  // A 60-second, flat, grid-timed piece like the generator writes: 4 notes a second.
+  const song = emptySong(480);
+  for (let i = 0; i < 240; i++) {
+    const t = i * 240;
+    song.notes.push({ pitch: 48 + rng.int(36), velocity: 80, startTicks: t, endTicks: t + 220, track: 0, channel: 0 });
+  }
+  const loaded = { dir: 'bench', config: { vocab: { tokens: [], counts: [] } } as never, weights: flat, decoder: () => new TransformerDecoder(arch, flat) };
+  const renderer = await createRenderer({ engine: 'auto' });
+  let refined = song;
+  const refineMs = await time(() => {
+    refined = refineSong(song, loaded, { seed: 1 }).song;
+  });
+  let rendered: Awaited<ReturnType<typeof renderer.renderSong>> | undefined;
+  const renderMs = await time(async () => {
+    rendered = await renderer.renderSong(refined);
+  });
+  const masterMs = await time(() => master(rendered!));
+  renderer.dispose();
+  rows.push({ name: 'refine a 60 s piece: transformer re-performance', value: refineMs / 1000, unit: 's' });
+  rows.push({ name: 'refine a 60 s piece: render', value: renderMs / 1000, unit: 's', note: renderer.engine });
+  rows.push({ name: 'refine a 60 s piece: master (loudness, true-peak limiter)', value: masterMs / 1000, unit: 's' });
+  rows.push({ name: 'refine a 60 s piece: total', value: (refineMs + renderMs + masterMs) / 1000, unit: 's' });
+  return rows;
+}
