@@ -5,6 +5,18 @@ import type { LikelihoodReport } from '../../common/evaluate/report';
 import type { RunOptions } from '../../common/progress';
 import { loadLstmModel } from '../models/lstm/model';
 import { loadTokenDataset } from '../preprocess/dataset';
+import type { DatasetPiece } from '../preprocess/types';
+
+/**
+ * How often each token id occurs in the training split's tokens. Counted from the tokens
+ * themselves rather than taken from vocab.json, whose counts were made before rare tokens were
+ * decomposed and so do not match what the model was trained on.
+ */
+function trainCounts(pieces: readonly DatasetPiece[], vocabSize: number): number[] {
+  const counts = new Array<number>(vocabSize).fill(0);
+  for (const p of pieces) if (p.split === 'train') for (const t of p.tokens) counts[t]!++;
+  return counts;
+}
 
 /** Options of `scoreModel`. */
 export interface ScoreModelOptions extends RunOptions {
@@ -74,7 +86,7 @@ export async function scoreModel(
       dataPath: data.dir,
       pieces: valid.length,
       model: acc.result(),
-      unigram: unigramLikelihood(data.vocab.counts, targets),
+      unigram: unigramLikelihood(trainCounts(data.pieces, vocabSize), targets),
       capped: stride > 1,
     };
   } finally {
