@@ -74,7 +74,7 @@ export function registerGenerate(program: Command): void {
     .option('--runtime <name>', 'auto (ONNX when the model has an export, else TF.js), onnx or tfjs', 'auto')
     .option('--name <name>', 'file name for the piece (default piece-<seed>)')
     .option('--batch-size <n>', 'windows per model call (default: all pieces at once)')
-    .option('--threads <n>', 'onnxruntime threads per operator (default: 1, with the two directions of each layer run at once)')
+    .option('--threads <n>', 'onnxruntime threads per operator (default 1, the fastest on a busy machine)')
     .option('--json', 'print the pieces as JSON')
     .option('--quiet', 'print only the result')
     .addHelpText(

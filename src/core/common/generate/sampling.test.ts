@@ -115,3 +115,18 @@ describe('checkSamplingOptions', () => {
     expect(() => checkSamplingOptions({ ...DEFAULT_SAMPLING, temperature: NaN })).toThrow(/temperature/);
   });
 });
+
+describe('top-k and top-p with ties', () => {
+  it('keeps tied tokens lowest id first, as a stable sort by weight would', () => {
+    // Four tokens of 0.25: top-k 2 keeps ids 0 and 1; top-p 0.5 the same.
+    const k = histogram([0.25, 0.25, 0.25, 0.25], { ...plain, topK: 2 }, 2000);
+    expect(k[2]! + k[3]!).toBe(0);
+    expect(k[0]! + k[1]!).toBe(2000);
+    const p = histogram([0.25, 0.25, 0.25, 0.25], { ...plain, topP: 0.5 }, 2000);
+    expect(p[2]! + p[3]!).toBe(0);
+    // A larger weight outranks lower ids: ids 3 (0.4) and then 0 (0.2, lowest of the ties).
+    const mixed = histogram([0.2, 0.2, 0.2, 0.4], { ...plain, topK: 2 }, 3000);
+    expect(mixed[1]! + mixed[2]!).toBe(0);
+    expect(mixed[3]! / 3000).toBeCloseTo(0.4 / 0.6, 1);
+  });
+});

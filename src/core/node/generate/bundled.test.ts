@@ -17,7 +17,8 @@ import { resourcesDir } from '../paths';
 import { listMidiFiles, sharedCorpusOrSkip } from '../testing/sharedCorpus';
 import { generatePieces } from './generate';
 
-const bundled = path.join(resourcesDir(), 'models', 'lstm');
+// CADENZA_TEST_LSTM points these tests at another model folder (e.g. one just trained).
+const bundled = process.env.CADENZA_TEST_LSTM ?? path.join(resourcesDir(), 'models', 'lstm');
 const present = existsSync(path.join(bundled, 'config.json'));
 if (!present) console.warn(`[cadenza tests] skipping bundled-model generation tests: ${bundled} is not present yet.`);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cadenza-bundled-'));

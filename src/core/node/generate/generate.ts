@@ -59,7 +59,7 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
   name?: string;
   /** Windows per model call (default: all pieces in one call). */
   batchSize?: number;
-  /** onnxruntime intra-op threads (default 2). */
+  /** onnxruntime intra-op threads (default 1). */
   intraOpThreads?: number;
   /** Data folder whose corpus store resolves `corpus:<id>` primers (default: the app's). */
   dataDir?: string;

@@ -8,7 +8,6 @@ import type { PredictFn } from '../../common/generate/loop';
 import path from 'node:path';
 import type { LstmModelConfig } from '../models/lstm/config';
 import { readLstmConfig } from '../models/lstm/config';
-import { loadLstmModel } from '../models/lstm/model';
 import { buildOnnxForModelFolder, ONNX_FILES, onnxExportStatus } from '../onnx/modelFolder';
 import { openOnnxLstm } from '../onnx/session';
 
@@ -31,7 +30,7 @@ export interface LstmRuntime {
 
 /** Settings for opening a runtime. */
 export interface RuntimeOptions {
-  /** onnxruntime intra-op threads (default 2). */
+  /** onnxruntime intra-op threads (default 1). */
   intraOpThreads?: number;
 }
 
@@ -59,6 +58,8 @@ export async function openLstmRuntime(modelDir: string, choice: RuntimeChoice, o
       dispose: () => session.dispose(),
     };
   }
+  // Imported here so the ONNX path never loads TF.js (about a second of start-up).
+  const { loadLstmModel } = await import('../models/lstm/model');
   const model = await loadLstmModel(modelDir);
   return {
     kind: 'tfjs',

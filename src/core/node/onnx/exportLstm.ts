@@ -4,7 +4,7 @@
  * Graph: tokens int32 [batch, window] -> Transpose -> Gather(embedding) (or a one-hot made with
  * Equal + Cast when the architecture has no embedding, or id / vocabSize for the `floatInput`
  * baseline) -> per layer one bidirectional ONNX `LSTM`
- * op -> the last layer's Y_h (each direction's final state: h_fwd at T-1, h_bwd at t=0)
+ * op (or two unidirectional ops) -> the last layer's Y_h (each direction's final state: h_fwd at T-1, h_bwd at t=0)
  * -> Gemm + Relu -> Gemm -> Softmax -> probabilities float32 [batch, vocabSize].
  *
  * Keras stores an LSTM kernel as [input, 4H] with gates i, f, c, o and one bias [4H]; ONNX wants
@@ -67,8 +67,9 @@ export interface LstmOnnxOptions {
   /** Stored in the file's metadata_props. */
   metadata?: Record<string, string>;
   /**
-   * One unidirectional LSTM op per direction instead of one bidirectional op (default true): the
-   * same maths, but the two directions can run at once (see bench/generate.bench.ts).
+   * One unidirectional LSTM op per direction instead of one bidirectional op (default false): the
+   * same maths; with a parallel session the two directions run at once, which pays only on an idle
+   * multi-core machine (see bench/generate.bench.ts).
    */
   splitDirections?: boolean;
 }
@@ -76,7 +77,7 @@ export interface LstmOnnxOptions {
 /** The `.onnx` bytes of the model with these weights. */
 export function buildLstmOnnx(architecture: LstmArchitecture, weights: LstmWeights, options: LstmOnnxOptions = {}): Uint8Array {
   checkLstmWeights(architecture, weights);
-  const split = options.splitDirections ?? true;
+  const split = options.splitDirections ?? false;
   const metadata = options.metadata ?? {};
   const a = architecture;
   const g = new OnnxGraphBuilder('cadenza_bilstm');
@@ -114,7 +115,7 @@ export function buildLstmOnnx(architecture: LstmArchitecture, weights: LstmWeigh
   a.lstmUnits.forEach((h, l) => {
     const last = l === a.lstmUnits.length - 1;
     if (split) {
-      // Two independent unidirectional ops: onnxruntime's parallel executor runs them on two cores.
+      // Two independent unidirectional ops, which onnxruntime's parallel executor can run on two cores.
       const finals: string[] = [];
       const seqs: string[] = [];
       (['fwd', 'bwd'] as const).forEach((dir) => {

@@ -8,11 +8,13 @@ import { ONNX_INPUT, ONNX_OUTPUT } from './exportLstm';
 
 /** Session settings. */
 export interface OnnxSessionOptions {
-  /** Threads one operator may use (default 2 when sequential, 1 when parallel). */
+  /** Threads one operator may use (default 1). */
   intraOpThreads?: number;
   /**
-   * Run independent nodes (the two directions of each layer) at once on `interOpThreads` threads
-   * (default true; measured in bench/generate.bench.ts).
+   * Run independent nodes (the two directions of a graph exported with `splitDirections`) at once
+   * on `interOpThreads` threads (default false). onnxruntime's pool threads spin while they wait,
+   * so on a busy machine both this and more intra-op threads were several times slower than one
+   * thread (bench/generate.bench.ts, docs/BENCHMARKS.md); one thread is the robust default.
    */
   parallel?: boolean;
   /** Threads for running nodes at once when `parallel` (default 2). */
@@ -36,9 +38,9 @@ export async function openOnnxLstm(
   vocabSize: number,
   options: OnnxSessionOptions = {},
 ): Promise<OnnxLstmSession> {
-  const parallel = options.parallel ?? true;
+  const parallel = options.parallel ?? false;
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: options.intraOpThreads ?? (parallel ? 1 : 2),
+    intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: parallel ? (options.interOpThreads ?? 2) : 1,
     graphOptimizationLevel: 'all',
     executionMode: parallel ? 'parallel' : 'sequential',
