@@ -184,6 +184,14 @@ describe('preprocess', () => {
     expect(await fs.readFile(path.join(output, 'notes', 'tokens.bin'))).toEqual(before);
   });
 
+  it('ignores its own output folder inside the input folder', async () => {
+    const inside = path.join(input, 'processed');
+    await preprocess({ inputPath: input, outputPath: inside, kinds: ['notes'] });
+    const again = await preprocess({ inputPath: input, outputPath: inside, kinds: ['notes'] });
+    expect(again.files).toBe(5);
+    expect(again.skipped.map((s) => s.path).sort()).toEqual(['broken.mid', 'notes.txt']);
+  });
+
   it('accepts a single MIDI file', async () => {
     const r = await preprocess({
       inputPath: path.join(input, 'c.mid'),

@@ -170,7 +170,10 @@ export async function preprocess(
   const skipped: SkippedFile[] = [];
   const rel = (file: string): string => path.relative(root, file).split(path.sep).join('/');
   const candidates: string[] = [];
+  const insideOutput = (file: string): boolean => !path.relative(outputPath, file).startsWith('..');
   for (const file of all) {
+    // An output folder inside the input folder holds our own files, not input.
+    if (insideOutput(file)) continue;
     if (MIDI_EXTENSION.test(file)) candidates.push(file);
     else if (path.basename(file) !== METADATA_FILE)
       skipped.push({ path: rel(file), reason: 'it is not a MIDI file (.mid or .midi)' });
