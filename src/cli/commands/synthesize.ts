@@ -22,6 +22,7 @@ interface SynthesizeFlags extends GlobalOptions {
   engine: string;
   library?: string;
   maxTail?: string;
+  jobs?: string;
 }
 
 const FORMAT_ALIASES: Record<string, WavSampleFormat> = {
@@ -69,6 +70,10 @@ export function registerSynthesize(program: Command): void {
       'longest release tail kept after the last note, 0 to 30 (0 = stop where `fluidsynth -F` stops)',
       String(DEFAULT_MAX_TAIL_SECONDS),
     )
+    .option(
+      '--jobs <n>',
+      'files rendered at once on worker threads, 1 to 16 (default: one per core, at most 4)',
+    )
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'print only the result')
     .addHelpText(
@@ -98,6 +103,7 @@ export function registerSynthesize(program: Command): void {
         });
       const gain = numberOption('--gain', flags.gain, { min: 0, max: 10 });
       const maxTailSeconds = numberOption('--max-tail', flags.maxTail, { min: 0, max: 30 });
+      const jobs = numberOption('--jobs', flags.jobs, { min: 1, max: 16, integer: true });
 
       const bar = progressBar(flags);
       const controller = new AbortController();
@@ -114,6 +120,7 @@ export function registerSynthesize(program: Command): void {
             format,
             ...(gain !== undefined ? { gain } : {}),
             ...(maxTailSeconds !== undefined ? { maxTailSeconds } : {}),
+            ...(jobs !== undefined ? { jobs } : {}),
             ...(flags.soundfont !== undefined ? { soundfontPath: flags.soundfont } : {}),
             ...(flags.library !== undefined ? { libraryPath: flags.library } : {}),
           },

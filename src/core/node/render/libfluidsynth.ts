@@ -44,7 +44,7 @@ export interface LibFluidSynth {
   fluid_player_play(player: CPointer): number;
   fluid_player_stop(player: CPointer): number;
   fluid_player_get_status(player: CPointer): number;
-  /** Collects FluidSynth's error and warning messages instead of letting it print to stderr. */
+  /** FluidSynth's log lines since the last call; always empty, since logging is switched off (see `bind`). */
   takeLogMessages(): string[];
 }
 
@@ -133,16 +133,11 @@ function bind(lib: koffi.IKoffiLib, libraryPath: string): LibFluidSynth {
       path: libraryPath,
     });
 
-  // FluidSynth prints warnings (e.g. unknown SoundFont generators) to stderr; collect them instead,
-  // so errors can quote them and the CLI's output stays clean. The callback lives as long as the process.
-  const messages: string[] = [];
-  const logProto = koffi.proto('void cadenza_fluid_log(int level, const char *message, void *data)');
-  const setLog = f('void *fluid_set_log_function(int level, cadenza_fluid_log *fun, void *data)');
-  const callback = koffi.register((level: number, message: string) => {
-    if (messages.length < 100)
-      messages.push(`${['panic', 'error', 'warning', 'info', 'debug'][level] ?? level}: ${message}`);
-  }, koffi.pointer(logProto));
-  for (let level = 0; level <= 4; level++) setLog(level, callback, null);
+  // FluidSynth prints warnings (e.g. unknown SoundFont generators) to stderr; silence them. No JS
+  // callback collects them instead: the log function is global to the process, and worker threads
+  // each load the library, so a callback would be called on another thread's isolate.
+  const setLog = f('void *fluid_set_log_function(int level, void *fun, void *data)');
+  for (let level = 0; level <= 4; level++) setLog(level, null, null);
 
   return {
     libraryPath,
@@ -169,6 +164,6 @@ function bind(lib: koffi.IKoffiLib, libraryPath: string): LibFluidSynth {
     fluid_player_play: f('int fluid_player_play(void *player)'),
     fluid_player_stop: f('int fluid_player_stop(void *player)'),
     fluid_player_get_status: f('int fluid_player_get_status(void *player)'),
-    takeLogMessages: () => messages.splice(0, messages.length),
+    takeLogMessages: () => [],
   } as LibFluidSynth;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../common/audio/wav';
-import { IoError, MidiParseError, UsageError } from '../../common/errors';
+import { CancelledError, IoError, MidiParseError, UsageError } from '../../common/errors';
 import type { ProgressEvent } from '../../common/progress';
 import { encodeMidi } from '../midi/write';
 import { createRenderer, type Renderer } from './renderer';
@@ -83,6 +83,48 @@ describe('synthesizeFiles', () => {
     expect(a.format).toBe('pcm24');
     // Progress: one event per readable file before it starts, then the end.
     expect(events.map((e) => `${e.done}/${e.total}`)).toEqual(['0/2', '1/2', '2/2']);
+  });
+
+  it('renders on worker threads with the same results as in this thread', async () => {
+    const out = path.join(dir, 'parallel');
+    const events: ProgressEvent[] = [];
+    const report = await synthesizeFiles(
+      [input],
+      out,
+      { engine: 'wasm', soundfontPath: TEST_SOUNDFONT, jobs: 2 },
+      { onProgress: (e) => events.push(e) },
+    );
+    expect(report.engine).toBe('wasm');
+    expect(report.soundfontPath).toBe(TEST_SOUNDFONT);
+    expect(report.results.map((r) => path.relative(out, r.wavPath))).toEqual([
+      'a.wav',
+      path.join('sub', 'b.wav'),
+    ]);
+    expect(report.failures.map((f) => path.basename(f.midiPath))).toEqual(['broken.mid']);
+    expect(events.at(-1)).toMatchObject({ done: 2, total: 2 });
+    // The same samples as a render in this thread, within 16-bit rounding.
+    const solo = await renderer.renderMidiBytes(await readFile(path.join(input, 'a.mid')));
+    const wav = decodeWav(await readFile(path.join(out, 'a.wav')));
+    expect(wav.lengthFrames).toBe(solo.channels[0]!.length);
+    let worst = 0;
+    for (let i = 0; i < wav.lengthFrames; i++)
+      worst = Math.max(worst, Math.abs(wav.channels[0]![i]! - solo.channels[0]![i]!));
+    expect(worst).toBeLessThanOrEqual(1 / 32768);
+  });
+
+  it('stops the workers with CancelledError, leaving no partial files', async () => {
+    const out = path.join(dir, 'cancelled');
+    const controller = new AbortController();
+    const pending = synthesizeFiles(
+      [input],
+      out,
+      { engine: 'wasm', soundfontPath: TEST_SOUNDFONT, jobs: 2 },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toThrow(CancelledError);
+    const left = await readdir(out, { recursive: true });
+    expect(left.filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
   });
 
   it('fails at once, before loading a SoundFont, when no file is readable MIDI', async () => {

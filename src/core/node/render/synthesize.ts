@@ -4,9 +4,11 @@
  * fails is reported and skipped; an engine or SoundFont failure stops the batch.
  */
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   CancelledError,
+  deserializeError,
   IoError,
   MidiParseError,
   serializeError,
@@ -18,6 +20,8 @@ import type { Seconds } from '../../common/units';
 import { ioError } from '../fs/atomic';
 import { parseMidi } from '../midi/read';
 import type { EngineName } from './backend';
+import { renderInWorkers } from './parallel';
+import { checkSoundFont } from './soundfont';
 import {
   createRenderer,
   ensureWritableDir,
@@ -29,8 +33,13 @@ import {
 
 /** Options for a batch: how to set up the renderer and how to write each file. */
 export interface SynthesizeOptions extends RendererOptions, RenderFileOptions {
-  /** Render with this renderer instead of creating one (it is not disposed). */
+  /** Render with this renderer instead of creating one (it is not disposed); implies `jobs: 1`. */
   renderer?: Renderer;
+  /**
+   * Worker threads rendering at once, each with its own SoundFont in memory (default: one per
+   * core, at most 4 and at most one per file). 1 renders in this thread.
+   */
+  jobs?: number;
 }
 
 /** A file the batch could not render, and why. */
@@ -180,50 +189,92 @@ export async function synthesizeFiles(
       { ...(failures.length === 1 && first.path ? { path: first.path } : {}), detail: { failures } },
     );
   }
-  const renderer = options.renderer ?? (await createRenderer(options));
+  const workers = options.renderer
+    ? 1
+    : Math.max(1, Math.min(options.jobs ?? Math.min(os.availableParallelism(), 4), jobs.length));
   let audioSeconds = 0;
-  try {
-    for (const [index, job] of jobs.entries()) {
-      if (run.signal?.aborted) throw new CancelledError();
-      run.onProgress?.({
-        stage: 'synthesize',
-        done: index,
-        total: jobs.length,
-        message: path.basename(job.midiPath),
-        metrics: { audioSeconds },
-      });
-      try {
-        const result = await renderer.renderFile(job.midiPath, job.wavPath, options, {
-          ...(run.signal ? { signal: run.signal } : {}),
-        });
-        results.push(result);
-        audioSeconds += result.durationSeconds;
-      } catch (error) {
-        // A bad MIDI file or an unreadable/unwritable path spoils only that file; anything else stops the batch.
-        if (error instanceof MidiParseError || error instanceof IoError)
-          failures.push({ midiPath: job.midiPath, error: serializeError(error) });
-        else throw error;
-      }
-    }
+  let done = 0;
+  const progress = (message?: string): void =>
     run.onProgress?.({
       stage: 'synthesize',
-      done: jobs.length,
+      done,
       total: jobs.length,
+      ...(message !== undefined ? { message } : {}),
       metrics: { audioSeconds },
     });
-  } finally {
-    if (!options.renderer) renderer.dispose();
+  const record = (job: Job, outcome: { result: RenderResult } | { error: unknown }): void => {
+    done++;
+    if ('result' in outcome) {
+      results.push(outcome.result);
+      audioSeconds += outcome.result.durationSeconds;
+      return;
+    }
+    const error = outcome.error;
+    const code = error instanceof Error ? serializeError(error).code : (error as SerializedError).code;
+    // A bad MIDI file or an unreadable/unwritable path spoils only that file; anything else stops the batch.
+    if (code !== 'MIDI_PARSE' && code !== 'IO')
+      throw error instanceof Error ? error : deserializeError(error as SerializedError);
+    failures.push({
+      midiPath: job.midiPath,
+      error: error instanceof Error ? serializeError(error) : (error as SerializedError),
+    });
+  };
+
+  let engine:
+    { engine: EngineName; engineVersion: string; fallbackReason?: string; soundfontPath: string } | undefined;
+  if (workers > 1) {
+    progress();
+    const { renderer: _unused, jobs: _jobs, ...rendererOptions } = options;
+    const pool = await renderInWorkers(
+      jobs,
+      workers,
+      { rendererOptions, fileOptions: rendererOptions },
+      (outcome) => {
+        record(
+          jobs[outcome.index]!,
+          'result' in outcome ? { result: outcome.result } : { error: outcome.error },
+        );
+        progress(path.basename(jobs[outcome.index]!.midiPath));
+      },
+      run.signal,
+    );
+    if (pool) engine = { ...pool, soundfontPath: await checkSoundFont(options.soundfontPath) };
   }
-  failures.sort(
-    (a, b) =>
-      planned.findIndex((j) => j.midiPath === a.midiPath) -
-      planned.findIndex((j) => j.midiPath === b.midiPath),
-  );
+  if (!engine) {
+    const renderer = options.renderer ?? (await createRenderer(options));
+    engine = {
+      engine: renderer.engine,
+      engineVersion: renderer.engineVersion,
+      ...(renderer.fallbackReason !== undefined ? { fallbackReason: renderer.fallbackReason } : {}),
+      soundfontPath: renderer.soundfontPath,
+    };
+    try {
+      for (const job of jobs) {
+        if (run.signal?.aborted) throw new CancelledError();
+        progress(path.basename(job.midiPath));
+        try {
+          record(job, {
+            result: await renderer.renderFile(
+              job.midiPath,
+              job.wavPath,
+              options,
+              run.signal ? { signal: run.signal } : {},
+            ),
+          });
+        } catch (error) {
+          record(job, { error });
+        }
+      }
+      progress();
+    } finally {
+      if (!options.renderer) renderer.dispose();
+    }
+  }
+  const order = (midiPath: string): number => planned.findIndex((j) => j.midiPath === midiPath);
+  results.sort((a, b) => order(a.midiPath) - order(b.midiPath));
+  failures.sort((a, b) => order(a.midiPath) - order(b.midiPath));
   return {
-    engine: renderer.engine,
-    engineVersion: renderer.engineVersion,
-    ...(renderer.fallbackReason !== undefined ? { fallbackReason: renderer.fallbackReason } : {}),
-    soundfontPath: renderer.soundfontPath,
+    ...engine,
     results,
     failures,
     audioSeconds,
