@@ -66,6 +66,8 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
 
   beforeAll(async () => {
     ensureBuilt();
+    // Only this run's screenshots: a skipped stage must not leave an old picture behind.
+    rmSync(shotsDir, { recursive: true, force: true });
     mkdirSync(shotsDir, { recursive: true });
     dataDir = mkdtempSync(path.join(tmpdir(), 'cadenza-e2e-'));
     server = await startServer({ dataDir, rendererDir, port: 0 });
@@ -113,8 +115,8 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     }, files);
     if (stages.import) {
       await page.waitForSelector('[data-testid=import-summary]', { timeout: 60_000 });
-      const rows = await page.locator('[data-testid=piece-row]').count();
-      expect(rows).toBe(files.length - 2);
+      expect(await page.textContent('[data-testid=import-summary]')).toContain(`Imported ${files.length - 2} pieces`);
+      expect(await page.locator('[data-testid=piece-row]').count()).toBe(files.length - 2);
       const skipped = await page.textContent('[data-testid=skipped]');
       expect(skipped).toContain('liner-notes.txt');
       expect(skipped).toContain('broken.mid');

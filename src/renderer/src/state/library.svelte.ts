@@ -111,13 +111,14 @@ export class LibraryState {
 
   /** Imports files or folders by path (Electron's dialog, or uploads) and waits for the job. */
   async importPaths(paths: string[]): Promise<void> {
+    let summary: { imported: number; duplicates: number } | null = null;
     try {
       const { jobId } = await app.api.corpus.import({ paths });
       this.importJobId = jobId;
       const info = await app.jobs.wait(jobId);
       if (info.state === 'succeeded') {
         const result = info.result as { imported: number; duplicates: number; failed: Array<{ path: string; error: { message: string } }> };
-        this.lastImport = { imported: result.imported, duplicates: result.duplicates };
+        summary = { imported: result.imported, duplicates: result.duplicates };
         this.skipped = [...this.skipped, ...result.failed.map((f) => ({ path: f.path, reason: f.error.message }))];
       } else if (info.state === 'failed') {
         this.importError = info.error?.message ?? 'The import failed.';
@@ -130,6 +131,8 @@ export class LibraryState {
       this.importJobId = null;
       await this.refresh();
     }
+    // The summary appears with the refreshed list, never before it.
+    this.lastImport = summary;
   }
 
   /** Opens the native dialog (Electron) or a file picker (browser mode) and imports what is chosen. */
