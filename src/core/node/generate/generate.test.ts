@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Midi } from '@tonejs/midi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, CorpusError, UsageError } from '../../common/errors';
 import type { LstmArchitecture } from '../../common/models/lstm';
@@ -64,9 +65,20 @@ interface Sidecar {
   stats: { tokens: number; events: number };
 }
 
-/** Checks every rule a written MIDI must meet, reading the file back. */
+/** Checks every rule a written MIDI must meet, reading the file back with our parser and with @tonejs/midi. */
 function checkWrittenMidi(file: string): void {
-  const { song } = parseMidi(new Uint8Array(readFileSync(file)), { path: file, sustain: false });
+  const bytes = new Uint8Array(readFileSync(file));
+  const tone = new Midi(bytes);
+  expect(tone.header.tempos.length).toBeGreaterThan(0);
+  expect(tone.header.timeSignatures.length).toBeGreaterThan(0);
+  const toneNotes = tone.tracks.flatMap((t) => t.notes);
+  expect(toneNotes.length).toBeGreaterThan(0);
+  for (const n of toneNotes) {
+    expect(n.midi >= 21 && n.midi <= 108).toBe(true);
+    expect(n.durationTicks).toBeGreaterThan(0);
+  }
+  const { song } = parseMidi(bytes, { path: file, sustain: false });
+  expect(song.notes.length).toBe(toneNotes.length);
   expect(song.notes.length).toBeGreaterThan(0);
   expect(song.tempos.length).toBeGreaterThan(0);
   expect(song.timeSignatures.length).toBeGreaterThan(0);
@@ -107,6 +119,7 @@ describe('generatePieces', () => {
     const tfjs = await generatePieces({ modelPath: model, outputPath: path.join(tmp, 'out-tfjs'), events: 100, seed: 11, count: 3, runtime: 'tfjs' });
     expect(tfjs.map((p) => p.runtime)).toEqual(['tfjs', 'tfjs', 'tfjs']);
     expect(onnx.map((p) => p.seed)).toEqual([11, 12, 13]);
+    for (const p of [...onnx, ...tfjs]) checkWrittenMidi(p.midiPath);
     for (let i = 0; i < 3; i++) expect(tfjs[i]!.tokens).toEqual(onnx[i]!.tokens);
     expect(onnx[0]!.tokens).not.toEqual(onnx[1]!.tokens);
     const [alone] = await generatePieces({ modelPath: model, outputPath: path.join(tmp, 'out-alone'), events: 100, seed: 12 });
