@@ -119,7 +119,7 @@ function cards(report: EvaluationReport): string {
   if (report.likelihood) {
     const l = report.likelihood;
     out.push(
-      `<div class="card"><div class="k">Model · held-out perplexity</div><div class="v">${formatNumber(l.model.perplexity)}</div><div class="s">unigram baseline ${formatNumber(l.unigram.perplexity)} on ${l.model.events} events of ${l.pieces} validation pieces</div></div>`,
+      `<div class="card"><div class="k">Model · held-out perplexity</div><div class="v">${formatNumber(l.model.perplexity)}</div><div class="s">unigram baseline ${formatNumber(l.unigram.perplexity)} on ${l.model.events} events of ${l.pieces} validation piece${l.pieces === 1 ? '' : 's'}</div></div>`,
     );
   }
   return out.length ? `<div class="cards">${out.join('')}</div>` : '';
@@ -389,9 +389,24 @@ function definitions(report: EvaluationReport): string {
   return `<h2>Definitions</h2><p class="note">Formulas, units and references for every measure are in docs/METRICS.md of the Cadenza repository.</p><dl class="defs">${items}</dl>`;
 }
 
+/** One line naming what was measured: the reference's size and each other set. */
+function lead(report: EvaluationReport): string {
+  const [ref, ...others] = report.sets;
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const parts = [`reference: ${count(ref?.pieces.filter((p) => p.measures).length ?? 0, 'piece')}`];
+  for (const s of others) {
+    const midi = s.pieces.filter((p) => p.measures).length;
+    const audio = s.pieces.filter((p) => p.audio).length;
+    const what = [midi ? count(midi, 'MIDI piece') : '', audio ? count(audio, 'audio file') : ''].filter(
+      Boolean,
+    );
+    parts.push(`${SET_LABELS[s.role].toLowerCase()}: ${what.join(' and ') || 'nothing readable'}`);
+  }
+  return escapeHtml(parts.join(' · '));
+}
+
 /** The report as a complete HTML document. */
 export function renderReportHtml(report: EvaluationReport): string {
-  const ref = report.sets[0];
   const musicSets = report.sets.filter((s) => s.summary);
   const groups: [string, MeasureInfo<ScalarMeasureId>['group'][]][] = [
     ['Pitch', ['pitch']],
@@ -419,7 +434,7 @@ export function renderReportHtml(report: EvaluationReport): string {
 <title>Cadenza evaluation report</title><style>${CSS}</style></head>
 <body><main>
 <h1>Cadenza evaluation report</h1>
-<p class="lead">${escapeHtml(new Date(report.createdAt).toUTCString())} · ${musicSets.length} set${musicSets.length === 1 ? '' : 's'} of MIDI measured against the reference${ref ? ` (${ref.pieces.filter((p) => p.measures).length} pieces)` : ''} · ${formatNumber(report.totalSeconds)} s</p>
+<p class="lead">${escapeHtml(new Date(report.createdAt).toUTCString())} · ${lead(report)} · ${formatNumber(report.totalSeconds)} s</p>
 ${warnings}
 ${cards(report)}
 <h2>Inputs</h2>
