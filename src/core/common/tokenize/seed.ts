@@ -5,7 +5,8 @@
  * import (`midi/translate.py`) and `instrument.partitionByInstrument`:
  *
  * 1. Per track, in file order, notes whose onsets lie less than 1/4 quarter after a first
- *    note (raw ticks) and whose releases lie within 1/4 quarter of its release join its chord.
+ *    note (raw ticks) and whose releases lie within 1/4 quarter of its release join its chord,
+ *    which lasts as long as its last note.
  * 2. Onsets and durations are quantized independently to the nearest multiple of 1/4 or 1/3
  *    quarter (smaller error wins, ties go to 1/4, exactly halfway rounds down; a sounding
  *    note's duration never becomes zero).
@@ -114,6 +115,7 @@ function trackElements(
     if (gathered[i]) continue;
     const first = sorted[i]!;
     const pitches = [first.pitch];
+    let lastIndex = i;
     for (let j = i + 1; j < sorted.length; j++) {
       const other = sorted[j]!;
       if (Math.abs(other.startTicks - first.startTicks) >= tolerance) break;
@@ -121,8 +123,11 @@ function trackElements(
       if (Math.abs(other.endTicks - first.endTicks) > tolerance) continue;
       pitches.push(other.pitch);
       gathered[j] = 1;
+      lastIndex = j;
     }
-    const lengthQuarters = (first.endTicks - first.startTicks) / ppq;
+    // music21 times a chord by its last note (midiEventsToChord keeps the loop's last on/off times).
+    const lastNote = sorted[lastIndex]!;
+    const lengthQuarters = (lastNote.endTicks - lastNote.startTicks) / ppq;
     out.push({
       offset: quantizeQuarters(first.startTicks / ppq, true),
       duration: lengthQuarters > 0 ? quantizeQuarters(lengthQuarters, false) : 0,
