@@ -3,10 +3,11 @@
  * over IPC (`ipcMain.handle` per operation, sender checked, request and answer validated by the
  * same dispatcher as browser mode). Heavy work runs in job worker threads, never here.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, type IpcMainInvokeEvent } from 'electron';
-import { existsSync, promises as fs } from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, protocol, type IpcMainInvokeEvent } from 'electron';
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { ApiError, serializeError } from '../core/common/errors';
 import { openAppBackend, type AppBackend } from '../core/node/app/backend';
 import { defaultDataDir } from '../core/node/paths';
@@ -55,11 +56,18 @@ async function serveAppProtocol(request: Request): Promise<Response> {
     file = path.resolve(rendererDir, rel);
     if (!file.startsWith(rendererDir + path.sep)) return new Response('Not found.', { status: 404 });
   }
-  if (!(await fs.stat(file).catch(() => null))?.isFile()) return new Response('Not found.', { status: 404 });
-  const res = await net.fetch(pathToFileURL(file).href);
-  return new Response(res.body, {
-    status: res.status,
-    headers: { 'Content-Type': contentType(file), 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' },
+  const stat = await fs.stat(file).catch(() => null);
+  if (!stat?.isFile()) return new Response('Not found.', { status: 404 });
+  // Streamed from disk here rather than through net.fetch(file://), which the session's request filter would cancel.
+  const body = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'Content-Type': contentType(file),
+      'Content-Length': String(stat.size),
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+    },
   });
 }
 

@@ -4,36 +4,9 @@
  * new windows, webviews and permission requests are refused, and a strict CSP header is added.
  */
 import { app, session, type WebContents } from 'electron';
+import { CONTENT_SECURITY_POLICY, isAppUrl } from './urls';
 
-/** The page's origin in a packaged or built app. */
-export const APP_ORIGIN = 'cadenza://app';
-
-/** The Content-Security-Policy the page runs under (also sent as a header by the app protocol). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
-
-/** True when `url` belongs to the app's own page (the built app, or the dev server in development). */
-export function isAppUrl(url: string, devServerUrl: string | undefined): boolean {
-  try {
-    const u = new URL(url);
-    if (u.origin === APP_ORIGIN || `${u.protocol}//${u.host}` === APP_ORIGIN) return true;
-    return !!devServerUrl && u.origin === new URL(devServerUrl).origin;
-  } catch {
-    return false;
-  }
-}
+export { APP_ORIGIN, CONTENT_SECURITY_POLICY, isAppUrl } from './urls';
 
 /** Applies the rules to the default session and to every web contents the app creates. */
 export function hardenSessions(devServerUrl: string | undefined): void {
@@ -46,9 +19,12 @@ export function hardenSessions(devServerUrl: string | undefined): void {
     // No remote content: only the app protocol, inline data, and the dev server while developing.
     callback({ cancel: !(local || isAppUrl(url, devServerUrl) || (devServerUrl && url.startsWith(devServerUrl.replace(/^http/, 'ws')))) });
   });
-  ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
+  // The app protocol sends the CSP itself; the dev server's pages get it here (Vite's HMR client
+  // is a module script from 'self', so it runs under the same policy).
+  if (devServerUrl)
+    ses.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    });
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-navigate', (event, url) => {
