@@ -16,6 +16,7 @@ interface Flags extends GlobalOptions {
   backend: string;
   resume?: boolean;
   baseline?: boolean;
+  seedDesign?: boolean;
   float16?: boolean;
   credits?: string;
   timeLimit?: string;
@@ -77,6 +78,10 @@ export function registerTrainLstm(program: Command): void {
       'also train the original tool’s design (float index input) for the same time and record its NLL',
     )
     .option('--threads <n>', 'threads computing gradients (data parallel; resume needs the same number)', '1')
+    .option(
+      '--seed-design',
+      'train the original tool’s design itself (float index input, no embedding), as a baseline',
+    )
     .option('--float16', 'store the weights as float16 (half the size)')
     .option('--credits <text>', 'credit line for the training data, stored in config.json')
     .option(
@@ -102,6 +107,7 @@ export function registerTrainLstm(program: Command): void {
     .option('--patience <n>', 'epochs without validation improvement before stopping')
     .option('--seed <n>', 'seed for initialisation, data order and dropout')
     .option('--json', 'print the result as JSON')
+    .option('--quiet', 'print only the result')
     .addHelpText(
       'after',
       '\nExamples:\n  cadenza train-lstm --data_path processed_data/ --model_path models/lstm/\n  cadenza train-lstm --data_path processed_data/ --model_path models/lstm/ --resume\n',
@@ -122,7 +128,7 @@ export function registerTrainLstm(program: Command): void {
             field: '--lstm-units',
           });
       }
-      const architecture: Omit<LstmArchitecture, 'vocabSize'> = {
+      const sized: Omit<LstmArchitecture, 'vocabSize'> = {
         ...LSTM_PRESETS[preset].architecture,
         ...defined({
           window: int('--window', flags.window, 1),
@@ -132,6 +138,9 @@ export function registerTrainLstm(program: Command): void {
           dropout: numberOption('--dropout', flags.dropout, { min: 0, max: 0.9 }),
         }),
       };
+      const architecture: Omit<LstmArchitecture, 'vocabSize'> = flags.seedDesign
+        ? { ...sized, embedding: 0, floatInput: true }
+        : sized;
       const training: LstmTrainSettings = {
         ...LSTM_PRESETS[preset].training,
         ...defined({
@@ -161,6 +170,7 @@ export function registerTrainLstm(program: Command): void {
       const controller = new AbortController();
       const onSigint = (): void => controller.abort();
       process.once('SIGINT', onSigint);
+      process.once('SIGTERM', onSigint);
       try {
         const result = await trainLstm(data, {
           modelDir: flags.model_path,
@@ -190,7 +200,7 @@ export function registerTrainLstm(program: Command): void {
         printResult(flags, { ...result, config }, () =>
           [
             `Trained on ${result.backend.name} (${result.backend.reason}).`,
-            `Held-out NLL ${m.validNll.toFixed(3)} nats/event (accuracy ${((m.validAccuracy ?? 0) * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}` +
+            `Held-out NLL ${m.validNll.toFixed(3)} nats/token (accuracy ${((m.validAccuracy ?? 0) * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}` +
               (m.seedDesignNll !== undefined
                 ? `; original design (float input) ${m.seedDesignNll.toFixed(3)}.`
                 : '.'),
@@ -200,6 +210,7 @@ export function registerTrainLstm(program: Command): void {
       } finally {
         bar.finish();
         process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
       }
     });
 }

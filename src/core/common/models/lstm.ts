@@ -92,8 +92,10 @@ export const LSTM_PRESETS: Record<'tiny' | 'small' | 'default' | 'seed', LstmPre
     training: { ...baseTraining },
   },
   default: {
-    architecture: { window: 48, embedding: 96, lstmUnits: [192, 192], denseUnits: 192, dropout: 0.3 },
-    training: { ...baseTraining, batchSize: 64, stride: 2 },
+    // Sized to train well within an hour or so of CPU: the corpus (about 1M tokens) is seen less than
+    // once, so dropout is light; 32 tokens are about 14 note/chord events of context.
+    architecture: { window: 32, embedding: 96, lstmUnits: [192, 192], denseUnits: 192, dropout: 0.1 },
+    training: { ...baseTraining, batchSize: 128, stride: 2, maxStepsPerEpoch: 200, validWindows: 2048 },
   },
   seed: {
     architecture: { window: 40, embedding: 0, lstmUnits: [512, 256], denseUnits: 256, dropout: 0.3 },

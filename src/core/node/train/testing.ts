@@ -80,6 +80,7 @@ export async function writeMotifDataset(dir: string, data: LstmTrainingData = mo
       events: offset,
       exactEventShare: 1,
       decomposedEventShare: 0,
+      approximatedEventShare: 0,
       unknownTokenShare: 0,
       distinctTokensBeforeCut: data.vocab.tokens.length,
     },

@@ -14,7 +14,7 @@ import { Rng } from '../../common/random';
 import type { TokenizerKind, Vocabulary } from '../../common/tokenize/types';
 import { ioError, writeJsonAtomic } from '../fs/atomic';
 import type { LstmMetrics, LstmModelConfig } from '../models/lstm/config';
-import { LSTM_MODEL_FORMAT, LSTM_MODEL_VERSION } from '../models/lstm/config';
+import { LSTM_MODEL_FORMAT, LSTM_MODEL_VERSION, readLstmConfig } from '../models/lstm/config';
 import { BiLstmEngine } from '../models/lstm/engine';
 import type { LstmWeights } from '../models/lstm/weights';
 import { initLstmWeights, saveLstmWeights } from '../models/lstm/weights';
@@ -311,6 +311,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
       ...s,
       backend: choice.kind,
       backendReason: choice.reason,
+      threads,
       ...(options.preset ? { preset: options.preset } : {}),
       ...(options.dataPath ? { dataPath: options.dataPath } : {}),
     },
@@ -360,14 +361,37 @@ export async function addSeedDesignBaseline(
     timeLimitSeconds: main.metrics.trainSeconds,
     ...options,
   });
+  return recordSeedDesignBaseline(result.modelDir, baseline.modelDir);
+}
+
+/**
+ * Copies the held-out NLL and accuracy of the seed-design model in `baselineDir` into the
+ * metrics of the model in `modelDir` (config.json, rewritten atomically). Refuses a baseline
+ * trained on other data or scored on another number of validation windows.
+ */
+export async function recordSeedDesignBaseline(
+  modelDir: string,
+  baselineDir: string,
+): Promise<LstmModelConfig> {
+  const main = await readLstmConfig(modelDir);
+  const base = await readLstmConfig(baselineDir);
+  if (!base.architecture.floatInput)
+    throw new DataError(`${baselineDir} is not a seed-design (float input) model.`, { path: baselineDir });
+  if (base.corpusHash !== main.corpusHash || base.metrics.validTargets !== main.metrics.validTargets)
+    throw new DataError(
+      `${baselineDir} was trained or scored on other data than ${modelDir}, so the two cannot be compared.`,
+      {
+        path: baselineDir,
+      },
+    );
   const config: LstmModelConfig = {
     ...main,
     metrics: {
       ...main.metrics,
-      seedDesignNll: baseline.config.metrics.validNll,
-      seedDesignAccuracy: baseline.config.metrics.validAccuracy ?? 0,
+      seedDesignNll: base.metrics.validNll,
+      seedDesignAccuracy: base.metrics.validAccuracy ?? 0,
     },
   };
-  await writeJsonAtomic(path.join(result.modelDir, LSTM_MODEL_FILES.config), config);
+  await writeJsonAtomic(path.join(modelDir, LSTM_MODEL_FILES.config), config);
   return config;
 }

@@ -55,6 +55,8 @@ export interface LstmModelConfig {
   training: LstmTrainSettings & {
     backend: string;
     backendReason: string;
+    /** Threads that computed gradients (results depend on it). */
+    threads?: number;
     preset?: string;
     dataPath?: string;
   };
