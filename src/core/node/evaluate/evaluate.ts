@@ -13,7 +13,13 @@ import { summarize } from '../../common/evaluate/distributions';
 import { measureSong, SCALAR_MEASURES, VECTOR_MEASURES } from '../../common/evaluate/measures';
 import type { PieceMeasures } from '../../common/evaluate/measures';
 import { chordEvents, EventDictionary, ReferenceIndex } from '../../common/evaluate/repetition';
-import type { EvaluationReport, PieceReport, SetReport, SetRole } from '../../common/evaluate/report';
+import type {
+  EvaluationReport,
+  LikelihoodReport,
+  PieceReport,
+  SetReport,
+  SetRole,
+} from '../../common/evaluate/report';
 import { AUDIO_MEASURES, REPORT_FORMAT, REPORT_VERSION } from '../../common/evaluate/report';
 import { renderReportHtml } from '../../common/evaluate/reportHtml';
 import type { RunOptions } from '../../common/progress';
@@ -177,6 +183,20 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
       });
   }
 
+  // Likelihood first: a model or data problem then fails before minutes of measuring.
+  let likelihood: LikelihoodReport | undefined;
+  if (inputs.model !== undefined) {
+    if (dataPath === undefined)
+      warnings.push(
+        `No held-out likelihood: give --data with the preprocessed data ${inputs.model} was trained on (its config names none).`,
+      );
+    else
+      likelihood = await scoreModel(inputs.model, dataPath, {
+        ...run,
+        maxTargets: inputs.maxLikelihoodTargets,
+      });
+  }
+
   const ref = await loadSet('reference', refSource, run);
   warnings.push(...ref.warnings);
   if (!ref.pieces.some((p) => p.song))
@@ -232,18 +252,8 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
     warnings,
     totalSeconds: 0,
   };
+  if (likelihood) report.likelihood = likelihood;
 
-  if (inputs.model !== undefined) {
-    if (dataPath === undefined)
-      warnings.push(
-        `No held-out likelihood: give --data with the preprocessed data ${inputs.model} was trained on (its config names none).`,
-      );
-    else
-      report.likelihood = await scoreModel(inputs.model, dataPath, {
-        ...run,
-        maxTargets: inputs.maxLikelihoodTargets,
-      });
-  }
   report.totalSeconds = (Date.now() - started) / 1000;
   return report;
 }

@@ -3,6 +3,7 @@ import { ModelError, throwIfCancelled } from '../../common/errors';
 import { LikelihoodAccumulator, unigramLikelihood } from '../../common/evaluate/likelihood';
 import type { LikelihoodReport } from '../../common/evaluate/report';
 import type { RunOptions } from '../../common/progress';
+import { readLstmConfig } from '../models/lstm/config';
 import { loadLstmModel } from '../models/lstm/model';
 import { loadTokenDataset } from '../preprocess/dataset';
 import type { DatasetPiece } from '../preprocess/types';
@@ -36,7 +37,9 @@ export async function scoreModel(
   dataPath: string,
   options: ScoreModelOptions = {},
 ): Promise<LikelihoodReport> {
-  const data = await loadTokenDataset(dataPath);
+  // The model's tokenizer picks the data folder when the data holds several kinds (notes/, performance/).
+  const config = await readLstmConfig(modelPath);
+  const data = await loadTokenDataset(dataPath, config.tokenizer.kind);
   const model = await loadLstmModel(modelPath);
   try {
     const { window, vocabSize } = model.architecture;
