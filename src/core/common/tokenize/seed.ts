@@ -145,6 +145,38 @@ function elementToken(pitches: readonly number[]): string {
   return pitches.length === 1 ? pitchName(pitches[0]!) : normalOrder(pitches).join('.');
 }
 
+/**
+ * Splits one track's elements at barlines as music21's `makeTies` does, bar by bar: a bar holds
+ * its own elements (by offset, then file order), then the continuations the previous bar produced
+ * (in the order it produced them). Returns the pieces with `order` = their place in that sequence.
+ */
+function tieTrack(elements: readonly SeedElement[], bars: readonly number[]): SeedElement[] {
+  const sorted = [...elements].sort((a, b) => a.offset - b.offset || a.order - b.order);
+  const out: SeedElement[] = [];
+  let pending: SeedElement[] = [];
+  let i = 0;
+  let rank = 0;
+  while (i < sorted.length || pending.length > 0) {
+    // The next bar with anything in it: the pending continuations' bar, or the next element's.
+    const bar =
+      pending.length > 0 ? upperBound(bars, pending[0]!.offset) : upperBound(bars, sorted[i]!.offset);
+    const barEnd = bars[bar] ?? Number.POSITIVE_INFINITY;
+    const own: SeedElement[] = [];
+    while (i < sorted.length && sorted[i]!.offset < barEnd) own.push(sorted[i++]!);
+    // Stable: at the bar's first offset its own elements come before the continuations.
+    const items = [...own, ...pending].sort((a, b) => a.offset - b.offset);
+    pending = [];
+    for (const item of items) {
+      const end = item.offset + item.duration;
+      if (end > barEnd) {
+        out.push({ ...item, duration: barEnd - item.offset, order: rank++ });
+        pending.push({ ...item, offset: barEnd, duration: end - barEnd, continued: true });
+      } else out.push({ ...item, order: rank++ });
+    }
+  }
+  return out;
+}
+
 /** The score's music21 notes and chords in music21's order, with their quantized places. */
 export function seedEvents(score: SmfScore): SeedEvent[] {
   const parts = new Map<number, SeedElement[]>();
@@ -163,24 +195,20 @@ export function seedEvents(score: SmfScore): SeedEvent[] {
   const bars = barlines(score.ppq, score.timeSignatures, endUnits);
   const events: SeedEvent[] = [];
   for (const elements of parts.values()) {
-    const pieces: SeedElement[] = [];
+    const byTrack = new Map<number, SeedElement[]>();
     for (const e of elements) {
-      let start = e.offset;
-      const end = e.offset + e.duration;
-      // Split at every barline strictly inside the element, as music21's makeTies does.
-      for (let b = upperBound(bars, start); b < bars.length && bars[b]! < end; b++) {
-        pieces.push({ ...e, offset: start, duration: bars[b]! - start, continued: start !== e.offset });
-        start = bars[b]!;
-      }
-      pieces.push({ ...e, offset: start, duration: end - start, continued: start !== e.offset });
+      let list = byTrack.get(e.track);
+      if (!list) byTrack.set(e.track, (list = []));
+      list.push(e);
     }
-    // music21 sorts grace notes (no duration) first at an offset, then by insertion: track, own notes, ties.
+    const pieces: SeedElement[] = [];
+    for (const list of byTrack.values()) pieces.push(...tieTrack(list, bars));
+    // music21 sorts grace notes (no duration) first at an offset, then by insertion: track, then the track's own order.
     pieces.sort(
       (a, b) =>
         a.offset - b.offset ||
         Number(a.duration > 0) - Number(b.duration > 0) ||
         a.track - b.track ||
-        Number(a.continued) - Number(b.continued) ||
         a.order - b.order,
     );
     for (const p of pieces)
