@@ -281,6 +281,11 @@ export const contract = {
     get: call(none, settingsSchema),
     /** Change some settings; answers all of them. */
     update: call(settingsPatchSchema, settingsSchema),
+    /**
+     * Electron only: pick another data folder in a native dialog; the app then restarts on it
+     * (`restarting`). Browser mode answers an `ApiError` (start `cadenza serve --data-dir` instead).
+     */
+    chooseDataDir: call(none, z.object({ dataDir: z.string().nullable(), restarting: z.boolean() })),
   },
   jobs: {
     /** Job history, newest first (running and queued ones included). */

@@ -17,7 +17,7 @@ export const METHOD_NAMES = {
   models: ['list', 'import', 'export', 'remove', 'setDefault'],
   files: ['readMidi', 'waveform', 'export', 'url', 'soundFont', 'upload', 'list'],
   dialogs: ['openMidi', 'openFolder', 'save'],
-  settings: ['get', 'update'],
+  settings: ['get', 'update', 'chooseDataDir'],
   jobs: ['list', 'get', 'cancel'],
 } as const;
 

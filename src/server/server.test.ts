@@ -128,7 +128,8 @@ describe('cadenza serve (browser mode)', () => {
       await expect(conn.api.refine.start({ path: 'renders/a.mid' })).rejects.toMatchObject({ name: 'ApiError', message: expect.stringMatching(/^Refinement /) });
     else expect((await conn.api.refine.start({ path: 'renders/a.mid' })).jobId).toBeTruthy();
     await expect(conn.api.preprocess.start({ tokenizer: 'seed' })).rejects.toMatchObject({ field: 'tokenizer' });
-    await expect(conn.api.generate.start()).rejects.toMatchObject({ field: 'modelId' });
+    await expect(conn.api.generate.start({ modelId: 'no-such-model' })).rejects.toMatchObject({ name: 'ApiError', field: 'modelId' });
+    await expect(conn.api.settings.chooseDataDir()).rejects.toMatchObject({ field: 'dataDir' });
     expect(await conn.api.preprocess.info()).toBeNull();
     expect(await conn.api.train.runs()).toEqual({ runs: [] });
     const settings = await conn.api.settings.update({ sampleRateHz: 48000 });

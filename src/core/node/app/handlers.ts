@@ -313,6 +313,9 @@ export function createAppHandlers(deps: AppDeps) {
         if (patch.soundFont) patch = { ...patch, soundFont: await guard.readable(patch.soundFont, 'soundFont') };
         return settings.update(patch);
       },
+      chooseDataDir: async (): Promise<{ dataDir: string | null; restarting: boolean }> => {
+        throw new ApiError('The data folder is chosen when the server starts: run `cadenza serve --data-dir <folder>`.', { field: 'dataDir' });
+      },
     },
     jobs: {
       list: async (req: { limit: number }) => ({ jobs: jobs.list(req.limit) as AppJob[] }),
