@@ -206,6 +206,8 @@ class MidiRenderer implements Renderer {
     const { song } = parseMidi(bytes, { path: midiPath, sustain: false, dropDrums: false });
     if (song.notes.length === 0)
       throw new MidiParseError(`${midiPath} has no notes to render.`, { path: midiPath });
+    // Fail before rendering, not after minutes of it, when the WAV could not be written anyway.
+    await ensureWritableDir(path.dirname(wavPath));
     const started = performance.now();
     const audio = await this.synth.renderMidi(
       bytes,
@@ -276,6 +278,12 @@ export async function ensureWritableDir(dir: string): Promise<void> {
     await fs.access(dir, fsConstants.W_OK);
   } catch (error) {
     if (error instanceof CadenzaError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new IoError(`Could not write to ${dir}: a part of that path is a file, not a folder.`, {
+        path: dir,
+        cause: error,
+      });
     throw ioError(error, dir, 'write');
   }
 }
