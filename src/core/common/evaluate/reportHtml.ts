@@ -139,19 +139,13 @@ function summaryOf(s: SetReport, id: ScalarMeasureId): Summary | undefined {
   return s.summary?.scalars[id];
 }
 
-/** The main table: each measure with the reference's range and each compared set's values. */
+/** The main tables: each measure with the reference's range beside one compared set's values (one table per set, so any number of sets fits the page). */
 function measuresTable(report: EvaluationReport): string {
   const ref = report.sets[0]!;
   const compared = report.sets.slice(1).filter((s) => s.summary);
-  const head = compared
-    .map(
-      (s) =>
-        `<th class="n">${swatch(s.role)}${SET_LABELS[s.role]} mean</th><th>vs reference range</th><th class="n">OA</th><th class="n">KL</th>`,
-    )
-    .join('');
-  const rows = report.measures.scalars.map((m) => {
-    const r = summaryOf(ref, m.id);
-    const cells = compared.map((s) => {
+  const tables = compared.map((s) => {
+    const rows = report.measures.scalars.map((m) => {
+      const r = summaryOf(ref, m.id);
       const g = summaryOf(s, m.id);
       const c = s.comparison?.find((x) => x.id === m.id);
       const values = s.pieces.map((p) => ({ value: p.measures?.scalars[m.id] ?? NaN, label: p.name }));
@@ -174,11 +168,13 @@ function measuresTable(report: EvaluationReport): string {
               points: values.map((v) => ({ ...v, color: SET_COLORS[s.role] })),
             })
           : '';
-      return `<td class="n${outside ? ' out' : ''}">${fmt(g?.mean)}</td><td>${bar}</td><td class="n">${formatNumber(c?.overlapArea)}</td><td class="n">${formatNumber(c?.klDivergence)}</td>`;
+      return `<tr><td title="${escapeHtml(m.description)}">${escapeHtml(m.label)}${m.unit ? ` <span class="muted">(${escapeHtml(m.unit)})</span>` : ''}</td><td class="n">${fmt(r?.p50)}</td><td class="n muted">${formatNumber(r?.p5)} – ${formatNumber(r?.p95)}</td><td class="n${outside ? ' out' : ''}">${fmt(g?.mean)}</td><td>${bar}</td><td class="n">${formatNumber(c?.overlapArea)}</td><td class="n">${formatNumber(c?.klDivergence)}</td></tr>`;
     });
-    return `<tr><td title="${escapeHtml(m.description)}">${escapeHtml(m.label)}${m.unit ? ` <span class="muted">(${escapeHtml(m.unit)})</span>` : ''}</td><td class="n">${fmt(r?.p50)}</td><td class="n muted">${formatNumber(r?.p5)} – ${formatNumber(r?.p95)}</td>${cells.join('')}</tr>`;
+    const title =
+      compared.length > 1 ? `<h3>${swatch(s.role)}${SET_LABELS[s.role]} against the reference</h3>` : '';
+    return `${title}<table><thead><tr><th>Measure</th><th class="n">${swatch('reference')}Reference median</th><th class="n">5th–95th pct</th><th class="n">${swatch(s.role)}${SET_LABELS[s.role]} mean</th><th>Pieces vs reference range</th><th class="n">OA</th><th class="n">KL</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
   });
-  return `<table><thead><tr><th>Measure</th><th class="n">${swatch('reference')}Reference median</th><th class="n">5th–95th pct</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>
+  return `${tables.join('')}
 <p class="note">Bars: the reference's 5th–95th percentile (grey band) and median (dark tick); dots: each compared piece. A mean outside the reference's band is shown in red. OA = overlap area and KL = Kullback–Leibler divergence (nats) between the reference's intra-set distance density and the inter-set distance density (Yang &amp; Lerch 2018): OA near 1 and KL near 0 mean the set sits among the reference pieces as they sit among themselves.</p>`;
 }
 
