@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { ApiError } from '../core/common/errors';
 import { emptySong } from '../core/common/song/song';
 import { encodeWav } from '../core/common/audio/wav';
 import { encodeMidi } from '../core/node/midi/write';
+import { projectRoot } from '../core/node/paths';
 import { connectWebSocket, type WsConnection } from '../api/wsClient';
 import { MAX_MESSAGE_BYTES } from '../api/protocol';
 import { startServer, type RunningServer } from './server';
@@ -158,6 +159,21 @@ describe('cadenza serve (browser mode)', () => {
     expect(part.status).toBe(206);
     expect(new TextDecoder().decode(await part.arrayBuffer())).toBe('RIFF');
   });
+
+  it.skipIf(!existsSync(path.join(projectRoot(), 'resources', 'models', 'lstm', 'config.json')))(
+    'generates with the bundled model when none was trained, and lists it as the default',
+    async () => {
+      const models = (await conn.api.models.list()).models;
+      expect(models).toEqual([expect.objectContaining({ id: 'bundled', bundled: true, isDefault: true, kind: 'lstm' })]);
+      await expect(conn.api.models.remove({ id: 'bundled' })).rejects.toMatchObject({ name: 'ModelError' });
+      const { jobId } = await conn.api.generate.start({ count: 1, lengthTokens: 24, seed: 3 });
+      const job = await server.backend.jobs.waitFor(jobId);
+      expect(job.error?.message ?? '').toBe('');
+      const [file] = (job.result as { files: Array<{ path: string }> }).files;
+      expect(file!.path.startsWith(path.join(path.resolve(dataDir), 'generated', jobId))).toBe(true);
+      expect((await conn.api.files.readMidi({ path: file!.path })).song.notes.length).toBeGreaterThan(0);
+    },
+  );
 
   it('serves the SoundFont rendering uses, for live playback in the page', async () => {
     const sf = await conn.api.files.soundFont();
