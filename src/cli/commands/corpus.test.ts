@@ -90,6 +90,17 @@ describe('cadenza corpus', () => {
     expect(r.err).toContain('cadenza: Nothing was imported');
   });
 
+  it('exits 1 naming the folder when it holds no MIDI files, and the corpus stays empty', async () => {
+    const empty = path.join(dir, 'empty');
+    await mkdir(empty);
+    const emptyData = path.join(dir, 'empty-data');
+    const r = await run('corpus', 'import', empty, '--data-dir', emptyData);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`cadenza: Nothing was imported: ${empty} holds no .mid or .midi files.`);
+    const list = await run('corpus', 'list', '--data-dir', emptyData, '--json');
+    expect(JSON.parse(list.out)).toEqual([]);
+  });
+
   it('lists and searches pieces, as text and as JSON', async () => {
     const all = await run('corpus', 'list', '--data-dir', dataDir);
     expect(all.code, all.err).toBe(0);

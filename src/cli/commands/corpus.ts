@@ -44,6 +44,11 @@ export function registerCorpus(program: Command): void {
     .action(async (paths: string[], flags: CorpusFlags) => {
       const store = await CorpusStore.open(dataDir(flags));
       const report = await withCancel(flags, (run) => store.import(paths, run));
+      if (report.added.length + report.duplicates.length + report.skipped.length === 0)
+        throw new CorpusError(
+          `Nothing was imported: ${paths.length === 1 ? `${paths[0]} holds` : `${paths.join(', ')} hold`} no .mid or .midi files.`,
+          { ...(paths.length === 1 ? { path: paths[0] } : {}), detail: report },
+        );
       if (report.added.length === 0 && report.skipped.length > 0) {
         // One JSON document either way: on failure the report travels in the error's detail.
         if (!flags.json) printResult(flags, report, (r) => importSummary(store, r));

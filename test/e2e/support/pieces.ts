@@ -12,9 +12,6 @@ import { encodeMidi } from '../../../src/core/node/midi/write';
 
 const PPQ = 480;
 
-/** The lowest and highest pitch any fixture piece uses (MIDI note numbers). */
-export const FIXTURE_PITCH_RANGE = { lowest: 36, highest: 96 } as const;
-
 /** What one written fixture holds, for assertions. */
 export interface FixturePiece {
   /** Absolute path of the .mid file. */
