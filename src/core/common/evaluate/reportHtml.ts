@@ -291,6 +291,7 @@ function distanceSection(report: EvaluationReport): string {
   const out: string[] = [];
   for (const s of report.sets.slice(1)) {
     if (!s.comparison?.length) continue;
+    const measured = s.pieces.filter((p) => p.measures).length;
     const label = (c: MeasureComparison): string =>
       report.measures.scalars.find((m) => m.id === c.id)?.label ??
       report.measures.vectors.find((m) => m.id === c.id)?.label ??
@@ -309,7 +310,8 @@ function distanceSection(report: EvaluationReport): string {
           },
           { label: `intra ${s.role}`, color: SET_COLORS[s.role], x: c.intraSet.x, y: c.intraSet.y },
           { label: 'inter', color: '#374151', x: c.inter.x, y: c.inter.y, dashed: true },
-        ],
+          // With fewer than 3 pieces there are at most 1 or 2 intra-set distances: a spike that would flatten the other curves.
+        ].filter((series) => series.label !== `intra ${s.role}` || measured >= 3),
       }),
     );
     out.push(
