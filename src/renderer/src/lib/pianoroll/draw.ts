@@ -132,25 +132,36 @@ export function drawNotes(
     buckets.add(b, runStart[p]!, area.y + keys.toY(p), Math.max(1.5, runEnd[p]! - runStart[p]! - (merge ? 0 : 0.5)));
     runBucket[p] = -1;
   };
-  index.forEachVisible(startTicks, endTicks, lowest, highest, (i) => {
+  // The hot loop of the roll: inlined over the typed arrays rather than a callback per note.
+  const { from, to } = index.candidates(startTicks, endTicks);
+  const starts = index.startTicks;
+  const ends = index.endTicks;
+  const pitches = index.pitches;
+  const velocities = index.velocities;
+  const ppt = ticks.pixelsPerTick;
+  const originX = area.x - ticks.scrollTicks * ppt;
+  for (let i = from; i < to; i++) {
+    const end = ends[i]!;
+    if (end <= startTicks) continue;
+    const p = pitches[i]!;
+    if (p < lowest || p > highest) continue;
     visible++;
-    const p = index.pitches[i]!;
-    const b = index.velocities[i]! >> 3;
-    const x0 = Math.max(left, area.x + ticks.toX(index.startTicks[i]!));
-    const x1 = Math.min(right, area.x + ticks.toX(index.endTicks[i]!));
+    const velocity = velocities[i]!;
+    const x0 = Math.max(left, originX + starts[i]! * ppt);
+    const x1 = Math.min(right, originX + end * ppt);
     if (merge && runBucket[p]! >= 0 && x0 <= runEnd[p]! + 0.5) {
       if (x1 > runEnd[p]!) runEnd[p] = x1;
-      runVelocitySum[p] = runVelocitySum[p]! + index.velocities[i]!;
+      runVelocitySum[p] = runVelocitySum[p]! + velocity;
       runCount[p] = runCount[p]! + 1;
-      return;
+      continue;
     }
     flush(p);
     runStart[p] = x0;
     runEnd[p] = x1;
-    runBucket[p] = b;
-    runVelocitySum[p] = index.velocities[i]!;
+    runBucket[p] = velocity >> 3;
+    runVelocitySum[p] = velocity;
     runCount[p] = 1;
-  });
+  }
   for (let p = lowest; p <= highest; p++) flush(p);
   const radius = Math.min(3, h / 3);
   let total = 0;
@@ -255,12 +266,15 @@ export function drawVelocityLane(
   const { startTicks, endTicks } = ticks.visibleTicks(area.width);
   const usable = area.height - 8;
   // Stems that share a pixel column overdraw each other; only the loudest per column matters visually.
-  const columns = new Float32Array(Math.ceil(area.width) + 1);
-  index.forEachVisible(startTicks, endTicks, 0, 127, (i) => {
-    const x = Math.floor(ticks.toX(index.startTicks[i]!));
-    if (x < 0 || x >= columns.length) return;
-    if (index.velocities[i]! > columns[x]!) columns[x] = index.velocities[i]!;
-  });
+  const columns = new Uint8Array(Math.ceil(area.width) + 1);
+  // Only onsets inside the view make stems, so the candidates start at startTicks, not before.
+  const from = index.lowerBound(startTicks);
+  const to = index.lowerBound(endTicks);
+  const ppt = ticks.pixelsPerTick;
+  for (let i = from; i < to; i++) {
+    const x = Math.floor((index.startTicks[i]! - ticks.scrollTicks) * ppt);
+    if (x >= 0 && x < columns.length && index.velocities[i]! > columns[x]!) columns[x] = index.velocities[i]!;
+  }
   for (let x = 0; x < columns.length; x++) {
     const v = columns[x]!;
     if (v === 0) continue;

@@ -61,6 +61,14 @@ export class NoteIndex {
   }
 
   /**
+   * The index range [from, to) that can hold notes overlapping [startTicks, endTicks): starts from
+   * `startTicks - maxDurationTicks` up to `endTicks`. Callers still check each note's end and pitch.
+   */
+  candidates(startTicks: Ticks, endTicks: Ticks): { from: number; to: number } {
+    return { from: this.lowerBound(startTicks - this.maxDurationTicks), to: this.lowerBound(endTicks) };
+  }
+
+  /**
    * Calls `visit(i)` for every note that overlaps [startTicks, endTicks) and whose pitch is in
    * [lowest, highest], in ascending start order.
    */
