@@ -202,6 +202,19 @@ describe('wasm engine', () => {
     await expect(wasm.renderSong(emptySong())).rejects.toThrow(MidiParseError);
   });
 
+  it('finishes a render in progress when disposed during it, then refuses new ones', async () => {
+    const r = await createRenderer({ engine: 'wasm', soundfontPath: TEST_SOUNDFONT });
+    const pending = r.renderMidiBytes(encodeMidi(fixtureSong()));
+    r.dispose();
+    const audio = await pending;
+    expect(measureLevels(audio.channels).peak).toBeGreaterThan(0.05);
+    await expectError(
+      r.renderMidiBytes(encodeMidi(fixtureSong())),
+      RenderError,
+      'This synthesizer has been disposed.',
+    );
+  });
+
   it('stops with CancelledError when the signal aborts, writing nothing', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -67,6 +67,7 @@ export class FluidSynth {
   private owner: FluidHandle;
   private readonly soundFont: FluidHandle;
   private busy = false;
+  private disposeWhenIdle = false;
 
   private constructor(
     backend: FluidBackend,
@@ -211,12 +212,18 @@ export class FluidSynth {
       backend.removeSoundFont(synth, this.soundFont);
       backend.deleteSynth(synth);
       this.busy = false;
+      if (this.disposeWhenIdle) this.dispose();
     }
   }
 
-  /** Frees the synthesizer and its SoundFont; the object cannot render afterwards. */
+  /** Frees the synthesizer and its SoundFont (after the render in progress, if any); it cannot render afterwards. */
   dispose(): void {
-    if (!this.owner || this.busy) return;
+    if (!this.owner) return;
+    // The SoundFont is in use until the render in progress stops; free it then.
+    if (this.busy) {
+      this.disposeWhenIdle = true;
+      return;
+    }
     this.backend.deleteSynth(this.owner);
     this.backend.deleteSettings(this.settings);
     this.backend.dispose();
