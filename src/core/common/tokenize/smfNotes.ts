@@ -7,7 +7,7 @@
 import { MidiParseError } from '../errors';
 import type { TimeSignatureEvent } from '../song/song';
 
-/** One note, paired the way music21 pairs note-on and note-off events. */
+/** One note, paired the way music21 9.3 pairs note-on and note-off events. */
 export interface SmfNote {
   pitch: number;
   startTicks: number;
@@ -115,18 +115,21 @@ function readTrack(
     else if (kind === 0x80 || kind === 0x90) events.push([ticks, false, d1, channel]);
     else if (kind === 0xc0 && program < 0) program = d1;
   }
-  // As music21: walk backwards so each note-on takes the nearest later note-off of its key.
-  const awaiting = new Map<number, number>();
+  // As music21 9.3: each note-on, in file order, takes the first later note-off of its key that no
+  // earlier note-on took (so a key struck twice before one release borrows a later release).
   const notes: SmfNote[] = [];
-  for (let i = events.length - 1; i >= 0; i--) {
+  const used = new Uint8Array(events.length);
+  for (let i = 0; i < events.length; i++) {
     const [at, on, pitch, channel] = events[i]!;
-    const key = pitch * 16 + channel;
-    if (!on) awaiting.set(key, at);
-    else {
-      const off = awaiting.get(key);
-      if (off !== undefined) notes.push({ pitch, startTicks: at, endTicks: off, channel });
+    if (!on) continue;
+    for (let j = i + 1; j < events.length; j++) {
+      const e = events[j]!;
+      if (!e[1] && !used[j] && e[2] === pitch && e[3] === channel) {
+        used[j] = 1;
+        notes.push({ pitch, startTicks: at, endTicks: e[0], channel });
+        break;
+      }
     }
   }
-  notes.reverse();
   return { program, notes };
 }
