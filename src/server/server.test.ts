@@ -205,6 +205,12 @@ describe('cadenza serve (browser mode)', () => {
     await expect(conn.api.files.upload({ name: 'x.mid', dataBase64: '%%%' })).rejects.toMatchObject({ field: 'dataBase64' });
     const listed = await conn.api.files.list({ folder: 'uploads' });
     expect(listed.files.map((f) => f.name).sort()).toEqual(['evil name (2).mid', 'evil name.mid']);
+    const { url } = await conn.api.files.url({ path: a.path });
+    const download = await http(url);
+    expect(download.headers.get('content-type')).toBe('audio/midi');
+    expect(Buffer.from(await download.arrayBuffer()).toString('base64')).toBe(bytes);
+    await expect(conn.api.dialogs.save({ defaultName: 'x.mid' })).rejects.toMatchObject({ name: 'ApiError' });
+    await expect(conn.api.dialogs.openFolder()).rejects.toMatchObject({ name: 'ApiError' });
     const out = await conn.api.files.export({ from: a.path, to: 'exports/copy.mid' });
     expect((await conn.api.files.readMidi({ path: out.path })).song.notes).toEqual([]);
   });
