@@ -45,7 +45,10 @@ const CONFIGS: Config[] = [
 
 async function available(): Promise<BackendRequest[]> {
   const out: BackendRequest[] = [];
+  // CADENZA_BENCH_BACKENDS=wasm,cpu limits the backends tried (the pure-JS one takes minutes on `seed`).
+  const wanted = process.env.CADENZA_BENCH_BACKENDS?.split(',');
   for (const b of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
+    if (wanted && !wanted.includes(b)) continue;
     try {
       await selectTensorBackend(b);
       out.push(b);
@@ -122,7 +125,9 @@ export default async function bench(): Promise<BenchRow[]> {
     for (const backend of backends) {
       // The pure-JS backend is so slow that a couple of steps tell the story.
       const steps = backend === 'cpu' ? 2 : c.name === 'small' ? 8 : 4;
-      for (const threads of backend === 'cpu' ? [1] : [1, 2]) {
+      // CADENZA_BENCH_THREADS=1,2,4 sets the thread counts measured (default 1 and 2, this machine's cores).
+      const threadList = (process.env.CADENZA_BENCH_THREADS ?? '1,2').split(',').map(Number);
+      for (const threads of backend === 'cpu' ? [1] : threadList) {
         const ms = await engineMsPerStep(c, backend, threads, steps);
         rows.push(
           {
