@@ -121,7 +121,9 @@ export default async function bench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const backends = await available();
   const load = os.loadavg()[0]!.toFixed(1);
-  for (const c of CONFIGS) {
+  // CADENZA_BENCH_CONFIGS=small limits the configurations measured.
+  const configs = CONFIGS.filter((c) => process.env.CADENZA_BENCH_CONFIGS?.split(',').includes(c.name) ?? true);
+  for (const c of configs) {
     for (const backend of backends) {
       // The pure-JS backend is so slow that a couple of steps tell the story.
       const steps = backend === 'cpu' ? 2 : c.name === 'small' ? 8 : 4;
