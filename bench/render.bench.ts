@@ -51,21 +51,28 @@ export default async function bench(): Promise<BenchRow[]> {
     const soundFonts: BundledSoundFont[] = ['TimGM6mb', 'MuseScore_General_Lite'];
     for (const name of soundFonts) {
       const sf = bundledSoundFontPath(name);
-      for (const engine of ['native', 'wasm'] as const) {
-        const cpu0 = ownCpuSeconds();
+      const modes = [
+        { engine: 'native', jobs: 1 },
+        { engine: 'native', jobs: Math.min(os.availableParallelism(), files.length) },
+        { engine: 'wasm', jobs: 1 },
+      ] as const;
+      for (const { engine, jobs } of modes) {
+        const cpu0 = ownCpuSeconds() + childrenCpuSeconds();
         const t0 = performance.now();
         // maxTailSeconds 0 renders exactly what the CLI renders, so the figures compare like for like.
-        const report = await synthesizeFiles(files, path.join(out, engine), {
+        const report = await synthesizeFiles(files, path.join(out, `${engine}-${jobs}`), {
           engine,
+          jobs,
           soundfontPath: sf,
           gain: 0.2,
           maxTailSeconds: 0,
           sidecar: false,
         });
         const wall = (performance.now() - t0) / 1000;
-        const cpu = ownCpuSeconds() - cpu0;
+        // Worker threads count in this process's CPU time.
+        const cpu = ownCpuSeconds() + childrenCpuSeconds() - cpu0;
         rows.push({
-          name: `${engine} batch, ${files.length} files, ${name}`,
+          name: `${engine} batch, ${files.length} files, ${jobs === 1 ? '1 thread' : `${jobs} worker threads`}, ${name}`,
           value: report.audioSeconds / wall,
           unit: 'x realtime',
           note: `${report.audioSeconds.toFixed(0)} s of audio in ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} s CPU (${(report.audioSeconds / cpu).toFixed(0)}x per CPU second), SoundFont load included`,
