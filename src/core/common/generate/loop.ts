@@ -82,7 +82,7 @@ export async function sampleSequences(
       stage: 'generate',
       done: produced,
       total,
-      metrics: seconds > 0 ? { eventsPerSecond: Math.round(produced / seconds) } : undefined,
+      metrics: seconds > 0 ? { tokensPerSecond: Math.round(produced / seconds) } : undefined,
     });
   }
   return generated;

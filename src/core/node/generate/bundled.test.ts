@@ -57,7 +57,7 @@ describe.skipIf(!present)('the bundled model', () => {
   it('does not collapse at default settings: no event takes more than 30% of a 500-event piece', async () => {
     const pieces = await generatePieces({ modelPath: bundled, outputPath: tmp, events: 500, seed: 1, count: 2, runtime: 'onnx' });
     for (const p of pieces) {
-      expect(p.stats.tokens).toBe(500);
+      expect(p.stats.events).toBe(500);
       expect(p.stats.mostFrequentShare).toBeLessThanOrEqual(MAX_EVENT_SHARE);
       expect(p.stats.longestRepeatedRun).toBeLessThanOrEqual(4);
       expect(p.stats.distinctEvents).toBeGreaterThanOrEqual(20);
@@ -79,6 +79,7 @@ describe.skipIf(!present)('the bundled model', () => {
 
   it('writes a 60-second piece with no options but the output folder', async () => {
     const [piece] = await generatePieces({ modelPath: bundled, outputPath: tmp, seed: 5 });
+    expect(piece!.runtime).toBe('onnx');
     expect(piece!.stats.durationSeconds).toBeGreaterThanOrEqual(60);
     expect(piece!.stats.durationSeconds).toBeLessThan(75);
   });

@@ -105,10 +105,12 @@ describe('generatePieces', () => {
     expect(sidecar.model.runtime).toBe('onnx');
     expect(sidecar.options).toMatchObject({ temperature: 1, topP: 0.95, topK: 0, maxRepeat: 4, events: 120, tempoBpm: 120 });
     expect(sidecar.primer).toMatchObject({ kind: 'none', events: 0 });
-    expect(sidecar.stats.tokens).toBe(120);
-    expect(sidecar.stats.events).toBe(piece!.tokens.filter((t) => !t.startsWith('+')).length);
+    // --events counts notes and chords; the time-step tokens between them come on top.
+    expect(sidecar.stats.events).toBe(120);
+    expect(piece!.tokens.filter((t) => !t.startsWith('+'))).toHaveLength(120);
+    expect(sidecar.stats.tokens).toBe(piece!.tokens.length);
+    expect(piece!.tokens.at(-1)!.startsWith('+')).toBe(false);
     expect(sidecar.stats).toEqual(piece!.stats);
-    expect(piece!.tokens).toHaveLength(120);
     expect(piece!.tokens).not.toContain('<unk>');
     // The repetition guard: never more than maxRepeat identical events in a row.
     expect(piece!.stats.longestRepeatedRun).toBeLessThanOrEqual(4);
@@ -126,13 +128,21 @@ describe('generatePieces', () => {
     expect(alone!.tokens).toEqual(onnx[1]!.tokens);
   });
 
-  it('runs on TF.js when the folder has no ONNX export, and on ONNX (built in memory) when asked', async () => {
+  it('runs on ONNX built in memory when the folder has no usable export, writing nothing there', async () => {
     const [auto] = await generatePieces({ modelPath: modelNoExport, outputPath: path.join(tmp, 'out-auto'), events: 20, seed: 1 });
-    expect(auto!.runtime).toBe('tfjs');
-    const [forced] = await generatePieces({ modelPath: modelNoExport, outputPath: path.join(tmp, 'out-forced'), events: 20, seed: 1, runtime: 'onnx' });
-    expect(forced!.runtime).toBe('onnx');
-    expect(forced!.tokens).toEqual(auto!.tokens);
+    expect(auto!.runtime).toBe('onnx');
+    const sidecar = JSON.parse(readFileSync(auto!.sidecarPath, 'utf8')) as { model: { onnx: string } };
+    expect(sidecar.model.onnx).toBe('memory');
     expect(existsSync(path.join(modelNoExport, 'model.onnx'))).toBe(false);
+    const [tfjs] = await generatePieces({ modelPath: modelNoExport, outputPath: path.join(tmp, 'out-auto-tfjs'), events: 20, seed: 1, runtime: 'tfjs' });
+    expect(tfjs!.runtime).toBe('tfjs');
+    expect(tfjs!.tokens).toEqual(auto!.tokens);
+    // A damaged model.onnx whose fingerprint still matches is not fatal either.
+    const damaged = await writeRandomLstmModel(path.join(tmp, 'model-damaged'), arch, TOKENS, { seed: 5 });
+    await exportLstmModelFolder(damaged);
+    await fs.writeFile(path.join(damaged, 'model.onnx'), 'not a model');
+    const [again] = await generatePieces({ modelPath: damaged, outputPath: path.join(tmp, 'out-damaged'), events: 20, seed: 1 });
+    expect(again!.tokens).toEqual(auto!.tokens);
   });
 
   it('stops at the requested length in seconds', async () => {

@@ -30,7 +30,7 @@ import { encodeMidi } from '../midi/write';
 import { defaultDataDir } from '../paths';
 import type { CorpusLookup, ResolvedPrimer } from './primer';
 import { resolvePrimer } from './primer';
-import type { RuntimeChoice } from './runtime';
+import type { LstmRuntime, RuntimeChoice } from './runtime';
 import { openLstmRuntime } from './runtime';
 
 /** What to generate; mirrors the CLI flags. */
@@ -41,7 +41,7 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
   outputPath: string;
   /** Pieces to generate (default 1), as one batch. */
   count?: number;
-  /** Length in events (tokens). Give this or `seconds`; with neither, 60 seconds. */
+  /** Length in musical events (notes or chords; time-step tokens not counted). Give this or `seconds`; with neither, 60 seconds. */
   events?: number;
   /** Length in seconds of music: generation stops once the decoded piece is this long. */
   seconds?: number;
@@ -53,7 +53,7 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
   tempoBpm?: number;
   /** Semitones to shift the result by (-24..24). */
   transpose?: number;
-  /** Engine (default 'auto'). */
+  /** Engine (default 'auto': onnxruntime, from the folder's export or built in memory; TF.js only if onnxruntime fails). */
   runtime?: RuntimeChoice;
   /** Base file name (default 'piece-<seed>'); with several pieces, '-<n>' is added. */
   name?: string;
@@ -137,8 +137,9 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
   const count = options.count ?? 1;
   const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
   const seconds = options.events === undefined ? (options.seconds ?? DEFAULT_SECONDS) : undefined;
-  // A cap for seconds mode, so a model that emits no time never loops forever: 32 events a second is far above piano music.
-  const maxEvents = options.events ?? Math.ceil(seconds! * 32);
+  // Token caps, so a model that emits only time steps, or no time, never loops forever: 4 tokens per
+  // event and 32 tokens per second are far above the corpus (1.8 and about 16).
+  const maxTokens = options.events !== undefined ? options.events * 4 : Math.ceil(seconds! * 32);
 
   const runtime = await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', { intraOpThreads: options.intraOpThreads });
   try {
@@ -163,21 +164,46 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
       context: primerContext(primer.ids, architecture.window, vocab.counts, new Rng((s ^ 0x5bd1e995) >>> 0), banned),
       seed: s,
     }));
+    // Progress in the unit the user asked for (events or seconds of music), not in tokens.
+    const progressDone = new Array<number>(count).fill(0);
+    const progressTotal = seconds === undefined ? options.events! * count : seconds * count;
+    const isComplete = (i: number, gen: readonly number[]): boolean => {
+      let complete: boolean;
+      if (seconds === undefined) {
+        if (eventIds[gen[gen.length - 1]!]) progressDone[i]!++;
+        complete = progressDone[i]! >= options.events!;
+      } else {
+        // Decoding is linear in the piece, cheap next to a model call; every 8 tokens is plenty.
+        if (gen.length % 8 !== 0) return false;
+        const length = durationSeconds(decode(gen));
+        progressDone[i] = Math.min(seconds, length);
+        complete = length >= seconds;
+      }
+      return complete;
+    };
     const sequences = await sampleSequences(
       runtime.predict,
       requests,
       {
         window: architecture.window,
         vocabSize: architecture.vocabSize,
-        maxEvents,
+        maxEvents: maxTokens,
         sampling,
         banned,
         isEvent: (id) => eventIds[id]!,
         batchSize: options.batchSize,
-        // Decoding is linear in the piece, cheap next to a model call; every 8 events is plenty.
-        isComplete: seconds === undefined ? undefined : (_i, gen) => gen.length % 8 === 0 && durationSeconds(decode(gen)) >= seconds,
+        isComplete,
       },
-      run,
+      {
+        signal: run.signal,
+        onProgress: (e) =>
+          run.onProgress?.({
+            ...e,
+            done: Math.round(progressDone.reduce((a, b) => a + b, 0) * 10) / 10,
+            total: progressTotal,
+            message: seconds === undefined ? 'events' : 'seconds of music',
+          }),
+      },
     );
     throwIfCancelled(run.signal);
 
@@ -199,7 +225,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
       const sidecarPath = path.join(dir, `${p.name}.json`);
       const stats = pieceStats(p.tokens, p.song, isEventToken);
       await writeFileAtomic(midiPath, encodeMidi(p.song));
-      await writeJsonAtomic(sidecarPath, sidecar(options, p, stats, runtime.kind, runtime.onnxSource, primer, { bpm, sampling, seconds, maxEvents, count, elapsedSeconds }));
+      await writeJsonAtomic(sidecarPath, sidecar(options, p, stats, runtime, primer, { bpm, sampling, seconds, maxTokens, count, elapsedSeconds }));
       pieces.push({ name: p.name, midiPath, sidecarPath, song: p.song, stats, seed: p.seed, runtime: runtime.kind, tokens: p.tokens });
       run.onProgress?.({ stage: 'write', done: pieces.length, total: prepared.length, message: midiPath });
     }
@@ -213,21 +239,28 @@ function sidecar(
   options: GenerateOptions,
   p: { name: string; seed: number; report: PlayableReport },
   stats: PieceStats,
-  runtime: 'onnx' | 'tfjs',
-  onnxSource: 'file' | 'memory' | undefined,
+  runtime: LstmRuntime,
   primer: ResolvedPrimer,
-  run: { bpm: number; sampling: SamplingOptions; seconds?: number; maxEvents: number; count: number; elapsedSeconds: number },
+  run: { bpm: number; sampling: SamplingOptions; seconds?: number; maxTokens: number; count: number; elapsedSeconds: number },
 ): object {
   return {
     name: p.name,
     generatedAt: new Date().toISOString(),
-    model: { path: path.resolve(options.modelPath), runtime, ...(onnxSource ? { onnx: onnxSource } : {}) },
+    model: {
+      path: path.resolve(options.modelPath),
+      runtime: runtime.kind,
+      ...(runtime.onnxSource ? { onnx: runtime.onnxSource } : {}),
+      ...(runtime.fallbackReason ? { fallbackReason: runtime.fallbackReason } : {}),
+      createdAt: runtime.config.createdAt,
+      corpusHash: runtime.config.corpusHash,
+      architecture: runtime.config.architecture,
+    },
     seed: p.seed,
     options: {
       ...run.sampling,
       events: options.events ?? null,
       seconds: run.seconds ?? null,
-      maxEvents: run.maxEvents,
+      maxTokens: run.maxTokens,
       tempoBpm: run.bpm,
       transpose: options.transpose ?? 0,
       count: run.count,

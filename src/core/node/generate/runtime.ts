@@ -1,17 +1,22 @@
 /**
- * Which engine runs the model during generation. `onnx` (onnxruntime-node) is used when the
- * model folder has a current export; otherwise `tfjs` (the LSTM engineer's `loadLstmModel`).
- * `--runtime` overrides; forcing `onnx` on a folder without a current export builds one in
- * memory (milliseconds) without writing to the folder, which may be read-only.
+ * Which engine runs the model during generation.
+ *
+ * `auto` (the default) runs on onnxruntime-node: from the folder's `model.onnx` when it is a
+ * current export of the folder's weights, else from a graph built in memory from those weights
+ * (tens of milliseconds; nothing is written, the folder may be read-only). Only if onnxruntime
+ * cannot run the model at all (no native binding for this platform, a refused graph) does it fall
+ * back to TF.js (`loadLstmModel`), which is 10 to 30 times slower (docs/BENCHMARKS.md).
+ * `onnx` and `tfjs` force an engine and fail rather than fall back.
  */
-import type { PredictFn } from '../../common/generate/loop';
 import path from 'node:path';
+import type { PredictFn } from '../../common/generate/loop';
 import type { LstmModelConfig } from '../models/lstm/config';
 import { readLstmConfig } from '../models/lstm/config';
 import { buildOnnxForModelFolder, ONNX_FILES, onnxExportStatus } from '../onnx/modelFolder';
+import type { OnnxLstmSession } from '../onnx/session';
 import { openOnnxLstm } from '../onnx/session';
 
-/** A runtime choice: a named engine, or `auto` (ONNX when a current export exists, else TF.js). */
+/** A runtime choice: a named engine, or `auto` (ONNX, falling back to TF.js only if onnxruntime fails). */
 export type RuntimeChoice = 'auto' | 'onnx' | 'tfjs';
 
 /** An opened model, ready to predict. */
@@ -20,8 +25,10 @@ export interface LstmRuntime {
   kind: 'onnx' | 'tfjs';
   /** The folder's config.json (architecture, vocabulary, tokenizer). */
   config: LstmModelConfig;
-  /** How the ONNX graph was obtained: the folder's file, or built in memory because it was missing or stale. */
+  /** Where the ONNX graph came from: the folder's current `model.onnx`, or built in memory. */
   onnxSource?: 'file' | 'memory';
+  /** Why `auto` fell back to TF.js, when it did. */
+  fallbackReason?: string;
   /** Next-token probabilities for a batch of windows. */
   predict: PredictFn;
   /** Frees native or tensor memory. */
@@ -34,30 +41,34 @@ export interface RuntimeOptions {
   intraOpThreads?: number;
 }
 
-/** Opens the LSTM in `modelDir` on the chosen engine. Throws `ModelError` naming the folder or file. */
-export async function openLstmRuntime(modelDir: string, choice: RuntimeChoice, options: RuntimeOptions = {}): Promise<LstmRuntime> {
-  const status = choice === 'tfjs' ? 'missing' : await onnxExportStatus(modelDir);
-  if (choice === 'onnx' || (choice === 'auto' && status === 'current')) {
-    let config: LstmModelConfig;
-    let source: string | Uint8Array;
-    if (status === 'current') {
-      config = await readLstmConfig(modelDir);
-      source = path.join(modelDir, ONNX_FILES.model);
-    } else {
-      const built = await buildOnnxForModelFolder(modelDir);
-      config = built.config;
-      source = built.bytes;
-    }
+async function openOnnx(modelDir: string, options: RuntimeOptions): Promise<LstmRuntime> {
+  const sessionOptions = { intraOpThreads: options.intraOpThreads };
+  let config: LstmModelConfig | undefined;
+  let session: OnnxLstmSession | undefined;
+  let source: 'file' | 'memory' = 'file';
+  if ((await onnxExportStatus(modelDir)) === 'current') {
+    config = await readLstmConfig(modelDir);
     const a = config.architecture;
-    const session = await openOnnxLstm(source, a.window, a.vocabSize, { intraOpThreads: options.intraOpThreads });
-    return {
-      kind: 'onnx',
-      config,
-      onnxSource: typeof source === 'string' ? 'file' : 'memory',
-      predict: (windows, batchSize) => session.predict(windows, batchSize),
-      dispose: () => session.dispose(),
-    };
+    // A damaged file is not fatal: the weights beside it still make a good graph.
+    session = await openOnnxLstm(path.join(modelDir, ONNX_FILES.model), a.window, a.vocabSize, sessionOptions).catch(() => undefined);
   }
+  if (!session) {
+    const built = await buildOnnxForModelFolder(modelDir);
+    config = built.config;
+    source = 'memory';
+    session = await openOnnxLstm(built.bytes, config.architecture.window, config.architecture.vocabSize, sessionOptions);
+  }
+  const opened = session;
+  return {
+    kind: 'onnx',
+    config: config!,
+    onnxSource: source,
+    predict: (windows, batchSize) => opened.predict(windows, batchSize),
+    dispose: () => opened.dispose(),
+  };
+}
+
+async function openTfjs(modelDir: string): Promise<LstmRuntime> {
   // Imported here so the ONNX path never loads TF.js (about a second of start-up).
   const { loadLstmModel } = await import('../models/lstm/model');
   const model = await loadLstmModel(modelDir);
@@ -67,4 +78,19 @@ export async function openLstmRuntime(modelDir: string, choice: RuntimeChoice, o
     predict: (windows, batchSize) => model.predict(windows, batchSize),
     dispose: async () => model.dispose(),
   };
+}
+
+/** Opens the LSTM in `modelDir` on the chosen engine. Throws `ModelError` naming the folder or file. */
+export async function openLstmRuntime(modelDir: string, choice: RuntimeChoice, options: RuntimeOptions = {}): Promise<LstmRuntime> {
+  if (choice === 'tfjs') return openTfjs(modelDir);
+  if (choice === 'onnx') return openOnnx(modelDir, options);
+  // The folder itself must be readable: its errors are the user's to see, not a reason to switch engines.
+  await readLstmConfig(modelDir);
+  try {
+    return await openOnnx(modelDir, options);
+  } catch (error) {
+    const runtime = await openTfjs(modelDir);
+    runtime.fallbackReason = (error as Error).message;
+    return runtime;
+  }
 }

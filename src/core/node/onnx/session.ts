@@ -2,7 +2,7 @@
  * An onnxruntime-node session around an exported BiLSTM (`exportLstm.ts`): windows of token
  * ids in, next-token probabilities out, the same `predict` shape as the TF.js model.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { ModelError } from '../../common/errors';
 import { ONNX_INPUT, ONNX_OUTPUT } from './exportLstm';
 
@@ -38,15 +38,22 @@ export async function openOnnxLstm(
   vocabSize: number,
   options: OnnxSessionOptions = {},
 ): Promise<OnnxLstmSession> {
+  let ort: typeof Ort;
+  try {
+    // Loaded on first use, so a platform without the native binding can still fall back to TF.js.
+    ort = await import('onnxruntime-node');
+  } catch (error) {
+    throw new ModelError(`onnxruntime-node cannot run on this machine: ${(error as Error).message.split('\n')[0]}.`, { cause: error });
+  }
   const parallel = options.parallel ?? false;
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: parallel ? (options.interOpThreads ?? 2) : 1,
     graphOptimizationLevel: 'all',
     executionMode: parallel ? 'parallel' : 'sequential',
   };
   const label = typeof source === 'string' ? source : 'the exported model';
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
   try {
     session =
       typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
