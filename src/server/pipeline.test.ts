@@ -1,8 +1,8 @@
 /**
  * A whole job pipeline over a real WebSocket, as the UI drives it: import corpus files,
  * preprocess, train the `tiny` model for a few steps, generate, render and evaluate; progress
- * events arrive in order; a cancelled generation leaves no output; a cancelled import leaves the
- * corpus as it was.
+ * events arrive in order; a cancelled generation leaves no output; a cancelled training stays
+ * resumable; models are exported, imported, chosen and deleted.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';

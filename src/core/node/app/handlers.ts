@@ -19,7 +19,7 @@ import { CorpusStore } from '../corpus/store';
 import { bundledTransformerPath } from '../models/transformer/load';
 import { bundledSoundFontPath } from '../render/soundfont';
 import type { Piece as CorpusPiece } from '../corpus/piece';
-import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel } from './library';
+import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel, transformerModelDir } from './library';
 import { dataLayout } from './layout';
 import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
@@ -152,8 +152,11 @@ export function createAppHandlers(deps: AppDeps) {
         version: deps.version,
         dataDir,
         platform: process.platform,
-        // Refinement also needs the Music Transformer, which a checkout may not ship.
-        stages: { ...STAGES, refine: STAGES.refine && transformerAvailable() } as Record<string, boolean>,
+        // Refinement also needs a Music Transformer: bundled (a checkout may not ship one) or imported.
+        stages: {
+          ...STAGES,
+          refine: STAGES.refine && (transformerAvailable() || (await listModels(dataDir)).some((m) => m.kind === 'transformer')),
+        } as Record<string, boolean>,
       }),
     },
     corpus: {
@@ -222,11 +225,13 @@ export function createAppHandlers(deps: AppDeps) {
     refine: {
       start: async (req: { path: string; modelId?: string }) => {
         requireStage('refine');
-        if (req.modelId !== undefined)
-          throw new ApiError('Choosing a refinement model is not available yet; leave modelId out to use the bundled Music Transformer.', { field: 'modelId' });
-        if (!transformerAvailable())
-          throw new ApiError(`Refinement needs the bundled Music Transformer (${bundledTransformerPath()}), which this build does not include.`, { field: 'refine' });
-        return startJob('refine', { ...req, path: await guard.readable(req.path, 'path') });
+        const modelPath = req.modelId ? await transformerModelDir(dataDir, req.modelId) : undefined;
+        if (!modelPath && !transformerAvailable())
+          throw new ApiError(
+            `Refinement needs a Music Transformer: this build does not include one (${bundledTransformerPath()}); import one with models.import and pass its modelId.`,
+            { field: 'modelId' },
+          );
+        return startJob('refine', { ...req, path: await guard.readable(req.path, 'path'), ...(modelPath ? { modelPath } : {}) });
       },
     },
     evaluate: {

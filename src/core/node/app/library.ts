@@ -46,6 +46,28 @@ async function configOrNull(dir: string): Promise<LstmModelConfig | null> {
   return existsSync(path.join(dir, 'config.json')) ? readLstmConfig(dir).catch(() => null) : null;
 }
 
+/** The parts of a Music Transformer's config.json the library shows. */
+interface TransformerConfigView {
+  format: 'cadenza-transformer';
+  architecture: { vocabSize: number };
+  tokenizer: { kind: string };
+  metrics?: { validNll?: number };
+}
+
+async function transformerConfigOrNull(dir: string): Promise<TransformerConfigView | null> {
+  const file = path.join(dir, 'config.json');
+  if (!existsSync(file)) return null;
+  const config = await readJson<TransformerConfigView>(file).catch(() => null);
+  return config?.format === 'cadenza-transformer' ? config : null;
+}
+
+/** The folder of a Music Transformer in the library; throws `ModelError` when `id` names none. */
+export async function transformerModelDir(dataDir: string, id: string): Promise<string> {
+  const dir = dataLayout(dataDir).model(id);
+  if (!(await transformerConfigOrNull(dir))) throw new ModelError(`There is no Music Transformer with id ${id} in the library.`, { field: 'modelId' });
+  return dir;
+}
+
 async function modelDirs(dataDir: string): Promise<string[]> {
   const root = dataLayout(dataDir).models;
   const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
@@ -119,13 +141,30 @@ export async function listModels(dataDir: string): Promise<ModelEntry[]> {
   const models: ModelEntry[] = [];
   for (const id of await modelDirs(dataDir)) {
     const config = await configOrNull(layout.model(id));
-    if (config) models.push(entryOf(id, config, await runRecord(layout.model(id)), id === chosen, false));
+    if (config) {
+      models.push(entryOf(id, config, await runRecord(layout.model(id)), id === chosen, false));
+      continue;
+    }
+    const transformer = await transformerConfigOrNull(layout.model(id));
+    if (transformer)
+      models.push({
+        id,
+        name: (await runRecord(layout.model(id))).name ?? id,
+        kind: 'transformer',
+        tokenizer: transformer.tokenizer.kind,
+        vocabSize: transformer.architecture.vocabSize,
+        createdAt: (await fs.stat(path.join(layout.model(id), 'config.json'))).mtime.toISOString(),
+        isDefault: false,
+        bundled: false,
+        ...(Number.isFinite(transformer.metrics?.validNll) ? { validationLoss: transformer.metrics!.validNll } : {}),
+      });
   }
   models.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
   const bundled = await configOrNull(bundledModelDir());
   if (bundled) models.push(entryOf(BUNDLED_MODEL_ID, bundled, { name: 'Bundled model' }, chosen === BUNDLED_MODEL_ID, true));
-  // With no explicit choice, generate takes the newest model: show that one as the default.
-  if (!chosen && models.length) models[0]!.isDefault = true;
+  // With no explicit choice, generate takes the newest LSTM: show that one as the default.
+  const firstLstm = models.find((m) => m.kind === 'lstm');
+  if (!chosen && firstLstm) firstLstm.isDefault = true;
   return models;
 }
 
@@ -147,9 +186,13 @@ async function copyModelFolder(from: string, to: string): Promise<void> {
   }
 }
 
-/** Copies a model folder (checked to be a Cadenza LSTM model) into the library under a new id. */
+/** Copies a model folder (checked to be a Cadenza LSTM or Music Transformer) into the library under a new id. */
 export async function importModel(dataDir: string, folder: string): Promise<ModelEntry> {
-  await readLstmConfig(folder);
+  if (await transformerConfigOrNull(folder)) {
+    // Loading checks the weights against the architecture, so a broken folder is refused here.
+    const { loadTransformer } = await import('../models/transformer/load');
+    await loadTransformer(folder);
+  } else await readLstmConfig(folder);
   const base = path.basename(folder).replace(/[^\w.-]/g, '_').replace(/^[._-]+/, '') || 'model';
   const id = `imported-${base.slice(0, 60)}-${randomBytes(3).toString('hex')}`;
   const target = dataLayout(dataDir).model(id);
@@ -181,7 +224,8 @@ export async function removeModel(dataDir: string, id: string, busy: boolean): P
 
 /** Makes model `id` the one `generate` uses when none is named. */
 export async function setDefaultModel(dataDir: string, id: string): Promise<ModelEntry> {
-  await requireModel(dataDir, id);
+  if ((await requireModel(dataDir, id)).kind !== 'lstm')
+    throw new ModelError(`The model ${id} is a Music Transformer, which refines pieces; only an LSTM can be the default for generation.`, { field: 'id' });
   await writeJsonAtomic(dataLayout(dataDir).defaultModelFile, { id });
   return requireModel(dataDir, id);
 }

@@ -236,7 +236,7 @@ export const runners: Record<string, JobRunner> = {
   },
 
   refine: async (params, ctx) => {
-    const p = params as { path: string; temperature: number; seed?: number };
+    const p = params as { path: string; temperature: number; seed?: number; modelPath?: string };
     const settings = settingsOf(ctx);
     const { refinePieces } = await import('../refine/refine');
     const out = path.join(ctx.stagingDir, 'refined');
@@ -244,6 +244,7 @@ export const runners: Record<string, JobRunner> = {
     const report = await refinePieces({
       ...(isAudio ? { audioPaths: [p.path] } : { midiPaths: [p.path] }),
       outputPath: out,
+      ...(p.modelPath ? { modelPath: p.modelPath } : {}),
       temperature: p.temperature,
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
       engine: settings.engine,
