@@ -38,9 +38,13 @@ describe('buildProgram', () => {
     const one = await buildProgram(['node', 'cadenza', 'preprocess', '--help']);
     expect(one.commands.map((c) => c.name()).sort()).toEqual(['preprocess', 'tokenize']);
     // The real module: its options are there, not just a listing.
-    expect(one.commands.find((c) => c.name() === 'preprocess')!.options.some((o) => o.long === '--input_path')).toBe(true);
+    expect(
+      one.commands.find((c) => c.name() === 'preprocess')!.options.some((o) => o.long === '--input_path'),
+    ).toBe(true);
     const all = await buildProgram(['node', 'cadenza', '--help']);
-    expect(all.commands.map((c) => c.name())).toEqual(registrations.flatMap((m) => m.commands.map((c) => c.name)));
+    expect(all.commands.map((c) => c.name())).toEqual(
+      registrations.flatMap((m) => m.commands.map((c) => c.name)),
+    );
     expect(all.commands.every((c) => c.options.length === 0)).toBe(true);
   });
 });

@@ -37,7 +37,8 @@ export const registrations: readonly CommandModule[] = [
       {
         name: 'corpus',
         term: 'corpus',
-        description: 'Manage the corpus: the MIDI files Cadenza learns from, stored by content hash with an index.',
+        description:
+          'Manage the corpus: the MIDI files Cadenza learns from, stored by content hash with an index.',
       },
     ],
     load: async () => (await import('./commands/corpus')).registerCorpus,
@@ -47,7 +48,8 @@ export const registrations: readonly CommandModule[] = [
       {
         name: 'tokenize',
         term: 'tokenize [options] <file>',
-        description: 'Print one MIDI file as tokens, as a model sees it (a JSON array of strings with --json).',
+        description:
+          'Print one MIDI file as tokens, as a model sees it (a JSON array of strings with --json).',
       },
       {
         name: 'preprocess',
@@ -63,7 +65,8 @@ export const registrations: readonly CommandModule[] = [
       {
         name: 'train-lstm',
         term: 'train-lstm [options]',
-        description: 'Train the bidirectional LSTM (next note/chord event) on tokens from `cadenza preprocess`.',
+        description:
+          'Train the bidirectional LSTM (next note/chord event) on tokens from `cadenza preprocess`.',
       },
     ],
     load: async () => (await import('./commands/train-lstm')).registerTrainLstm,
@@ -100,7 +103,8 @@ export const registrations: readonly CommandModule[] = [
       {
         name: 'train-transformer',
         term: 'train-transformer [options]',
-        description: 'Train the Music Transformer (relative attention) on performance tokens from `cadenza preprocess`.',
+        description:
+          'Train the Music Transformer (relative attention) on performance tokens from `cadenza preprocess`.',
       },
     ],
     load: async () => (await import('./commands/train-transformer')).registerTrainTransformer,
@@ -143,7 +147,8 @@ export const registrations: readonly CommandModule[] = [
       {
         name: 'serve',
         term: 'serve [options]',
-        description: 'Run the app in a browser: serve the UI and its backend on this machine (127.0.0.1 unless --host).',
+        description:
+          'Run the app in a browser: serve the UI and its backend on this machine (127.0.0.1 unless --host).',
       },
     ],
     load: async () => (await import('./commands/serve')).registerServe,
@@ -200,7 +205,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      )
+        return 0;
       if (error.code === 'commander.help') return 0;
       // Commander already printed its message; usage errors exit with 2.
       return 2;

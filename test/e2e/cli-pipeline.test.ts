@@ -80,7 +80,9 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
 
   it('imports the pieces into a corpus with their notes and pitch ranges', async () => {
     const run = await step(['corpus', 'import', dirs.midi, '--data-dir', dirs.data, '--json']);
-    const report = jsonOf<{ added: { sourcePath: string; noteCount: number; pitchRange: { lowest: number; highest: number } }[] }>(run);
+    const report = jsonOf<{
+      added: { sourcePath: string; noteCount: number; pitchRange: { lowest: number; highest: number } }[];
+    }>(run);
     expect(report.added).toHaveLength(pieces.length);
     for (const piece of pieces) {
       const stored = report.added.find((p) => p.sourcePath === piece.file);
@@ -115,14 +117,20 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
     ]);
     const result = jsonOf<{
       pieces: number;
-      results: { kind: string; manifest: { counts: { pieces: number; trainPieces: number; validPieces: number; tokens: number; notes: number } } }[];
+      results: {
+        kind: string;
+        manifest: {
+          counts: { pieces: number; trainPieces: number; validPieces: number; tokens: number; notes: number };
+        };
+      }[];
     }>(run);
     expect(result.pieces).toBe(pieces.length);
     expect(result.results.map((r) => r.kind).sort()).toEqual(['notes', 'performance']);
     const totalNotes = pieces.reduce((sum, p) => sum + p.noteCount, 0);
     for (const { kind, manifest } of result.results) {
       const dir = path.join(dirs.processed, kind);
-      for (const f of ['vocab.json', 'tokens.bin', 'index.json', 'manifest.json']) expect(existsSync(path.join(dir, f)), `${kind}/${f}`).toBe(true);
+      for (const f of ['vocab.json', 'tokens.bin', 'index.json', 'manifest.json'])
+        expect(existsSync(path.join(dir, f)), `${kind}/${f}`).toBe(true);
       expect(manifest.counts.trainPieces + manifest.counts.validPieces).toBe(pieces.length);
       expect(manifest.counts.validPieces).toBeGreaterThanOrEqual(1);
       expect(manifest.counts.notes).toBe(totalNotes);
@@ -146,12 +154,17 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
       '3',
       '--json',
     ]);
-    const result = jsonOf<{ config: { architecture: { vocabSize: number }; metrics: { validNll: number; steps: number } } }>(run);
-    const vocab = JSON.parse(readFileSync(path.join(dirs.processed, 'notes', 'vocab.json'), 'utf8')) as { tokens?: unknown[] };
+    const result = jsonOf<{
+      config: { architecture: { vocabSize: number }; metrics: { validNll: number; steps: number } };
+    }>(run);
+    const vocab = JSON.parse(readFileSync(path.join(dirs.processed, 'notes', 'vocab.json'), 'utf8')) as {
+      tokens?: unknown[];
+    };
     if (vocab.tokens) expect(result.config.architecture.vocabSize).toBe(vocab.tokens.length);
     expect(result.config.metrics.steps).toBe(3);
     expect(Number.isFinite(result.config.metrics.validNll)).toBe(true);
-    for (const f of ['config.json', 'weights.json', 'weights.bin', 'training-log.jsonl']) expect(existsSync(path.join(dirs.lstm, f)), f).toBe(true);
+    for (const f of ['config.json', 'weights.json', 'weights.bin', 'training-log.jsonl'])
+      expect(existsSync(path.join(dirs.lstm, f)), f).toBe(true);
     const log = readFileSync(path.join(dirs.lstm, 'training-log.jsonl'), 'utf8').trim().split('\n');
     expect(log.length).toBeGreaterThan(0);
     for (const line of log) expect(() => JSON.parse(line) as unknown).not.toThrow();
@@ -172,7 +185,15 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
       '5',
       '--json',
     ]);
-    const generated = jsonOf<{ midiPath: string; sidecarPath: string; seed: number; stats: { notes: number; lowestPitch: number; highestPitch: number } }[]>(run);
+    const generated =
+      jsonOf<
+        {
+          midiPath: string;
+          sidecarPath: string;
+          seed: number;
+          stats: { notes: number; lowestPitch: number; highestPitch: number };
+        }[]
+      >(run);
     expect(generated.map((g) => g.seed)).toEqual([5, 6]);
     for (const piece of generated) {
       const { song } = await readMidiFile(piece.midiPath);
@@ -188,7 +209,11 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
         expect(n.velocity).toBeGreaterThanOrEqual(1);
         expect(n.endTicks).toBeGreaterThan(n.startTicks);
       }
-      const sidecar = JSON.parse(readFileSync(piece.sidecarPath, 'utf8')) as { seed: number; model: { path: string }; options: { seconds: number } };
+      const sidecar = JSON.parse(readFileSync(piece.sidecarPath, 'utf8')) as {
+        seed: number;
+        model: { path: string };
+        options: { seconds: number };
+      };
       expect(sidecar.seed).toBe(piece.seed);
       expect(sidecar.model.path).toBe(dirs.lstm);
       expect(sidecar.options.seconds).toBe(6);
@@ -197,8 +222,26 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
   });
 
   it('renders the generated MIDI to WAVs that hold sound for the length of the music', async () => {
-    const run = await step(['synthesize', '--midi_path', dirs.generated, '--output_path', dirs.audio, '--soundfont', SMALL_SOUNDFONT, '--json']);
-    const report = jsonOf<{ results: { midiPath: string; wavPath: string; durationSeconds: number; sampleRateHz: number; peak: number }[]; failures: unknown[] }>(run);
+    const run = await step([
+      'synthesize',
+      '--midi_path',
+      dirs.generated,
+      '--output_path',
+      dirs.audio,
+      '--soundfont',
+      SMALL_SOUNDFONT,
+      '--json',
+    ]);
+    const report = jsonOf<{
+      results: {
+        midiPath: string;
+        wavPath: string;
+        durationSeconds: number;
+        sampleRateHz: number;
+        peak: number;
+      }[];
+      failures: unknown[];
+    }>(run);
     expect(report.failures).toEqual([]);
     expect(report.results).toHaveLength(2);
     for (const result of report.results) {
@@ -208,7 +251,8 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
       const seconds = wav.lengthFrames / wav.sampleRateHz;
       expect(seconds).toBeCloseTo(result.durationSeconds, 2);
       const { song } = await readMidiFile(result.midiPath);
-      const lastNoteSeconds = Math.max(...song.notes.map((n) => n.endTicks)) / song.ppq / (song.tempos[0]!.bpm / 60);
+      const lastNoteSeconds =
+        Math.max(...song.notes.map((n) => n.endTicks)) / song.ppq / (song.tempos[0]!.bpm / 60);
       expect(seconds).toBeGreaterThanOrEqual(lastNoteSeconds - 0.05);
       const { peak, rms } = levels(wav.channels);
       expect(peak).toBeCloseTo(result.peak, 3);
@@ -216,7 +260,12 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
       expect(peak).toBeLessThanOrEqual(1);
       expect(rms).toBeGreaterThan(0.001);
       const sidecar = JSON.parse(readFileSync(`${result.wavPath}.json`, 'utf8')) as Record<string, unknown>;
-      expect(sidecar).toMatchObject({ midiPath: result.midiPath, wavPath: result.wavPath, sampleRateHz: 44100, soundfontPath: SMALL_SOUNDFONT });
+      expect(sidecar).toMatchObject({
+        midiPath: result.midiPath,
+        wavPath: result.wavPath,
+        sampleRateHz: 44100,
+        soundfontPath: SMALL_SOUNDFONT,
+      });
     }
   });
 
@@ -238,7 +287,8 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
     const result = jsonOf<{ steps: number; validNll: number }>(run);
     expect(result.steps).toBe(2);
     expect(Number.isFinite(result.validNll)).toBe(true);
-    for (const f of ['config.json', 'weights.json', 'weights.bin']) expect(existsSync(path.join(dirs.transformer, f)), f).toBe(true);
+    for (const f of ['config.json', 'weights.json', 'weights.bin'])
+      expect(existsSync(path.join(dirs.transformer, f)), f).toBe(true);
   });
 
   it('refines the rendered pieces: same pitches at strength 0, mastered to the loudness target', async () => {
@@ -254,12 +304,24 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
       SMALL_SOUNDFONT,
       '--json',
     ]);
-    const report = jsonOf<{ pieces: { sourceMidi: string; refinedMidi: string; refinedAudio: string; mastering: { outputLufs: number; outputTruePeakDbtp: number } }[]; failures: unknown[] }>(run);
+    const report = jsonOf<{
+      pieces: {
+        sourceMidi: string;
+        refinedMidi: string;
+        refinedAudio: string;
+        mastering: { outputLufs: number; outputTruePeakDbtp: number };
+      }[];
+      failures: unknown[];
+    }>(run);
     expect(report.failures).toEqual([]);
     expect(report.pieces).toHaveLength(2);
     for (const piece of report.pieces) {
-      const before = (await readMidiFile(piece.sourceMidi)).song.notes.map((n) => n.pitch).sort((a, b) => a - b);
-      const after = (await readMidiFile(piece.refinedMidi)).song.notes.map((n) => n.pitch).sort((a, b) => a - b);
+      const before = (await readMidiFile(piece.sourceMidi)).song.notes
+        .map((n) => n.pitch)
+        .sort((a, b) => a - b);
+      const after = (await readMidiFile(piece.refinedMidi)).song.notes
+        .map((n) => n.pitch)
+        .sort((a, b) => a - b);
       expect(after).toEqual(before);
       expect(piece.mastering.outputLufs).toBeGreaterThan(-18);
       expect(piece.mastering.outputLufs).toBeLessThan(-14);
@@ -303,17 +365,24 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
   });
 
   it('serves the app on a free port, answers on the printed URL and stops on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [CADENZA_BIN, 'serve', '--port', '0', '--data-dir', dirs.data, '--json'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CADENZA_BIN, 'serve', '--port', '0', '--data-dir', dirs.data, '--json'],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
       const info = await new Promise<{ url: string; port: number }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`serve printed no URL in 60 s; stderr: ${stderr}`)), 60_000);
+        const timer = setTimeout(
+          () => reject(new Error(`serve printed no URL in 60 s; stderr: ${stderr}`)),
+          60_000,
+        );
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
           stdout += chunk;
           try {
@@ -342,7 +411,11 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
     // `script` gives the command a pseudo-terminal, as a user's shell would.
     if (spawnSync('script', ['--version']).status !== 0) return;
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CADENZA_BIN)} preprocess --input_path ${JSON.stringify(dirs.midi)} --output_path ${JSON.stringify(path.join(work, 'tty'))} --min-count 1`;
-    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(result.status, result.stdout).toBe(0);
     // The bar redraws in place: carriage return, erase-line (ESC [2K), then `[####....] … eta m:ss`.
     const ESC = String.fromCharCode(27);

@@ -25,7 +25,10 @@ export interface CliRun {
 }
 
 /** Runs `cadenza <args>` to completion (killed after `timeoutMs`) and returns what it printed. */
-export function runCadenza(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+export function runCadenza(
+  args: string[],
+  options: { timeoutMs?: number; cwd?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CADENZA_BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
@@ -59,6 +62,8 @@ export function jsonOf<T = unknown>(run: CliRun): T {
   try {
     return JSON.parse(run.stdout) as T;
   } catch {
-    throw new Error(`stdout is not one JSON document.\n${describeRun(run)}\n--- stdout ---\n${run.stdout.slice(0, 2000)}`);
+    throw new Error(
+      `stdout is not one JSON document.\n${describeRun(run)}\n--- stdout ---\n${run.stdout.slice(0, 2000)}`,
+    );
   }
 }
