@@ -102,6 +102,24 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
     expect(readFileSync(path.join(dirs.data, 'corpus', 'index.json'), 'utf8')).toBe(index);
   });
 
+  it('ends quietly with exit 0 when the reader closes the pipe early (cadenza corpus list | head)', async () => {
+    const child = spawn(
+      process.execPath,
+      [CADENZA_BIN, 'corpus', 'list', '--data-dir', dirs.data, '--json'],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    // Closed before the command has started, so its one write meets a closed pipe (EPIPE).
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('preprocesses the folder into notes/ and performance/ token data', async () => {
     const run = await step([
       'preprocess',
@@ -185,15 +203,14 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
       '5',
       '--json',
     ]);
-    const generated =
-      jsonOf<
-        {
-          midiPath: string;
-          sidecarPath: string;
-          seed: number;
-          stats: { notes: number; lowestPitch: number; highestPitch: number };
-        }[]
-      >(run);
+    const generated = jsonOf<
+      {
+        midiPath: string;
+        sidecarPath: string;
+        seed: number;
+        stats: { notes: number; lowestPitch: number; highestPitch: number };
+      }[]
+    >(run);
     expect(generated.map((g) => g.seed)).toEqual([5, 6]);
     for (const piece of generated) {
       const { song } = await readMidiFile(piece.midiPath);
