@@ -14,7 +14,8 @@ const forbid = (groups, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'test-results/', 'resources/'] },
+  // Dot folders are tool scratch space (device bundles, caches), never project source.
+  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'test-results/', 'resources/', '**/.*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],

@@ -48,3 +48,24 @@ describe('applySustain on many pedal changes', () => {
     expect(out.notes.map((n) => n.endTicks)).toEqual(expected);
   });
 });
+
+describe('applySustain idempotence', () => {
+  it('changes nothing the second time, also with a pedal change (up and down) at one tick', () => {
+    const song = emptySong(480);
+    song.notes = [
+      { pitch: 60, velocity: 80, startTicks: 0, endTicks: 100, track: 0, channel: 0 },
+      { pitch: 64, velocity: 80, startTicks: 150, endTicks: 200, track: 0, channel: 0 },
+      { pitch: 67, velocity: 80, startTicks: 300, endTicks: 500, track: 0, channel: 0 },
+    ];
+    song.pedals = [
+      { ticks: 50, track: 0, channel: 0, down: true },
+      { ticks: 500, track: 0, channel: 0, down: false },
+      { ticks: 500, track: 0, channel: 0, down: true },
+      { ticks: 900, track: 0, channel: 0, down: false },
+    ];
+    const once = applySustain(song);
+    // 60 and 64 are held to the change at 500; 67, released exactly at the change, is damped there.
+    expect(once.notes.map((n) => n.endTicks)).toEqual([500, 500, 500]);
+    expect(applySustain(once).notes).toEqual(once.notes);
+  });
+});

@@ -34,20 +34,31 @@ export function applySustain(song: Song): Song {
     byLane.set(key, { ticks: list.map((e) => e.ticks), down: list.map((e) => e.down), nextUp });
   }
 
-  /** The tick at which the pedal next lifts after `t`, or null if it is up at `t` (binary search). */
+  /**
+   * Where a note released at `t` really ends: null when the pedal does not hold it, else the tick
+   * of the next lift. A lift at `t` itself damps the note (a pedal change at the moment of release
+   * does not catch it), which also makes applying the pedal twice change nothing.
+   */
   const releaseAfter = (lane: Lane, t: number): number | null => {
+    // Last event strictly before t (binary search), then the events at t.
     let lo = 0;
     let hi = lane.ticks.length - 1;
-    let last = -1;
+    let before = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (lane.ticks[mid]! <= t) {
-        last = mid;
+      if (lane.ticks[mid]! < t) {
+        before = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    if (last < 0 || !lane.down[last]) return null;
-    return last + 1 < lane.ticks.length ? lane.nextUp[last + 1]! : Number.POSITIVE_INFINITY;
+    let down = before >= 0 && lane.down[before]!;
+    let k = before + 1;
+    for (; k < lane.ticks.length && lane.ticks[k] === t; k++) {
+      if (!lane.down[k]) return null;
+      down = true;
+    }
+    if (!down) return null;
+    return k < lane.ticks.length ? lane.nextUp[k]! : Number.POSITIVE_INFINITY;
   };
 
   const notes: Note[] = song.notes.map((n) => ({ ...n }));
