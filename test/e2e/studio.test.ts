@@ -138,7 +138,17 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       await page.click('[data-testid=play-piece]');
       const pos = await page.textContent('[data-testid=position]');
       expect(pos).not.toBe('0:00.0');
-      await page.mouse.move(900, 500);
+      // Sweep the pointer over the roll until it rests on a note: the tooltip names it.
+      const box = (await page.locator('[data-testid=piano-roll-canvas]').boundingBox())!;
+      let named = '';
+      // From the bottom up: the low, long notes are found within a few rows.
+      for (let y = box.y + box.height - 62; y > box.y + 30 && !named; y -= 3) {
+        for (let x = box.x + 70; x < box.x + box.width - 20 && !named; x += 30) {
+          await page.mouse.move(x, y);
+          if ((await page.locator('.tooltip').count()) > 0) named = (await page.textContent('.tooltip')) ?? '';
+        }
+      }
+      expect(named).toMatch(/[A-G]#?-?\d.*Velocity \d+/s);
       await shot('03-library-piano-roll');
     } else {
       // Without a corpus the piano roll is reached through a MIDI file the backend holds.
