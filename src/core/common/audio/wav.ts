@@ -44,6 +44,9 @@ export interface DecodedWav extends PcmAudio {
   lengthFrames: Frames;
 }
 
+/** True on little-endian machines, where typed-array views can write WAV samples directly. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_EXTENSIBLE = 0xfffe;
@@ -107,26 +110,42 @@ export function encodeWav(
 
   const channelCount = channels.length;
   const libsndfile = options.quantization === 'libsndfile';
-  let offset = 44;
+  // Typed-array views write samples several times faster than DataView; WAV is little-endian,
+  // so they are used when this machine is too (all Cadenza targets are), DataView otherwise.
   if (format === 'float32') {
-    for (let i = 0; i < lengthFrames; i++)
-      for (let c = 0; c < channelCount; c++, offset += 4) view.setFloat32(offset, channels[c]![i]!, true);
+    if (LITTLE_ENDIAN) {
+      const out = new Float32Array(bytes.buffer, 44, lengthFrames * channelCount);
+      channels.forEach((ch, c) => {
+        for (let i = 0, j = c; i < lengthFrames; i++, j += channelCount) out[j] = ch[i]!;
+      });
+    } else
+      for (let i = 0, offset = 44; i < lengthFrames; i++)
+        for (let c = 0; c < channelCount; c++, offset += 4) view.setFloat32(offset, channels[c]![i]!, true);
   } else if (format === 'pcm16') {
-    for (let i = 0; i < lengthFrames; i++)
-      for (let c = 0; c < channelCount; c++, offset += 2)
-        view.setInt16(
-          offset,
-          libsndfile ? quantize32(channels[c]![i]!) >> 16 : quantize(channels[c]![i]!, 32768),
-          true,
-        );
+    const toInt = libsndfile
+      ? (x: number): number => quantize32(x) >> 16
+      : (x: number): number => quantize(x, 32768);
+    if (LITTLE_ENDIAN) {
+      const out = new Int16Array(bytes.buffer, 44, lengthFrames * channelCount);
+      channels.forEach((ch, c) => {
+        for (let i = 0, j = c; i < lengthFrames; i++, j += channelCount) out[j] = toInt(ch[i]!);
+      });
+    } else
+      for (let i = 0, offset = 44; i < lengthFrames; i++)
+        for (let c = 0; c < channelCount; c++, offset += 2)
+          view.setInt16(offset, toInt(channels[c]![i]!), true);
   } else {
-    for (let i = 0; i < lengthFrames; i++)
-      for (let c = 0; c < channelCount; c++, offset += 3) {
-        const v = libsndfile ? quantize32(channels[c]![i]!) >> 8 : quantize(channels[c]![i]!, 8388608);
+    const toInt = libsndfile
+      ? (x: number): number => quantize32(x) >> 8
+      : (x: number): number => quantize(x, 8388608);
+    channels.forEach((ch, c) => {
+      for (let i = 0, offset = 44 + c * 3; i < lengthFrames; i++, offset += blockAlign) {
+        const v = toInt(ch[i]!);
         bytes[offset] = v & 0xff;
         bytes[offset + 1] = (v >> 8) & 0xff;
         bytes[offset + 2] = (v >> 16) & 0xff;
       }
+    });
   }
   return bytes;
 }

@@ -167,8 +167,8 @@ export class FluidSynth {
       const out = new ChunkedStereo();
       const yieldEvery = rate; // about one second of audio between checks for cancel and progress
       let nextYield = yieldEvery;
+      // Called only once per second of audio (see the loops), so the loops stay free of promises.
       const report = async (stage: string): Promise<void> => {
-        if (out.length < nextYield) return;
         nextYield += yieldEvery;
         // Let timers and signal handlers run, so cancel and progress work during a long render.
         await new Promise((resolve) => setImmediate(resolve));
@@ -185,7 +185,7 @@ export class FluidSynth {
         const [left, right, offset] = out.reserve(BLOCK_FRAMES);
         backend.writeFloat(synth, BLOCK_FRAMES, left, right, offset);
         out.commit(BLOCK_FRAMES);
-        await report('render');
+        if (out.length >= nextYield) await report('render');
       }
       const playedFrames = out.length;
       while (out.length - playedFrames < maxTailFrames) {
@@ -197,7 +197,7 @@ export class FluidSynth {
         for (let i = offset; i < offset + frames; i++)
           peak = Math.max(peak, Math.abs(left[i]!), Math.abs(right[i]!));
         if (peak < silence) break;
-        await report('render tail');
+        if (out.length >= nextYield) await report('render tail');
       }
       const [left, right] = out.toArrays();
       return {
