@@ -203,7 +203,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   }).catch(async (error: NodeJS.ErrnoException) => {
     await backend.close();
-    const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'permission was denied' : error.message;
+    const why = error.code === 'EADDRINUSE' ? 'the port is in use (choose another with --port, or 0 for any free one)' : error.code === 'EACCES' ? 'permission was denied' : error.message;
     throw new ApiError(`Could not listen on ${bindHost}:${options.port ?? 0}: ${why}.`, { field: '--port' });
   });
   port = (server.address() as AddressInfo).port;
