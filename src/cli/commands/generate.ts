@@ -44,7 +44,7 @@ function summary(pieces: GeneratedPiece[]): string {
     .map((p) => {
       const s = p.stats;
       return (
-        `${p.midiPath}  ${s.events} events, ${s.notes} notes, ${s.durationSeconds.toFixed(1)} s, ` +
+        `${p.midiPath}  ${s.events} events (${s.tokens} tokens), ${s.notes} notes, ${s.durationSeconds.toFixed(1)} s, ` +
         `pitches ${s.lowestPitch}-${s.highestPitch}, ${s.distinctEvents} distinct, longest run ${s.longestRepeatedRun}, ` +
         `top event ${(s.mostFrequentShare * 100).toFixed(1)}% (seed ${p.seed}, ${p.runtime})`
       );
