@@ -77,6 +77,7 @@ async function onnxVariants(a: LstmArchitecture, weights: Map<string, Float32Arr
   return rows;
 }
 
+/** The generation benchmark: events/s per size, runtime and batch, and the bundled model's 60-second piece. */
 export default async function generateBench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'cadenza-bench-generate-'));

@@ -23,11 +23,13 @@ export interface OnnxExportInfo {
   weightsSha256: string;
   /** When it was exported (ISO 8601). */
   exportedAt: string;
-  /** ONNX IR version and default-domain opset of the file. */
+  /** ONNX IR version of the file. */
   irVersion: number;
+  /** Default-domain opset the graph imports. */
   opset: number;
-  /** Graph input and output names. */
+  /** Name of the graph input (token ids, int32 [batch, window]). */
   input: string;
+  /** Name of the graph output (probabilities, float32 [batch, vocabSize]). */
   output: string;
   /** Size of model.onnx in bytes. */
   bytes: number;
