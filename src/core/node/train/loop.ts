@@ -160,7 +160,8 @@ export async function runTrainingLoop(
     lossSum: 0,
     lossCount: 0,
     epochSeconds: 0,
-    bestValid: Infinity,
+    // Not Infinity: the state goes through JSON, which has no Infinity.
+    bestValid: Number.MAX_VALUE,
     bestEpoch: 0,
     badEpochs: 0,
     history: [],
@@ -212,28 +213,30 @@ export async function runTrainingLoop(
   const grads = new Map([...model.params].map(([k, v]) => [k, new Float32Array(v.length)]));
   const sessionStart = performance.now();
   const trainSecondsAtStart = state.trainSeconds;
+  const cancel = async (): Promise<never> => {
+    state.trainSeconds = trainSecondsAtStart + (performance.now() - sessionStart) / 1000;
+    await save();
+    await appendTrainingLog(options.logFile, {
+      type: 'stop',
+      reason: 'cancelled',
+      epoch: state.epoch + 1,
+      step: state.globalStep,
+    });
+    throw new CancelledError(
+      `Training was cancelled; the checkpoint in ${options.checkpointDir} can be resumed with --resume.`,
+      {
+        path: options.checkpointDir,
+      },
+    );
+  };
+
   let stoppedBy: LoopResult['stoppedBy'] = 'epochs';
   while (!state.finished && state.epoch < settings.epochs) {
     const order = epochOrder(n, settings.seed, state.epoch);
     let stepClock = performance.now();
     let timeUp = false;
     while (state.stepInEpoch < stepsPerEpoch) {
-      if (signal?.aborted) {
-        state.trainSeconds = trainSecondsAtStart + (performance.now() - sessionStart) / 1000;
-        await save();
-        await appendTrainingLog(options.logFile, {
-          type: 'stop',
-          reason: 'cancelled',
-          epoch: state.epoch + 1,
-          step: state.globalStep,
-        });
-        throw new CancelledError(
-          `Training was cancelled; the checkpoint in ${options.checkpointDir} can be resumed with --resume.`,
-          {
-            path: options.checkpointDir,
-          },
-        );
-      }
+      if (signal?.aborted) await cancel();
       const start = state.stepInEpoch * settings.batchSize;
       const count = Math.min(settings.batchSize, n - start);
       for (const g of grads.values()) g.fill(0);
@@ -288,6 +291,8 @@ export async function runTrainingLoop(
 
     onProgress?.({ stage: `validate ${state.epoch + 1}/${settings.epochs}`, done: 0, total: 1 });
     const valid = model.validate(signal);
+    // A validation cut short by a cancel is not a result: the checkpoint resumes at this validation.
+    if (signal?.aborted) await cancel();
     const record: EpochRecord = {
       epoch: state.epoch + 1,
       steps: state.stepInEpoch,

@@ -63,7 +63,7 @@ describe('trainLstm', () => {
     model.dispose();
   });
 
-  it('resumes after a cancel with exactly the result of an uninterrupted run', async () => {
+  it('resumes after a cancel (mid-epoch or during validation) with exactly the result of an uninterrupted run', async () => {
     const settings = { ...tiny.training, epochs: 3, maxStepsPerEpoch: 8, patience: 10 };
     const whole = await tempDir();
     const a = await trainLstm(data, {
@@ -72,35 +72,44 @@ describe('trainLstm', () => {
       training: settings,
       backend: 'wasm',
     });
+    const wa = await readFile(path.join(whole, 'weights.bin'));
 
-    const split = await tempDir();
-    const controller = new AbortController();
-    let steps = 0;
-    await expect(
-      trainLstm(data, {
+    const cancelPoints: ((stage: string, done: number) => boolean)[] = [
+      // In the middle of the second epoch.
+      (() => {
+        let steps = 0;
+        return (stage: string) => stage.startsWith('epoch') && ++steps === 12;
+      })(),
+      // As the first validation starts.
+      (stage: string, done: number) => stage.startsWith('validate 1') && done === 0,
+    ];
+    for (const shouldCancel of cancelPoints) {
+      const split = await tempDir();
+      const controller = new AbortController();
+      await expect(
+        trainLstm(data, {
+          modelDir: split,
+          architecture: tiny.architecture,
+          training: settings,
+          backend: 'wasm',
+          signal: controller.signal,
+          onProgress: (e) => {
+            if (shouldCancel(e.stage, e.done)) controller.abort();
+          },
+        }),
+      ).rejects.toBeInstanceOf(CancelledError);
+      const b = await trainLstm(data, {
         modelDir: split,
         architecture: tiny.architecture,
         training: settings,
         backend: 'wasm',
-        signal: controller.signal,
-        onProgress: (e) => {
-          // Cancel in the middle of the second epoch.
-          if (e.stage.startsWith('epoch') && ++steps === 12) controller.abort();
-        },
-      }),
-    ).rejects.toBeInstanceOf(CancelledError);
-    const b = await trainLstm(data, {
-      modelDir: split,
-      architecture: tiny.architecture,
-      training: settings,
-      backend: 'wasm',
-      resume: true,
-    });
-    expect(b.config.metrics.validNll).toBe(a.config.metrics.validNll);
-    expect(b.config.metrics.steps).toBe(a.config.metrics.steps);
-    const wa = await readFile(path.join(whole, 'weights.bin'));
-    const wb = await readFile(path.join(split, 'weights.bin'));
-    expect(wb.equals(wa)).toBe(true);
+        resume: true,
+      });
+      expect(b.config.metrics.validNll).toBe(a.config.metrics.validNll);
+      expect(b.config.metrics.steps).toBe(a.config.metrics.steps);
+      expect(b.config.metrics.epochs).toBe(a.config.metrics.epochs);
+      expect((await readFile(path.join(split, 'weights.bin'))).equals(wa)).toBe(true);
+    }
   });
 
   it('refuses data without validation windows, naming the window', async () => {
