@@ -173,10 +173,14 @@ export class FluidSynth {
         // Let timers and signal handlers run, so cancel and progress work during a long render.
         await new Promise((resolve) => setImmediate(resolve));
         if (run.signal?.aborted) throw new CancelledError();
+        const seconds = Math.round((out.length / rate) * 10) / 10;
+        const total =
+          options.expectedSeconds !== undefined ? Math.round(options.expectedSeconds * 10) / 10 : undefined;
+        // Past the last note (FluidSynth's own wait, then the tail) there is no meaningful total.
         run.onProgress?.({
           stage,
-          done: out.length / rate,
-          ...(options.expectedSeconds !== undefined ? { total: options.expectedSeconds } : {}),
+          done: seconds,
+          ...(total !== undefined && seconds < total ? { total } : {}),
           message: name,
         });
       };

@@ -254,12 +254,11 @@ export async function synthesizeFiles(
         progress(path.basename(job.midiPath));
         try {
           record(job, {
-            result: await renderer.renderFile(
-              job.midiPath,
-              job.wavPath,
-              options,
-              run.signal ? { signal: run.signal } : {},
-            ),
+            result: await renderer.renderFile(job.midiPath, job.wavPath, options, {
+              ...(run.signal ? { signal: run.signal } : {}),
+              // A lone file reports its seconds rendered; in a batch, files are the unit of progress.
+              ...(jobs.length === 1 && run.onProgress ? { onProgress: run.onProgress } : {}),
+            }),
           });
         } catch (error) {
           record(job, { error });
