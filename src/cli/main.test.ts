@@ -81,4 +81,13 @@ describe('main', () => {
     expect(code).toBe(2);
     expect(err).toContain("'--bogus'");
   });
+
+  it('prints a usage error from the flag parser as one JSON document on stdout with --json', async () => {
+    const { code, out, err } = await run('corpus', 'list', '--json', '--bogus');
+    expect(code).toBe(2);
+    expect(err).toContain("'--bogus'");
+    const { error } = JSON.parse(out) as { error: { code: string; message: string } };
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe("unknown option '--bogus'.");
+  });
 });

@@ -7,6 +7,7 @@
  * onnxruntime and FluidSynth load only for the commands that use them.
  */
 import { Command, CommanderError, Help } from 'commander';
+import { serializeError, UsageError } from '../core/common/errors';
 import { reportError } from './output';
 
 /** How one top-level command appears in `cadenza --help` before its module is loaded. */
@@ -212,7 +213,15 @@ export async function main(argv: string[]): Promise<number> {
       )
         return 0;
       if (error.code === 'commander.help') return 0;
-      // Commander already printed its message; usage errors exit with 2.
+      // Commander already printed its message on stderr; with --json, stdout still gets the
+      // one JSON document every failure gives, so scripts need only one parser.
+      if (wantsJson) {
+        const message = error.message.replace(/^error: /, '');
+        const sentence = /[.?!]$/.test(message) ? message : `${message}.`;
+        process.stdout.write(
+          JSON.stringify({ error: serializeError(new UsageError(sentence)) }, null, 2) + '\n',
+        );
+      }
       return 2;
     }
     return reportError(error, { json: wantsJson });
