@@ -5,42 +5,9 @@
 import type { Api } from '../../../api/contract';
 import type { JobEvent, JobInfo, JobKind } from '../../../api/schemas';
 import { EtaEstimator } from '../lib/format/eta';
+import { isFinished, withInfo, withProgress, type JobView } from '../lib/jobs/jobView';
 
-/** One progress report of a job, as kept for display. */
-export interface JobProgress {
-  stage: string;
-  done: number;
-  total?: number;
-  message?: string;
-  metrics?: Record<string, number>;
-}
-
-/** One metrics sample, kept for live charts. */
-export interface MetricSample {
-  /** The progress count when it arrived (steps for training). */
-  done: number;
-  /** Which stage reported it (e.g. 'epoch 2/5'). */
-  stage: string;
-  /** The numbers reported. */
-  metrics: Record<string, number>;
-}
-
-/** What the UI knows of one job. */
-export interface JobView {
-  info: JobInfo;
-  progress?: JobProgress;
-  /** Estimated seconds left, when known. */
-  etaSeconds?: number;
-  /** Every metrics sample so far (not reactive per item; watch `JobsState.version`). */
-  samples: MetricSample[];
-}
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
-/** True when the job has ended (succeeded, failed or was cancelled). */
-export function isFinished(info: JobInfo): boolean {
-  return TERMINAL.has(info.state);
-}
+export { isFinished, type JobProgress, type JobView, type MetricSample } from '../lib/jobs/jobView';
 
 /** All jobs the page has seen, kept current from pushed events. */
 export class JobsState {
@@ -75,21 +42,13 @@ export class JobsState {
       this.upsert(event.job);
       return;
     }
-    const current = this.jobs[event.jobId];
-    const progress: JobProgress = { stage: event.stage, done: event.done, total: event.total, message: event.message, metrics: event.metrics };
     let eta = this.etas.get(event.jobId);
     if (!eta) this.etas.set(event.jobId, (eta = new EtaEstimator()));
     eta.update(event.done, performance.now() / 1000);
-    const samples = current?.samples ?? [];
-    if (event.metrics && Object.keys(event.metrics).length > 0) samples.push({ done: event.done, stage: event.stage, metrics: event.metrics });
-    // Progress can arrive before the job's first state event; a placeholder keeps it until then.
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity
-    const createdAt = new Date().toISOString();
-    const info: JobInfo = current?.info ?? { id: event.jobId, kind: 'import', state: 'running', params: {}, createdAt };
-    // A stage that knows its own time left (training does) beats an estimate from the counts.
-    const reported = event.metrics?.etaSeconds;
-    const etaSeconds = typeof reported === 'number' && Number.isFinite(reported) ? reported : eta.remainingSeconds(event.total);
-    this.jobs = { ...this.jobs, [event.jobId]: { info, progress, etaSeconds, samples } };
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a timestamp, not state
+    const nowIso = new Date().toISOString();
+    const view = withProgress(this.jobs[event.jobId], event, eta.remainingSeconds(event.total), nowIso);
+    this.jobs = { ...this.jobs, [event.jobId]: view };
     this.version++;
   }
 
@@ -121,13 +80,7 @@ export class JobsState {
   }
 
   private upsert(info: JobInfo): void {
-    const current = this.jobs[info.id];
-    // Keep the newest progress; a job event carries its own last progress too.
-    const progress = info.progress ?? current?.progress;
-    this.jobs = {
-      ...this.jobs,
-      [info.id]: { info, progress, etaSeconds: isFinished(info) ? undefined : current?.etaSeconds, samples: current?.samples ?? [] },
-    };
+    this.jobs = { ...this.jobs, [info.id]: withInfo(this.jobs[info.id], info) };
     this.version++;
     if (isFinished(info)) {
       const list = this.waiters.get(info.id);
