@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,13 +91,15 @@ describe('cadenza corpus', () => {
     expect(r.err).toContain('cadenza: Nothing was imported');
   });
 
-  it('exits 1 naming the folder when it holds no MIDI files, and the corpus stays empty', async () => {
+  it('exits 1 naming the folder when it holds no MIDI files, and leaves no data folder behind', async () => {
     const empty = path.join(dir, 'empty');
     await mkdir(empty);
     const emptyData = path.join(dir, 'empty-data');
     const r = await run('corpus', 'import', empty, '--data-dir', emptyData);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`cadenza: Nothing was imported: ${empty} holds no .mid or .midi files.`);
+    // The data folder did not exist before, and nothing was stored, so none is left behind.
+    expect(existsSync(emptyData)).toBe(false);
     const list = await run('corpus', 'list', '--data-dir', emptyData, '--json');
     expect(JSON.parse(list.out)).toEqual([]);
   });

@@ -300,14 +300,22 @@ export class CorpusStore {
     });
   }
 
-  /** Runs a change under the lock, creating the corpus folder first. */
+  /**
+   * Runs a change under the lock, creating the corpus folder first. Folders this call created
+   * are removed again when the change stored nothing (a failed first import leaves no trace).
+   */
   private async change<T>(work: () => Promise<T>): Promise<T> {
+    let created: string | undefined;
     try {
-      await fs.mkdir(this.dir, { recursive: true });
+      created = await fs.mkdir(this.dir, { recursive: true });
     } catch (error) {
       throw ioError(error, this.dir, 'create');
     }
-    return withLock(this.lockFile, work, this.options.lock);
+    try {
+      return await withLock(this.lockFile, work, this.options.lock);
+    } finally {
+      if (created !== undefined) await removeEmptyFolders(this.dir, created);
+    }
   }
 
   /** The index as on disk, re-read only when the file changed (another process may have written it). */
@@ -455,6 +463,18 @@ async function readBytes(file: string): Promise<Uint8Array | IoError | MidiParse
   } catch (error) {
     if (error instanceof MidiParseError) return error;
     return ioError(error, file, 'read');
+  }
+}
+
+/** Removes `dir` and its parents up to `top` while they are empty; rmdir never removes a folder with files. */
+async function removeEmptyFolders(dir: string, top: string): Promise<void> {
+  for (let folder = dir; ; folder = path.dirname(folder)) {
+    try {
+      await fs.rmdir(folder);
+    } catch {
+      return;
+    }
+    if (folder === top || path.dirname(folder) === folder) return;
   }
 }
 
