@@ -3,7 +3,8 @@
  * fed one file at a time, so a batch uses every core. Each worker loads the SoundFont once.
  */
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, deserializeError, type SerializedError } from '../../common/errors';
 import type { EngineName } from './backend';
@@ -40,7 +41,7 @@ export interface PoolEngine {
  */
 function workerEntry(): URL | null {
   const worker = new URL('./renderWorker.ts', import.meta.url);
-  if (worker.protocol !== 'file:') return null;
+  if (worker.protocol !== 'file:' || !existsSync(fileURLToPath(worker))) return null;
   let tsxApi: string;
   try {
     // tsx's ESM entry sits beside the CommonJS one that require.resolve finds.
