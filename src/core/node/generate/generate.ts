@@ -149,7 +149,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     const corpus =
       options.corpus ??
       (options.primer?.startsWith('corpus:')
-        ? async (id: string) => (await CorpusStore.open(options.dataDir ?? defaultDataDir())).readSong(id)
+        ? async (id: string) => (await CorpusStore.open(options.dataDir ?? defaultDataDir())).readSong(id, { sustain: false })
         : undefined);
     const primer: ResolvedPrimer = await resolvePrimer(options.primer, vocab, tokenizer, corpus);
     const bpm = options.tempoBpm ?? primer.bpm ?? 120;

@@ -25,7 +25,7 @@ export interface ResolvedPrimer {
   bpm?: number;
 }
 
-/** Looks up a corpus piece's song by id; supplied by the caller when a corpus store is available. */
+/** Looks up a corpus piece's song by id, with raw (unpedalled) durations as preprocess reads training pieces. */
 export type CorpusLookup = (id: string) => Promise<Song>;
 
 /**
@@ -49,7 +49,9 @@ export async function resolvePrimer(
   } else {
     const stat = await fs.stat(spec).catch(() => undefined);
     if (!stat?.isFile()) throw new UsageError(`--primer ${spec} is not a MIDI file, "corpus:<id>" or "none".`, { field: 'primer', path: spec });
-    song = (await readMidiFile(spec, { path: spec })).song;
+    // Raw durations, as preprocess reads training pieces: the notes tokenizer expects them and the
+    // performance tokenizer applies the pedal itself.
+    song = (await readMidiFile(spec, { path: spec, sustain: false })).song;
     kind = 'midi';
   }
   const { ids, stats } = encodeWithVocabulary(tokenizer.encode(song), vocab, tokenizer);
