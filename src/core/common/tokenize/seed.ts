@@ -101,16 +101,20 @@ function barlines(ppq: number, signatures: readonly TimeSignatureEvent[], endUni
   return bars;
 }
 
-/** Groups one track's notes (in file order) into music21's notes and chords, quantized. */
+/**
+ * Groups one track's notes (in file order) into music21's notes and chords, quantized; also says
+ * whether music21 marks the track as needing voices (a note left out of a chord for its release).
+ */
 function trackElements(
   notes: SmfScore['tracks'][number]['notes'],
   ppq: number,
   track: number,
-): SeedElement[] {
+): { elements: SeedElement[]; voicesRequired: boolean } {
   const sorted = [...notes].sort((a, b) => a.startTicks - b.startTicks);
   const tolerance = ppq / 4;
   const gathered = new Uint8Array(sorted.length);
   const out: SeedElement[] = [];
+  let voicesRequired = false;
   for (let i = 0; i < sorted.length; i++) {
     if (gathered[i]) continue;
     const first = sorted[i]!;
@@ -120,7 +124,10 @@ function trackElements(
       const other = sorted[j]!;
       if (Math.abs(other.startTicks - first.startTicks) >= tolerance) break;
       // A different release puts the note in another voice, not in this chord.
-      if (Math.abs(other.endTicks - first.endTicks) > tolerance) continue;
+      if (Math.abs(other.endTicks - first.endTicks) > tolerance) {
+        voicesRequired = true;
+        continue;
+      }
       pitches.push(other.pitch);
       gathered[j] = 1;
       lastIndex = j;
@@ -137,7 +144,7 @@ function trackElements(
       continued: false,
     });
   }
-  return out;
+  return { elements: out, voicesRequired };
 }
 
 /** The token of a note or chord. */
@@ -145,49 +152,167 @@ function elementToken(pitches: readonly number[]): string {
   return pitches.length === 1 ? pitchName(pitches[0]!) : normalOrder(pitches).join('.');
 }
 
+/** True when any two sounding elements overlap in time (music21's `getOverlaps` finds a group). */
+function anyOverlap(elements: readonly SeedElement[]): boolean {
+  let end = Number.NEGATIVE_INFINITY;
+  for (const e of elements) {
+    if (e.duration === 0) continue;
+    if (e.offset < end) return true;
+    end = Math.max(end, e.offset + e.duration);
+  }
+  return false;
+}
+
+/** One of music21's voices in a measure, with what its cached `highestTime` would say. */
+interface Voice {
+  elements: SeedElement[];
+  /** Latest end of its elements, in 1/96 quarters (what its `highestTime` computes). */
+  end: number;
+  /** True when music21 has cached `highestTime` since the last insertion into this voice. */
+  cached: boolean;
+}
+
 /**
- * Splits one track's elements at barlines as music21's `makeTies` does, bar by bar: a bar holds
- * its own elements (by offset, then file order), then the continuations the previous bar produced
- * (in the order it produced them). Returns the pieces with `order` = their place in that sequence.
+ * music21's `makeVoices`: each element (by offset) goes to the first voice that has ended by its
+ * onset. Asking a voice for its end caches it; inserting into it clears the cache. Inserting the
+ * second voice into the measure asks the first voice for its end too.
  */
-function tieTrack(elements: readonly SeedElement[], bars: readonly number[]): SeedElement[] {
+function makeVoices(own: readonly SeedElement[]): Voice[] {
+  const voices: Voice[] = [];
+  for (const e of own) {
+    let target: Voice | undefined;
+    for (const v of voices) {
+      v.cached = true;
+      if (v.end <= e.offset) {
+        target = v;
+        break;
+      }
+    }
+    if (!target) voices.push((target = { elements: [], end: 0, cached: false }));
+    target.elements.push(e);
+    target.end = Math.max(target.end, e.offset + e.duration);
+    target.cached = false;
+  }
+  if (voices.length > 1) voices[0]!.cached = true;
+  return voices;
+}
+
+/** True when `makeRests` would insert a rest into the voice (a gap before or between its elements), which clears its cache. */
+function voiceHasGap(v: Voice, barStart: number): boolean {
+  let end = barStart;
+  for (const e of [...v.elements].sort((a, b) => a.offset - b.offset)) {
+    if (e.offset > end) return true;
+    end = Math.max(end, e.offset + e.duration);
+  }
+  return false;
+}
+
+/**
+ * Splits one track's elements at barlines as music21's MIDI import does (`makeMeasures`, then
+ * `makeVoices` per measure when the track needs voices, `makeTies`, then `makeRests`, which lays
+ * the measures end to end by their `highestTime`). Bar by bar, a measure holds its own elements
+ * (by offset, then file order), then the continuations the previous bar produced. Two music21
+ * quirks move later bars, and both are reproduced:
+ * - a continuation from a measure with voices into another measure with voices is inserted
+ *   outside the voices, where `makeTies` never looks again: it is not split at the next barline;
+ * - a measure with voices keeps the full length of a chord it split when that voice's end was
+ *   cached (see `makeVoices`), so the measure, and with it every later one of the track, lasts
+ *   longer; the continuations leave such a measure voice by voice.
+ * Returns the pieces with `order` = their place in that sequence and offsets after the shift.
+ */
+function tieTrack(
+  elements: readonly SeedElement[],
+  bars: readonly number[],
+  voicesRequired: boolean,
+): SeedElement[] {
   const sorted = [...elements].sort((a, b) => a.offset - b.offset || a.order - b.order);
   const out: SeedElement[] = [];
   let pending: SeedElement[] = [];
+  let previousHadVoices = false;
   let i = 0;
   let rank = 0;
-  while (i < sorted.length || pending.length > 0) {
-    // The next bar with anything in it: the pending continuations' bar, or the next element's.
-    const bar =
-      pending.length > 0 ? upperBound(bars, pending[0]!.offset) : upperBound(bars, sorted[i]!.offset);
-    const barEnd = bars[bar] ?? Number.POSITIVE_INFINITY;
+  let shift = 0;
+  for (let bar = 0; i < sorted.length || pending.length > 0; bar++) {
+    const barStart = bar === 0 ? 0 : barEnd(bars, bar - 1);
+    const barLength = barEnd(bars, bar) - barStart;
     const own: SeedElement[] = [];
-    while (i < sorted.length && sorted[i]!.offset < barEnd) own.push(sorted[i++]!);
-    // Stable: at the bar's first offset its own elements come before the continuations.
-    const items = [...own, ...pending].sort((a, b) => a.offset - b.offset);
-    pending = [];
-    for (const item of items) {
-      const end = item.offset + item.duration;
-      if (end > barEnd) {
-        out.push({ ...item, duration: barEnd - item.offset, order: rank++ });
-        pending.push({ ...item, offset: barEnd, duration: end - barEnd, continued: true });
-      } else out.push({ ...item, order: rank++ });
+    while (i < sorted.length && sorted[i]!.offset < barStart + barLength) own.push(sorted[i++]!);
+    const voices = voicesRequired && anyOverlap(own) ? makeVoices(own) : [];
+    const ownVoices = voices.length > 1;
+    // A continuation from a voiced measure makes this one voiced too (moveNotesToVoices).
+    const hasVoices: boolean = ownVoices || (previousHadVoices && pending.length > 0);
+    // Between two voiced measures makeTies inserts the continuation outside the voices.
+    const loose = previousHadVoices && ownVoices ? pending : [];
+    const split = loose.length > 0 ? own : [...own, ...pending];
+    if (ownVoices && loose.length === 0 && pending.length > 0) {
+      // Continuations go into the first voice, which clears its cache.
+      voices[0]!.elements.push(...pending);
+      voices[0]!.cached = false;
     }
+    const voiceOf = new Map<SeedElement, Voice>();
+    for (const v of voices) {
+      if (voiceHasGap(v, barStart)) v.cached = false;
+      for (const e of v.elements) voiceOf.set(e, v);
+    }
+    // Stable: at the bar's first offset its own elements come before the continuations.
+    const items = [...split, ...loose].sort((a, b) => a.offset - b.offset);
+    const next: SeedElement[] = [];
+    const sourceOf: SeedElement[] = [];
+    let highest = barLength;
+    for (const item of items) {
+      const start = item.offset - barStart;
+      const end = start + item.duration;
+      const placed = { ...item, offset: item.offset + shift, order: rank++ };
+      if (end > barLength && !loose.includes(item)) {
+        out.push({ ...placed, duration: barLength - start });
+        next.push({ ...item, offset: barStart + barLength, duration: end - barLength, continued: true });
+        sourceOf.push(item);
+        // Shortening a chord does not clear its voice's cached end (a note's does), so the measure
+        // keeps the chord's full length and every later measure of the track moves by the excess.
+        const voice = voiceOf.get(item);
+        if (voice?.cached && item.pitches.length > 1) highest = Math.max(highest, voice.end - barStart);
+      } else {
+        out.push(placed);
+        highest = Math.max(highest, end);
+      }
+    }
+    // makeTies walks voice by voice, so continuations leave a voiced measure in voice order.
+    const voiceIndex = (e: SeedElement): number => {
+      const v = voiceOf.get(e);
+      return v ? voices.indexOf(v) : 0;
+    };
+    pending = next
+      .map((e, k) => ({ e, k, v: voiceIndex(sourceOf[k]!) }))
+      .sort((a, b) => a.v - b.v || a.k - b.k)
+      .map((x) => x.e);
+    previousHadVoices = hasVoices;
+    shift += highest - barLength;
   }
   return out;
+}
+
+/** The end of bar `index` (1/96 quarters), extending the last bar length past the list. */
+function barEnd(bars: readonly number[], index: number): number {
+  if (index < bars.length) return bars[index]!;
+  const last = bars[bars.length - 1] ?? 0;
+  const length = bars.length >= 2 ? last - bars[bars.length - 2]! : last || 4 * UNITS_PER_QUARTER;
+  return last + (index - bars.length + 1) * length;
 }
 
 /** The score's music21 notes and chords in music21's order, with their quantized places. */
 export function seedEvents(score: SmfScore): SeedEvent[] {
   const parts = new Map<number, SeedElement[]>();
   let endUnits = 0;
+  const needsVoices = new Set<number>();
   score.tracks.forEach((track, index) => {
     // Channel 10 notes become unpitched percussion in music21, which the tool never tokenized.
     const notes = track.notes.filter((n) => n.channel !== 9);
     if (notes.length === 0) return;
     let part = parts.get(track.program);
     if (!part) parts.set(track.program, (part = []));
-    for (const e of trackElements(notes, score.ppq, index)) {
+    const { elements, voicesRequired } = trackElements(notes, score.ppq, index);
+    if (voicesRequired) needsVoices.add(index);
+    for (const e of elements) {
       part.push(e);
       endUnits = Math.max(endUnits, e.offset + e.duration);
     }
@@ -202,7 +327,8 @@ export function seedEvents(score: SmfScore): SeedEvent[] {
       list.push(e);
     }
     const pieces: SeedElement[] = [];
-    for (const list of byTrack.values()) pieces.push(...tieTrack(list, bars));
+    for (const list of byTrack.values())
+      pieces.push(...tieTrack(list, bars, needsVoices.has(list[0]!.track)));
     // music21 sorts grace notes (no duration) first at an offset, then by insertion: track, then the track's own order.
     pieces.sort(
       (a, b) =>
@@ -296,16 +422,4 @@ export function seedTokenPitches(token: string): number[] {
     last = p;
   }
   return out;
-}
-
-/** Index of the first element of `sorted` greater than `value`. */
-function upperBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
