@@ -37,7 +37,7 @@ export interface SynthesizeOptions extends RendererOptions, RenderFileOptions {
   renderer?: Renderer;
   /**
    * Worker threads rendering at once, each with its own SoundFont in memory (default: one per
-   * core, at most 4 and at most one per file). 1 renders in this thread.
+   * idle core, at most 4 and at most one per file). 1 renders in this thread.
    */
   jobs?: number;
 }
@@ -124,6 +124,15 @@ export async function planSynthesis(inputs: readonly string[], outDir: string): 
   return jobs;
 }
 
+/**
+ * Cores with nothing else to do: workers only help when they get a core of their own (each also
+ * loads its own SoundFont), so on a busy machine the batch stays in one thread. Windows reports
+ * no load average, so there it is simply the core count.
+ */
+function idleCores(): number {
+  return Math.max(1, Math.floor(os.availableParallelism() - os.loadavg()[0]! + 0.5));
+}
+
 async function readInput(file: string): Promise<Uint8Array> {
   try {
     return await fs.readFile(file);
@@ -191,7 +200,7 @@ export async function synthesizeFiles(
   }
   const workers = options.renderer
     ? 1
-    : Math.max(1, Math.min(options.jobs ?? Math.min(os.availableParallelism(), 4), jobs.length));
+    : Math.max(1, Math.min(options.jobs ?? Math.min(idleCores(), 4), jobs.length));
   let audioSeconds = 0;
   let done = 0;
   const progress = (message?: string): void =>
