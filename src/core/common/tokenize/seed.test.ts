@@ -101,6 +101,98 @@ describe('seed rules', () => {
     ]);
   });
 
+  describe('measures with voices (a track where same-onset notes end differently)', () => {
+    const twoFour = [{ ticks: 0, numerator: 2, denominator: 4 }];
+    const right: [number, number, number][] = [0, 1, 2, 3, 4, 5].map((q) => [72, q, 1]);
+    // Left hand: a dotted half from 0 (with a 16th D4 starting with it, so the track needs voices),
+    // then a bar whose own notes overlap (C4 from 3 under a D4 at 3.25), so it has voices too.
+    const left = (held: [number, number, number][]): [number, number, number][] => [
+      ...held,
+      [62, 0, 0.25],
+      [62, 1.25, 0.25],
+      [62, 2.25, 0.25],
+      [60, 3, 1],
+      [62, 3.25, 0.25],
+    ];
+    const placed = (s: SmfScore): [string, number, number][] =>
+      seedEvents(s).map((e) => [e.token, e.offsetQuarters, e.track]);
+
+    it('a chord split in a voiced bar keeps its full length, so the hand’s later bars start late', () => {
+      // music21 lays bars end to end by their highestTime; the voice's cached end (3) makes the
+      // first bar 3 quarters long, so everything after it in that hand moves by a quarter.
+      const s = score(
+        [
+          right,
+          left([
+            [46, 0, 3],
+            [58, 0, 3],
+          ]),
+        ],
+        twoFour,
+      );
+      expect(placed(s)).toEqual([
+        ['C5', 0, 0],
+        ['10', 0, 1],
+        ['D4', 0, 1],
+        ['C5', 1, 0],
+        ['D4', 1.25, 1],
+        ['C5', 2, 0],
+        ['C5', 3, 0],
+        ['10', 3, 1],
+        ['D4', 3.25, 1],
+        ['C5', 4, 0],
+        ['C4', 4, 1],
+        ['D4', 4.25, 1],
+        ['C5', 5, 0],
+      ]);
+    });
+
+    it('a single note split the same way does not move later bars', () => {
+      const s = score([right, left([[46, 0, 3]])], twoFour);
+      expect(placed(s).filter((e) => e[2] === 1)).toEqual([
+        ['B-2', 0, 1],
+        ['D4', 0, 1],
+        ['D4', 1.25, 1],
+        ['B-2', 2, 1],
+        ['D4', 2.25, 1],
+        ['C4', 3, 1],
+        ['D4', 3.25, 1],
+      ]);
+    });
+
+    it('a continuation from one voiced bar into another is not split again', () => {
+      // B-2 lasts 5 quarters: pieces at 0 (2 long) and 2 (3 long), none at 4.
+      const ev = seedEvents(score([left([[46, 0, 5]])], twoFour));
+      expect(ev.filter((e) => e.token === 'B-2').map((e) => [e.offsetQuarters, e.durationQuarters])).toEqual([
+        [0, 2],
+        [2, 3],
+      ]);
+    });
+
+    it('continuations leave a voiced bar voice by voice', () => {
+      // Bar 0 voices: [A3, C4] and [A4]; C4 (voice 1) continues before A4 (voice 2) into bar 4,
+      // which has voices of its own (E-4 under F#4), so both continuations follow its own notes.
+      const s = score([
+        [
+          [57, 0, 1],
+          [69, 0, 6],
+          [60, 1, 7],
+          [63, 4, 4],
+          [66, 5, 3],
+        ],
+      ]);
+      expect(seedEvents(s).map((e) => [e.token, e.offsetQuarters])).toEqual([
+        ['A3', 0],
+        ['A4', 0],
+        ['C4', 1],
+        ['E-4', 4],
+        ['C4', 4],
+        ['A4', 4],
+        ['F#4', 5],
+      ]);
+    });
+  });
+
   it('merges tracks of one program and keeps other programs as later parts', () => {
     const s = score([[[72, 1, 1]], [[48, 0, 1]]]);
     s.tracks[0]!.program = 40;
