@@ -15,7 +15,10 @@ import {
   UsageError,
 } from '../../common/errors';
 import { emptySong } from '../../common/song/song';
+import { tempoMapOf } from '../../common/song/tempo';
+import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
+import { sharedCorpusOrSkip } from '../testing/sharedCorpus';
 import { createRenderer, type Renderer, type RenderResult } from './renderer';
 import type { RenderedAudio } from './synth';
 import { fixtureSong, nativeUnavailableReason, skipNativeOrFail, TEST_SOUNDFONT } from './testFixtures';
@@ -111,6 +114,20 @@ describe.skipIf(skipNative)('native engine against the fluidsynth CLI', () => {
     const a = await native.renderMidiBytes(bytes);
     const b = await wasm.renderMidiBytes(bytes);
     expectAgreement(a, b);
+  });
+
+  it('agrees with the wasm engine on real piano music (12 s of a corpus piece, pedal and all)', async () => {
+    const corpus = sharedCorpusOrSkip();
+    if (!corpus) return;
+    const { song } = await readMidiFile(path.join(corpus, 'Chopin', 'chpn-p20.mid'), { sustain: false });
+    // Keep what starts in the first 12 s; end the track a second after the last release (see fixtureSong).
+    const map = tempoMapOf(song);
+    song.notes = song.notes.filter((n) => map.toSeconds(n.startTicks) < 12);
+    const last = Math.max(...song.notes.map((n) => n.endTicks));
+    song.pedals = song.pedals.filter((p) => p.ticks < last);
+    song.pedals.push({ ticks: last + song.ppq * 2, track: 0, channel: song.notes[0]!.channel, down: false });
+    const bytes = encodeMidi(song);
+    expectAgreement(await native.renderMidiBytes(bytes), await wasm.renderMidiBytes(bytes));
   });
 
   it('auto picks native when the library loads', async () => {
