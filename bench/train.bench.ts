@@ -122,7 +122,9 @@ export default async function bench(): Promise<BenchRow[]> {
   const backends = await available();
   const load = os.loadavg()[0]!.toFixed(1);
   // CADENZA_BENCH_CONFIGS=small limits the configurations measured.
-  const configs = CONFIGS.filter((c) => process.env.CADENZA_BENCH_CONFIGS?.split(',').includes(c.name) ?? true);
+  const configs = CONFIGS.filter(
+    (c) => process.env.CADENZA_BENCH_CONFIGS?.split(',').includes(c.name) ?? true,
+  );
   for (const c of configs) {
     for (const backend of backends) {
       // The pure-JS backend is so slow that a couple of steps tell the story.

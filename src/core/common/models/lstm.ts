@@ -99,7 +99,13 @@ export const LSTM_PRESETS: Record<'tiny' | 'small' | 'default' | 'seed', LstmPre
   },
   seed: {
     architecture: { window: 40, embedding: 0, lstmUnits: [512, 256], denseUnits: 256, dropout: 0.3 },
-    training: { ...baseTraining, batchSize: 64, optimizer: 'adamax', learningRate: 0.01, schedule: 'constant' },
+    training: {
+      ...baseTraining,
+      batchSize: 64,
+      optimizer: 'adamax',
+      learningRate: 0.01,
+      schedule: 'constant',
+    },
   },
 };
 
