@@ -11,7 +11,9 @@
  *    quarter (smaller error wins, ties go to 1/4, exactly halfway rounds down; a sounding
  *    note's duration never becomes zero).
  * 3. A note or chord that crosses a barline is split there (music21's ties); each piece is a
- *    token. The continuation sorts after the bar's own notes at the same offset.
+ *    token. The continuation sorts after the bar's own notes at the same offset. In a track that
+ *    needs voices, bars with overlapping elements get voices, which changes the continuations'
+ *    order, leaves some unsplit and can make a bar, and so the rest of the track, longer (`tieTrack`).
  * 4. Tracks with the same program merge into one part, interleaved by offset, then track,
  *    then file order; parts follow each other in order of their first track.
  *
