@@ -395,8 +395,6 @@ const cases: BadCase[] = [
     args: (out) => ['evaluate', '--reference', f.midi, '--generated', f.textFolder, '--output', out],
     code: 1,
     names: () => 'notes.mid',
-    knownBug:
-      'evaluate exits 0 with "generated: 0 MIDI" and a warning when every --generated file is unreadable',
   },
   {
     name: 'evaluate: a model folder that is not one',

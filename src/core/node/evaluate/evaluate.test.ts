@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../common/audio/wav';
-import { CancelledError, UsageError } from '../../common/errors';
+import { CancelledError, DataError, UsageError } from '../../common/errors';
 import type { EvaluationReport } from '../../common/evaluate/report';
 import { songOf } from '../../common/evaluate/testSongs';
 import { encodeMidi } from '../midi/write';
@@ -102,6 +102,22 @@ describe('runEvaluation', () => {
     expect(html).toContain('A/one');
     // Offline and embeddable: no scripts, no external resources.
     expect(html).not.toMatch(/<script|src=|href="http|@import|url\(/i);
+  });
+});
+
+describe('a requested set with nothing readable', () => {
+  it('fails with a DataError naming the flag, the folder and the first unreadable file', async () => {
+    const bad = path.join(dir, 'all-bad');
+    await mkdir(bad, { recursive: true });
+    await writeFile(path.join(bad, 'notes.mid'), 'not midi\n');
+    const run = runEvaluation({ reference: path.join(dir, 'ref'), generated: bad });
+    await expect(run).rejects.toThrow(DataError);
+    await expect(runEvaluation({ reference: path.join(dir, 'ref'), generated: bad })).rejects.toThrow(
+      new RegExp(`^--generated names ${bad}, but its only file could not be read \\(first: .*notes\\.mid`),
+    );
+    await expect(runEvaluation({ reference: bad, generated: path.join(dir, 'gen') })).rejects.toThrow(
+      /^--reference names .*all-bad, but its only file could not be read/,
+    );
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AudioError, CadenzaError, throwIfCancelled, UsageError } from '../../common/errors';
+import { AudioError, CadenzaError, DataError, throwIfCancelled, UsageError } from '../../common/errors';
 import { decodeWav } from '../../common/audio/wav';
 import { measureAudio } from '../../common/evaluate/audio';
 import { compareSets, summarizeSet } from '../../common/evaluate/compare';
@@ -158,6 +158,20 @@ function checkCopying(
   }
 }
 
+/**
+ * Throws `DataError` when the set the user named with `flag` has no piece that could be read:
+ * a report that measures nothing for a requested set would look like a result and is not one.
+ */
+function requireReadable(flag: string, setPath: string, pieces: LoadedPiece[]): void {
+  if (pieces.some((p) => p.song || p.report.audio)) return;
+  const first = pieces.find((p) => p.report.error)?.report.error ?? 'no reason given.';
+  const count = pieces.length === 1 ? 'its only file' : `all ${pieces.length} of its files`;
+  throw new DataError(
+    `${flag} names ${setPath}, but ${count} could not be read (first: ${first.replace(/\.$/, '')}).`,
+    { field: flag, path: setPath },
+  );
+}
+
 /** Runs the whole evaluation and returns the report (nothing is written). */
 export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}): Promise<EvaluationReport> {
   const started = Date.now();
@@ -168,9 +182,9 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
     ['refined', inputs.refined, '--refined'],
     ['audio', inputs.audio, '--audio'],
   ];
-  const otherSources: [SetRole, ResolvedSource][] = [];
+  const otherSources: [SetRole, ResolvedSource, string][] = [];
   for (const [role, p, flag] of others)
-    if (p !== undefined) otherSources.push([role, await resolveSource(p, flag)]);
+    if (p !== undefined) otherSources.push([role, await resolveSource(p, flag), flag]);
 
   // Check the model's inputs before the long part, so a wrong path fails in a second.
   let dataPath: string | undefined;
@@ -199,11 +213,7 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
 
   const ref = await loadSet('reference', refSource, run);
   warnings.push(...ref.warnings);
-  if (!ref.pieces.some((p) => p.song))
-    throw new UsageError(`--reference names ${inputs.reference}, but none of its MIDI files could be read.`, {
-      field: '--reference',
-      path: inputs.reference,
-    });
+  requireReadable('--reference', inputs.reference, ref.pieces);
 
   // Copying is checked against the pieces a model could have learnt from: the training split when known.
   const indexed = ref.pieces.filter((p) => p.song && p.source.split !== 'valid');
@@ -223,9 +233,10 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
     .map((p) => p.report.measures)
     .filter((m): m is PieceMeasures => m !== undefined);
 
-  for (const [role, source] of otherSources) {
+  for (const [role, source, flag] of otherSources) {
     const loaded = await loadSet(role, source, run);
     warnings.push(...loaded.warnings);
+    requireReadable(flag, source.path, loaded.pieces);
     checkCopying(loaded.pieces, index, dict, indexed);
     const report = setReport(role, source, loaded.pieces);
     const measured = loaded.pieces
