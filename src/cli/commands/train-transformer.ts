@@ -2,6 +2,7 @@
  * `cadenza train-transformer`: trains the Music Transformer on performance tokens written by
  * `cadenza preprocess`. Ctrl-C saves a checkpoint and exits; `--resume` continues it.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import { TRANSFORMER_PRESETS } from '../../core/common/models/transformer';
@@ -51,6 +52,7 @@ export function registerTrainTransformer(program: Command): void {
     .option('--patience <n>', 'epochs without improvement before stopping')
     .option('--seed <n>', 'seed for initialisation, data order and dropout')
     .option('--json', 'print the result as JSON')
+    .option('--quiet', 'print only the result')
     .addHelpText('after', '\nExample:\n  cadenza train-transformer --data_path processed_data/ --model_path models/transformer/ --preset default\n')
     .action(async (flags: Flags) => {
       if (!(flags.preset in TRANSFORMER_PRESETS))
@@ -87,6 +89,8 @@ export function registerTrainTransformer(program: Command): void {
           seed: int('--seed', flags.seed, 0),
         }).filter(([, v]) => v !== undefined),
       );
+      if (!existsSync(flags.data_path))
+        throw new UsageError(`--data_path names ${flags.data_path}, which does not exist.`, { field: '--data_path', path: flags.data_path });
       const data = await loadTokenDataset(flags.data_path, 'performance');
       const bar = progressBar(flags);
       const controller = new AbortController();

@@ -161,12 +161,8 @@ export function refineSong(
 async function listFiles(inputs: readonly string[], pattern: RegExp, flag: string): Promise<string[]> {
   const out: string[] = [];
   for (const input of inputs) {
-    let stat;
-    try {
-      stat = await fs.stat(input);
-    } catch (error) {
-      throw ioError(error, input, 'read');
-    }
+    const stat = await fs.stat(input).catch(() => undefined);
+    if (!stat) throw new UsageError(`${flag} names ${input}, which does not exist.`, { field: flag, path: input });
     if (stat.isFile()) out.push(input);
     else {
       const entries = await fs.readdir(input, { recursive: true });
@@ -197,9 +193,6 @@ export async function refinePieces(options: RefineOptions): Promise<RefineReport
   if (vocab.length !== expected.length || vocab.some((t, i) => t !== expected[i]))
     throw new ModelError(`${model.dir} was not trained on the 388 performance events this refinement writes.`, { path: model.dir });
   const corpusVelocities = corpusVelocityHistogram(model);
-  await fs.mkdir(options.outputPath, { recursive: true }).catch((error: unknown) => {
-    throw ioError(error, options.outputPath, 'create');
-  });
   const renderer =
     options.renderer ??
     (await createRenderer({ engine: options.engine, soundfontPath: options.soundfontPath, sampleRateHz: options.sampleRateHz }));
@@ -297,6 +290,10 @@ async function refineOne(
     refineSeconds: (Date.now() - started) / 1000,
     refinedAt: new Date().toISOString(),
   };
+  // Created only now, so a run that fails before its first piece leaves no empty folder behind.
+  await fs.mkdir(options.outputPath, { recursive: true }).catch((error: unknown) => {
+    throw ioError(error, options.outputPath, 'create');
+  });
   // MIDI first, then audio, then the sidecar: a sidecar only ever describes files that exist.
   await writeMidiFile(refinedMidi, refined);
   await writeWavFile(refinedAudio, mastered.audio, format);

@@ -36,7 +36,12 @@ export async function loadTransformer(dir: string = bundledTransformerPath()): P
     });
   }
   if (config.format !== 'cadenza-transformer')
-    throw new ModelError(`${dir} holds a "${String(config.format)}" model, not a Music Transformer.`, { path: dir });
+    throw new ModelError(
+      config.format === 'cadenza-lstm'
+        ? `${dir} holds a BiLSTM (for generation), not a Music Transformer.`
+        : `${dir} is not a transformer model folder: its config.json does not say "cadenza-transformer".`,
+      { path: dir },
+    );
   const weights = await readWeights(dir, transformerWeightShapes(config.architecture));
   return { dir, config, weights, decoder: () => new TransformerDecoder(config.architecture, weights) };
 }
