@@ -15,7 +15,7 @@ import { startServer, type RunningServer } from '../../src/server/server';
 import { projectRoot } from '../../src/core/node/paths';
 import { sharedCorpusOrSkip } from '../../src/core/node/testing/sharedCorpus';
 import { encodeMidi } from '../../src/core/node/midi/write';
-import { arpeggioSong, denseSong, dropFixtures } from './fixtures';
+import { arpeggioSong, choraleSong, denseSong, dropFixtures } from './fixtures';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = projectRoot();
@@ -234,6 +234,8 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       return;
     }
     const before = await page.locator('[data-testid=generated-item]').count();
+    // A short piece keeps the later render and refinement quick.
+    await page.fill('[data-testid=length-tokens]', '120');
     await page.click('[data-testid=generate-start]');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=generated-item]').length > n, before, { timeout: 120_000 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes')) > 0);
@@ -247,18 +249,23 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       await shot('06-synthesize');
       return;
     }
+    // Open the short chorale fixture (through the page's own file picker) so rendering and
+    // refinement take seconds whatever length the generator chose.
+    await page.setInputFiles('[data-testid=open-midi]', { name: 'chorale-in-c.mid', mimeType: 'audio/midi', buffer: Buffer.from(encodeMidi(choraleSong())) });
+    await page.waitForFunction(() => document.querySelector('[data-testid=panel-synthesize]')?.textContent?.includes('chorale-in-c.mid'));
     await page.click('[data-testid=render-start]');
     await page.waitForSelector('[data-testid=waveform][data-ready=true]', { timeout: 120_000 });
     await shot('06-synthesize');
     if (stages.refine) {
       await page.click('[data-testid=refine-start]');
-      await page.waitForSelector('[data-testid=ab-b]:not([disabled])', { timeout: 180_000 });
+      await page.waitForSelector('[data-testid=ab-b]:not([disabled]), [data-testid=error]', { timeout: 240_000 });
+      expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
       await page.click('[data-testid=ab-a]');
       await page.click('[data-testid=ab-b]');
       expect(await page.getAttribute('[data-testid=ab-b]', 'aria-checked')).toBe('true');
       await shot('07-refine-ab');
     }
-  }, 300_000);
+  }, 420_000);
 
   it('evaluates generated pieces and shows the report', async () => {
     await go('evaluate');
