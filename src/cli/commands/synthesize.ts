@@ -2,6 +2,7 @@
  * `cadenza synthesize`: render MIDI files or folders to WAV with FluidSynth (native library or
  * wasm), one WAV plus a sidecar JSON per MIDI file, written atomically.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RenderError, UsageError } from '../../core/common/errors';
 import { WAV_SAMPLE_FORMATS, type WavSampleFormat } from '../../core/common/audio/wav';
@@ -104,6 +105,12 @@ export function registerSynthesize(program: Command): void {
       const gain = numberOption('--gain', flags.gain, { min: 0, max: 10 });
       const maxTailSeconds = numberOption('--max-tail', flags.maxTail, { min: 0, max: 30 });
       const jobs = numberOption('--jobs', flags.jobs, { min: 1, max: 16, integer: true });
+      // A path that names nothing is a usage error (exit 2); a damaged SoundFont fails later (exit 1).
+      if (flags.soundfont !== undefined && !existsSync(flags.soundfont))
+        throw new UsageError(`--soundfont names ${flags.soundfont}, which does not exist.`, {
+          field: '--soundfont',
+          path: flags.soundfont,
+        });
 
       const bar = progressBar(flags);
       const controller = new AbortController();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +43,11 @@ describe('planSynthesis', () => {
   });
 
   it('refuses a missing input, an empty folder and two files bound for one WAV', async () => {
-    await expect(planSynthesis([path.join(dir, 'gone')], '/out')).rejects.toThrow(IoError);
+    const gone = path.join(dir, 'gone');
+    await expect(planSynthesis([gone], '/out')).rejects.toThrow(UsageError);
+    await expect(planSynthesis([gone], '/out')).rejects.toThrow(
+      `--midi_path names ${gone}, which does not exist.`,
+    );
     const empty = path.join(dir, 'empty');
     await mkdir(empty);
     const error = await planSynthesis([empty], '/out').catch((e: unknown) => e);
@@ -123,7 +128,8 @@ describe('synthesizeFiles', () => {
     );
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toThrow(CancelledError);
-    const left = await readdir(out, { recursive: true });
+    // Cancelled before any WAV was written, the folder it would have made is not there at all.
+    const left = existsSync(out) ? await readdir(out, { recursive: true }) : [];
     expect(left.filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
   });
 
@@ -133,7 +139,24 @@ describe('synthesizeFiles', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MidiParseError);
     expect((error as MidiParseError).message).toMatch(/broken\.mid is not a readable MIDI file/);
-    expect(await readdir(path.join(dir, 'none'))).toEqual([]);
+    expect(existsSync(path.join(dir, 'none'))).toBe(false);
+  });
+
+  it('leaves no new folder when the SoundFont is missing or not a SoundFont', async () => {
+    const out = path.join(dir, 'never', 'audio');
+    const missing = synthesizeFiles([path.join(input, 'a.mid')], out, {
+      engine: 'wasm',
+      soundfontPath: path.join(dir, 'no-such.sf2'),
+      jobs: 1,
+    });
+    await expect(missing).rejects.toThrow(/no-such\.sf2 does not exist/);
+    const text = synthesizeFiles([path.join(input, 'a.mid')], out, {
+      engine: 'wasm',
+      soundfontPath: path.join(input, 'notes.txt'),
+      jobs: 1,
+    });
+    await expect(text).rejects.toThrow(/is not a SoundFont/);
+    expect(existsSync(path.join(dir, 'never'))).toBe(false);
   });
 
   it('checks the output folder before rendering anything', async () => {

@@ -24,7 +24,7 @@ import { renderInWorkers } from './parallel';
 import { checkSoundFont } from './soundfont';
 import {
   createRenderer,
-  ensureWritableDir,
+  checkWritableDir,
   type RenderFileOptions,
   type Renderer,
   type RendererOptions,
@@ -79,8 +79,8 @@ interface Job {
 /**
  * Finds the MIDI files to render: each input is a file (taken as it is, whatever its name) or a
  * folder searched recursively for .mid/.midi. Each WAV keeps the file's path relative to its
- * folder, under `outDir`. Throws `IoError` for an input that does not exist, `UsageError` when
- * nothing is found.
+ * folder, under `outDir`. Throws `UsageError` for an input that does not exist or when nothing is
+ * found, `IoError` for one that cannot be read.
  */
 export async function planSynthesis(inputs: readonly string[], outDir: string): Promise<Job[]> {
   const jobs: Job[] = [];
@@ -90,10 +90,13 @@ export async function planSynthesis(inputs: readonly string[], outDir: string): 
       stat = await fs.stat(input);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new IoError(
-        `The MIDI input ${input} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}.`,
-        { path: input, cause: error },
-      );
+      // A path that names nothing is the caller's mistake (usage); one that cannot be read is a failure.
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        throw new UsageError(`--midi_path names ${input}, which does not exist.`, {
+          field: '--midi_path',
+          path: input,
+        });
+      throw new IoError(`The MIDI input ${input} cannot be read (${code}).`, { path: input, cause: error });
     }
     if (stat.isDirectory()) {
       for (const file of await walkMidi(input)) {
@@ -109,7 +112,7 @@ export async function planSynthesis(inputs: readonly string[], outDir: string): 
   }
   if (jobs.length === 0)
     throw new UsageError(`No MIDI files (.mid, .midi) were found in ${inputs.join(', ')}.`, {
-      field: 'midi_path',
+      field: '--midi_path',
     });
   const seen = new Map<string, string>();
   for (const job of jobs) {
@@ -117,7 +120,7 @@ export async function planSynthesis(inputs: readonly string[], outDir: string): 
     if (other !== undefined)
       throw new UsageError(
         `${other} and ${job.midiPath} would both be written to ${job.wavPath}; render them separately.`,
-        { field: 'midi_path' },
+        { field: '--midi_path' },
       );
     seen.set(job.wavPath, job.midiPath);
   }
@@ -167,7 +170,56 @@ export async function synthesizeFiles(
 ): Promise<SynthesizeReport> {
   const started = performance.now();
   const planned = await planSynthesis(inputs, outDir);
-  await ensureWritableDir(outDir);
+  // Checked, not made: folders appear only when a WAV is written, so bad input leaves none behind.
+  await checkWritableDir(outDir);
+  const createdFrom = await firstMissingDir(outDir);
+  try {
+    return await synthesizePlanned(planned, options, run, started);
+  } finally {
+    if (createdFrom !== undefined) await removeEmptyFolders(createdFrom);
+  }
+}
+
+/** The outermost folder of `dir` (itself or an ancestor) that does not exist yet; undefined when `dir` exists. */
+async function firstMissingDir(dir: string): Promise<string | undefined> {
+  let missing: string | undefined;
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    try {
+      await fs.stat(at);
+      return missing;
+    } catch {
+      missing = at;
+    }
+    if (path.dirname(at) === at) return missing;
+  }
+}
+
+/** Removes `dir` and the folders under it when they hold no file at all; returns whether it did. */
+async function removeEmptyFolders(dir: string): Promise<boolean> {
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  let empty = true;
+  for (const entry of entries)
+    if (!entry.isDirectory() || !(await removeEmptyFolders(path.join(dir, entry.name)))) empty = false;
+  if (!empty) return false;
+  try {
+    await fs.rmdir(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function synthesizePlanned(
+  planned: Job[],
+  options: SynthesizeOptions,
+  run: RunOptions,
+  started: number,
+): Promise<SynthesizeReport> {
   const results: RenderResult[] = [];
   const failures: SynthesizeFailure[] = [];
   // Read every file before loading a SoundFont (seconds for a big one), so bad input fails fast.
