@@ -68,7 +68,7 @@ export function registerSynthesize(program: Command): void {
     .option('--library <path>', 'path of libfluidsynth when it is not in the usual places')
     .option(
       '--max-tail <seconds>',
-      'longest release tail kept after the last note, 0 to 30 (0 = stop where `fluidsynth -F` stops)',
+      'longest release tail kept after the last note-off, 0 to 30, faded out (0 = no limit: stop where `fluidsynth -F` stops)',
       String(DEFAULT_MAX_TAIL_SECONDS),
     )
     .option(

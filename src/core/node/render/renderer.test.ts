@@ -39,6 +39,32 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * Two notes ending at 1 s, the last a short high one (pitch 94): with FluidSynth 2.3.1's player,
+ * which waits for every voice to die, such undamped high samples keep a render going for seconds
+ * of near-silence (7 s with the test SoundFont, 22 s with the default one).
+ */
+function highNoteSong(): Uint8Array {
+  const song = emptySong(480);
+  song.notes.push({ pitch: 60, velocity: 80, startTicks: 0, endTicks: 960, track: 0, channel: 0 });
+  song.notes.push({ pitch: 94, velocity: 80, startTicks: 480, endTicks: 560, track: 0, channel: 0 });
+  return encodeMidi(song);
+}
+
+/** Checks that `audio` ends `seconds` after 1 s, faded out: silent at its very end, quieter over its last 10 ms than just before. */
+function expectCutAndFaded(audio: RenderedAudio, seconds: number): void {
+  const rate = audio.sampleRateHz;
+  const [left] = audio.channels;
+  expect(left!.length).toBe(Math.round(rate * (1 + seconds)));
+  expect(audio.tailFrames).toBe(Math.round(rate * seconds));
+  expect(left!.at(-1)).toBe(0);
+  const peak = (from: number, to: number): number => measureLevels([left!.subarray(from, to)]).peak;
+  const n = left!.length;
+  expect(peak(n - Math.round(rate * 0.01), n)).toBeLessThan(
+    peak(n - Math.round(rate * 0.06), n - Math.round(rate * 0.05)) / 2,
+  );
+}
+
 /** Renders `midi` with the fluidsynth CLI exactly as a user would, returning the WAV bytes. */
 function cliRender(midi: string, out: string, gain: number, rateHz: number): Buffer {
   execFileSync(
@@ -130,6 +156,19 @@ describe.skipIf(skipNative)('native engine against the fluidsynth CLI', () => {
     expectAgreement(await native.renderMidiBytes(bytes), await wasm.renderMidiBytes(bytes));
   });
 
+  it('ends the audio at most --max-tail after the last note-off, though the player waits for voices to die', async () => {
+    const bytes = highNoteSong();
+    // With the tail off, the player runs on for seconds of near-silence, as `fluidsynth -F` does.
+    const uncapped = await native.renderMidiBytes(bytes, { maxTailSeconds: 0 });
+    expect(uncapped.channels[0]!.length / uncapped.sampleRateHz).toBeGreaterThan(4);
+    expectCutAndFaded(await native.renderMidiBytes(bytes, { maxTailSeconds: 0.2 }), 0.2);
+    // A longer limit stops where the sound falls below the silence level, well before the limit.
+    const quiet = await native.renderMidiBytes(bytes, { maxTailSeconds: 3 });
+    expect(quiet.channels[0]!.length / quiet.sampleRateHz).toBeLessThan(3);
+    const ends = quiet.channels.map((c) => c.subarray(c.length - 1024));
+    expect(measureLevels(ends).peak).toBeLessThan(1e-4);
+  });
+
   it('auto picks native when the library loads', async () => {
     const r = await createRenderer({ soundfontPath: TEST_SOUNDFONT });
     try {
@@ -209,6 +248,10 @@ describe('wasm engine', () => {
     expect(none.channels[0]!.length).toBe(none.playedFrames);
     const short = await wasm.renderMidiBytes(bytes, { maxTailSeconds: 0.01 });
     expect(short.tailFrames).toBe(441);
+  });
+
+  it('cuts a tail still sounding at the limit with a fade, counted from the last note-off', async () => {
+    expectCutAndFaded(await wasm.renderMidiBytes(highNoteSong(), { maxTailSeconds: 0.2 }), 0.2);
   });
 
   it('renders a Song through renderSong the same as its MIDI bytes', async () => {

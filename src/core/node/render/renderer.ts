@@ -18,6 +18,7 @@ import { parseMidi } from '../midi/read';
 import { encodeMidi } from '../midi/write';
 import type { EngineName, FluidBackend } from './backend';
 import { createNativeBackend } from './nativeBackend';
+import { musicEndSeconds } from './musicEnd';
 import { checkSoundFont } from './soundfont';
 import { FluidSynth, type RenderedAudio, type RenderMidiOptions } from './synth';
 import { createWasmBackend } from './wasmBackend';
@@ -175,16 +176,21 @@ class MidiRenderer implements Renderer {
     this.gain = synth.options.gain;
   }
 
-  renderMidiBytes(bytes: Uint8Array, options?: RenderMidiOptions, run?: RunOptions): Promise<RenderedAudio> {
-    return this.synth.renderMidi(bytes, options, run);
+  renderMidiBytes(
+    bytes: Uint8Array,
+    options: RenderMidiOptions = {},
+    run?: RunOptions,
+  ): Promise<RenderedAudio> {
+    return this.synth.renderMidi(bytes, withMusicEnd(bytes, options), run);
   }
 
   async renderSong(song: Song, options: RenderMidiOptions = {}, run?: RunOptions): Promise<RenderedAudio> {
     if (song.notes.length === 0)
       throw new MidiParseError(`${options.name ?? 'The song'} has no notes to render.`, { field: 'song' });
+    const bytes = encodeMidi(song);
     return this.synth.renderMidi(
-      encodeMidi(song),
-      { expectedSeconds: durationSeconds(song), ...options },
+      bytes,
+      withMusicEnd(bytes, { expectedSeconds: durationSeconds(song), ...options }),
       run,
     );
   }
@@ -211,7 +217,7 @@ class MidiRenderer implements Renderer {
     const started = performance.now();
     const audio = await this.synth.renderMidi(
       bytes,
-      { ...options, name: midiPath, expectedSeconds: durationSeconds(song) },
+      withMusicEnd(bytes, { ...options, name: midiPath, expectedSeconds: durationSeconds(song) }),
       run,
     );
     const renderSeconds = (performance.now() - started) / 1000;
@@ -261,6 +267,13 @@ class MidiRenderer implements Renderer {
   dispose(): void {
     this.synth.dispose();
   }
+}
+
+/** `options` with the music's end read from `bytes` when the caller gave none, so the tail limit holds. */
+function withMusicEnd(bytes: Uint8Array, options: RenderMidiOptions): RenderMidiOptions {
+  if (options.musicEndSeconds !== undefined || options.maxTailSeconds === 0) return options;
+  const end = musicEndSeconds(bytes);
+  return end === undefined ? options : { ...options, musicEndSeconds: end };
 }
 
 /** JSON has no -Infinity; silence is written as null. */

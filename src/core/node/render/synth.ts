@@ -24,8 +24,18 @@ export interface SynthOptions {
 
 /** Options for one render. */
 export interface RenderMidiOptions {
-  /** The longest release tail kept after the last MIDI event; 0 stops exactly where the fluidsynth CLI does. Default 3 s. */
+  /**
+   * The longest release tail kept: audio ends at most this long after `musicEndSeconds` (or,
+   * without it, after the player stops), faded out over its last 50 ms when cut while still
+   * sounding. 0 keeps exactly what the fluidsynth CLI writes, however long. Default 3 s.
+   */
   maxTailSeconds?: Seconds;
+  /**
+   * When the music ends: the later of its last note-off and its last MIDI event. FluidSynth's
+   * player keeps playing until every voice has died away, which for some SoundFont samples
+   * (undamped high strings) is many seconds of near-silence; this lets the tail limit apply.
+   */
+  musicEndSeconds?: Seconds;
   /** The level below which the tail counts as silent and rendering stops (linear, default 1e-4 = -80 dBFS). */
   silenceLevel?: number;
   /** Seconds of music expected (from the MIDI's tempo map), so progress can show a total. */
@@ -38,7 +48,7 @@ export interface RenderMidiOptions {
 export interface RenderedAudio extends PcmAudio {
   /** Frames rendered while the MIDI player was playing (what the fluidsynth CLI writes). */
   playedFrames: Frames;
-  /** Frames of release tail rendered after the player stopped. */
+  /** Frames of release tail: after the music's end when `musicEndSeconds` was given, else after the player stopped. */
   tailFrames: Frames;
 }
 
@@ -48,6 +58,8 @@ export const BLOCK_FRAMES = 64;
 const CHUNK_FRAMES = 1 << 16;
 /** Frames per tail window: the tail stops at the end of the first window whose peak is below the silence level. */
 const TAIL_WINDOW_FRAMES = 1024;
+/** Length of the fade-out applied where the tail limit cuts off sound. */
+const FADE_SECONDS = 0.05;
 /** Default cap on the release tail. */
 export const DEFAULT_MAX_TAIL_SECONDS = 3;
 /** Default silence level for ending the tail: -80 dBFS, well under 16-bit noise after gain. */
@@ -185,30 +197,62 @@ export class FluidSynth {
         });
       };
       if (run.signal?.aborted) throw new CancelledError();
-      while (backend.playerIsPlaying(player)) {
-        const [left, right, offset] = out.reserve(BLOCK_FRAMES);
-        backend.writeFloat(synth, BLOCK_FRAMES, left, right, offset);
-        out.commit(BLOCK_FRAMES);
+      // With a tail limit and a known end of music, the limit holds even while the player waits
+      // for voices to die away; without one (or at 0) the player runs as in the fluidsynth CLI.
+      const musicEndFrames =
+        maxTailFrames > 0 && options.musicEndSeconds !== undefined
+          ? Math.max(0, Math.round(options.musicEndSeconds * rate))
+          : undefined;
+      const capFrames = musicEndFrames === undefined ? Infinity : musicEndFrames + maxTailFrames;
+      let windowFrames = 0;
+      let windowPeak = 0;
+      let silent = false;
+      while (backend.playerIsPlaying(player) && out.length < capFrames) {
+        // Whole blocks, as the CLI renders, except a last one cut short at the limit.
+        const frames = Math.min(BLOCK_FRAMES, capFrames - out.length);
+        const [left, right, offset] = out.reserve(frames);
+        backend.writeFloat(synth, frames, left, right, offset);
+        out.commit(frames);
+        if (musicEndFrames !== undefined && out.length > musicEndFrames) {
+          // Past the music's end nothing new starts, so the first quiet window ends it, as in the tail below.
+          for (let i = offset; i < offset + frames; i++)
+            windowPeak = Math.max(windowPeak, Math.abs(left[i]!), Math.abs(right[i]!));
+          windowFrames += frames;
+          if (windowFrames >= TAIL_WINDOW_FRAMES) {
+            if (windowPeak < silence) {
+              silent = true;
+              break;
+            }
+            windowFrames = 0;
+            windowPeak = 0;
+          }
+        }
         if (out.length >= nextYield) await report('render');
       }
       const playedFrames = out.length;
-      while (out.length - playedFrames < maxTailFrames) {
-        const frames = Math.min(TAIL_WINDOW_FRAMES, maxTailFrames - (out.length - playedFrames));
+      const tailEndFrames = Math.min(playedFrames + maxTailFrames, capFrames);
+      while (!silent && out.length < tailEndFrames) {
+        const frames = Math.min(TAIL_WINDOW_FRAMES, tailEndFrames - out.length);
         const [left, right, offset] = out.reserve(frames);
         backend.writeFloat(synth, frames, left, right, offset);
         out.commit(frames);
         let peak = 0;
         for (let i = offset; i < offset + frames; i++)
           peak = Math.max(peak, Math.abs(left[i]!), Math.abs(right[i]!));
-        if (peak < silence) break;
+        if (peak < silence) silent = true;
         if (out.length >= nextYield) await report('render tail');
       }
       const [left, right] = out.toArrays();
+      // Cut by the limit while still sounding: fade out, so the end is not a click.
+      const cut =
+        out.length >= capFrames || (maxTailFrames > 0 && out.length - playedFrames >= maxTailFrames);
+      if (!silent && cut) fadeOut([left, right], Math.min(FADE_SECONDS * rate, maxTailFrames));
       return {
         sampleRateHz: rate,
         channels: [left, right],
         playedFrames,
-        tailFrames: out.length - playedFrames,
+        tailFrames:
+          out.length - (musicEndFrames !== undefined ? Math.min(musicEndFrames, out.length) : playedFrames),
       };
     } finally {
       if (player) backend.deletePlayer(player);
@@ -233,6 +277,14 @@ export class FluidSynth {
     this.backend.dispose();
     this.owner = null;
     this.settings = null;
+  }
+}
+
+/** Fades the last `frames` frames of `channels` linearly to zero, in place. */
+function fadeOut(channels: Float32Array[], frames: number): void {
+  for (const channel of channels) {
+    const n = Math.min(Math.round(frames), channel.length);
+    for (let i = 0; i < n; i++) channel[channel.length - n + i]! *= 1 - (i + 1) / n;
   }
 }
 
