@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Midi } from '@tonejs/midi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError, CorpusError, UsageError } from '../../common/errors';
+import { CancelledError, CorpusError, IoError, UsageError } from '../../common/errors';
 import type { LstmArchitecture } from '../../common/models/lstm';
 import { emptySong } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
@@ -214,6 +214,30 @@ describe('generatePieces', () => {
     await expect(generatePieces({ ...base, primer: 'corpus:abc', dataDir: path.join(tmp, 'empty-data') })).rejects.toThrow(CorpusError);
     await expect(generatePieces({ ...base, modelPath: path.join(tmp, 'no-model') })).rejects.toThrow(/no-model/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a missing model folder or primer as usage, and an unwritable output before the model loads', async () => {
+    const out = path.join(tmp, 'out-missing');
+    const noModel = path.join(tmp, 'no-model');
+    const missing = generatePieces({ modelPath: noModel, outputPath: out });
+    await expect(missing).rejects.toThrow(UsageError);
+    await expect(missing).rejects.toThrow(`--model_path names ${noModel}, which does not exist.`);
+    const primer = path.join(tmp, 'missing.mid');
+    await expect(generatePieces({ modelPath: model, outputPath: out, primer })).rejects.toThrow(
+      `--primer names ${primer}, which does not exist.`,
+    );
+    expect(existsSync(out)).toBe(false);
+    const blocker = path.join(tmp, 'a-file');
+    await fs.writeFile(blocker, 'x');
+    const progress: string[] = [];
+    const error = await generatePieces(
+      { modelPath: model, outputPath: path.join(blocker, 'out'), events: 50 },
+      { onProgress: (e) => progress.push(e.stage) },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IoError);
+    expect((error as IoError).message).toContain(blocker);
+    // Refused before sampling began: no progress at all.
+    expect(progress).toEqual([]);
   });
 
   it('stops on cancel with CancelledError and writes nothing', async () => {

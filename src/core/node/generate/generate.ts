@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { throwIfCancelled, UsageError } from '../../common/errors';
+import { checkWritableDir } from '../render/writableDir';
 import { sampleSequences } from '../../common/generate/loop';
 import type { PlayableReport } from '../../common/generate/playable';
 import { makePlayable } from '../../common/generate/playable';
@@ -132,6 +133,10 @@ function freeName(dir: string, base: string, taken: Set<string>): string {
 /** Generates, writes and returns `count` pieces. Nothing is written if it fails or is cancelled before the writing starts. */
 export async function generatePieces(options: GenerateOptions, run: RunOptions = {}): Promise<GeneratedPiece[]> {
   checkGenerateOptions(options);
+  // A path that names nothing is a usage error, found before the model loads or a note is sampled.
+  if (!existsSync(options.modelPath))
+    throw new UsageError(`--model_path names ${options.modelPath}, which does not exist.`, { field: '--model_path', path: options.modelPath });
+  await checkWritableDir(path.join(options.outputPath, 'generated_midi'));
   const started = Date.now();
   const sampling = samplingOf(options);
   const count = options.count ?? 1;

@@ -48,7 +48,8 @@ export async function resolvePrimer(
     kind = 'corpus';
   } else {
     const stat = await fs.stat(spec).catch(() => undefined);
-    if (!stat?.isFile()) throw new UsageError(`--primer ${spec} is not a MIDI file, "corpus:<id>" or "none".`, { field: 'primer', path: spec });
+    if (!stat) throw new UsageError(`--primer names ${spec}, which does not exist.`, { field: 'primer', path: spec });
+    if (!stat.isFile()) throw new UsageError(`--primer ${spec} is not a MIDI file, "corpus:<id>" or "none".`, { field: 'primer', path: spec });
     // Raw durations, as preprocess reads training pieces: the notes tokenizer expects them and the
     // performance tokenizer applies the pedal itself.
     song = (await readMidiFile(spec, { path: spec, sustain: false })).song;

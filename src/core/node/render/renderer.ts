@@ -281,47 +281,6 @@ function finite(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-/**
- * Checks, without creating anything, that `dir` is a writable folder or could be made as one:
- * its nearest existing ancestor must be a writable folder. Throws `IoError` naming `dir`, so a
- * run can refuse early and still leave no empty folder behind when its input turns out bad.
- */
-export async function checkWritableDir(dir: string): Promise<void> {
-  let at = path.resolve(dir);
-  for (;;) {
-    let stat;
-    try {
-      stat = await fs.stat(at);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const parent = path.dirname(at);
-      if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== at) {
-        at = parent;
-        continue;
-      }
-      if (code === 'ENOTDIR')
-        throw new IoError(`Could not write to ${dir}: a part of that path is a file, not a folder.`, {
-          path: dir,
-          cause: error,
-        });
-      throw ioError(error, dir, 'write');
-    }
-    if (!stat.isDirectory())
-      throw new IoError(
-        at === path.resolve(dir)
-          ? `Could not write to ${dir}: it is not a folder.`
-          : `Could not write to ${dir}: a part of that path is a file, not a folder.`,
-        { path: dir },
-      );
-    try {
-      await fs.access(at, fsConstants.W_OK);
-    } catch (error) {
-      throw ioError(error, dir, 'write');
-    }
-    return;
-  }
-}
-
 /** Checks that `dir` exists or can be created and is writable; throws `IoError` naming it. */
 export async function ensureWritableDir(dir: string): Promise<void> {
   try {

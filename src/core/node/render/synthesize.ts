@@ -22,9 +22,9 @@ import { parseMidi } from '../midi/read';
 import type { EngineName } from './backend';
 import { renderInWorkers } from './parallel';
 import { checkSoundFont } from './soundfont';
+import { checkWritableDir } from './writableDir';
 import {
   createRenderer,
-  checkWritableDir,
   type RenderFileOptions,
   type Renderer,
   type RendererOptions,
