@@ -79,11 +79,17 @@ export async function readLstmConfig(dir: string): Promise<LstmModelConfig> {
       cause: error,
     });
   }
-  if (config.format !== LSTM_MODEL_FORMAT)
-    throw new ModelError(`${file} is not a Cadenza LSTM model (format "${String(config.format)}").`, {
-      path: file,
-      field: 'format',
-    });
+  const format = (config as Partial<LstmModelConfig> | null)?.format;
+  if (format !== LSTM_MODEL_FORMAT)
+    throw new ModelError(
+      format === undefined
+        ? `${file} has no format field; ${dir} is not a Cadenza LSTM model folder.`
+        : `${file} has format "${String(format)}", not "${LSTM_MODEL_FORMAT}"; ${dir} is not a Cadenza LSTM model folder.`,
+      {
+        path: file,
+        field: 'format',
+      },
+    );
   if (config.version !== LSTM_MODEL_VERSION)
     throw new ModelError(
       `${file} has version ${String(config.version)}, but this Cadenza reads ${LSTM_MODEL_VERSION}.`,
