@@ -82,8 +82,10 @@ export const generateRequestSchema = z.strictObject({
   /** The model to use (default: the default model). */
   modelId: idSchema.optional(),
   count: z.number().int().min(1).max(64).default(1),
-  /** Length of each piece in tokens (the model's events). */
+  /** Length of each piece in events (notes and chords); ignored when `lengthSeconds` is given. */
   lengthTokens: z.number().int().min(8).max(20_000).default(400),
+  /** Length of each piece in seconds of music (what the UI asks for); wins over `lengthTokens`. */
+  lengthSeconds: z.number().min(1).max(3600).optional(),
   temperature: z.number().min(0.05).max(3).default(1),
   /** Sample only among the k most likely tokens (0 = all). */
   topK: z.number().int().min(0).max(10_000).default(0),

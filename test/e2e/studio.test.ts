@@ -235,7 +235,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     }
     const before = await page.locator('[data-testid=generated-item]').count();
     // A short piece keeps the later render and refinement quick.
-    await page.fill('[data-testid=length-tokens]', '120');
+    await page.fill('[data-testid=length-seconds]', '15');
     await page.click('[data-testid=generate-start]');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=generated-item]').length > n, before, { timeout: 120_000 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes')) > 0);

@@ -177,6 +177,7 @@ export const runners: Record<string, JobRunner> = {
       modelId?: string;
       count: number;
       lengthTokens: number;
+      lengthSeconds?: number;
       temperature: number;
       topK: number;
       seed?: number;
@@ -192,7 +193,7 @@ export const runners: Record<string, JobRunner> = {
         modelPath,
         outputPath: out,
         count: p.count,
-        events: p.lengthTokens,
+        ...(p.lengthSeconds !== undefined ? { seconds: p.lengthSeconds } : { events: p.lengthTokens }),
         temperature: p.temperature,
         topK: p.topK,
         tempoBpm: p.bpm,
