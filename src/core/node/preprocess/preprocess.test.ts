@@ -152,13 +152,18 @@ describe('preprocess', () => {
     );
     const empty = path.join(dir, 'empty');
     await fs.mkdir(empty);
-    await expect(preprocess({ inputPath: empty, outputPath: output })).rejects.toThrow(CorpusError);
+    await expect(preprocess({ inputPath: empty, outputPath: output })).rejects.toThrow(UsageError);
     await expect(preprocess({ inputPath: empty, outputPath: output })).rejects.toThrow(/holds no MIDI files/);
     const bad = path.join(dir, 'bad');
     await fs.mkdir(bad);
     await fs.writeFile(path.join(bad, 'x.mid'), 'MThd but not really');
+    await expect(preprocess({ inputPath: bad, outputPath: output })).rejects.toThrow(CorpusError);
     await expect(preprocess({ inputPath: bad, outputPath: output })).rejects.toThrow(
-      /None of the 1 MIDI files/,
+      /^The only MIDI file under --input_path .*bad could not be used; the reason: x\.mid is not a readable MIDI file/,
+    );
+    await fs.writeFile(path.join(bad, 'y.mid'), 'not midi');
+    await expect(preprocess({ inputPath: bad, outputPath: output })).rejects.toThrow(
+      /^None of the 2 MIDI files under --input_path .*bad could be used; the first reason: x\.mid/,
     );
     await expect(preprocess({ inputPath: input, outputPath: output, validFraction: 0.9 })).rejects.toThrow(
       /--valid-fraction/,

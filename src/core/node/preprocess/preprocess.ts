@@ -147,7 +147,11 @@ export function splitPieces(ids: readonly string[], validFraction: number, seed:
   return out;
 }
 
-/** Reads, tokenizes, splits and writes; see the module comment. Throws `UsageError` or `CorpusError` for bad input. */
+/**
+ * Reads, tokenizes, splits and writes; see the module comment. Throws `UsageError` when
+ * --input_path names nothing usable (missing, or no MIDI files), `CorpusError` when none of its
+ * MIDI files can be used.
+ */
 export async function preprocess(
   options: PreprocessOptions,
   run: RunOptions = {},
@@ -178,8 +182,9 @@ export async function preprocess(
     else if (path.basename(file) !== METADATA_FILE)
       skipped.push({ path: rel(file), reason: 'it is not a MIDI file (.mid or .midi)' });
   }
+  // Names nothing usable: a usage error, like a path that does not exist (exit 2, not 1).
   if (candidates.length === 0)
-    throw new CorpusError(
+    throw new UsageError(
       stat.isDirectory()
         ? `--input_path ${options.inputPath} holds no MIDI files (.mid or .midi).`
         : `--input_path ${options.inputPath} is not a MIDI file (.mid or .midi).`,
@@ -235,11 +240,15 @@ export async function preprocess(
     });
   }
   run.onProgress?.({ stage: 'preprocess', done: candidates.length, total: candidates.length });
-  if (pieces.length === 0)
+  if (pieces.length === 0) {
+    const reason = skipped.find((s) => MIDI_EXTENSION.test(s.path))?.reason ?? 'unknown';
     throw new CorpusError(
-      `None of the ${candidates.length} MIDI files under --input_path ${options.inputPath} could be used; the first reason: ${skipped.find((s) => MIDI_EXTENSION.test(s.path))?.reason ?? 'unknown'}`,
+      candidates.length === 1
+        ? `The only MIDI file under --input_path ${options.inputPath} could not be used; the reason: ${reason}`
+        : `None of the ${candidates.length} MIDI files under --input_path ${options.inputPath} could be used; the first reason: ${reason}`,
       { path: options.inputPath, field: '--input_path', detail: skipped },
     );
+  }
   const split = splitPieces(
     pieces.map((p) => p.id),
     o.validFraction,
