@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataError } from '../../common/errors';
+import { DataError, UsageError } from '../../common/errors';
 import { loadTokenDataset } from './dataset';
 import type { PreprocessManifest } from './types';
 import { DATASET_FORMAT_VERSION } from './types';
@@ -94,7 +94,15 @@ describe('writeTokenDataset / loadTokenDataset', () => {
   });
 
   it('names the missing or inconsistent file', async () => {
-    await expect(loadTokenDataset(dir)).rejects.toThrow(/holds no preprocessed data/);
+    await expect(loadTokenDataset(dir)).rejects.toThrow(UsageError);
+    await expect(loadTokenDataset(dir)).rejects.toThrow(
+      `--data_path names ${dir}, which holds no preprocessed data (no manifest.json); run \`cadenza preprocess\` first.`,
+    );
+    const missing = path.join(dir, 'nope');
+    await expect(loadTokenDataset(missing)).rejects.toThrow(UsageError);
+    await expect(loadTokenDataset(missing)).rejects.toThrow(
+      `--data_path names ${missing}, which does not exist.`,
+    );
     await writeTokenDataset(path.join(dir, 'notes'), content());
     const bin = path.join(dir, 'notes', 'tokens.bin');
     await fs.writeFile(bin, new Uint8Array(4));

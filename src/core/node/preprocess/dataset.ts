@@ -1,7 +1,7 @@
 /** Reads a preprocessed data folder back, checking that its files agree with each other. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DataError } from '../../common/errors';
+import { DataError, UsageError } from '../../common/errors';
 import type { TokenizerKind, Vocabulary } from '../../common/tokenize/types';
 import type { DatasetPiece, PieceIndexEntry, PreprocessManifest, TokenDataset } from './types';
 import { DATASET_FILES, DATASET_FORMAT_VERSION } from './types';
@@ -49,18 +49,24 @@ async function resolveDataDir(dir: string, kind: TokenizerKind | undefined): Pro
         { path: dir },
       );
   }
-  throw new DataError(
-    `${dir} holds no preprocessed data (no ${DATASET_FILES.manifest}); run \`cadenza preprocess\` first.`,
-    {
-      path: dir,
-    },
+  // Names nothing usable (missing, or not preprocessed data): a usage error (exit 2), not a damaged file.
+  const exists = await fs.stat(dir).then(
+    () => true,
+    () => false,
+  );
+  throw new UsageError(
+    exists
+      ? `--data_path names ${dir}, which holds no preprocessed data (no ${DATASET_FILES.manifest}); run \`cadenza preprocess\` first.`
+      : `--data_path names ${dir}, which does not exist.`,
+    { path: dir, field: '--data_path' },
   );
 }
 
 /**
  * Loads a folder written by `cadenza preprocess`: `dir` is a tokenizer's folder
  * (`processed_data/notes`) or the output folder when it holds one kind (or `kind` picks one).
- * Throws `DataError` naming the file when anything is missing or inconsistent.
+ * Throws `UsageError` naming --data_path when `dir` does not exist or holds no preprocessed data,
+ * `DataError` naming the file when anything in it is missing or inconsistent.
  */
 export async function loadTokenDataset(dir: string, kind?: TokenizerKind): Promise<TokenDataset> {
   const dataDir = await resolveDataDir(dir, kind);
