@@ -91,12 +91,21 @@ describe('cadenza corpus', () => {
     expect(r.err).toContain('cadenza: Nothing was imported');
   });
 
-  it('exits 1 naming the folder when it holds no MIDI files, and leaves no data folder behind', async () => {
+  it('exits 2 (usage) naming a path that does not exist, before touching the store', async () => {
+    const missing = path.join(dir, 'nowhere');
+    const missingData = path.join(dir, 'missing-data');
+    const r = await run('corpus', 'import', input, missing, '--data-dir', missingData);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`cadenza: corpus import was given ${missing}, which does not exist.`);
+    expect(existsSync(missingData)).toBe(false);
+  });
+
+  it('exits 2 (usage) naming the folder when it holds no MIDI files, and leaves no data folder behind', async () => {
     const empty = path.join(dir, 'empty');
     await mkdir(empty);
     const emptyData = path.join(dir, 'empty-data');
     const r = await run('corpus', 'import', empty, '--data-dir', emptyData);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain(`cadenza: Nothing was imported: ${empty} holds no .mid or .midi files.`);
     // The data folder did not exist before, and nothing was stored, so none is left behind.
     expect(existsSync(emptyData)).toBe(false);

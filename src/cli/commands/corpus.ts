@@ -3,8 +3,9 @@
  * subcommand takes `--data-dir` (default: the app's data folder, so the CLI and the app share
  * one corpus) and `--json`.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CorpusError } from '../../core/common/errors';
+import { CorpusError, UsageError } from '../../core/common/errors';
 import type { RunOptions } from '../../core/common/progress';
 import { shortId } from '../../core/node/corpus/piece';
 import type { Piece } from '../../core/node/corpus/piece';
@@ -42,10 +43,17 @@ export function registerCorpus(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  cadenza corpus import ../shared/corpora/piano-midi\n')
     .action(async (paths: string[], flags: CorpusFlags) => {
+      // A path that names nothing is a usage error (exit 2), found before the store is touched.
+      const missing = paths.find((p) => !existsSync(p));
+      if (missing !== undefined)
+        throw new UsageError(`corpus import was given ${missing}, which does not exist.`, {
+          field: 'paths',
+          path: missing,
+        });
       const store = await CorpusStore.open(dataDir(flags));
       const report = await withCancel(flags, (run) => store.import(paths, run));
       if (report.added.length + report.duplicates.length + report.skipped.length === 0)
-        throw new CorpusError(
+        throw new UsageError(
           `Nothing was imported: ${paths.length === 1 ? `${paths[0]} holds` : `${paths.join(', ')} hold`} no .mid or .midi files.`,
           { ...(paths.length === 1 ? { path: paths[0] } : {}), detail: report },
         );
