@@ -58,10 +58,10 @@ describe('cadenza generate', () => {
     expect(existsSync(path.join(tmp, 'out-bad'))).toBe(false);
   });
 
-  it('exits with 1 and names the folder when the model is missing', async () => {
+  it('exits with 2 (usage) and names the flag and the folder when the model is missing', async () => {
     const r = await run('generate', '--model_path', path.join(tmp, 'nowhere'), '--output_path', path.join(tmp, 'out-missing'));
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/nowhere/);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`cadenza: --model_path names ${path.join(tmp, 'nowhere')}, which does not exist.\n`);
   });
 });
 

@@ -126,7 +126,7 @@ describe('cadenza preprocess', () => {
     expect(fraction.err).toContain('--valid-fraction must be a number from 0 to 0.5');
   });
 
-  it('fails with one clear sentence on a folder without MIDI files', async () => {
+  it('exits 2 (usage) with one clear sentence on a folder without MIDI files', async () => {
     await mkdir(path.join(dir, 'empty'), { recursive: true });
     const r = await run(
       'preprocess',
@@ -135,7 +135,7 @@ describe('cadenza preprocess', () => {
       '--output_path',
       path.join(dir, 'p2'),
     );
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toContain('holds no MIDI files');
   });

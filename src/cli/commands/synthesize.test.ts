@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,11 +102,12 @@ describe('cadenza synthesize', () => {
     await expect(readdir(path.join(dir, 'never'))).rejects.toThrow();
   });
 
-  it('exits 1 with one sentence for a missing SoundFont or a non-MIDI file, writing nothing', async () => {
+  it('exits 2 for a missing SoundFont and 1 for a non-MIDI file, one sentence each, making no folder', async () => {
     const missing = path.join(dir, 'missing.sf2');
     const a = await run('--midi_path', midi, '--output_path', path.join(dir, 'bad1'), '--soundfont', missing);
-    expect(a.code).toBe(1);
-    expect(a.err).toBe(`cadenza: The SoundFont ${missing} does not exist.\n`);
+    expect(a.code).toBe(2);
+    expect(a.err).toBe(`cadenza: --soundfont names ${missing}, which does not exist.\n`);
+    expect(existsSync(path.join(dir, 'bad1'))).toBe(false);
     const out = path.join(dir, 'bad2');
     const b = await run(
       '--midi_path',
@@ -121,6 +123,6 @@ describe('cadenza synthesize', () => {
     expect(b.code).toBe(1);
     expect(b.err).toMatch(/^cadenza: .*fake\.mid.*\n$/);
     expect(b.err.trim().split('\n')).toHaveLength(1);
-    expect(await readdir(out)).toEqual([]);
+    expect(existsSync(out)).toBe(false);
   });
 });
