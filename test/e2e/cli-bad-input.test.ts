@@ -80,11 +80,6 @@ interface BadCase {
    * these checks, so fixing the bug turns this test red until the mark is removed.
    */
   knownBug?: string;
-  /**
-   * A known bug (not yet fixed by the command's owner): the run leaves an empty output folder.
-   * Every other case must leave no folder at all where it was told to write.
-   */
-  leavesEmptyFolder?: string;
 }
 
 const cases: BadCase[] = [
@@ -231,7 +226,6 @@ const cases: BadCase[] = [
     ],
     code: [1, 2],
     names: (out) => out,
-    leavesEmptyFolder: 'train-lstm --resume creates the model folder before finding there is no checkpoint',
   },
   // generate
   {
@@ -613,8 +607,7 @@ describe('cadenza on bad input', { timeout: 120_000 }, () => {
     if (sentence.startsWith('cadenza: ')) expect(sentence, account).toMatch(/[.?]$/);
     expect(run.stdout.includes('Error:'), account).toBe(false);
     expect(filesUnder(out), `${c.name} left files behind`).toEqual([]);
-    if (!c.leavesEmptyFolder)
-      expect(existsSync(out), `${c.name} left an empty output folder behind`).toBe(false);
+    expect(existsSync(out), `${c.name} left an empty output folder behind`).toBe(false);
   }
 
   it('leaves the corpus, the model folder, the data folder and earlier outputs as they were', () => {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DataError, UsageError } from '../../common/errors';
+import { DataError, ModelError, UsageError } from '../../common/errors';
 import type { LstmArchitecture, LstmTrainSettings } from '../../common/models/lstm';
 import type { RunOptions } from '../../common/progress';
 import { Rng } from '../../common/random';
@@ -21,6 +21,7 @@ import { initLstmWeights, saveLstmWeights } from '../models/lstm/weights';
 import type { BackendRequest } from '../tensor/backend';
 import { selectTensorBackend } from '../tensor/backend';
 import type { LoopResult, Trainable } from './loop';
+import { hasCheckpoint } from './checkpoint';
 import { runTrainingLoop } from './loop';
 import { GradientWorkers } from './parallel';
 import type { WindowSet } from './windows';
@@ -239,6 +240,9 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   const choice = await selectTensorBackend(options.backend ?? 'auto');
   const corpusHash = corpusHashOf(data);
   const dir = options.modelDir;
+  // Checked before the folder is created, so a mistaken --resume leaves nothing behind.
+  if (options.resume && !hasCheckpoint(path.join(dir, LSTM_MODEL_FILES.checkpoint)))
+    throw new ModelError(`Cannot resume: ${dir} holds no training checkpoint; start without --resume.`, { path: dir });
   try {
     await fs.mkdir(dir, { recursive: true });
   } catch (error) {
