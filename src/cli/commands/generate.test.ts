@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRandomLstmModel } from '../../core/node/onnx/randomModel';
-import { main } from '../main';
+import { runCli } from '../testing';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cadenza-cli-generate-'));
 const model = path.join(tmp, 'model');
@@ -13,20 +13,7 @@ beforeAll(async () => {
   await writeRandomLstmModel(model, { vocabSize: tokens.length, window: 6, embedding: 4, lstmUnits: [6], denseUnits: 6, dropout: 0 }, tokens);
 });
 
-/** Runs the CLI in-process, capturing stdout and stderr. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'cadenza', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('cadenza generate', () => {
   it('writes the pieces and prints them as JSON', async () => {

@@ -1,11 +1,11 @@
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Song } from '../../core/common/song/song';
 import { emptySong } from '../../core/common/song/song';
 import { encodeMidi } from '../../core/node/midi/write';
-import { main } from '../main';
+import { runCli } from '../testing';
 
 let dir: string;
 /** Two quarter-note chords, C-E-G then D-F-A, and a held low C. */
@@ -42,19 +42,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'cadenza', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('cadenza tokenize', () => {
   const file = (): string => path.join(dir, 'data', 'one.mid');

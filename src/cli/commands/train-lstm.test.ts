@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMotifDataset } from '../../core/node/train/testing';
-import { main } from '../main';
+import { runCli } from '../testing';
 
 let dir: string;
 beforeAll(async () => {
@@ -14,19 +15,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'cadenza', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('cadenza train-lstm', () => {
   it('trains from the parent data folder and writes a model folder, reporting JSON', async () => {
@@ -88,5 +77,6 @@ describe('cadenza train-lstm', () => {
     );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no checkpoint/);
+    expect(existsSync(path.join(dir, 'fresh'))).toBe(false);
   });
 });

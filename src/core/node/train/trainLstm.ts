@@ -242,7 +242,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   const dir = options.modelDir;
   // Checked before the folder is created, so a mistaken --resume leaves nothing behind.
   if (options.resume && !hasCheckpoint(path.join(dir, LSTM_MODEL_FILES.checkpoint)))
-    throw new ModelError(`Cannot resume: ${dir} holds no training checkpoint; start without --resume.`, { path: dir });
+    throw new ModelError(`Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`, { path: dir });
   try {
     await fs.mkdir(dir, { recursive: true });
   } catch (error) {
