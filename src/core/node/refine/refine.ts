@@ -95,6 +95,11 @@ export interface RefineReport {
   failures: { input: string; error: SerializedError }[];
 }
 
+/** The first `frames` frames of `audio` (all of it when shorter). */
+function sameSpan(audio: PcmAudio, frames: number): PcmAudio {
+  return { sampleRateHz: audio.sampleRateHz, channels: audio.channels.map((c) => c.subarray(0, Math.min(c.length, frames))) };
+}
+
 /** Share of notes per velocity bin. */
 function velocityStats(song: Song): VelocityStats {
   const v = song.notes.map((n) => n.velocity);
@@ -282,7 +287,9 @@ async function refineOne(
     audio: {
       durationSeconds: mastered.audio.channels[0]!.length / mastered.audio.sampleRateHz,
       clippedSamples: measureLevels(mastered.audio.channels).clippedSamples,
-      snrBeforeDb: sourceAudio ? snr(sourceAudio, sourceBits) : snr(rendered, 32),
+      // Over the same span as the output: a raw render's long near-silent tail would otherwise set
+      // the "before" noise floor, and the comparison would be of silence, not of the music.
+      snrBeforeDb: snr(sameSpan(sourceAudio ?? rendered, mastered.audio.channels[0]!.length), sourceAudio ? sourceBits : 32),
       snrAfterDb: snr(mastered.audio, bits) ?? NaN,
       engine: renderer.engine,
       soundfontPath: renderer.soundfontPath,
