@@ -95,7 +95,9 @@ export function registerTrainTransformer(program: Command): void {
       const bar = progressBar(flags);
       const controller = new AbortController();
       const onSigint = (): void => controller.abort();
+      // Ctrl-C, and the TERM a service manager or the app sends, both save a checkpoint first.
       process.once('SIGINT', onSigint);
+      process.once('SIGTERM', onSigint);
       try {
         const result = await trainTransformer(data, {
           modelPath: flags.model_path,
@@ -118,6 +120,7 @@ export function registerTrainTransformer(program: Command): void {
       } finally {
         bar.finish();
         process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
       }
     });
 }
