@@ -37,6 +37,7 @@ export async function runBenchmarks(filters: string[]): Promise<number> {
     .sort();
   console.log(`# Cadenza benchmarks, ${new Date().toISOString()}`);
   console.log(`# machine: ${machineInfo()}`);
+  console.log(`# load average at start (1, 5, 15 min): ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   let failed = 0;
   for (const f of files) {
     console.log(`\n## ${f.replace('.bench.ts', '')}`);

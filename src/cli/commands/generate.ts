@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import type { GeneratedPiece } from '../../core/node/generate/generate';
 import { DEFAULT_SECONDS, generatePieces } from '../../core/node/generate/generate';
-import type { RuntimeChoice } from '../../core/node/generate/runtime';
+import type { OnnxEngine, RuntimeChoice } from '../../core/node/generate/runtime';
 import { DEFAULT_SAMPLING } from '../../core/common/generate/sampling';
 import { exportLstmModelFolder, ONNX_FILES } from '../../core/node/onnx/modelFolder';
 import { resourcesDir } from '../../core/node/paths';
@@ -31,6 +31,7 @@ interface GenerateFlags extends GlobalOptions {
   name?: string;
   batchSize?: string;
   threads?: string;
+  engine?: string;
   dataDir?: string;
 }
 
@@ -71,10 +72,11 @@ export function registerGenerate(program: Command): void {
     .option('--data-dir <dir>', 'data folder whose corpus corpus:<id> primers come from (default: the app’s data folder)')
     .option('--tempo <bpm>', 'tempo of the written MIDI (default: the primer’s, else 120)')
     .option('--transpose <semitones>', 'shift the result by this many semitones (-24..24)', '0')
-    .option('--runtime <name>', 'auto (ONNX when the model has an export, else TF.js), onnx or tfjs', 'auto')
+    .option('--runtime <name>', 'auto (onnxruntime, else TF.js where onnxruntime cannot run), onnx or tfjs', 'auto')
     .option('--name <name>', 'file name for the piece (default piece-<seed>)')
     .option('--batch-size <n>', 'windows per model call (default: all pieces at once)')
-    .option('--threads <n>', 'onnxruntime threads per operator (default 1, the fastest on a busy machine)')
+    .option('--threads <n>', 'onnxruntime threads (default: 2 for a large model when a core is spare, else 1)')
+    .option('--engine <name>', 'onnxruntime engine: incremental or window (default: the faster for the model; same result)')
     .option('--json', 'print the pieces as JSON')
     .option('--quiet', 'print only the result')
     .addHelpText(
@@ -84,6 +86,8 @@ export function registerGenerate(program: Command): void {
     )
     .action(async (flags: GenerateFlags) => {
       const runtime = flags.runtime ?? 'auto';
+      if (flags.engine !== undefined && !['incremental', 'window'].includes(flags.engine))
+        throw new UsageError(`--engine must be incremental or window, not "${flags.engine}".`, { field: '--engine' });
       if (!['auto', 'onnx', 'tfjs'].includes(runtime))
         throw new UsageError(`--runtime must be auto, onnx or tfjs, not "${runtime}".`, { field: '--runtime' });
       const bar = progressBar(flags);
@@ -109,7 +113,8 @@ export function registerGenerate(program: Command): void {
             runtime: runtime as RuntimeChoice,
             name: flags.name,
             batchSize: numberOption('--batch-size', flags.batchSize, { min: 1, integer: true }),
-            intraOpThreads: numberOption('--threads', flags.threads, { min: 1, max: 64, integer: true }),
+            threads: numberOption('--threads', flags.threads, { min: 1, max: 64, integer: true }),
+            engine: flags.engine as OnnxEngine | undefined,
             dataDir: flags.dataDir,
           },
           { onProgress: bar, signal: controller.signal },

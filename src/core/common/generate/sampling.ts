@@ -83,14 +83,14 @@ export function sampleToken(probs: ArrayLike<number>, options: SamplingOptions, 
     const { run, id } = trailingRun(context.history, context.isEvent);
     if (run >= options.maxRepeat) guarded = id;
   }
-  let best = -1;
   for (let id = 0; id < size; id++) {
     const p = Number(probs[id]);
-    if (!(p > 0) || banned.has(id)) continue;
-    if (best < 0 || p > Number(probs[best])) best = id;
-    if (id === guarded) continue;
-    weights[id] = p;
+    weights[id] = p > 0 ? p : 0;
   }
+  for (const id of banned) if (id >= 0 && id < size) weights[id] = 0;
+  let best = -1;
+  for (let id = 0; id < size; id++) if (weights[id]! > 0 && (best < 0 || weights[id]! > weights[best]!)) best = id;
+  if (guarded >= 0 && guarded < size) weights[guarded] = 0;
   if (best < 0) return 0;
   // The draw happens even for argmax, so a piece's random stream does not depend on the settings path.
   const u = rng.next();
@@ -127,6 +127,22 @@ export function sampleToken(probs: ArrayLike<number>, options: SamplingOptions, 
 /** Magnitude buckets per halving of the weight; 4 per octave, 30 octaves below the largest weight, then one catch-all. */
 const BUCKETS_PER_OCTAVE = 4;
 const BUCKET_COUNT = 30 * BUCKETS_PER_OCTAVE + 1;
+/** Scratch for reading a float64's bits. */
+const bits = new Float64Array(1);
+const bitsHigh = new Uint32Array(bits.buffer, 4, 1);
+
+/**
+ * The bucket of a ratio r in (0, 1] to the largest weight: 4 per octave below 1, from the float's
+ * exponent and two top mantissa bits (a piecewise-linear log2, so no Math.log2 per token). Only
+ * the order matters: a larger ratio never gets a later bucket.
+ */
+function bucketOf(ratio: number): number {
+  bits[0] = ratio;
+  const high = bitsHigh[0]!;
+  const exponent = ((high >>> 20) & 0x7ff) - 1023;
+  const quarter = (high >>> 18) & 3;
+  return Math.min(BUCKET_COUNT - 1, -BUCKETS_PER_OCTAVE * exponent - quarter);
+}
 
 /**
  * Zeroes every weight outside the top-k and top-p set: the longest prefix of the tokens sorted by
@@ -141,7 +157,7 @@ function keepNucleus(weights: Float64Array, topK: number, topP: number): void {
   let max = 0;
   for (let id = 0; id < weights.length; id++) if (weights[id]! > max) max = weights[id]!;
   if (!(max > 0)) return;
-  const bucketOf = new Int16Array(weights.length).fill(-1);
+  const buckets = new Int16Array(weights.length).fill(-1);
   const mass = new Float64Array(BUCKET_COUNT);
   const count = new Int32Array(BUCKET_COUNT);
   let n = 0;
@@ -149,8 +165,8 @@ function keepNucleus(weights: Float64Array, topK: number, topP: number): void {
   for (let id = 0; id < weights.length; id++) {
     const w = weights[id]!;
     if (!(w > 0)) continue;
-    const b = Math.min(BUCKET_COUNT - 1, Math.floor(-Math.log2(w / max) * BUCKETS_PER_OCTAVE));
-    bucketOf[id] = b;
+    const b = bucketOf(w / max);
+    buckets[id] = b;
     mass[b]! += w;
     count[b]!++;
     n++;
@@ -159,7 +175,7 @@ function keepNucleus(weights: Float64Array, topK: number, topP: number): void {
   // Members of bucket b in prefix order: weight descending, then id ascending.
   const members = (b: number): number[] => {
     const ids: number[] = [];
-    for (let id = 0; id < weights.length; id++) if (bucketOf[id] === b) ids.push(id);
+    for (let id = 0; id < weights.length; id++) if (buckets[id] === b) ids.push(id);
     return ids.sort((x, y) => weights[y]! - weights[x]! || x - y);
   };
   let keep = topK > 0 ? Math.min(topK, n) : n;
@@ -193,7 +209,7 @@ function keepNucleus(weights: Float64Array, topK: number, topP: number): void {
     }
     const ids = members(b);
     for (let k = left; k < ids.length; k++) weights[ids[k]!] = 0;
-    for (let id = 0; id < weights.length; id++) if (bucketOf[id]! > b) weights[id] = 0;
+    for (let id = 0; id < weights.length; id++) if (buckets[id]! > b) weights[id] = 0;
     return;
   }
 }

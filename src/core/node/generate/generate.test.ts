@@ -14,6 +14,7 @@ import { parseMidi } from '../midi/read';
 import { writeMidiFile } from '../midi/write';
 import { exportLstmModelFolder } from '../onnx/modelFolder';
 import { writeRandomLstmModel } from '../onnx/randomModel';
+import type { GeneratedPiece } from './generate';
 import { generatePieces } from './generate';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cadenza-generate-'));
@@ -128,8 +129,18 @@ describe('generatePieces', () => {
     expect(alone!.tokens).toEqual(onnx[1]!.tokens);
   });
 
+  it('gives the same piece on both ONNX engines, and records the engine', async () => {
+    const [incremental] = await generatePieces({ modelPath: model, outputPath: path.join(tmp, 'out-incremental'), events: 60, seed: 21, engine: 'incremental' });
+    const [window] = await generatePieces({ modelPath: model, outputPath: path.join(tmp, 'out-window'), events: 60, seed: 21, engine: 'window', threads: 2 });
+    expect(window!.tokens).toEqual(incremental!.tokens);
+    const sidecar = (p: GeneratedPiece): { engine: string; threads: number; onnx?: string } =>
+      (JSON.parse(readFileSync(p.sidecarPath, 'utf8')) as { model: { engine: string; threads: number; onnx?: string } }).model;
+    expect(sidecar(incremental!)).toMatchObject({ engine: 'incremental', threads: 1 });
+    expect(sidecar(window!)).toMatchObject({ engine: 'window', threads: 2, onnx: 'file' });
+  });
+
   it('runs on ONNX built in memory when the folder has no usable export, writing nothing there', async () => {
-    const [auto] = await generatePieces({ modelPath: modelNoExport, outputPath: path.join(tmp, 'out-auto'), events: 20, seed: 1 });
+    const [auto] = await generatePieces({ modelPath: modelNoExport, outputPath: path.join(tmp, 'out-auto'), events: 20, seed: 1, engine: 'window' });
     expect(auto!.runtime).toBe('onnx');
     const sidecar = JSON.parse(readFileSync(auto!.sidecarPath, 'utf8')) as { model: { onnx: string } };
     expect(sidecar.model.onnx).toBe('memory');
@@ -141,7 +152,7 @@ describe('generatePieces', () => {
     const damaged = await writeRandomLstmModel(path.join(tmp, 'model-damaged'), arch, TOKENS, { seed: 5 });
     await exportLstmModelFolder(damaged);
     await fs.writeFile(path.join(damaged, 'model.onnx'), 'not a model');
-    const [again] = await generatePieces({ modelPath: damaged, outputPath: path.join(tmp, 'out-damaged'), events: 20, seed: 1 });
+    const [again] = await generatePieces({ modelPath: damaged, outputPath: path.join(tmp, 'out-damaged'), events: 20, seed: 1, engine: 'window' });
     expect(again!.tokens).toEqual(auto!.tokens);
   });
 

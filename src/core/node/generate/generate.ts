@@ -31,7 +31,7 @@ import { encodeMidi } from '../midi/write';
 import { defaultDataDir } from '../paths';
 import type { CorpusLookup, ResolvedPrimer } from './primer';
 import { resolvePrimer } from './primer';
-import type { LstmRuntime, RuntimeChoice } from './runtime';
+import type { LstmRuntime, OnnxEngine, RuntimeChoice } from './runtime';
 import { openLstmRuntime } from './runtime';
 
 /** What to generate; mirrors the CLI flags. */
@@ -60,8 +60,10 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
   name?: string;
   /** Windows per model call (default: all pieces in one call). */
   batchSize?: number;
-  /** onnxruntime intra-op threads (default 1). */
-  intraOpThreads?: number;
+  /** onnxruntime threads (default: `planOnnx`, two for a large model on a machine with a core to spare). */
+  threads?: number;
+  /** onnxruntime engine (default: `planOnnx`, the faster for this model); both give the same probabilities. */
+  engine?: OnnxEngine;
   /** Data folder whose corpus store resolves `corpus:<id>` primers (default: the app's). */
   dataDir?: string;
   /** Resolves `corpus:<id>` primers instead of the data folder's store (tests, other stores). */
@@ -146,7 +148,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
   // event and 32 tokens per second are far above the corpus (1.8 and about 16).
   const maxTokens = options.events !== undefined ? options.events * 4 : Math.ceil(seconds! * 32);
 
-  const runtime = await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', { intraOpThreads: options.intraOpThreads });
+  const runtime = await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', { threads: options.threads, engine: options.engine });
   try {
     const { architecture, vocab } = runtime.config;
     const { kind, ...tokenizerOptions } = runtime.config.tokenizer;
@@ -254,6 +256,7 @@ function sidecar(
     model: {
       path: path.resolve(options.modelPath),
       runtime: runtime.kind,
+      ...(runtime.onnxEngine ? { engine: runtime.onnxEngine, threads: runtime.threads } : {}),
       ...(runtime.onnxSource ? { onnx: runtime.onnxSource } : {}),
       ...(runtime.fallbackReason ? { fallbackReason: runtime.fallbackReason } : {}),
       createdAt: runtime.config.createdAt,

@@ -1,20 +1,27 @@
 /**
  * Which engine runs the model during generation.
  *
- * `auto` (the default) runs on onnxruntime-node: from the folder's `model.onnx` when it is a
- * current export of the folder's weights, else from a graph built in memory from those weights
- * (tens of milliseconds; nothing is written, the folder may be read-only). Only if onnxruntime
- * cannot run the model at all (no native binding for this platform, a refused graph) does it fall
- * back to TF.js (`loadLstmModel`), which is 10 to 30 times slower (docs/BENCHMARKS.md).
- * `onnx` and `tfjs` force an engine and fail rather than fall back.
+ * `auto` (the default) runs on onnxruntime-node. Only if onnxruntime cannot run the model at all
+ * (no native binding for this platform, a refused graph) does it fall back to TF.js
+ * (`loadLstmModel`), which is 10 to 30 times slower (docs/BENCHMARKS.md). `onnx` and `tfjs` force
+ * an engine and fail rather than fall back.
+ *
+ * On onnxruntime there are two engines with the same probabilities. `window` runs the folder's
+ * exported `model.onnx` when it is current (else the same graph built in memory from the weights;
+ * nothing is written, the folder may be read-only) on whole windows. `incremental`
+ * (`incrementalSession.ts`) carries the first layer's forward chains from one event to the next;
+ * its two graphs are built in memory from the weights. `planOnnx` picks the faster for a model.
  */
 import path from 'node:path';
 import type { PredictFn } from '../../common/generate/loop';
+import type { LstmArchitecture } from '../../common/models/lstm';
 import type { LstmModelConfig } from '../models/lstm/config';
 import { readLstmConfig } from '../models/lstm/config';
+import { readLstmWeights } from '../models/lstm/weights';
+import { openIncrementalOnnxLstm } from '../onnx/incrementalSession';
 import { buildOnnxForModelFolder, ONNX_FILES, onnxExportStatus } from '../onnx/modelFolder';
 import type { OnnxLstmSession } from '../onnx/session';
-import { openOnnxLstm } from '../onnx/session';
+import { machineHasSpareCore, openOnnxLstm } from '../onnx/session';
 
 /** A runtime choice: a named engine, or `auto` (ONNX, falling back to TF.js only if onnxruntime fails). */
 export type RuntimeChoice = 'auto' | 'onnx' | 'tfjs';
@@ -25,8 +32,12 @@ export interface LstmRuntime {
   kind: 'onnx' | 'tfjs';
   /** The folder's config.json (architecture, vocabulary, tokenizer). */
   config: LstmModelConfig;
-  /** Where the ONNX graph came from: the folder's current `model.onnx`, or built in memory. */
+  /** The ONNX engine, when the runtime is ONNX. */
+  onnxEngine?: OnnxEngine;
+  /** Where the `window` engine's graph came from: the folder's current `model.onnx`, or built in memory. */
   onnxSource?: 'file' | 'memory';
+  /** onnxruntime threads per session, when the runtime is ONNX. */
+  threads?: number;
   /** Why `auto` fell back to TF.js, when it did. */
   fallbackReason?: string;
   /** Next-token probabilities for a batch of windows. */
@@ -35,19 +46,61 @@ export interface LstmRuntime {
   dispose(): Promise<void>;
 }
 
+/** How onnxruntime runs the model: incrementally over a sliding window (generation), or a whole window per call. */
+export type OnnxEngine = 'incremental' | 'window';
+
 /** Settings for opening a runtime. */
 export interface RuntimeOptions {
-  /** onnxruntime intra-op threads (default 1). */
-  intraOpThreads?: number;
+  /** onnxruntime threads per session (default: `planOnnx`). */
+  threads?: number;
+  /** ONNX engine (default: `planOnnx`). */
+  engine?: OnnxEngine;
+}
+
+/** Bytes of recurrent weights read per event (every step of both directions of every layer reads its layer's matrix). */
+function recurrentBytes(a: LstmArchitecture): number {
+  return a.lstmUnits.reduce((sum, h) => sum + 2 * 4 * h * h * 4, 0);
+}
+
+/**
+ * The engine and threads that generate fastest for this architecture, from the measurements in
+ * docs/BENCHMARKS.md ("Generation", 2-core machine, batch 1):
+ * - `incremental` saves the first layer's forward chain (one of 2 x layers chains per event) at the
+ *   cost of a second, small graph call. It won where that chain is a large share of the work: one
+ *   layer (`small`: 1,646 vs 1,077 events/s) or a large first layer (`seed`, 512 units: 80 vs 52;
+ *   138 vs 104 on 2 threads), and lost on the bundled `default` size (two layers of 192: 392 vs
+ *   576). So: incremental for one layer or a first layer of 256 units or more, else window.
+ * - Two threads paid where the recurrent matrices outgrow a core's cache (`default`, 2.4 MB read
+ *   per step set: 710 vs 576 events/s; `seed`: 138 vs 80) and cost where they do not (`small`,
+ *   0.5 MB: 1,072 vs 1,646). So: two threads from 1 MiB of recurrent weights, when a core is spare.
+ */
+export function planOnnx(a: LstmArchitecture): { engine: OnnxEngine; threads: number } {
+  const engine: OnnxEngine = a.lstmUnits.length === 1 || a.lstmUnits[0]! >= 256 ? 'incremental' : 'window';
+  const threads = recurrentBytes(a) >= 2 ** 20 && machineHasSpareCore() ? 2 : 1;
+  return { engine, threads };
+}
+
+async function openIncremental(modelDir: string, config: LstmModelConfig, threads: number): Promise<LstmRuntime> {
+  const session = await openIncrementalOnnxLstm(config.architecture, await readLstmWeights(modelDir, config.architecture), { intraOpThreads: threads });
+  return {
+    kind: 'onnx',
+    config,
+    onnxEngine: 'incremental',
+    threads,
+    predict: (windows, batchSize) => session.predict(windows, batchSize),
+    dispose: () => session.dispose(),
+  };
 }
 
 async function openOnnx(modelDir: string, options: RuntimeOptions): Promise<LstmRuntime> {
-  const sessionOptions = { intraOpThreads: options.intraOpThreads };
-  let config: LstmModelConfig | undefined;
+  let config = await readLstmConfig(modelDir);
+  const plan = planOnnx(config.architecture);
+  const threads = options.threads ?? plan.threads;
+  if ((options.engine ?? plan.engine) === 'incremental') return openIncremental(modelDir, config, threads);
+  const sessionOptions = { intraOpThreads: threads };
   let session: OnnxLstmSession | undefined;
   let source: 'file' | 'memory' = 'file';
   if ((await onnxExportStatus(modelDir)) === 'current') {
-    config = await readLstmConfig(modelDir);
     const a = config.architecture;
     // A damaged file is not fatal: the weights beside it still make a good graph.
     session = await openOnnxLstm(path.join(modelDir, ONNX_FILES.model), a.window, a.vocabSize, sessionOptions).catch(() => undefined);
@@ -61,8 +114,10 @@ async function openOnnx(modelDir: string, options: RuntimeOptions): Promise<Lstm
   const opened = session;
   return {
     kind: 'onnx',
-    config: config!,
+    config,
+    onnxEngine: 'window',
     onnxSource: source,
+    threads,
     predict: (windows, batchSize) => opened.predict(windows, batchSize),
     dispose: () => opened.dispose(),
   };

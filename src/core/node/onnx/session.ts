@@ -2,6 +2,7 @@
  * An onnxruntime-node session around an exported BiLSTM (`exportLstm.ts`): windows of token
  * ids in, next-token probabilities out, the same `predict` shape as the TF.js model.
  */
+import os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { ModelError } from '../../common/errors';
 import { ONNX_INPUT, ONNX_OUTPUT } from './exportLstm';
@@ -10,15 +11,39 @@ import { ONNX_INPUT, ONNX_OUTPUT } from './exportLstm';
 export interface OnnxSessionOptions {
   /** Threads one operator may use (default 1). */
   intraOpThreads?: number;
-  /**
-   * Run independent nodes (the two directions of a graph exported with `splitDirections`) at once
-   * on `interOpThreads` threads (default false). onnxruntime's pool threads spin while they wait,
-   * so on a busy machine both this and more intra-op threads were several times slower than one
-   * thread (bench/generate.bench.ts, docs/BENCHMARKS.md); one thread is the robust default.
-   */
-  parallel?: boolean;
-  /** Threads for running nodes at once when `parallel` (default 2). */
-  interOpThreads?: number;
+}
+
+/** onnxruntime-node, loaded on first use so a platform without its native binding can still fall back to TF.js. */
+export async function loadOrt(): Promise<typeof Ort> {
+  try {
+    return await import('onnxruntime-node');
+  } catch (error) {
+    throw new ModelError(`onnxruntime-node cannot run on this machine: ${(error as Error).message.split('\n')[0]}.`, { cause: error });
+  }
+}
+
+/**
+ * Whether a second onnxruntime thread can have a core to itself: two cores or more, and a 1-minute
+ * load average below the number of cores. On a saturated machine onnxruntime's spinning pool
+ * threads cost more than they save (docs/BENCHMARKS.md, "Generation").
+ */
+export function machineHasSpareCore(): boolean {
+  const cores = os.availableParallelism();
+  return cores >= 2 && os.loadavg()[0]! < cores;
+}
+
+/** onnxruntime settings for one sequential session with `intraOpThreads` threads. */
+export function sessionSettings(intraOpThreads = 1): Ort.InferenceSession.SessionOptions {
+  return { intraOpNumThreads: intraOpThreads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' };
+}
+
+/** Throws `ModelError` naming the field when `windows` is not `batchSize` windows of ids inside the vocabulary. */
+export function checkWindows(windows: Int32Array, batchSize: number, window: number, vocabSize: number): void {
+  if (windows.length !== batchSize * window)
+    throw new ModelError(`The ONNX model reads windows of ${window} tokens, but got ${windows.length} ids for a batch of ${batchSize}.`, {
+      field: 'windows',
+    });
+  for (const id of windows) if (id < 0 || id >= vocabSize) throw new ModelError(`Token id ${id} is outside the model's vocabulary of ${vocabSize}.`, { field: 'windows' });
 }
 
 /** A loaded ONNX BiLSTM. */
@@ -38,20 +63,8 @@ export async function openOnnxLstm(
   vocabSize: number,
   options: OnnxSessionOptions = {},
 ): Promise<OnnxLstmSession> {
-  let ort: typeof Ort;
-  try {
-    // Loaded on first use, so a platform without the native binding can still fall back to TF.js.
-    ort = await import('onnxruntime-node');
-  } catch (error) {
-    throw new ModelError(`onnxruntime-node cannot run on this machine: ${(error as Error).message.split('\n')[0]}.`, { cause: error });
-  }
-  const parallel = options.parallel ?? false;
-  const sessionOptions: Ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: options.intraOpThreads ?? 1,
-    interOpNumThreads: parallel ? (options.interOpThreads ?? 2) : 1,
-    graphOptimizationLevel: 'all',
-    executionMode: parallel ? 'parallel' : 'sequential',
-  };
+  const ort = await loadOrt();
+  const sessionOptions = sessionSettings(options.intraOpThreads);
   const label = typeof source === 'string' ? source : 'the exported model';
   let session: Ort.InferenceSession;
   try {
@@ -68,12 +81,7 @@ export async function openOnnxLstm(
     window,
     async predict(windows, batchSize) {
       if (disposed) throw new ModelError(`The ONNX session for ${label} was already closed.`);
-      if (windows.length !== batchSize * window)
-        throw new ModelError(`The ONNX model reads windows of ${window} tokens, but got ${windows.length} ids for a batch of ${batchSize}.`, {
-          field: 'windows',
-        });
-      for (const id of windows)
-        if (id < 0 || id >= vocabSize) throw new ModelError(`Token id ${id} is outside the model's vocabulary of ${vocabSize}.`, { field: 'windows' });
+      checkWindows(windows, batchSize, window, vocabSize);
       const input = new ort.Tensor('int32', windows, [batchSize, window]);
       const result = await session.run({ [ONNX_INPUT]: input });
       const out = result[ONNX_OUTPUT];
