@@ -9,11 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { CancelledError, JobError, serializeError, type SerializedError } from '../../common/errors';
 import { readJson, writeJsonAtomic } from '../fs/atomic';
 import type { JobManagerEvent, JobRecord, ManagerMessage, WorkerJob, WorkerMessage } from './types';
+import { startWorker } from '../workers/start';
 
 /** How to build a manager. */
 export interface JobManagerOptions {
@@ -191,8 +192,7 @@ export class JobManager {
     job.startedAt = now();
     const entry = this.options.workerEntry;
     const entryUrl = entry instanceof URL ? entry : pathToFileURL(entry);
-    const fromSources = entryUrl.pathname.endsWith('.ts');
-    const data: WorkerJob & { entryUrl?: string } = {
+    const data: WorkerJob = {
       jobId: job.id,
       kind: job.kind,
       params: job.params,
@@ -202,11 +202,9 @@ export class JobManager {
       throttleMs: this.throttleMs,
       cancelFlag: new SharedArrayBuffer(4),
     };
-    // From sources, a tiny .mjs entry registers tsx inside the thread and imports the .ts entry.
-    if (fromSources) data.entryUrl = entryUrl.href;
     let worker: Worker;
     try {
-      worker = new Worker(fromSources ? new URL('./tsxEntry.mjs', import.meta.url) : fileURLToPath(entryUrl), { workerData: data });
+      worker = startWorker(entryUrl, { workerData: data });
     } catch (error) {
       this.finish(job, 'failed', undefined, serializeError(new JobError(`Could not start a worker thread: ${(error as Error).message}.`)));
       return;

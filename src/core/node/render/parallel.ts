@@ -2,14 +2,12 @@
  * Parallel rendering: a pool of worker threads, each with its own synthesizer and SoundFont,
  * fed one file at a time, so a batch uses every core. Each worker loads the SoundFont once.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CancelledError, deserializeError, type SerializedError } from '../../common/errors';
 import type { EngineName } from './backend';
 import type { RenderResult } from './renderer';
 import type { RenderWorkerData } from './renderWorker';
+import { isTypeScriptSource, startWorker } from '../workers/start';
 
 /** A message to a worker. */
 export type WorkerRequest =
@@ -34,27 +32,10 @@ export interface PoolEngine {
   fallbackReason?: string;
 }
 
-/**
- * The worker's entry: a tiny ES module that registers tsx inside the thread (the sources are
- * TypeScript) and imports renderWorker.ts. Returns null when the sources are not TypeScript files
- * on disk (a bundled build), where the caller renders in this thread instead.
- */
-function workerEntry(): URL | null {
-  const worker = new URL('./renderWorker.ts', import.meta.url);
-  if (worker.protocol !== 'file:' || !existsSync(fileURLToPath(worker))) return null;
-  let tsxApi: string;
-  try {
-    // tsx's ESM entry sits beside the CommonJS one that require.resolve finds.
-    tsxApi = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/index\.cjs$/, 'index.mjs'),
-    ).href;
-  } catch {
-    return null;
-  }
-  const source = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(worker.href)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
+/** The render worker's module; null in a bundled build (it is not bundled), where the caller renders in this thread. */
+function workerModule(): URL | null {
+  const module = new URL('./renderWorker.ts', import.meta.url);
+  return isTypeScriptSource(module) ? module : null;
 }
 
 /**
@@ -70,7 +51,7 @@ export async function renderInWorkers(
   onOutcome: (outcome: PoolOutcome) => void,
   signal?: AbortSignal,
 ): Promise<PoolEngine | null> {
-  const entry = workerEntry();
+  const entry = workerModule();
   if (!entry) return null;
   const pool: Worker[] = [];
   let next = 0;
@@ -101,7 +82,7 @@ export async function renderInWorkers(
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       for (let i = 0; i < Math.min(workers, jobs.length); i++) {
-        const worker = new Worker(entry, { workerData: data });
+        const worker = startWorker(entry, { workerData: data });
         pool.push(worker);
         worker.on('error', (error) => fail(error));
         worker.on('message', (reply: WorkerReply) => {

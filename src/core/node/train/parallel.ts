@@ -4,14 +4,13 @@
  * mean over the whole batch. With two cores this nearly halves the time per step. Results are
  * deterministic for a given worker count (each share's dropout has its own seed).
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ModelError } from '../../common/errors';
 import type { LstmArchitecture } from '../../common/models/lstm';
 import type { BackendRequest } from '../tensor/backend';
 import type { InitMessage, StepMessage, StepReply } from './gradWorker';
 import type { WindowSet } from './windows';
+import { startWorker } from '../workers/start';
 
 /** Worker threads that compute gradients of shares of a batch. Call `close()` when done. */
 export class GradientWorkers {
@@ -38,22 +37,9 @@ export class GradientWorkers {
     train: WindowSet,
     backend: BackendRequest,
   ): Promise<GradientWorkers> {
-    const self = import.meta.url;
-    const workers = Array.from({ length: count }, () => {
-      if (self.endsWith('.ts')) {
-        // Running from TypeScript sources (tsx, vitest): the worker registers tsx, then loads the .ts module.
-        // require.resolve finds tsx's CommonJS entry; its ES module twin sits beside it.
-        const tsx = pathToFileURL(
-          createRequire(self)
-            .resolve('tsx/esm/api')
-            .replace(/\.cjs$/, '.mjs'),
-        ).href;
-        const target = new URL('./gradWorker.ts', self).href;
-        const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-        return new Worker(code, { eval: true });
-      }
-      return new Worker(new URL('./gradWorker.js', self));
-    });
+    // From sources the worker is gradWorker.ts; in a build, gradWorker.js beside this file.
+    const module = new URL(import.meta.url.endsWith('.ts') ? './gradWorker.ts' : './gradWorker.js', import.meta.url);
+    const workers = Array.from({ length: count }, () => startWorker(module));
     const pool = new GradientWorkers(workers, names);
     await Promise.all(
       workers.map((w) =>
