@@ -4,14 +4,14 @@
  * same dispatcher as browser mode). Heavy work runs in job worker threads, never here.
  */
 import { app, BrowserWindow, dialog, ipcMain, protocol, type IpcMainInvokeEvent } from 'electron';
-import { createReadStream, existsSync, promises as fs, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ApiError, serializeError } from '../core/common/errors';
 import { openAppBackend, type AppBackend } from '../core/node/app/backend';
 import { writeJsonAtomic } from '../core/node/fs/atomic';
-import { defaultDataDir } from '../core/node/paths';
+import { dataDir, dataDirPointerFile } from '../core/node/paths';
 import { API_METHODS, type ApiHandlers } from '../api/contract';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
 import { DROP_CHANNEL, EVENT_CHANNEL, ipcChannel, MENU_CHANNEL, type MenuCommand } from '../api/methods';
@@ -72,29 +72,12 @@ async function serveAppProtocol(request: Request): Promise<Response> {
   });
 }
 
-/** Where `settings.chooseDataDir` records the user's data folder: a pointer in the default one. */
-function locationFile(): string {
-  return path.join(defaultDataDir(), 'location.json');
-}
-
-/** The data folder: CADENZA_DATA_DIR, else the folder the user chose, else the default. */
-function chosenDataDir(): string {
-  if (process.env.CADENZA_DATA_DIR) return defaultDataDir();
-  try {
-    const { dataDir } = JSON.parse(readFileSync(locationFile(), 'utf8')) as { dataDir?: unknown };
-    if (typeof dataDir === 'string' && path.isAbsolute(dataDir)) return dataDir;
-  } catch {
-    // No choice recorded (or an unreadable one): the default folder.
-  }
-  return defaultDataDir();
-}
-
 async function chooseDataDir(): Promise<{ dataDir: string | null; restarting: boolean }> {
   const options: Electron.OpenDialogOptions = { title: 'Choose the data folder', properties: ['openDirectory', 'createDirectory'] };
   const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
   const chosen = result.canceled ? undefined : result.filePaths[0];
   if (!chosen || path.resolve(chosen) === path.resolve(backend!.guard.dataDir)) return { dataDir: null, restarting: false };
-  await writeJsonAtomic(locationFile(), { dataDir: path.resolve(chosen) });
+  await writeJsonAtomic(dataDirPointerFile(), { dataDir: path.resolve(chosen) });
   // Answer first, then restart: running jobs are cancelled and cleaned up by before-quit.
   setTimeout(() => {
     app.relaunch();
@@ -160,7 +143,7 @@ async function start(): Promise<void> {
   hardenSessions(devServerUrl);
   protocol.handle('cadenza', serveAppProtocol);
   backend = await openAppBackend({
-    dataDir: chosenDataDir(),
+    dataDir: dataDir(),
     mode: 'electron',
     version: app.getVersion(),
     workerEntry: path.join(here, 'jobWorker.js'),

@@ -11,7 +11,7 @@ import { shortId } from '../../core/node/corpus/piece';
 import type { Piece } from '../../core/node/corpus/piece';
 import type { ImportReport, RescanReport } from '../../core/node/corpus/store';
 import { CorpusStore } from '../../core/node/corpus/store';
-import { defaultDataDir } from '../../core/node/paths';
+import { dataDir as appDataDir } from '../../core/node/paths';
 import { formatDuration, printResult, progressBar, type GlobalOptions } from '../output';
 
 interface CorpusFlags extends GlobalOptions {
@@ -107,7 +107,7 @@ export function registerCorpus(program: Command): void {
 }
 
 function dataDir(flags: CorpusFlags): string {
-  return flags.dataDir ?? defaultDataDir();
+  return flags.dataDir ?? appDataDir();
 }
 
 /** Runs `work` with a progress bar, cancelling it on Ctrl-C (the store then leaves the corpus as it was). */

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
-import { defaultDataDir } from '../../core/node/paths';
+import { dataDir as appDataDir } from '../../core/node/paths';
 import { startServer } from '../../server/server';
 import { numberOption, printResult, type GlobalOptions } from '../output';
 
@@ -51,7 +51,7 @@ export function registerServe(program: Command): void {
       const port = numberOption('--port', flags.port, { min: 0, max: 65535, integer: true }) ?? 5170;
       const host = flags.host ?? '127.0.0.1';
       if (!/^[\w.:[\]-]+$/.test(host)) throw new UsageError(`--host must be an address or host name, not "${host}".`, { field: '--host' });
-      const dataDir = flags.dataDir ?? defaultDataDir();
+      const dataDir = flags.dataDir ?? appDataDir();
       const server = await startServer({ dataDir, host, port, allowDirs: flags.allow ?? [] });
       printResult(flags, { url: server.url, port: server.port, dataDir }, (v) =>
         [`Cadenza is running at ${v.url}`, `Data folder: ${v.dataDir}`, 'Press Ctrl+C to stop.'].join('\n'),

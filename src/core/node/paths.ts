@@ -1,5 +1,5 @@
 /** Where Cadenza keeps its data and where the bundled resources are. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,27 @@ export function defaultDataDir(): string {
   if (process.platform === 'win32')
     return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'cadenza');
   return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'cadenza');
+}
+
+/** Where the app records a data folder the user chose (Settings > Data folder): a pointer in the default folder. */
+export function dataDirPointerFile(): string {
+  return path.join(defaultDataDir(), 'location.json');
+}
+
+/**
+ * The data folder the app and the CLI use: `CADENZA_DATA_DIR`, else the folder chosen in the app
+ * (recorded in `dataDirPointerFile()`), else `defaultDataDir()`. An unreadable or relative pointer
+ * is ignored (the default folder is used), never half-followed.
+ */
+export function dataDir(): string {
+  if (process.env.CADENZA_DATA_DIR) return defaultDataDir();
+  try {
+    const { dataDir: chosen } = JSON.parse(readFileSync(dataDirPointerFile(), 'utf8')) as { dataDir?: unknown };
+    if (typeof chosen === 'string' && path.isAbsolute(chosen)) return chosen;
+  } catch {
+    // No choice recorded: the default folder.
+  }
+  return defaultDataDir();
 }
 
 /** The project root (where package.json and resources/ live), found from this file's location. */

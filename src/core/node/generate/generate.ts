@@ -28,7 +28,7 @@ import { getTokenizer } from '../../common/tokenize';
 import { CorpusStore } from '../corpus/store';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
 import { encodeMidi } from '../midi/write';
-import { defaultDataDir } from '../paths';
+import { dataDir as appDataDir } from '../paths';
 import type { CorpusLookup, ResolvedPrimer } from './primer';
 import { resolvePrimer } from './primer';
 import type { LstmRuntime, OnnxEngine, RuntimeChoice } from './runtime';
@@ -156,7 +156,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     const corpus =
       options.corpus ??
       (options.primer?.startsWith('corpus:')
-        ? async (id: string) => (await CorpusStore.open(options.dataDir ?? defaultDataDir())).readSong(id, { sustain: false })
+        ? async (id: string) => (await CorpusStore.open(options.dataDir ?? appDataDir())).readSong(id, { sustain: false })
         : undefined);
     const primer: ResolvedPrimer = await resolvePrimer(options.primer, vocab, tokenizer, corpus);
     const bpm = options.tempoBpm ?? primer.bpm ?? 120;
