@@ -148,7 +148,11 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
   // event and 32 tokens per second are far above the corpus (1.8 and about 16).
   const maxTokens = options.events !== undefined ? options.events * 4 : Math.ceil(seconds! * 32);
 
-  const runtime = await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', { threads: options.threads, engine: options.engine });
+  const runtime = await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', {
+    threads: options.threads,
+    engine: options.engine,
+    rows: Math.min(count, options.batchSize ?? count),
+  });
   try {
     const { architecture, vocab } = runtime.config;
     const { kind, ...tokenizerOptions } = runtime.config.tokenizer;

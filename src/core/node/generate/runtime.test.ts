@@ -12,6 +12,12 @@ describe('planOnnx', () => {
     expect(planOnnx(sized('default')).engine).toBe('window'); // two layers of 192
   });
 
+  it('gives way to whole windows when the chains of many rows would pass 256 MB', () => {
+    // seed: 40 x 40 x 512 floats = 3.3 MB per row.
+    expect(planOnnx(sized('seed'), 64).engine).toBe('incremental');
+    expect(planOnnx(sized('seed'), 128).engine).toBe('window');
+  });
+
   it('uses a second thread only for recurrent weights past 1 MiB, and only when a core is spare', () => {
     expect(planOnnx(sized('small')).threads).toBe(1);
     expect(planOnnx(sized('tiny')).threads).toBe(1);

@@ -55,7 +55,12 @@ export interface RuntimeOptions {
   threads?: number;
   /** ONNX engine (default: `planOnnx`). */
   engine?: OnnxEngine;
+  /** Rows per model call the caller will make at most (default 1), for `planOnnx`'s memory bound. */
+  rows?: number;
 }
+
+/** Most memory the incremental engine's chain outputs may take (window x window x units floats per row). */
+const INCREMENTAL_MAX_BYTES = 256 * 2 ** 20;
 
 /** Bytes of recurrent weights read per event (every step of both directions of every layer reads its layer's matrix). */
 function recurrentBytes(a: LstmArchitecture): number {
@@ -67,15 +72,20 @@ function recurrentBytes(a: LstmArchitecture): number {
  * docs/BENCHMARKS.md ("Generation", 2-core machine, batch 1):
  * - `incremental` saves the first layer's forward chain (one of 2 x layers chains per event) at the
  *   cost of a second, small graph call. It won where that chain is a large share of the work: one
- *   layer (`small`: 1,646 vs 1,077 events/s) or a large first layer (`seed`, 512 units: 80 vs 52;
- *   138 vs 104 on 2 threads), and lost on the bundled `default` size (two layers of 192: 392 vs
- *   576). So: incremental for one layer or a first layer of 256 units or more, else window.
+ *   layer (`small`: 1,646 vs 1,077 events/s in one run, a tie in another) or a large first layer
+ *   (`seed`, 512 units: 80 vs 52; 138 vs 104 on 2 threads), and lost on the `default` size (two
+ *   layers of 192: 392 vs 576). So: incremental for one layer or a first layer of 256 units or
+ *   more, else window.
  * - Two threads paid where the recurrent matrices outgrow a core's cache (`default`, 2.4 MB read
  *   per step set: 710 vs 576 events/s; `seed`: 138 vs 80) and cost where they do not (`small`,
  *   0.5 MB: 1,072 vs 1,646). So: two threads from 1 MiB of recurrent weights, when a core is spare.
+ * - The incremental engine keeps window x window x units floats per row (3.3 MB at the `seed`
+ *   size), so above 256 MB for `rows` rows it gives way to the window engine.
  */
-export function planOnnx(a: LstmArchitecture): { engine: OnnxEngine; threads: number } {
-  const engine: OnnxEngine = a.lstmUnits.length === 1 || a.lstmUnits[0]! >= 256 ? 'incremental' : 'window';
+export function planOnnx(a: LstmArchitecture, rows = 1): { engine: OnnxEngine; threads: number } {
+  const chainBytes = rows * a.window * a.window * a.lstmUnits[0]! * 4;
+  const fits = chainBytes <= INCREMENTAL_MAX_BYTES;
+  const engine: OnnxEngine = fits && (a.lstmUnits.length === 1 || a.lstmUnits[0]! >= 256) ? 'incremental' : 'window';
   const threads = recurrentBytes(a) >= 2 ** 20 && machineHasSpareCore() ? 2 : 1;
   return { engine, threads };
 }
@@ -94,7 +104,7 @@ async function openIncremental(modelDir: string, config: LstmModelConfig, thread
 
 async function openOnnx(modelDir: string, options: RuntimeOptions): Promise<LstmRuntime> {
   let config = await readLstmConfig(modelDir);
-  const plan = planOnnx(config.architecture);
+  const plan = planOnnx(config.architecture, options.rows);
   const threads = options.threads ?? plan.threads;
   if ((options.engine ?? plan.engine) === 'incremental') return openIncremental(modelDir, config, threads);
   const sessionOptions = { intraOpThreads: threads };
