@@ -27,6 +27,7 @@ interface Flags extends GlobalOptions {
   maxStepsPerEpoch?: string;
   patience?: string;
   seed?: string;
+  timeLimit?: string;
 }
 
 /** Adds `train-transformer` to the program. */
@@ -51,6 +52,7 @@ export function registerTrainTransformer(program: Command): void {
     .option('--max-steps-per-epoch <n>', 'cap on steps per epoch (0 = none)')
     .option('--patience <n>', 'epochs without improvement before stopping')
     .option('--seed <n>', 'seed for initialisation, data order and dropout')
+    .option('--time-limit <minutes>', 'stop training after this many minutes (the epoch in progress is validated)')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'print only the result')
     .addHelpText('after', '\nExample:\n  cadenza train-transformer --data_path processed_data/ --model_path models/transformer/ --preset default\n')
@@ -91,6 +93,7 @@ export function registerTrainTransformer(program: Command): void {
       );
       if (!existsSync(flags.data_path))
         throw new UsageError(`--data_path names ${flags.data_path}, which does not exist.`, { field: '--data_path', path: flags.data_path });
+      const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       const data = await loadTokenDataset(flags.data_path, 'performance');
       const bar = progressBar(flags);
       const controller = new AbortController();
@@ -106,6 +109,7 @@ export function registerTrainTransformer(program: Command): void {
           training,
           backend: flags.backend as BackendRequest,
           resume: flags.resume,
+          ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
           signal: controller.signal,
           onProgress: bar,
         });

@@ -51,6 +51,8 @@ export interface LoopSettings {
   seed: number;
   maxStepsPerEpoch: number;
   clipNorm?: number;
+  /** Linear learning-rate warm-up steps before the schedule (default 0). */
+  warmupSteps?: number;
 }
 
 /** One epoch's figures, as logged and kept in the history. */
@@ -113,6 +115,13 @@ export interface LoopOptions extends RunOptions {
   timeLimitSeconds?: number;
   /** Extra fields for the log's start line (backend, sizes…). */
   startInfo?: Record<string, unknown>;
+  /** Targets (predicted tokens) per training example, for the targets/s figures (default 1). */
+  targetsPerExample?: number;
+  /**
+   * Called after each epoch's validation and checkpoint with the epoch's figures and the best
+   * parameters so far, e.g. to keep a usable model folder while a long run goes on.
+   */
+  onEpoch?: (record: EpochRecord, best: TensorGroup) => Promise<void>;
 }
 
 /** How training ended. */
@@ -142,6 +151,7 @@ export async function runTrainingLoop(
   options: LoopOptions,
 ): Promise<LoopResult> {
   const { onProgress, signal } = options;
+  const targetsPerExample = options.targetsPerExample ?? 1;
   const n = model.trainExamples;
   if (n === 0)
     throw new DataError('There are no training examples; the training pieces are shorter than the window.');
@@ -255,7 +265,7 @@ export async function runTrainingLoop(
           },
         );
       clipGradients(grads, settings.clipNorm ?? 5);
-      const lr = learningRateAt(settings.schedule, settings.learningRate, state.globalStep, totalSteps);
+      const lr = learningRateAt(settings.schedule, settings.learningRate, state.globalStep, totalSteps, settings.warmupSteps);
       optimizer.apply(model.params, grads, lr);
       state.globalStep++;
       state.stepInEpoch++;
@@ -276,7 +286,7 @@ export async function runTrainingLoop(
           step: state.globalStep,
           loss: state.lossSum / state.lossCount,
           ...(state.history.length ? { validLoss: state.history[state.history.length - 1]!.validNll } : {}),
-          targetsPerSecond: (state.stepInEpoch * settings.batchSize) / state.epochSeconds,
+          targetsPerSecond: (state.stepInEpoch * settings.batchSize * targetsPerExample) / state.epochSeconds,
           etaSeconds: (stepsLeft * msPerStep) / 1000,
         },
       });
@@ -304,9 +314,10 @@ export async function runTrainingLoop(
         settings.learningRate,
         Math.max(0, state.globalStep - 1),
         totalSteps,
+        settings.warmupSteps,
       ),
       trainSeconds: state.epochSeconds,
-      targetsPerSecond: (state.stepInEpoch * settings.batchSize) / Math.max(1e-9, state.epochSeconds),
+      targetsPerSecond: (state.stepInEpoch * settings.batchSize * targetsPerExample) / Math.max(1e-9, state.epochSeconds),
       msPerStep: (state.epochSeconds * 1000) / Math.max(1, state.stepInEpoch),
     };
     state.history.push(record);
@@ -331,6 +342,7 @@ export async function runTrainingLoop(
       ...record,
       best: state.bestEpoch === record.epoch,
     });
+    await options.onEpoch?.(record, best);
     onProgress?.({
       stage: `validate ${record.epoch}/${settings.epochs}`,
       done: 1,

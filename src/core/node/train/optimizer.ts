@@ -104,14 +104,19 @@ export function clipGradients(grads: Map<string, Float32Array>, maxNorm: number)
   return norm;
 }
 
-/** The learning rate at `step` of `totalSteps`: constant, or cosine decay from `base` to 10% of it. */
+/**
+ * The learning rate at `step` of `totalSteps`: a linear warm-up over `warmupSteps` (default none),
+ * then constant, or cosine decay from `base` to 10% of it by the last step.
+ */
 export function learningRateAt(
   schedule: 'constant' | 'cosine',
   base: number,
   step: number,
   totalSteps: number,
+  warmupSteps = 0,
 ): number {
+  if (step < warmupSteps) return (base * (step + 1)) / warmupSteps;
   if (schedule === 'constant' || totalSteps <= 1) return base;
-  const progress = Math.min(1, step / (totalSteps - 1));
+  const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - 1 - warmupSteps));
   return base * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }

@@ -1,15 +1,16 @@
 /**
- * Trains the Music Transformer on performance tokens: random crops of held-in pieces, validation
- * on held-out pieces every epoch, early stopping, an atomic checkpoint after every epoch (and on
- * cancel), `resume` that continues exactly where a run stopped (data order and dropout are
- * functions of seed, epoch and step), progress events and a JSON-lines log in the model folder.
+ * Trains the Music Transformer on performance tokens: windows of held-in pieces, validation on
+ * held-out pieces every epoch. The loop itself (optimizer, schedule with warm-up, clipping, early
+ * stopping, checkpoints, exact resume, time limit, log, progress) is the LSTM's
+ * (`src/core/node/train/loop.ts`); this file supplies the model's gradients (TF.js autodiff) and
+ * its validation, and keeps the model folder usable after every epoch.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CancelledError, DataError, ModelError } from '../../../common/errors';
+import { DataError, ModelError } from '../../../common/errors';
 import type { RunOptions } from '../../../common/progress';
-import { Rng } from '../../../common/random';
 import type { Vocabulary } from '../../../common/tokenize/types';
 import type {
   TransformerArchitecture,
@@ -17,10 +18,13 @@ import type {
 } from '../../../common/models/transformer';
 import { TRANSFORMER_PRESETS, transformerWeightShapes } from '../../../common/models/transformer';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fs/atomic';
+import { hasCheckpoint } from '../../train/checkpoint';
+import type { Trainable } from '../../train/loop';
+import { runTrainingLoop } from '../../train/loop';
 import type { BackendRequest } from '../../tensor/backend';
 import { selectTensorBackend } from '../../tensor/backend';
 import { buildTransformerOnnx } from '../../onnx/exportTransformer';
-import { readWeights, saveWeights } from '../weights';
+import { saveWeights } from '../weights';
 import { MusicTransformer } from './model';
 
 /** The data training needs: a vocabulary and pieces split by `cadenza preprocess`. */
@@ -46,6 +50,8 @@ export interface TrainTransformerOptions extends RunOptions {
   resume?: boolean;
   /** Cap on validation windows (each one `seqLength` events), to keep validation short. */
   maxValidWindows?: number;
+  /** Stop after this many seconds of training (the epoch in progress is cut short, then validated). */
+  timeLimitSeconds?: number;
 }
 
 /** What a finished (or stopped) run reports. */
@@ -89,19 +95,6 @@ export interface TransformerConfig {
   credits?: string;
 }
 
-/** Where training stood, saved with each checkpoint. */
-interface CheckpointState {
-  /** The epoch to continue with (0-based). */
-  epoch: number;
-  /** The step within that epoch to continue with. */
-  step: number;
-  globalStep: number;
-  bestValidNll: number;
-  bestEpoch: number;
-  epochsWithoutImprovement: number;
-  trainSeconds: number;
-}
-
 const CHECKPOINT = 'checkpoint';
 
 /** One training window: `seqLength + 1` tokens of a piece starting at `start`. */
@@ -136,20 +129,32 @@ function batchTensors(
   return [tf.tensor2d(xs, [windows.length, length], 'int32'), tf.tensor2d(ys, [windows.length, length], 'int32')];
 }
 
-/** Mean NLL per event over `windows`, in nats. */
-function evaluate(model: MusicTransformer, pieces: TransformerTrainingData['pieces'], windows: Window[], batch: number): number {
+/** Mean NLL per event over `windows` (nats) and the share of events that are the argmax. */
+function evaluate(
+  model: MusicTransformer,
+  pieces: TransformerTrainingData['pieces'],
+  windows: Window[],
+  batch: number,
+  signal?: AbortSignal,
+): { nll: number; accuracy: number; targets: number } {
   let total = 0;
-  let count = 0;
-  for (let i = 0; i < windows.length; i += batch) {
+  let hits = 0;
+  let targets = 0;
+  for (let i = 0; i < windows.length && !signal?.aborted; i += batch) {
     const chunk = windows.slice(i, i + batch);
     const [x, y] = batchTensors(pieces, chunk, model.architecture.seqLength);
-    const loss = tf.tidy(() => model.loss(x, y).dataSync()[0]!);
+    const [loss, correct] = tf.tidy(() => {
+      const hit = tf.equal(tf.argMax(model.logits(x), -1), y);
+      return [model.loss(x, y).dataSync()[0]!, tf.sum(tf.cast(hit, 'float32')).dataSync()[0]!];
+    });
     x.dispose();
     y.dispose();
-    total += loss * chunk.length;
-    count += chunk.length;
+    const n = chunk.length * model.architecture.seqLength;
+    total += loss * n;
+    hits += correct;
+    targets += n;
   }
-  return count ? total / count : NaN;
+  return { nll: targets ? total / targets : NaN, accuracy: targets ? hits / targets : 0, targets };
 }
 
 /** The unigram baseline: NLL of held-out targets under add-one-smoothed training frequencies, in nats. */
@@ -169,45 +174,71 @@ export function unigramNll(vocabSize: number, train: Iterable<number>, valid: It
   return n ? nll / n : NaN;
 }
 
-function learningRateAt(step: number, totalSteps: number, s: TransformerTrainSettings): number {
-  if (step < s.warmupSteps) return (s.learningRate * (step + 1)) / s.warmupSteps;
-  const progress = Math.min(1, (step - s.warmupSteps) / Math.max(1, totalSteps - s.warmupSteps));
-  return s.learningRate * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
-}
+/**
+ * The model as the training loop sees it: its weights as Float32Arrays (the loop's optimizer
+ * updates them in place; they are copied into the TF.js variables before each forward pass), and
+ * gradients from TF.js autodiff.
+ */
+class TransformerTrainable implements Trainable {
+  readonly params: Map<string, Float32Array>;
+  readonly trainExamples: number;
 
-async function saveOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void> {
-  const named = await optimizer.getWeights();
-  const parts: Float32Array[] = [];
-  const entries = named.map((n) => {
-    const data = n.tensor.dataSync() as Float32Array;
-    parts.push(Float32Array.from(data));
-    return { name: n.name, shape: n.tensor.shape };
-  });
-  const flat = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    flat.set(p, o);
-    o += p.length;
+  constructor(
+    private readonly model: MusicTransformer,
+    initial: Float32Array,
+    private readonly pieces: TransformerTrainingData['pieces'],
+    private readonly trainWindows: Window[],
+    private readonly validWindows: Window[],
+    private readonly batchSize: number,
+  ) {
+    this.params = new Map();
+    let offset = 0;
+    for (const [name, v] of model.weights) {
+      this.params.set(name, initial.slice(offset, offset + v.size));
+      offset += v.size;
+    }
+    this.trainExamples = trainWindows.length;
   }
-  await writeFileAtomic(path.join(dir, 'optimizer.bin'), new Uint8Array(flat.buffer));
-  await writeJsonAtomic(path.join(dir, 'optimizer.json'), entries);
-  // getWeights returns the optimizer's own moment variables; only the iteration count is a fresh tensor.
-  for (const n of named) if (n.name === 'iter') n.tensor.dispose();
+
+  /** Copies the parameters into the model's variables. */
+  private sync(): void {
+    for (const [name, v] of this.model.weights) tf.tidy(() => v.assign(tf.tensor(this.params.get(name)!, v.shape)));
+  }
+
+  gradients(order: Int32Array, start: number, count: number, grads: Map<string, Float32Array>, dropoutSeed: number): number {
+    this.sync();
+    this.model.reseedDropout(dropoutSeed);
+    const batch = Array.from(order.subarray(start, start + count), (i) => this.trainWindows[i]!);
+    const [x, y] = batchTensors(this.pieces, batch, this.model.architecture.seqLength);
+    const { value, grads: g } = tf.variableGrads(() => this.model.loss(x, y, true), this.model.variables());
+    const loss = value.dataSync()[0]!;
+    for (const [name, v] of this.model.weights) {
+      const gradient = g[v.name];
+      if (gradient) {
+        const into = grads.get(name)!;
+        const data = gradient.dataSync();
+        for (let i = 0; i < into.length; i++) into[i]! += data[i]!;
+      }
+    }
+    tf.dispose([value, x, y, ...Object.values(g)]);
+    return loss;
+  }
+
+  validate(signal?: AbortSignal): { nll: number; accuracy: number; targets: number } {
+    this.sync();
+    return evaluate(this.model, this.pieces, this.validWindows, this.batchSize, signal);
+  }
 }
 
-async function loadOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void> {
-  const entries = await readJson<{ name: string; shape: number[] }[]>(path.join(dir, 'optimizer.json'));
-  const bytes = await fs.readFile(path.join(dir, 'optimizer.bin'));
-  const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  let o = 0;
-  const named = entries.map((e) => {
-    const n = e.shape.reduce((a, b) => a * b, 1);
-    const tensor = tf.tensor(flat.subarray(o, o + n), e.shape);
-    o += n;
-    return { name: e.name, tensor };
-  });
-  await optimizer.setWeights(named);
-  for (const n of named) n.tensor.dispose();
+/** Flattens named weights in layout order (as `weights.bin` stores them). */
+function flatten(group: Map<string, Float32Array>): Float32Array {
+  const out = new Float32Array([...group.values()].reduce((n, v) => n + v.length, 0));
+  let offset = 0;
+  for (const v of group.values()) {
+    out.set(v, offset);
+    offset += v.length;
+  }
+  return out;
 }
 
 /** Trains a Music Transformer on `data` and writes the model folder. */
@@ -218,47 +249,30 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const checkpointDir = path.join(dir, CHECKPOINT);
   let architecture: TransformerArchitecture = { ...preset.architecture, ...options.architecture, vocabSize: data.vocab.tokens.length };
   let settings: TransformerTrainSettings = { ...preset.training, ...options.training };
-  let state: CheckpointState = {
-    epoch: 0,
-    step: 0,
-    globalStep: 0,
-    bestValidNll: Infinity,
-    bestEpoch: -1,
-    epochsWithoutImprovement: 0,
-    trainSeconds: 0,
-  };
   const choice = await selectTensorBackend(options.backend ?? 'auto');
 
   let resumedConfig: TransformerConfig | undefined;
   if (options.resume) {
     try {
       resumedConfig = await readJson<TransformerConfig>(path.join(dir, 'config.json'));
-      state = await readJson<CheckpointState>(path.join(checkpointDir, 'state.json'));
     } catch (error) {
-      throw new ModelError(`Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`, {
-        path: dir,
-        cause: error,
-      });
+      throw new ModelError(`Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`, { path: dir, cause: error });
     }
+    if (!hasCheckpoint(checkpointDir)) throw new ModelError(`Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`, { path: dir });
     if (resumedConfig.vocab.tokens.join('\u0000') !== data.vocab.tokens.join('\u0000'))
-      throw new ModelError(`Cannot resume ${dir}: the data's vocabulary differs from the one it was trained on.`, {
-        path: dir,
-      });
+      throw new ModelError(`Cannot resume ${dir}: the data's vocabulary differs from the one it was trained on.`, { path: dir });
     architecture = resumedConfig.architecture;
-    settings = { ...resumedConfig.training };
+    const { backend: _backend, ...saved } = resumedConfig.training;
+    settings = saved;
   }
 
   const L = architecture.seqLength;
   const trainWindows = windowsOf(data.pieces, 'train', L, Math.max(1, Math.floor(L / 2)));
   let validWindows = windowsOf(data.pieces, 'valid', L, L);
   if (trainWindows.length === 0)
-    throw new DataError(`No training piece is longer than the model's context of ${L} events; use shorter sequences.`, {
-      field: 'seqLength',
-    });
+    throw new DataError(`No training piece is longer than the model's context of ${L} events; use shorter sequences.`, { field: 'seqLength' });
   if (validWindows.length === 0)
-    throw new DataError(`No held-out piece is longer than ${L} events, so the model cannot be validated.`, {
-      field: 'valid',
-    });
+    throw new DataError(`No held-out piece is longer than ${L} events, so the model cannot be validated.`, { field: 'valid' });
   const maxValid = options.maxValidWindows ?? 64;
   if (validWindows.length > maxValid) {
     const stride = validWindows.length / maxValid;
@@ -275,39 +289,18 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   };
   const unigram = unigramNll(architecture.vocabSize, trainTokens(), validTargets());
 
-  const stepsPerEpoch = Math.max(
-    1,
-    Math.min(Math.floor(trainWindows.length / settings.batchSize) || 1, settings.maxStepsPerEpoch || Infinity),
-  );
-  const totalSteps = stepsPerEpoch * settings.epochs;
   const layout = transformerWeightShapes(architecture);
-  const model = options.resume
-    ? MusicTransformer.fromFlat(architecture, await readWeights(checkpointDir, layout), settings.seed)
-    : MusicTransformer.create(architecture, settings.seed);
-  const optimizer = tf.train.adam(settings.learningRate);
-  const setLearningRate = (lr: number): void => {
-    (optimizer as unknown as { learningRate: number }).learningRate = lr;
-  };
-  if (options.resume && state.globalStep > 0) await loadOptimizer(checkpointDir, optimizer);
+  const model = MusicTransformer.create(architecture, settings.seed);
+  const trainable = new TransformerTrainable(model, await model.toFlat(), data.pieces, trainWindows, validWindows, settings.batchSize);
+  // What a checkpoint belongs to: architecture, settings, vocabulary and the pieces.
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ architecture, settings, tokens: data.vocab.tokens, pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]) }))
+    .digest('hex');
 
   await fs.mkdir(dir, { recursive: true });
   const logFile = path.join(dir, 'training-log.jsonl');
-  const log = async (entry: Record<string, unknown>): Promise<void> => {
-    await fs.appendFile(logFile, JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n');
-  };
   if (!options.resume) await writeFileAtomic(logFile, '');
-  await log({
-    event: options.resume ? 'resume' : 'start',
-    backend: choice.backend,
-    backendReason: choice.reason,
-    architecture,
-    settings,
-    trainWindows: trainWindows.length,
-    validWindows: validWindows.length,
-    epoch: state.epoch,
-    step: state.step,
-  });
-
+  let metrics: TransformerConfig['metrics'] = resumedConfig?.metrics ?? { epochs: 0, steps: 0, trainSeconds: 0, unigramNll: unigram };
   const writeConfig = async (): Promise<void> => {
     const config: TransformerConfig = {
       format: 'cadenza-transformer',
@@ -317,128 +310,88 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
       vocab: data.vocab,
       corpusHash: data.manifest?.corpusHash,
       training: { ...settings, backend: choice.backend },
-      metrics: {
-        validNll: Number.isFinite(state.bestValidNll) ? state.bestValidNll : undefined,
-        validPerplexity: Number.isFinite(state.bestValidNll) ? Math.exp(state.bestValidNll) : undefined,
-        unigramNll: unigram,
-        epochs: state.epoch,
-        steps: state.globalStep,
-        bestEpoch: state.bestEpoch >= 0 ? state.bestEpoch + 1 : undefined,
-        trainSeconds: state.trainSeconds,
-      },
+      metrics,
       credits: resumedConfig?.credits,
     };
     await writeJsonAtomic(path.join(dir, 'config.json'), config);
   };
-  const checkpoint = async (): Promise<void> => {
-    await saveWeights(checkpointDir, layout, await model.toFlat());
-    await saveOptimizer(checkpointDir, optimizer);
-    await writeJsonAtomic(path.join(checkpointDir, 'state.json'), state);
-  };
+  // The folder has a config from the start, so a stopped run can be resumed.
+  await writeConfig();
 
-  let stoppedEarly = false;
-  let runStart = Date.now();
-  const stepTime = (): number => (Date.now() - runStart) / 1000;
+  let steps = 0;
+  let bestSaved = resumedConfig?.metrics.validNll ?? Infinity;
+  let result: Awaited<ReturnType<typeof runTrainingLoop>>;
   try {
-    while (state.epoch < settings.epochs) {
-      // The epoch's order is a function of the seed and the epoch alone, so a resumed run sees the same data.
-      const order = new Rng(settings.seed * 7919 + state.epoch).shuffle([...trainWindows]);
-      let lossSum = 0;
-      let lossCount = 0;
-      const epochStart = Date.now();
-      for (; state.step < stepsPerEpoch; state.step++) {
-        if (options.signal?.aborted) {
-          state.trainSeconds += stepTime();
-          runStart = Date.now();
-          await checkpoint();
+    result = await runTrainingLoop(
+      trainable,
+      {
+        batchSize: settings.batchSize,
+        epochs: settings.epochs,
+        optimizer: 'adam',
+        learningRate: settings.learningRate,
+        schedule: 'cosine',
+        warmupSteps: settings.warmupSteps,
+        patience: settings.patience,
+        seed: settings.seed,
+        maxStepsPerEpoch: settings.maxStepsPerEpoch,
+      },
+      {
+        checkpointDir,
+        logFile,
+        resume: options.resume,
+        fingerprint,
+        timeLimitSeconds: options.timeLimitSeconds,
+        targetsPerExample: L,
+        startInfo: { backend: choice.backend, backendReason: choice.reason, architecture, trainWindows: trainWindows.length, validWindows: validWindows.length, unigramNll: unigram },
+        signal: options.signal,
+        onProgress: (event) => {
+          if (typeof event.metrics?.step === 'number') steps = event.metrics.step;
+          options.onProgress?.(event);
+        },
+        // Keeps the folder a usable model after every epoch: its best weights and their figures.
+        onEpoch: async (record, best) => {
+          const bestNll = Math.min(bestSaved, record.validNll);
+          if (record.validNll <= bestSaved) {
+            bestSaved = record.validNll;
+            await saveWeights(dir, layout, flatten(best));
+          }
+          metrics = {
+            validNll: bestNll,
+            validPerplexity: Math.exp(bestNll),
+            unigramNll: unigram,
+            epochs: record.epoch,
+            steps,
+            bestEpoch: record.validNll <= bestNll ? record.epoch : metrics.bestEpoch,
+            trainSeconds: metrics.trainSeconds + record.trainSeconds,
+          };
           await writeConfig();
-          await log({ event: 'cancelled', epoch: state.epoch, step: state.step });
-          throw new CancelledError(`Training stopped at epoch ${state.epoch + 1}, step ${state.step}; resume with --resume.`);
-        }
-        const batch = order.slice(state.step * settings.batchSize, (state.step + 1) * settings.batchSize);
-        const [x, y] = batchTensors(data.pieces, batch.length ? batch : order.slice(0, settings.batchSize), L);
-        const lr = learningRateAt(state.globalStep, totalSteps, settings);
-        setLearningRate(lr);
-        model.reseedDropout(settings.seed * 1_000_003 + state.globalStep);
-        const loss = optimizer.minimize(() => model.loss(x, y, true), true, model.variables())!;
-        const value = loss.dataSync()[0]!;
-        loss.dispose();
-        x.dispose();
-        y.dispose();
-        if (!Number.isFinite(value))
-          throw new ModelError(`Training diverged at epoch ${state.epoch + 1} (loss ${value}); lower the learning rate.`, {
-            field: 'learningRate',
-          });
-        lossSum += value;
-        lossCount++;
-        state.globalStep++;
-        const seconds = (Date.now() - epochStart) / 1000;
-        options.onProgress?.({
-          stage: `epoch ${state.epoch + 1}/${settings.epochs}`,
-          done: state.step + 1,
-          total: stepsPerEpoch,
-          metrics: {
-            loss: lossSum / lossCount,
-            targetsPerSecond: (lossCount * settings.batchSize * L) / Math.max(seconds, 1e-3),
-            learningRate: lr,
-          },
-        });
-      }
-      const validNll = evaluate(model, data.pieces, validWindows, settings.batchSize);
-      const improved = validNll < state.bestValidNll - 1e-4;
-      if (improved) {
-        state.bestValidNll = validNll;
-        state.bestEpoch = state.epoch;
-        state.epochsWithoutImprovement = 0;
-        await saveWeights(dir, layout, await model.toFlat());
-      } else state.epochsWithoutImprovement++;
-      const epochSeconds = (Date.now() - epochStart) / 1000;
-      state.trainSeconds += stepTime();
-      runStart = Date.now();
-      const finished = { ...state, epoch: state.epoch + 1, step: 0 };
-      await log({
-        event: 'epoch',
-        epoch: state.epoch + 1,
-        trainLoss: lossSum / Math.max(1, lossCount),
-        validNll,
-        unigramNll: unigram,
-        bestValidNll: state.bestValidNll,
-        seconds: epochSeconds,
-        targetsPerSecond: (lossCount * settings.batchSize * L) / Math.max(epochSeconds, 1e-3),
-        tensors: tf.memory().numTensors,
-      });
-      options.onProgress?.({
-        stage: `validate ${state.epoch + 1}/${settings.epochs}`,
-        done: state.epoch + 1,
-        total: settings.epochs,
-        metrics: { validNll, unigramNll: unigram, bestValidNll: state.bestValidNll },
-      });
-      state = finished;
-      await checkpoint();
-      await writeConfig();
-      if (state.epochsWithoutImprovement >= settings.patience) {
-        stoppedEarly = true;
-        break;
-      }
-    }
+        },
+      },
+    );
   } finally {
-    optimizer.dispose();
     model.dispose();
   }
+  metrics = {
+    validNll: result.bestValid,
+    validPerplexity: Math.exp(result.bestValid),
+    unigramNll: unigram,
+    epochs: result.history.length ? result.history[result.history.length - 1]!.epoch : metrics.epochs,
+    steps: result.steps,
+    bestEpoch: result.bestEpoch,
+    trainSeconds: result.trainSeconds,
+  };
+  const best = flatten(result.best);
+  await saveWeights(dir, layout, best);
   await writeConfig();
   // The best weights (not the last) are the model; export them for onnxruntime too.
-  if (Number.isFinite(state.bestValidNll)) {
-    const best = await readWeights(dir, layout);
-    await writeFileAtomic(path.join(dir, 'model.onnx'), buildTransformerOnnx(architecture, best));
-  }
-  await log({ event: 'end', stoppedEarly, bestValidNll: state.bestValidNll, unigramNll: unigram, epochs: state.epoch });
+  await writeFileAtomic(path.join(dir, 'model.onnx'), buildTransformerOnnx(architecture, best));
   return {
     modelPath: dir,
-    epochs: state.epoch,
-    steps: state.globalStep,
-    validNll: state.bestValidNll,
+    epochs: metrics.epochs,
+    steps: result.steps,
+    validNll: result.bestValid,
     unigramNll: unigram,
-    stoppedEarly,
+    stoppedEarly: result.stoppedBy === 'early-stopping',
     backend: choice.backend,
     backendReason: choice.reason,
     seconds: (Date.now() - started) / 1000,
