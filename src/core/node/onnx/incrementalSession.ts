@@ -67,16 +67,19 @@ export async function openIncrementalOnnxLstm(
   const T = a.window;
   const H = a.lstmUnits[0]!;
   const ort = await loadOrt();
-  const settings = sessionSettings(options.intraOpThreads);
-  let stepSession: Ort.InferenceSession;
-  let restSession: Ort.InferenceSession;
-  try {
-    // One thread for the step: it is one small matrix product, and two spinning thread pools would fight.
-    stepSession = await ort.InferenceSession.create(buildLstmStepOnnx(a, weights), sessionSettings(1));
-    restSession = await ort.InferenceSession.create(buildLstmRestOnnx(a, weights), settings);
-  } catch (error) {
-    throw new ModelError(`onnxruntime could not load the incremental graphs: ${(error as Error).message.split('\n')[0]}.`, { cause: error });
-  }
+  const create = async (bytes: Uint8Array, threads: number): Promise<Ort.InferenceSession> => {
+    try {
+      return await ort.InferenceSession.create(bytes, sessionSettings(threads));
+    } catch (error) {
+      throw new ModelError(`onnxruntime could not load the incremental graphs: ${(error as Error).message.split('\n')[0]}.`, { cause: error });
+    }
+  };
+  // One thread for the step: it is one small matrix product, and two spinning thread pools would fight.
+  const stepSession = await create(buildLstmStepOnnx(a, weights), 1);
+  const restSession = await create(buildLstmRestOnnx(a, weights), options.intraOpThreads ?? 1).catch(async (error: unknown) => {
+    await stepSession.release();
+    throw error;
+  });
 
   let waiting = new Map<string, Chains>();
   let disposed = false;
