@@ -75,8 +75,12 @@ export default async function generateBench(): Promise<BenchRow[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'cadenza-bench-generate-'));
   const bundled = path.join(resourcesDir(), 'models', 'lstm');
   try {
-    for (const preset of ['small', 'seed', 'default'] as const) {
-      const a: LstmArchitecture = { ...LSTM_PRESETS[preset].architecture, vocabSize: VOCAB };
+    const sizes: [string, LstmArchitecture][] = [
+      ...(['small', 'seed', 'default'] as const).map((p): [string, LstmArchitecture] => [p, { ...LSTM_PRESETS[p].architecture, vocabSize: VOCAB }]),
+      // The default before 2026-11-26 (and the bundled model's size until then).
+      ['two-layer', { ...LSTM_PRESETS.default.architecture, lstmUnits: [192, 192], vocabSize: VOCAB }],
+    ];
+    for (const [preset, a] of sizes) {
       const dir = await writeRandomLstmModel(
         path.join(tmp, preset),
         a,

@@ -77,7 +77,7 @@ export interface SampleContext {
 export function sampleToken(probs: ArrayLike<number>, options: SamplingOptions, rng: Rng, context: SampleContext = {}): number {
   const size = probs.length;
   const banned = context.banned ?? new Set<number>();
-  const weights = new Float64Array(size);
+  const weights = scratch.weights(size);
   let guarded = -1;
   if (options.maxRepeat > 0 && context.history) {
     const { run, id } = trailingRun(context.history, context.isEvent);
@@ -124,24 +124,47 @@ export function sampleToken(probs: ArrayLike<number>, options: SamplingOptions, 
   return last;
 }
 
+/** Mantissa bits that split each octave into buckets: 2^2 = 4 per octave (finer buckets measured slower). */
+const MANTISSA_BITS = 2;
 /** Magnitude buckets per halving of the weight; 4 per octave, 30 octaves below the largest weight, then one catch-all. */
-const BUCKETS_PER_OCTAVE = 4;
+const BUCKETS_PER_OCTAVE = 2 ** MANTISSA_BITS;
 const BUCKET_COUNT = 30 * BUCKETS_PER_OCTAVE + 1;
+
+/**
+ * Work arrays reused from call to call (a call never re-enters itself), so sampling a long piece
+ * does not allocate a few kilobytes per token for the garbage collector.
+ */
+const scratch = {
+  weightArray: new Float64Array(0),
+  bucketArray: new Int16Array(0),
+  mass: new Float64Array(BUCKET_COUNT),
+  count: new Int32Array(BUCKET_COUNT),
+  /** A zeroed float64 array of `size`. */
+  weights(size: number): Float64Array {
+    if (this.weightArray.length < size) this.weightArray = new Float64Array(size);
+    return this.weightArray.subarray(0, size).fill(0);
+  },
+  /** An int16 array of `size` (contents undefined). */
+  buckets(size: number): Int16Array {
+    if (this.bucketArray.length < size) this.bucketArray = new Int16Array(size);
+    return this.bucketArray.subarray(0, size);
+  },
+};
 /** Scratch for reading a float64's bits. */
 const bits = new Float64Array(1);
 const bitsHigh = new Uint32Array(bits.buffer, 4, 1);
 
 /**
  * The bucket of a ratio r in (0, 1] to the largest weight: 4 per octave below 1, from the float's
- * exponent and two top mantissa bits (a piecewise-linear log2, so no Math.log2 per token). Only
- * the order matters: a larger ratio never gets a later bucket.
+ * exponent and top mantissa bits (a piecewise-linear log2, so no Math.log2 per token). Only the
+ * order matters: a larger ratio never gets a later bucket.
  */
 function bucketOf(ratio: number): number {
   bits[0] = ratio;
   const high = bitsHigh[0]!;
   const exponent = ((high >>> 20) & 0x7ff) - 1023;
-  const quarter = (high >>> 18) & 3;
-  return Math.min(BUCKET_COUNT - 1, -BUCKETS_PER_OCTAVE * exponent - quarter);
+  const fraction = (high >>> (20 - MANTISSA_BITS)) & (BUCKETS_PER_OCTAVE - 1);
+  return Math.min(BUCKET_COUNT - 1, -BUCKETS_PER_OCTAVE * exponent - fraction);
 }
 
 /**
@@ -157,9 +180,9 @@ function keepNucleus(weights: Float64Array, topK: number, topP: number): void {
   let max = 0;
   for (let id = 0; id < weights.length; id++) if (weights[id]! > max) max = weights[id]!;
   if (!(max > 0)) return;
-  const buckets = new Int16Array(weights.length).fill(-1);
-  const mass = new Float64Array(BUCKET_COUNT);
-  const count = new Int32Array(BUCKET_COUNT);
+  const buckets = scratch.buckets(weights.length).fill(-1);
+  const mass = scratch.mass.fill(0);
+  const count = scratch.count.fill(0);
   let n = 0;
   let total = 0;
   for (let id = 0; id < weights.length; id++) {

@@ -4,12 +4,15 @@ import { machineHasSpareCore } from '../onnx/session';
 import { planOnnx } from './runtime';
 
 const sized = (preset: keyof typeof LSTM_PRESETS) => ({ ...LSTM_PRESETS[preset].architecture, vocabSize: 512 });
+/** The earlier default: two layers of 192. */
+const twoLayers = { ...sized('default'), lstmUnits: [192, 192] };
 
 describe('planOnnx', () => {
   it('runs incrementally where the first forward chain is a large share of the work, whole windows elsewhere', () => {
     expect(planOnnx(sized('small')).engine).toBe('incremental'); // one layer
+    expect(planOnnx(sized('default')).engine).toBe('incremental'); // one layer
     expect(planOnnx(sized('seed')).engine).toBe('incremental'); // a first layer of 512 units
-    expect(planOnnx(sized('default')).engine).toBe('window'); // two layers of 192
+    expect(planOnnx(twoLayers).engine).toBe('window'); // two layers of 192
   });
 
   it('gives way to whole windows when the chains of many rows would pass 256 MB', () => {
@@ -23,5 +26,6 @@ describe('planOnnx', () => {
     expect(planOnnx(sized('tiny')).threads).toBe(1);
     expect(planOnnx(sized('seed')).threads).toBe(machineHasSpareCore() ? 2 : 1);
     expect(planOnnx(sized('default')).threads).toBe(machineHasSpareCore() ? 2 : 1);
+    expect(planOnnx(twoLayers).threads).toBe(machineHasSpareCore() ? 2 : 1);
   });
 });

@@ -90,14 +90,17 @@ export async function openIncrementalOnnxLstm(
    */
   const step = async (states: Chains[], tokens: Int32Array, chains: number): Promise<void> => {
     const rows = states.length;
-    const h0 = new Float32Array(chains * rows * H);
-    const c0 = new Float32Array(chains * rows * H);
-    states.forEach((state, r) => {
-      for (let k = 0; k < chains; k++) {
-        h0.set(state.h.subarray(k * H, (k + 1) * H), (k * rows + r) * H);
-        c0.set(state.c.subarray(k * H, (k + 1) * H), (k * rows + r) * H);
-      }
-    });
+    // One row (a single piece, the common case): its [slot, H] states already are [chains, 1, H].
+    const single = rows === 1 ? states[0]! : undefined;
+    const h0 = single ? single.h.subarray(0, chains * H) : new Float32Array(chains * rows * H);
+    const c0 = single ? single.c.subarray(0, chains * H) : new Float32Array(chains * rows * H);
+    if (!single)
+      states.forEach((state, r) => {
+        for (let k = 0; k < chains; k++) {
+          h0.set(state.h.subarray(k * H, (k + 1) * H), (k * rows + r) * H);
+          c0.set(state.c.subarray(k * H, (k + 1) * H), (k * rows + r) * H);
+        }
+      });
     const out = await stepSession.run({
       [STEP_IO.token]: new ort.Tensor('int32', tokens, [rows]),
       [STEP_IO.h0]: new ort.Tensor('float32', h0, [chains, rows, H]),
@@ -105,11 +108,17 @@ export async function openIncrementalOnnxLstm(
     });
     const h = out[STEP_IO.h]!.data as Float32Array;
     const c = out[STEP_IO.c]!.data as Float32Array;
+    if (single) {
+      single.h.set(h);
+      single.c.set(c);
+    }
     states.forEach((state, r) => {
       for (let k = 0; k < chains; k++) {
         const from = (k * rows + r) * H;
-        state.h.set(h.subarray(from, from + H), k * H);
-        state.c.set(c.subarray(from, from + H), k * H);
+        if (!single) {
+          state.h.set(h.subarray(from, from + H), k * H);
+          state.c.set(c.subarray(from, from + H), k * H);
+        }
         state.outputs.set(h.subarray(from, from + H), (k * T + state.steps[k]!) * H);
         state.steps[k]!++;
       }
