@@ -69,16 +69,15 @@ function recurrentBytes(a: LstmArchitecture): number {
 
 /**
  * The engine and threads that generate fastest for this architecture, from the measurements in
- * docs/BENCHMARKS.md ("Generation", 2-core machine, batch 1):
+ * docs/BENCHMARKS.md ("Generation", 2-core machine, batch 1, three runs):
  * - `incremental` saves the first layer's forward chain (one of 2 x layers chains per event) at the
- *   cost of a second, small graph call. It won where that chain is a large share of the work: one
- *   layer (`small`: 1,646 vs 1,077 events/s in one run, a tie in another) or a large first layer
- *   (`seed`, 512 units: 80 vs 52; 138 vs 104 on 2 threads), and lost on the `default` size (two
- *   layers of 192: 392 vs 576). So: incremental for one layer or a first layer of 256 units or
- *   more, else window.
- * - Two threads paid where the recurrent matrices outgrow a core's cache (`default`, 2.4 MB read
- *   per step set: 710 vs 576 events/s; `seed`: 138 vs 80) and cost where they do not (`small`,
- *   0.5 MB: 1,072 vs 1,646). So: two threads from 1 MiB of recurrent weights, when a core is spare.
+ *   cost of a second, small graph call. It won clearly where that chain is most of the work: a
+ *   first layer of 512 units (`seed`: 1.3x to 1.8x in every run). For one small layer (`small`,
+ *   the bundled 1 x 256) and for two layers of 192 the engines were within the machine's noise of
+ *   each other. So: incremental for one layer or a first layer of 256 units or more, else window.
+ * - Two threads paid where the recurrent matrices outgrow a core's cache (`seed`: 1.7x to 2.6x;
+ *   1 x 256 and 2 x 192: 1.1x to 1.4x) and not where they do not (`small`, 0.5 MB: a loss or
+ *   nothing). So: two threads from 1 MiB of recurrent weights, when a core is spare.
  * - The incremental engine keeps window x window x units floats per row (3.3 MB at the `seed`
  *   size), so above 256 MB for `rows` rows it gives way to the window engine.
  */
