@@ -35,7 +35,7 @@ export interface Trainable {
     count: number,
     grads: Map<string, Float32Array>,
     dropoutSeed: number,
-  ): number;
+  ): number | Promise<number>;
   /** Scores the held-out examples: mean negative log-likelihood (nats) and top-1 accuracy. */
   validate(signal?: AbortSignal): { nll: number; accuracy: number; targets: number };
 }

@@ -80,7 +80,10 @@ export class GradientWorkers {
     const list = this.names.map((n) => weights.get(n)!);
     return Promise.all(
       this.workers.map((w, i) =>
-        this.request(w, { type: 'step', id: 0, weights: list, examples: shares[i]!, dropoutSeed: seeds[i]! }),
+        // A worker with no examples this step (a batch smaller than the thread count) is not asked.
+        shares[i]!.length === 0
+          ? Promise.resolve({ id: 0, loss: 0, grads: [] })
+          : this.request(w, { type: 'step', id: 0, weights: list, examples: shares[i]!, dropoutSeed: seeds[i]! }),
       ),
     );
   }

@@ -143,13 +143,42 @@ class LstmTrainable implements Trainable {
     this.targets = new Int32Array(evalBatch);
   }
 
-  gradients(
-    order: Int32Array,
-    start: number,
-    count: number,
-    grads: LstmWeights,
-    dropoutSeed: number,
-  ): number {
+  /**
+   * With workers, the batch is cut into `workers + 1` near-equal shares: this thread computes the
+   * first while each worker computes one of the others, and the shares' mean gradients and losses
+   * are combined weighted by their sizes, which is the whole batch's mean up to rounding. Each
+   * share draws its dropout from its own seed, so results depend on the thread count.
+   */
+  async gradients(order: Int32Array, start: number, count: number, grads: LstmWeights, dropoutSeed: number): Promise<number> {
+    const parts = Math.min(count, (this.workers?.size ?? 0) + 1);
+    if (!this.workers || parts < 2) return this.shareGradients(order, start, count, grads, dropoutSeed);
+    const bounds = Array.from({ length: parts + 1 }, (_, i) => start + Math.round((i * count) / parts));
+    const shares = Array.from({ length: parts - 1 }, (_, i) => order.slice(bounds[i + 1]!, bounds[i + 2]!));
+    const seeds = shares.map((_, i) => (dropoutSeed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
+    // Padded with empty shares when there are fewer examples than threads.
+    while (shares.length < this.workers.size) {
+      shares.push(new Int32Array(0));
+      seeds.push(0);
+    }
+    const pending = this.workers.run(this.params, shares, seeds);
+    const own = bounds[1]! - start;
+    let loss = this.shareGradients(order, start, own, grads, dropoutSeed) * own;
+    for (const g of grads.values()) for (let i = 0; i < g.length; i++) g[i]! *= own / count;
+    const replies = await pending;
+    replies.forEach((reply, i) => {
+      const n = shares[i]!.length;
+      if (n === 0) return;
+      loss += reply.loss * n;
+      [...grads.values()].forEach((g, k) => {
+        const part = reply.grads[k]!;
+        for (let j = 0; j < g.length; j++) g[j]! += (part[j]! * n) / count;
+      });
+    });
+    return loss / count;
+  }
+
+  /** Adds the gradient of the mean loss over examples `order[start .. start+count)` into `grads` and returns that loss. */
+  private shareGradients(order: Int32Array, start: number, count: number, grads: LstmWeights, dropoutSeed: number): number {
     fillBatch(this.train, order, start, count, this.ids, this.targets);
     const w = this.architecture.window;
     const fwd = this.engine.forward(this.ids.subarray(0, count * w), count, new Rng(dropoutSeed));
