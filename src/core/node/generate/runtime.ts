@@ -101,8 +101,8 @@ async function openIncremental(modelDir: string, config: LstmModelConfig, thread
   };
 }
 
-async function openOnnx(modelDir: string, options: RuntimeOptions): Promise<LstmRuntime> {
-  let config = await readLstmConfig(modelDir);
+async function openOnnx(modelDir: string, options: RuntimeOptions, known?: LstmModelConfig): Promise<LstmRuntime> {
+  let config = known ?? (await readLstmConfig(modelDir));
   const plan = planOnnx(config.architecture, options.rows);
   const threads = options.threads ?? plan.threads;
   if ((options.engine ?? plan.engine) === 'incremental') return openIncremental(modelDir, config, threads);
@@ -149,9 +149,9 @@ export async function openLstmRuntime(modelDir: string, choice: RuntimeChoice, o
   if (choice === 'tfjs') return openTfjs(modelDir);
   if (choice === 'onnx') return openOnnx(modelDir, options);
   // The folder itself must be readable: its errors are the user's to see, not a reason to switch engines.
-  await readLstmConfig(modelDir);
+  const config = await readLstmConfig(modelDir);
   try {
-    return await openOnnx(modelDir, options);
+    return await openOnnx(modelDir, options, config);
   } catch (error) {
     const runtime = await openTfjs(modelDir);
     runtime.fallbackReason = (error as Error).message;

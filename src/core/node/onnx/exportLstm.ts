@@ -223,20 +223,15 @@ export function buildLstmStepOnnx(architecture: LstmArchitecture, weights: LstmW
   g.addFloatInitializer('recurrent', weights.get('lstm0_fwd_recurrent')!, [h, 4 * h]);
   g.addFloatInitializer('bias', weights.get('lstm0_fwd_bias')!, [4 * h]);
   let projected: string;
-  if (a.floatInput) {
-    const [asFloat] = g.addNode('Cast', [STEP_IO.token], 1, { to: 1 });
-    g.addFloatInitializer('vocab_size', new Float32Array([a.vocabSize]), []);
-    const [scaled] = g.addNode('Div', [asFloat!, 'vocab_size']);
-    g.addInt64Initializer('float_axes', [-1], [1]);
-    const [x] = g.addNode('Unsqueeze', [scaled!, 'float_axes']);
-    [projected] = g.addNode('MatMul', [x!, 'kernel']) as [string];
-  } else if (a.embedding > 0) {
-    g.addFloatInitializer('embedding', weights.get('embedding')!, [a.vocabSize, a.embedding]);
-    const [x] = g.addNode('Gather', ['embedding', STEP_IO.token], 1, { axis: 0 });
-    [projected] = g.addNode('MatMul', [x!, 'kernel']) as [string];
-  } else {
+  if (a.embedding === 0 && !a.floatInput) {
     // A one-hot times the kernel is the kernel's row for that id.
     [projected] = g.addNode('Gather', ['kernel', STEP_IO.token], 1, { axis: 0 }) as [string];
+  } else {
+    // The token as a one-step sequence [1, batch], encoded as the whole graph encodes it, projected once per row.
+    const axes = g.addInt64Initializer('time_axis', [0], [1]);
+    const [idsT] = g.addNode('Unsqueeze', [STEP_IO.token, axes]);
+    const { x } = addEncoding(g, a, weights, idsT!);
+    [projected] = g.addNode('MatMul', [x, 'kernel']) as [string];
   }
   const [input] = g.addNode('Add', [projected, 'bias']);
   const [recurrent] = g.addNode('MatMul', [STEP_IO.h0, 'recurrent']);

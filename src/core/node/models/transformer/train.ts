@@ -318,7 +318,6 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   // The folder has a config from the start, so a stopped run can be resumed.
   await writeConfig();
 
-  let steps = 0;
   let bestSaved = resumedConfig?.metrics.validNll ?? Infinity;
   let result: Awaited<ReturnType<typeof runTrainingLoop>>;
   try {
@@ -344,10 +343,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
         targetsPerExample: L,
         startInfo: { backend: choice.backend, backendReason: choice.reason, architecture, trainWindows: trainWindows.length, validWindows: validWindows.length, unigramNll: unigram },
         signal: options.signal,
-        onProgress: (event) => {
-          if (typeof event.metrics?.step === 'number') steps = event.metrics.step;
-          options.onProgress?.(event);
-        },
+        onProgress: options.onProgress,
         // Keeps the folder a usable model after every epoch: its best weights and their figures.
         onEpoch: async (record, best) => {
           const bestNll = Math.min(bestSaved, record.validNll);
@@ -360,7 +356,8 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
             validPerplexity: Math.exp(bestNll),
             unigramNll: unigram,
             epochs: record.epoch,
-            steps,
+            // The last finished epoch's figures plus this epoch's (whose counts include steps before a resume).
+            steps: metrics.steps + record.steps,
             bestEpoch: record.validNll <= bestNll ? record.epoch : metrics.bestEpoch,
             trainSeconds: metrics.trainSeconds + record.trainSeconds,
           };
