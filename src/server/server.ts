@@ -5,6 +5,7 @@
  * WebSocket's Origin must be the server's own; messages are size-limited and validated; files
  * are served only from the data folder and the folders the user allowed.
  */
+import { contentSecurityPolicy } from '../api/csp';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -55,23 +56,6 @@ export interface RunningServer {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
-/** The Content-Security-Policy of the page: nothing from elsewhere, no inline scripts, no framing. */
-export function contentSecurityPolicy(host: string): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    "font-src 'self' data:",
-    `connect-src 'self' ws://${host}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
-}
 
 /** Starts the server and its backend; resolves once it listens. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -102,7 +86,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 
   const commonHeaders = (host: string): Record<string, string> => ({
-    'Content-Security-Policy': contentSecurityPolicy(host),
+    'Content-Security-Policy': contentSecurityPolicy([`ws://${host}`]),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
