@@ -83,8 +83,12 @@ function barLines(signatures: readonly TimeSignatureEvent[], ppq: number, lastSt
     // A signature takes effect at the first bar line at or after it.
     while (k + 1 < sigs.length && Math.round((sigs[k + 1]!.ticks * STEPS_PER_QUARTER) / ppq) <= at) k++;
     const s = sigs[k]!;
-    const steps = barSteps(s.numerator, s.denominator);
-    bars.push({ start: at, steps, ts: timeSignatureToken(s.numerator, s.denominator) });
+    // Bars are as long as the signature written, so a decoder that reads the tokens alone finds
+    // the same bar lines (an unlisted signature with no listed twin is re-barred in 4/4).
+    const ts = timeSignatureToken(s.numerator, s.denominator);
+    const [n, d] = ts.slice(3).split('/').map(Number);
+    const steps = barSteps(n!, d!);
+    bars.push({ start: at, steps, ts });
     at += steps;
   }
   return bars;
