@@ -217,6 +217,17 @@ export class RemiTokenizer implements Tokenizer {
   }
 }
 
+/** The tokens with each pitch and its duration joined into one note event (`P_60 D_12`), for event statistics. */
+export function remiNoteEvents(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.startsWith('P_') && tokens[i + 1]?.startsWith('D_')) out.push(`${t} ${tokens[++i]!}`);
+    else out.push(t);
+  }
+  return out;
+}
+
 /** What may follow, in the `remi` grammar: the kind of the previous token decides. */
 export type RemiState = 'start' | 'bar' | 'ts' | 'pos' | 'pitch' | 'duration';
 

@@ -25,6 +25,7 @@ import { Rng } from '../../common/random';
 import type { Song } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
 import { getTokenizer } from '../../common/tokenize';
+import { remiNoteEvents } from '../../common/tokenize/remi';
 import { CorpusStore } from '../corpus/store';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
 import { encodeMidi } from '../midi/write';
@@ -255,7 +256,8 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     for (const p of prepared) {
       const midiPath = path.join(dir, `${p.name}.mid`);
       const sidecarPath = path.join(dir, `${p.name}.json`);
-      const stats = pieceStats(p.tokens, p.song, isEventToken);
+      // A remi note is two tokens (pitch, duration): statistics count it as one event.
+      const stats = kind === 'remi' ? pieceStats(remiNoteEvents(p.tokens), p.song, (t) => t.includes(' ')) : pieceStats(p.tokens, p.song, isEventToken);
       await writeFileAtomic(midiPath, encodeMidi(p.song));
       await writeJsonAtomic(sidecarPath, sidecar(options, p, stats, runtime, primer, { bpm, sampling, seconds, maxTokens, count, elapsedSeconds }));
       pieces.push({ name: p.name, midiPath, sidecarPath, song: p.song, stats, seed: p.seed, runtime: runtime.kind, tokens: p.tokens });
