@@ -1,7 +1,8 @@
 /**
  * Trains the bundled composer: preprocesses a corpus with the remi tokenizer and runs
  * `trainComposer` with the default preset, printing progress. Usage:
- *   npx tsx scripts/train-composer.ts --corpus ../shared/corpora/piano-midi --out models/composer [--minutes 80] [--resume] [--preset default]
+ *   npx tsx scripts/train-composer.ts --corpus ../shared/corpora/piano-midi --out models/composer [--minutes 80] [--resume] [--preset default] [--steps N] [--threads 1]
+ * (one BLAS thread is the better choice on a busy machine: the per-step products are narrow)
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ const out = flag('out', 'models/composer')!;
 const presetName = (flag('preset', 'default') ?? 'default') as keyof typeof COMPOSER_PRESETS;
 const minutes = Number(flag('minutes', '0'));
 const steps = flag('steps');
+const threads = Number(flag('threads', '1'));
 const dataDir = path.join(out, '..', `${path.basename(out)}-data`);
 
 const pre = await preprocess({ inputPath: corpus, outputPath: dataDir, kinds: ['remi'] });
@@ -39,6 +41,7 @@ const result = await trainComposer(
     training: { ...preset.training, ...(steps ? { steps: Number(steps) } : {}) },
     preset: presetName,
     resume: args.includes('--resume'),
+    threads,
     ...(minutes > 0 ? { timeLimitSeconds: minutes * 60 } : {}),
     credits: readFileSync(path.join(corpus, 'ATTRIBUTION.md'), 'utf8').split('\n').find((l) => l.trim() !== '')?.trim() ?? '',
     signal: controller.signal,

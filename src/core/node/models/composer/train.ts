@@ -376,6 +376,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
   let config: ComposerModelConfig | undefined;
   const started = Date.now();
   const secondsAtStart = state.trainSeconds;
+  const stepAtStart = state.step;
   const warmup = Math.min(100, Math.floor(s.steps / 10));
   const validateNow = async (): Promise<void> => {
     const v = scorePieces(engine, valid, s.validTokens, 256, options.signal);
@@ -429,7 +430,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
         done: state.step,
         total: s.steps,
         message: `loss ${loss.toFixed(3)}`,
-        metrics: { loss, stepsPerSecond: (state.step - (state.history.length ? 0 : 0)) / Math.max(1e-9, elapsed) },
+        metrics: { loss, targetsPerSecond: ((state.step - stepAtStart) * s.batchSize * s.chunkTokens) / Math.max(1e-9, elapsed) },
       });
       if (state.step % s.validateEvery === 0) await validateNow();
     }
