@@ -214,7 +214,7 @@ interface Voice {
  * onset. Asking a voice for its end caches it; inserting into it clears the cache. Inserting the
  * second voice into the measure asks the first voice for its end too.
  */
-function makeVoices(own: readonly SeedElement[]): Voice[] {
+function makeVoices(own: readonly SeedElement[], asksFirst: boolean): Voice[] {
   const voices: Voice[] = [];
   for (const e of own) {
     let target: Voice | undefined;
@@ -230,7 +230,7 @@ function makeVoices(own: readonly SeedElement[]): Voice[] {
     target.end = Math.max(target.end, e.offset + e.duration);
     target.cached = false;
   }
-  if (voices.length > 1) voices[0]!.cached = true;
+  if (voices.length > 1 && asksFirst) voices[0]!.cached = true;
   return voices;
 }
 
@@ -261,7 +261,13 @@ function tieTrack(
   elements: readonly SeedElement[],
   bars: readonly number[],
   voicesRequired: boolean,
+  metas: readonly number[],
 ): SeedElement[] {
+  // makeMeasures asks every measure but the last it makes for its highestTime (inserting the next).
+  let lastMade = 0;
+  for (const e of elements) lastMade = Math.max(lastMade, e.offset + e.duration);
+  for (const m of metas) lastMade = Math.max(lastMade, m);
+  let m = 0;
   const sorted = [...elements].sort((a, b) => a.offset - b.offset || a.order - b.order);
   const out: SeedElement[] = [];
   let pending: SeedElement[] = [];
@@ -274,7 +280,19 @@ function tieTrack(
     const barLength = barEnd(bars, bar) - barStart;
     const own: SeedElement[] = [];
     while (i < sorted.length && sorted[i]!.offset < barStart + barLength) own.push(sorted[i++]!);
-    const voices = voicesRequired && anyOverlap(own) ? makeVoices(own) : [];
+    const ownMetas: number[] = [];
+    while (m < metas.length && metas[m]! < barStart) m++;
+    for (let k = m; k < metas.length && metas[k]! < barStart + barLength; k++)
+      ownMetas.push(metas[k]! - barStart);
+    // Inserting the second voice asks the measure's highestTime, and so the first voice's, only
+    // while the measure is still sorted: no meta object (tempo, key…) left in it after offset 0.
+    const voices =
+      voicesRequired && anyOverlap(own)
+        ? makeVoices(
+            own,
+            ownMetas.every((o) => o === 0),
+          )
+        : [];
     const ownVoices = voices.length > 1;
     // A continuation from a voiced measure makes this one voiced too (moveNotesToVoices).
     const hasVoices: boolean = ownVoices || (previousHadVoices && pending.length > 0);
@@ -296,6 +314,9 @@ function tieTrack(
     const next: SeedElement[] = [];
     const sourceOf: SeedElement[] = [];
     let highest = barLength;
+    // A split note tells its voice (and measure) that its duration changed; a split chord does not.
+    const noteSplit = new Set<Voice | undefined>();
+    const staleChords: SeedElement[] = [];
     for (const item of items) {
       const start = item.offset - barStart;
       const end = start + item.duration;
@@ -307,11 +328,16 @@ function tieTrack(
         // Shortening a chord does not clear its voice's cached end (a note's does), so the measure
         // keeps the chord's full length and every later measure of the track moves by the excess.
         const voice = voiceOf.get(item);
-        if (voice?.cached && item.pitches.length > 1) highest = Math.max(highest, voice.end - barStart);
+        if (item.pitches.length === 1) noteSplit.add(voice);
+        else staleChords.push(item);
       } else {
         out.push(placed);
         highest = Math.max(highest, end);
       }
+    }
+    for (const chord of staleChords) {
+      const voice = voiceOf.get(chord);
+      if (voice?.cached && !noteSplit.has(voice)) highest = Math.max(highest, voice.end - barStart);
     }
     // makeTies walks voice by voice, so continuations leave a voiced measure in voice order.
     const voiceIndex = (e: SeedElement): number => {
@@ -341,11 +367,24 @@ export function seedEvents(score: SmfScore): SeedEvent[] {
   const parts = new Map<number, SeedElement[]>();
   let endUnits = 0;
   const needsVoices = new Set<number>();
+  const metasOf = new Map<number, number[]>();
+  // Tracks without notes make the conductor part, whose tempo, key and time signatures go into
+  // every later part's measures.
+  const conductor: number[] = [];
   score.tracks.forEach((track, index) => {
-    if (track.notes.length === 0) return;
+    if (track.notes.length === 0) {
+      conductor.push(...(track.conductorTicks ?? []));
+      return;
+    }
     let part = parts.get(track.program);
     if (!part) parts.set(track.program, (part = []));
     const { elements, voicesRequired } = trackElements(track, score.ppq, index);
+    metasOf.set(
+      index,
+      [...conductor, ...(track.metaTicks ?? [])]
+        .map((t) => quantizeQuarters(t / score.ppq, true))
+        .sort((a, b) => a - b),
+    );
     if (voicesRequired) needsVoices.add(index);
     for (const e of elements) {
       part.push(e);
@@ -363,7 +402,9 @@ export function seedEvents(score: SmfScore): SeedEvent[] {
     }
     const pieces: SeedElement[] = [];
     for (const list of byTrack.values())
-      pieces.push(...tieTrack(list, bars, needsVoices.has(list[0]!.track)));
+      pieces.push(
+        ...tieTrack(list, bars, needsVoices.has(list[0]!.track), metasOf.get(list[0]!.track) ?? []),
+      );
     // music21 sorts grace notes (no duration) first at an offset, then by insertion: track, then the track's own order.
     pieces.sort(
       (a, b) =>

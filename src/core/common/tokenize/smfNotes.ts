@@ -25,6 +25,8 @@ export interface SmfTrack {
    * signatures, track and instrument names, program changes): quantization looks ahead to them.
    */
   metaTicks?: number[];
+  /** Ticks of its tempo, key and time signature events: what a track without notes gives the conductor part. */
+  conductorTicks?: number[];
 }
 
 /** What the seed rules read from a file. */
@@ -79,6 +81,7 @@ function readTrack(
   // (ticks, isOn, pitch, channel) in file order.
   const events: [number, boolean, number, number][] = [];
   const metaTicks: number[] = [];
+  const conductorTicks: number[] = [];
   const readVarLen = (): number => {
     let value = 0;
     for (let i = 0; i < 4; i++) {
@@ -105,6 +108,7 @@ function readTrack(
         timeSignatures.push({ ticks, numerator: bytes[pos]!, denominator: 2 ** bytes[pos + 1]! });
       if (type === 0x51 || type === 0x58 || type === 0x59 || type === 0x03 || type === 0x04)
         metaTicks.push(ticks);
+      if (type === 0x51 || type === 0x58 || type === 0x59) conductorTicks.push(ticks);
       if (type === 0x2f) break;
       pos += len;
       continue;
@@ -142,5 +146,5 @@ function readTrack(
       }
     }
   }
-  return { program, notes, metaTicks };
+  return { program, notes, metaTicks, conductorTicks };
 }
