@@ -304,6 +304,9 @@ function tieTrack(
       voices[0]!.elements.push(...pending);
       voices[0]!.cached = false;
     }
+    // makeTies inserts a loose continuation into the (sorted) measure, which asks its highestTime
+    // and so caches every voice's end before this measure's own splits.
+    if (loose.length > 0) for (const v of voices) v.cached = true;
     const voiceOf = new Map<SeedElement, Voice>();
     for (const v of voices) {
       if (voiceHasGap(v, barStart)) v.cached = false;
