@@ -7,9 +7,10 @@
  * 1. Per track, in file order, notes whose onsets lie less than 1/4 quarter after a first
  *    note (raw ticks) and whose releases lie within 1/4 quarter of its release join its chord,
  *    which lasts as long as its last note.
- * 2. Onsets and durations are quantized independently to the nearest multiple of 1/4 or 1/3
- *    quarter (smaller error wins, ties go to 1/4, exactly halfway rounds down; a sounding
- *    note's duration never becomes zero).
+ * 2. Onsets are quantized to the nearest multiple of 1/4 or 1/3 quarter (smaller error wins, ties
+ *    go to 1/4, exactly halfway rounds down); durations likewise, but first preferring a grid that
+ *    fills the gap to the track's next onset (music21's look-ahead); a sounding note's duration
+ *    never becomes zero.
  * 3. A note or chord that crosses a barline is split there (music21's ties); each piece is a
  *    token. The continuation sorts after the bar's own notes at the same offset. In a track that
  *    needs voices, bars with overlapping elements get voices, which changes the continuations'

@@ -64,7 +64,7 @@ describe.skipIf(!corpus)('seed tokenizer against music21 (goldens)', () => {
  * Sequence similarity 1 - D / (|a| + |b|), D the insert/delete edit distance (Myers O((N+M)D)):
  * 2·LCS / (|a| + |b|), which is what difflib's ratio approximates.
  */
-export function sequenceSimilarity(a: readonly string[], b: readonly string[]): number {
+function sequenceSimilarity(a: readonly string[], b: readonly string[]): number {
   const n = a.length;
   const m = b.length;
   if (n + m === 0) return 1;
