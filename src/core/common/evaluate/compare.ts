@@ -72,8 +72,7 @@ export function compareSets(
   set: readonly PieceMeasures[],
   only?: readonly (ScalarMeasureId | VectorMeasureId)[],
 ): MeasureComparison[] {
-  const ids =
-    only ?? [...SCALAR_MEASURES, ...VECTOR_MEASURES].filter((m) => m.compare).map((m) => m.id);
+  const ids = only ?? [...SCALAR_MEASURES, ...VECTOR_MEASURES].filter((m) => m.compare).map((m) => m.id);
   // Pieces without notes have no histograms to compare (all zeros would look like a real piece).
   const ref = reference.filter((p) => p.scalars.noteCount > 0);
   const gen = set.filter((p) => p.scalars.noteCount > 0);

@@ -95,7 +95,14 @@ describe('pitchesPerMinute and gridGapShare', () => {
 
 describe('cropSong', () => {
   it('keeps the notes that start before the limit, cut at it', () => {
-    const song = cropSong(songOf([[60, 0, 1], [62, 1.5, 2], [64, 4, 1]]), 1);
+    const song = cropSong(
+      songOf([
+        [60, 0, 1],
+        [62, 1.5, 2],
+        [64, 4, 1],
+      ]),
+      1,
+    );
     expect(song.notes.map((n) => [n.pitch, n.startTicks, n.endTicks])).toEqual([
       [60, 0, 480],
       [62, 720, 960],
@@ -105,7 +112,16 @@ describe('cropSong', () => {
 
 describe('measureSong and overlapSummary', () => {
   it('reports the new features and reduces a comparison to mean and minimum', () => {
-    const m = measureSong(songOf([[48, 0, 2], [72, 0, 1], [74, 1, 1], [48, 2, 2], [72, 2, 1], [74, 3, 1]]));
+    const m = measureSong(
+      songOf([
+        [48, 0, 2],
+        [72, 0, 1],
+        [74, 1, 1],
+        [48, 2, 2],
+        [72, 2, 1],
+        [74, 3, 1],
+      ]),
+    );
     expect(m.scalars.bothHandsShare).toBe(1);
     expect(m.scalars.onBeatShare).toBe(1);
     expect(m.scalars.longestInternalRepeat).toBe(2);

@@ -32,7 +32,8 @@ export function onsetTicks(song: Song): number[] {
   const out: number[] = [];
   for (const n of song.notes) if (out[out.length - 1] !== n.startTicks) out.push(n.startTicks);
   // Song.notes is sorted by onset, but a hand-built song need not be.
-  for (let i = 1; i < out.length; i++) if (out[i]! < out[i - 1]!) return [...new Set(out)].sort((a, b) => a - b);
+  for (let i = 1; i < out.length; i++)
+    if (out[i]! < out[i - 1]!) return [...new Set(out)].sort((a, b) => a - b);
   return out;
 }
 

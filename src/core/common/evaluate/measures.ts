@@ -288,7 +288,8 @@ export const SCALAR_MEASURES: readonly MeasureInfo<ScalarMeasureId>[] = [
     unit: 'events',
     group: 'repetition',
     compare: true,
-    description: 'Longest run of events that occurs twice in the piece without overlapping (a motif or a repeated phrase).',
+    description:
+      'Longest run of events that occurs twice in the piece without overlapping (a motif or a repeated phrase).',
   },
 ];
 
