@@ -122,7 +122,7 @@ export interface LikelihoodReport {
   /** Tokens they were trained on. */
   trainingTokens: number;
   /** Where the training pieces came from: the model's config.json, or `--ngram-train`. */
-  trainingSource: 'trainingPieces' | '--ngram-train';
+  trainingSource: 'trainingPieces' | '--ngram-train' | '--train-list' | 'preprocess split';
   /** Ids of each piece before this position are context only (the model's window), for all three. */
   firstTarget: number;
   /** True when `--max-targets` cut each piece's targets to the same share, from its start. */

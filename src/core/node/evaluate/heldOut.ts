@@ -153,12 +153,39 @@ async function score(model: LikelihoodModel, options: HeldOutOptions): Promise<L
         { field: '--ngram-train', path: options.reference },
       );
   }
-  const scorable = heldOut.filter((p) => p.ids.length > model.firstTarget);
-  if (scorable.length === 0)
+  const result = await scoreSplit(model, train, heldOut, { ...options, ngramOrder: order, trainingSource });
+  result.warnings.unshift(...warnings);
+  if (result.pieces === 0)
     throw new UsageError(
       `${flag} ${options.reference} holds no piece the model was not trained on${heldOut.length ? ` that is longer than its context of ${model.firstTarget} tokens` : ''}, so there is nothing held out to score.`,
       { field: flag, path: options.reference },
     );
+  return result;
+}
+
+/** Options of `scoreSplit`. */
+export interface ScoreSplitOptions extends RunOptions {
+  ngramOrder?: number;
+  maxTargets?: number;
+  /** Where `train` came from, as the report says it. */
+  trainingSource: LikelihoodReport['trainingSource'];
+}
+
+/**
+ * The model, a Kneser-Ney n-gram and the unigram (both trained on `train`) scored on the same
+ * targets of `heldOut` (pieces no longer than the model's context are skipped; `pieces` = 0 when
+ * none is left, and the NLLs are then NaN).
+ */
+export async function scoreSplit(
+  model: LikelihoodModel,
+  train: readonly EncodedPiece[],
+  heldOut: readonly EncodedPiece[],
+  options: ScoreSplitOptions,
+): Promise<LikelihoodReport> {
+  const order = options.ngramOrder ?? 5;
+  const trainingSource = options.trainingSource;
+  const warnings: string[] = [];
+  const scorable = heldOut.filter((p) => p.ids.length > model.firstTarget);
   throwIfCancelled(options.signal);
   options.onProgress?.({
     stage: 'n-gram',
