@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import type { LstmArchitecture, LstmTrainSettings } from '../../core/common/models/lstm';
 import { LSTM_PRESETS } from '../../core/common/models/lstm';
-import type { BackendRequest } from '../../core/node/tensor/backend';
+import type { KernelRequest } from '../../core/node/tensor/kernels';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 
 interface Flags extends GlobalOptions {
@@ -14,6 +14,8 @@ interface Flags extends GlobalOptions {
   model_path: string;
   preset: string;
   backend: string;
+  blasLibrary?: string;
+  blasThreads?: string;
   resume?: boolean;
   baseline?: boolean;
   seedDesign?: boolean;
@@ -71,7 +73,13 @@ export function registerTrainLstm(program: Command): void {
       `starting sizes and settings: ${Object.keys(LSTM_PRESETS).join(', ')}`,
       'default',
     )
-    .option('--backend <name>', 'tensor backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', 'auto')
+    .option(
+      '--backend <name>',
+      'kernel provider for the matrix products: auto (the fastest present: the system BLAS, else tfjs-node, else wasm), blas, tensorflow-gpu, tensorflow, wasm, cpu',
+      'auto',
+    )
+    .option('--blas-library <file>', 'a BLAS library (cblas_sgemm) to try before the system’s, e.g. libopenblas.dll')
+    .option('--blas-threads <n>', 'threads inside each BLAS product when --threads is 1 (results do not depend on it)', '1')
     .option('--resume', 'continue from the model folder’s checkpoint (same data and settings)')
     .option(
       '--baseline',
@@ -161,8 +169,12 @@ export function registerTrainLstm(program: Command): void {
         throw new UsageError('--threads must be a whole number from 1 to 64.', { field: '--threads' });
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
-      const { BACKEND_REQUESTS } = await import('../../core/node/tensor/backend');
-      const backend = oneOf('--backend', flags.backend, BACKEND_REQUESTS) as BackendRequest;
+      const { KERNEL_REQUESTS } = await import('../../core/node/tensor/kernels');
+      const backend = oneOf('--backend', flags.backend, KERNEL_REQUESTS) as KernelRequest;
+      const blasThreads = int('--blas-threads', flags.blasThreads, 1)!;
+      if (blasThreads > 64)
+        throw new UsageError('--blas-threads must be a whole number from 1 to 64.', { field: '--blas-threads' });
+      const kernelOptions = { blasThreads, ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}) };
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainLstm, addSeedDesignBaseline } = await import('../../core/node/train/trainLstm');
       const data = await loadTokenDataset(flags.data_path, 'notes');
@@ -178,6 +190,7 @@ export function registerTrainLstm(program: Command): void {
           training,
           preset,
           backend,
+          ...kernelOptions,
           resume: flags.resume,
           threads,
           ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
@@ -191,6 +204,7 @@ export function registerTrainLstm(program: Command): void {
         if (flags.baseline)
           config = await addSeedDesignBaseline(data, result, {
             backend,
+            ...kernelOptions,
             threads,
             signal: controller.signal,
             onProgress: bar,

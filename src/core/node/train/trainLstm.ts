@@ -52,6 +52,11 @@ export interface TrainLstmOptions extends RunOptions {
   blasLibrary?: string;
   /** Threads computing gradients (data parallel; default 1). Results depend on it, so resume needs the same. */
   threads?: number;
+  /**
+   * Threads inside each BLAS product (provider `blas` only; default 1). OpenBLAS's thread count is
+   * one per process, so with data-parallel `threads` above 1 it is always 1.
+   */
+  blasThreads?: number;
   /** Stop after this many seconds of training (used to give baselines the same time). */
   timeLimitSeconds?: number;
   /** Element type of the written weights (default float32). */
@@ -284,6 +289,10 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     throw new UsageError('The number of training threads must be a whole number from 1 to 64.', {
       field: 'threads',
     });
+  const blasThreads = threads > 1 ? 1 : (options.blasThreads ?? 1);
+  if (!(Number.isInteger(blasThreads) && blasThreads >= 1 && blasThreads <= 64))
+    throw new UsageError('The number of BLAS threads must be a whole number from 1 to 64.', { field: 'blasThreads' });
+  choice.kernels.setThreads(blasThreads);
   const weights = initLstmWeights(architecture, s.seed);
   const workers =
     threads > 1
@@ -310,7 +319,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
         backend: choice.provider,
         backendReason: choice.reason,
         backendsSkipped: choice.skipped,
-        ...(choice.library ? { blasLibrary: choice.library } : {}),
+        ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
         threads,
         architecture,
         trainTargets: train.offsets.length,
@@ -351,7 +360,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
       ...s,
       backend: choice.provider,
       backendReason: choice.reason,
-      ...(choice.library ? { blasLibrary: choice.library } : {}),
+      ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
       threads,
       ...(options.preset ? { preset: options.preset } : {}),
       ...(options.dataPath ? { dataPath: options.dataPath } : {}),
@@ -380,7 +389,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
 export async function addSeedDesignBaseline(
   data: LstmTrainingData,
   result: TrainLstmResult,
-  options: Pick<TrainLstmOptions, 'backend' | 'blasLibrary' | 'onProgress' | 'signal' | 'threads'>,
+  options: Pick<TrainLstmOptions, 'backend' | 'blasLibrary' | 'blasThreads' | 'onProgress' | 'signal' | 'threads'>,
 ): Promise<LstmModelConfig> {
   const main = result.config;
   const baselineDir = path.join(result.modelDir, 'baseline-seed-design');
@@ -389,7 +398,7 @@ export async function addSeedDesignBaseline(
     throw ioError(error, baselineDir, 'remove');
   });
   const { vocabSize: _v, ...sizes } = main.architecture;
-  const { backend: _b, backendReason: _r, blasLibrary: _l, preset: _p, dataPath: _d, ...training } = main.training;
+  const { backend: _b, backendReason: _r, blasLibrary: _l, blasThreads: _t, preset: _p, dataPath: _d, ...training } = main.training;
   const baseline = await trainLstm(data, {
     modelDir: baselineDir,
     architecture: seedDesignArchitecture(sizes),

@@ -57,6 +57,8 @@ export interface LstmModelConfig {
     backendReason: string;
     /** The native library, when the provider was `blas`. */
     blasLibrary?: string;
+    /** Threads inside each BLAS product (results do not depend on it). */
+    blasThreads?: number;
     /** Threads that computed gradients (results depend on it). */
     threads?: number;
     preset?: string;
