@@ -189,20 +189,20 @@ export class BiLstmEngine {
     const bias = this.w(`${prefix}_bias`);
 
     // The input's contribution for every time step at once: one product (or a row lookup for one-hot).
-    // `gates` first holds the pre-activations (input projection + bias; each step adds h·U into its
-    // block), then the loop activates them in place.
+    // `gates` first holds the pre-activations without the bias (input projection; each step adds h·U
+    // into its block), then the loop adds the bias and activates them in place: one pass, not two.
     const gates = new Float32Array(N * G);
     if (input) this.kernels.gemm(false, false, N, G, inWidth, input, kernel, gates);
-    for (let t = 0; t < T; t++)
-      for (let b = 0; b < B; b++) {
-        const row = (t * B + b) * G;
-        const id = ids[b * T + t]!;
-        if (input) for (let j = 0; j < G; j++) gates[row + j]! += bias[j]!;
-        else if (a.floatInput) {
-          const x = id / a.vocabSize;
-          for (let j = 0; j < G; j++) gates[row + j] = x * kernel[j]! + bias[j]!;
-        } else for (let j = 0; j < G; j++) gates[row + j] = kernel[id * G + j]! + bias[j]!;
-      }
+    else
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < B; b++) {
+          const row = (t * B + b) * G;
+          const id = ids[b * T + t]!;
+          if (a.floatInput) {
+            const x = id / a.vocabSize;
+            for (let j = 0; j < G; j++) gates[row + j] = x * kernel[j]!;
+          } else gates.set(kernel.subarray(id * G, id * G + G), row);
+        }
 
     const cells = new Float32Array(N * H);
     const cellTanh = new Float32Array(N * H);
@@ -221,10 +221,10 @@ export class BiLstmEngine {
           // sigmoid and tanh written out (tanh from exp: faster than Math.tanh in V8, and saturates
           // correctly at both ends).
           for (let j = 0; j < H; j++) {
-            const i = 1 / (1 + Math.exp(-gates[xr + j]!));
-            const f = 1 / (1 + Math.exp(-gates[xr + H + j]!));
-            const g = 1 - 2 / (Math.exp(2 * gates[xr + 2 * H + j]!) + 1);
-            const o = 1 / (1 + Math.exp(-gates[xr + 3 * H + j]!));
+            const i = 1 / (1 + Math.exp(-(gates[xr + j]! + bias[j]!)));
+            const f = 1 / (1 + Math.exp(-(gates[xr + H + j]! + bias[H + j]!)));
+            const g = 1 - 2 / (Math.exp(2 * (gates[xr + 2 * H + j]! + bias[2 * H + j]!)) + 1);
+            const o = 1 / (1 + Math.exp(-(gates[xr + 3 * H + j]! + bias[3 * H + j]!)));
             const c = (rec ? f * cells[pr + j]! : 0) + i * g;
             const tc = 1 - 2 / (Math.exp(2 * c) + 1);
             gates[xr + j] = i;
