@@ -144,13 +144,20 @@ export function activeKernels(): Kernels {
   return active ?? tfjsKernels(currentTensorBackend()?.kind ?? 'wasm');
 }
 
-function blasOrWhy(options: KernelOptions): BlasProvider | string {
+/** The native provider, or why none loaded; `note` says what a user-given library did when it was passed over. */
+function blasOrWhy(request: KernelRequest, options: KernelOptions): { provider?: BlasProvider; why: string; note?: string } {
+  let note: string | undefined;
   if (options.blasLibrary) {
     const p = loadBlasLibrary(options.blasLibrary);
-    return typeof p === 'string' ? `the BLAS library ${options.blasLibrary} did not load (${p})` : p;
+    if (typeof p !== 'string') return { provider: p, why: '' };
+    note = `the BLAS library ${options.blasLibrary} did not load (${p})`;
+    // Asked for by name: another library would not be what was asked for.
+    if (request === 'blas') return { why: note };
   }
   const p = blas();
-  return p.kind === 'blas' ? p : p.reason.replace(/^pure TypeScript kernels, (since|as) /, '');
+  if (p.kind === 'blas') return { provider: p, why: '', ...(note ? { note } : {}) };
+  const why = p.reason.replace(/^pure TypeScript kernels, (since|as) /, '');
+  return { why: note ? `${note}; ${why}` : why };
 }
 
 /**
@@ -165,26 +172,27 @@ export async function selectKernels(request: KernelRequest = 'auto', options: Ke
     });
   const skipped: { provider: string; reason: string }[] = [];
   if (request === 'auto' || request === 'blas') {
-    const p = blasOrWhy(options);
-    if (typeof p !== 'string') {
+    const { provider: p, why, note } = blasOrWhy(request, options);
+    if (p) {
       const kernels = blasKernels(p);
       active = kernels;
+      const passed = note ? `; ${note}, so the system's was used` : '';
       return {
         provider: 'blas',
         library: p.library,
         reason:
           request === 'blas'
-            ? `blas was requested (${p.library} through koffi)`
-            : `blas is the fastest provider and it is present (${p.library} through koffi; its products run 1.7x to 6.9x tfjs-wasm's on this model's shapes)`,
+            ? `blas was requested (${p.library} through koffi${passed})`
+            : `blas is the fastest provider and it is present (${p.library} through koffi; its products run 1.7x to 6.9x tfjs-wasm's on this model's shapes${passed})`,
         skipped,
         kernels,
       };
     }
     if (request === 'blas')
-      throw new UsageError(`The blas provider is not available: ${p}. Install libopenblas0 (Debian/Ubuntu) or name a BLAS library in Settings.`, {
+      throw new UsageError(`The blas provider is not available: ${why}. Install libopenblas0 (Debian/Ubuntu) or name a BLAS library in Settings.`, {
         field: 'backend',
       });
-    skipped.push({ provider: 'blas', reason: p });
+    skipped.push({ provider: 'blas', reason: why });
   }
   const tfChoice = await selectTensorBackend(request === 'auto' ? 'auto' : (request as BackendRequest));
   skipped.push(...tfChoice.skipped.map((s) => ({ provider: s.kind, reason: s.reason })));
