@@ -156,7 +156,7 @@ function blasOrWhy(request: KernelRequest, options: KernelOptions): { provider?:
   }
   const p = blas();
   if (p.kind === 'blas') return { provider: p, why: '', ...(note ? { note } : {}) };
-  const why = p.reason.replace(/^pure TypeScript kernels, (since|as) /, '');
+  const why = process.env.CADENZA_KERNELS === 'js' ? 'CADENZA_KERNELS=js turns the native kernels off' : p.reason.replace(/^pure TypeScript kernels, since /, '');
   return { why: note ? `${note}; ${why}` : why };
 }
 
