@@ -15,7 +15,7 @@ import { COMPOSER_PRESETS } from '../../core/common/models/composer';
 const COMPOSER_PRESET_NAMES = { composer: 'default', 'composer-small': 'small', 'composer-tiny': 'tiny' } as const;
 type ComposerPresetName = keyof typeof COMPOSER_PRESET_NAMES;
 const ALL_PRESETS = [...Object.keys(COMPOSER_PRESET_NAMES), ...Object.keys(LSTM_PRESETS)];
-import type { BackendRequest } from '../../core/node/tensor/backend';
+import type { KernelRequest } from '../../core/node/tensor/kernels';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 
 interface Flags extends GlobalOptions {
@@ -23,6 +23,8 @@ interface Flags extends GlobalOptions {
   model_path: string;
   preset: string;
   backend: string;
+  blasLibrary?: string;
+  blasThreads?: string;
   resume?: boolean;
   baseline?: boolean;
   seedDesign?: boolean;
@@ -88,7 +90,13 @@ export function registerTrainLstm(program: Command): void {
     .option('--chunk-tokens <n>', 'composer: tokens per stream per step (the state carries on past them)')
     .option('--backward-units <n>', 'composer: units of the backward (look-back) LSTM')
     .option('--lookback <n>', 'composer: tokens the backward LSTM reads')
-    .option('--backend <name>', 'tensor backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', 'auto')
+    .option(
+      '--backend <name>',
+      'kernel provider for the matrix products: auto (the fastest present: the system BLAS, else tfjs-node, else wasm), blas, tensorflow-gpu, tensorflow, wasm, cpu',
+      'auto',
+    )
+    .option('--blas-library <file>', 'a BLAS library (cblas_sgemm) to try before the system’s, e.g. libopenblas.dll')
+    .option('--blas-threads <n>', 'threads inside each BLAS product when --threads is 1 (results do not depend on it)', '1')
     .option('--resume', 'continue from the model folder’s checkpoint (same data and settings)')
     .option(
       '--baseline',
@@ -181,8 +189,12 @@ export function registerTrainLstm(program: Command): void {
         throw new UsageError('--threads must be a whole number from 1 to 64.', { field: '--threads' });
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
-      const { BACKEND_REQUESTS } = await import('../../core/node/tensor/backend');
-      const backend = oneOf('--backend', flags.backend, BACKEND_REQUESTS) as BackendRequest;
+      const { KERNEL_REQUESTS } = await import('../../core/node/tensor/kernels');
+      const backend = oneOf('--backend', flags.backend, KERNEL_REQUESTS) as KernelRequest;
+      const blasThreads = int('--blas-threads', flags.blasThreads, 1)!;
+      if (blasThreads > 64)
+        throw new UsageError('--blas-threads must be a whole number from 1 to 64.', { field: '--blas-threads' });
+      const kernelOptions = { blasThreads, ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}) };
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainLstm, addSeedDesignBaseline } = await import('../../core/node/train/trainLstm');
       const data = await loadTokenDataset(flags.data_path, 'notes');
@@ -198,6 +210,7 @@ export function registerTrainLstm(program: Command): void {
           training,
           preset,
           backend,
+          ...kernelOptions,
           resume: flags.resume,
           threads,
           ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
@@ -211,6 +224,7 @@ export function registerTrainLstm(program: Command): void {
         if (flags.baseline)
           config = await addSeedDesignBaseline(data, result, {
             backend,
+            ...kernelOptions,
             threads,
             signal: controller.signal,
             onProgress: bar,
@@ -255,6 +269,7 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
   if (flags.backend !== 'auto' && flags.backend !== 'blas' && flags.backend !== 'js')
     throw new UsageError(`The composer runs on the kernel layer: --backend must be auto, blas or js, not "${flags.backend}".`, { field: '--backend' });
   if (flags.backend === 'js') process.env.CADENZA_KERNELS = 'js';
+  if (flags.blasLibrary) process.env.CADENZA_BLAS = flags.blasLibrary;
   const preset = COMPOSER_PRESETS[COMPOSER_PRESET_NAMES[presetName]];
   let forwardUnits: number[] | undefined;
   if (flags.lstmUnits !== undefined) {

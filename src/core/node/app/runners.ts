@@ -93,11 +93,12 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   const data = await loadTokenDataset(layout.dataset, 'notes');
   throwIfCancelled(ctx.signal);
   // Chosen here (trainLstm asks again and gets the same) so the UI learns the backend before the first step.
-  const { selectTensorBackend } = await import('../tensor/backend');
-  const choice = await selectTensorBackend(settingsOf(ctx).backend);
-  record = { ...record, backend: choice.backend };
+  const { selectKernels } = await import('../tensor/kernels');
+  const blasLibrary = settingsOf(ctx).blasLibrary ?? undefined;
+  const choice = await selectKernels(settingsOf(ctx).backend, blasLibrary ? { blasLibrary } : {});
+  record = { ...record, backend: choice.provider };
   await writeJsonAtomic(runFile, record);
-  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${choice.backend}` });
+  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${choice.provider}` });
   const { trainLstm } = await import('../train/trainLstm');
   try {
     const result = await trainLstm(data, {
@@ -107,6 +108,7 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
       preset: record.preset,
       resume,
       backend: settingsOf(ctx).backend,
+      ...(blasLibrary ? { blasLibrary } : {}),
       dataPath: data.dir,
       onProgress: ctx.onProgress,
       signal: ctx.signal,
