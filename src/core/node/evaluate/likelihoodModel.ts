@@ -167,12 +167,11 @@ export async function openLikelihoodModel(modelDir: string): Promise<LikelihoodM
   switch (head.format) {
     case 'cadenza-lstm':
       return openWindowedLstmScorer(modelDir, head, file);
-    // ── Dispatch point for the piece-context composer (src/core/node/models/composer/score.ts):
-    // case '<the composer config format>':
-    //   return (await import('../models/composer/score')).openComposerScorer(modelDir);
+    case 'cadenza-composer':
+      return (await import('../models/composer/score')).openComposerScorer(modelDir);
     default:
       throw new ModelError(
-        `${file} has format ${JSON.stringify(head.format)}, which evaluate cannot score (it knows cadenza-lstm).`,
+        `${file} has format ${JSON.stringify(head.format)}, which evaluate cannot score (it knows cadenza-composer and cadenza-lstm).`,
         { path: file, field: 'format' },
       );
   }

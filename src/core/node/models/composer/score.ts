@@ -8,6 +8,11 @@ import { scorePieces } from './train';
 
 /** A loaded composer that scores token sequences. */
 export interface ComposerScorer {
+  modelPath: string;
+  format: 'cadenza-composer';
+  /** 0: every token of a piece is scored, the first from the start id. */
+  firstTarget: 0;
+  trainingPieces?: readonly { id: string; sha256: string }[];
   config: ComposerModelConfig;
   tokenizer: ComposerModelConfig['tokenizer'];
   vocab: Vocabulary;
@@ -15,6 +20,7 @@ export interface ComposerScorer {
   nll(ids: Uint16Array): { sumNats: number; targets: number };
   /** The same for many pieces at once (faster: they share the matrix products). */
   nllMany(pieces: readonly Uint16Array[]): { sumNats: number; targets: number };
+  dispose(): void;
 }
 
 /** Opens the composer in `dir` for scoring; throws `ModelError` naming the folder. */
@@ -25,5 +31,16 @@ export async function openComposerScorer(dir: string): Promise<ComposerScorer> {
     const r = scorePieces(engine, pieces.filter((p) => p.length > 0));
     return { sumNats: r.nats, targets: r.targets };
   };
-  return { config, tokenizer: config.tokenizer, vocab: config.vocab, nll: (ids) => many([ids]), nllMany: many };
+  return {
+    modelPath: dir,
+    format: 'cadenza-composer',
+    firstTarget: 0,
+    ...(config.trainingPieces ? { trainingPieces: config.trainingPieces } : {}),
+    config,
+    tokenizer: config.tokenizer,
+    vocab: config.vocab,
+    nll: (ids) => many([ids]),
+    nllMany: many,
+    dispose: () => {},
+  };
 }
