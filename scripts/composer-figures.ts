@@ -45,7 +45,7 @@ import { listMidiFiles } from '../src/core/node/testing/sharedCorpus';
 
 const { values: args } = parseArgs({
   options: {
-    model: { type: 'string', default: 'resources/models/lstm' },
+    model: { type: 'string', default: 'resources/models/composer' },
     corpus: { type: 'string', default: sharedCorpusDir() },
     out: { type: 'string', default: 'output/figures' },
     pieces: { type: 'string', default: '20' },
@@ -55,6 +55,8 @@ const { values: args } = parseArgs({
     'sample-order': { type: 'string', default: '4' },
     'max-targets': { type: 'string', default: '20000' },
     crop: { type: 'string' },
+    temperature: { type: 'string' },
+    'top-p': { type: 'string' },
   },
 });
 
@@ -167,7 +169,15 @@ async function main(): Promise<void> {
   let generated: Song[];
   const tg = performance.now();
   try {
-    const out = await generatePieces({ modelPath: modelDir, outputPath: tmp, count, seconds, seed: 1 });
+    const out = await generatePieces({
+      modelPath: modelDir,
+      outputPath: tmp,
+      count,
+      seconds,
+      seed: 1,
+      ...(args.temperature !== undefined ? { temperature: Number(args.temperature) } : {}),
+      ...(args['top-p'] !== undefined ? { topP: Number(args['top-p']) } : {}),
+    });
     generated = out.map((p) => p.song);
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -204,11 +214,12 @@ async function main(): Promise<void> {
   const measure = (songs: readonly Song[]): PieceMeasures[] => songs.map((s) => measureSong(s));
   const heldMeasures = measure(heldOut.map((p) => cut(p.song)));
   const trainMeasures = measure(train.map((p) => cut(p.song)));
-  const rows: Record<string, { measures: PieceMeasures[]; overlap: OverlapSummary }> = {};
+  const rows: Record<string, { measures: PieceMeasures[]; overlap: OverlapSummary; allMeasures: OverlapSummary }> = {};
   const add = (name: string, measures: PieceMeasures[]): void => {
     rows[name] = {
       measures,
       overlap: overlapSummary(compareSets(heldMeasures, measures, COMPOSER_FEATURES)),
+      allMeasures: overlapSummary(compareSets(heldMeasures, measures, SCALAR_MEASURES.map((m) => m.id))),
     };
   };
   add('generated', measure(generated));
@@ -246,7 +257,7 @@ async function main(): Promise<void> {
     model: modelDir,
     corpus: corpusDir,
     split: { source: splitSource, training: train.length, heldOut: heldOut.length },
-    generated: { pieces: generated.length, seconds, seeds: [1, count], settings: 'generate defaults' },
+    generated: { pieces: generated.length, seconds, seeds: [1, count], settings: args.temperature !== undefined || args['top-p'] !== undefined ? `temperature ${args.temperature ?? 'default'}, top-p ${args['top-p'] ?? 'default'}` : 'generate defaults' },
     realPiecesCroppedToSeconds: crop ?? null,
     features: COMPOSER_FEATURES.map((id) => ({
       id,
@@ -262,7 +273,12 @@ async function main(): Promise<void> {
     overlap: Object.fromEntries(
       Object.entries(rows).map(([name, r]) => [
         name,
-        { mean: r.overlap.mean, min: r.overlap.min, minFeature: r.overlap.minFeature },
+        {
+          mean: r.overlap.mean,
+          min: r.overlap.min,
+          minFeature: r.overlap.minFeature,
+          allMeasures: { count: Object.keys(r.allMeasures.perFeature).length, mean: r.allMeasures.mean, min: r.allMeasures.min, minFeature: r.allMeasures.minFeature },
+        },
       ]),
     ),
     copying,
