@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +213,24 @@ describe('cadenza serve (browser mode)', () => {
     await expect(conn.api.dialogs.openFolder()).rejects.toMatchObject({ name: 'ApiError' });
     const out = await conn.api.files.export({ from: a.path, to: 'exports/copy.mid' });
     expect((await conn.api.files.readMidi({ path: out.path })).song.notes).toEqual([]);
+  });
+
+  it('never lets the page overwrite the data folder\'s own files (upload, then export over them)', async () => {
+    await conn.api.corpus.list();
+    const bad = await conn.api.files.upload({ name: 'x.mid', dataBase64: 'bm90' });
+    const managed = ['corpus/index.json', 'corpus/.lock', 'settings.json', 'jobs.json', 'models/default.json', path.join(dataDir, 'corpus', 'index.json')];
+    const before = new Map(managed.map((m) => [m, existsSync(path.resolve(dataDir, m)) ? readFileSync(path.resolve(dataDir, m)) : null]));
+    for (const to of managed) {
+      await expect(conn.api.files.export({ from: bad.path, to }), to).rejects.toMatchObject({
+        name: 'ApiError',
+        field: 'to',
+        message: expect.stringMatching(/^\S+ is in Cadenza's data folder, whose files only Cadenza itself writes; [^.]*\.$/),
+      });
+      const now = existsSync(path.resolve(dataDir, to)) ? readFileSync(path.resolve(dataDir, to)) : null;
+      expect(now, to).toEqual(before.get(to));
+    }
+    await expect(conn.api.models.export({ id: 'bundled', path: 'models/x' })).rejects.toMatchObject({ field: 'path' });
+    await expect(conn.api.corpus.list()).resolves.toMatchObject({ total: expect.any(Number) });
   });
 
   it('survives malformed, binary and oversized messages', async () => {
