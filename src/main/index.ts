@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiError, serializeError } from '../core/common/errors';
 import { openAppBackend, type AppBackend } from '../core/node/app/backend';
 import { writeJsonAtomic } from '../core/node/fs/atomic';
+import { confinedFile } from '../core/node/fs/confined';
 import { dataDir, dataDirPointerFile } from '../core/node/paths';
 import { API_METHODS, type ApiHandlers } from '../api/contract';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
@@ -54,8 +55,10 @@ async function serveAppProtocol(request: Request): Promise<Response> {
     }
   } else {
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    file = path.resolve(rendererDir, rel);
-    if (!file.startsWith(rendererDir + path.sep)) return new Response('Not found.', { status: 404 });
+    // Real paths are compared, so a link in the UI folder that points elsewhere is not followed out.
+    const confined = await confinedFile(rendererDir, rel);
+    if (!confined) return new Response('Not found.', { status: 404 });
+    file = confined;
   }
   const stat = await fs.stat(file).catch(() => null);
   if (!stat?.isFile()) return new Response('Not found.', { status: 404 });

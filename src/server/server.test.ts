@@ -54,6 +54,8 @@ describe('cadenza serve (browser mode)', () => {
     mkdirSync(outside, { recursive: true });
     writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Cadenza</title><script type="module" src="./assets/app.js"></script>');
     writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+    symlinkSync(path.join(outside, 'secret.txt'), path.join(rendererDir, 'assets', 'linked.txt'));
+    symlinkSync(outside, path.join(rendererDir, 'linked-dir'));
     const song = emptySong(480);
     song.notes.push({ pitch: 60, velocity: 90, startTicks: 0, endTicks: 480, track: 0, channel: 0 });
     song.notes.push({ pitch: 64, velocity: 80, startTicks: 480, endTicks: 960, track: 0, channel: 0 });
@@ -90,6 +92,12 @@ describe('cadenza serve (browser mode)', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toContain('javascript');
     expect((await http('/%2e%2e/outside/secret.txt', { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(404);
+    // Links in the UI folder that point outside it are refused like ../ is.
+    for (const p of ['/assets/linked.txt', '/linked-dir/secret.txt', '/assets']) {
+      const res = await http(p, { headers: { cookie: cookie.split(';')[0]! } });
+      expect(res.status, p).toBe(404);
+      expect(await res.text(), p).not.toContain('secret');
+    }
     expect((await http(`/?token=${server.token}`, { method: 'POST' })).status).toBe(405);
   });
 
