@@ -223,6 +223,18 @@ describe('cadenza serve (browser mode)', () => {
     expect((await conn.api.files.readMidi({ path: out.path })).song.notes).toEqual([]);
   });
 
+  it('stores uploads with names up to the 255 characters the contract allows, twice over', async () => {
+    const bytes = Buffer.from(encodeMidi(emptySong())).toString('base64');
+    for (const length of [230, 255]) {
+      const name = 'long'.repeat(64).slice(0, length - 4) + '.mid';
+      const first = await conn.api.files.upload({ name, dataBase64: bytes });
+      expect(first.name).toBe(name);
+      const second = await conn.api.files.upload({ name, dataBase64: bytes });
+      expect(second.name.endsWith(' (2).mid')).toBe(true);
+      expect(Buffer.byteLength(second.name)).toBeLessThanOrEqual(255);
+    }
+  });
+
   it('never lets the page overwrite the data folder\'s own files (upload, then export over them)', async () => {
     await conn.api.corpus.list();
     const bad = await conn.api.files.upload({ name: 'x.mid', dataBase64: 'bm90' });

@@ -11,7 +11,7 @@ import { ApiError, JobError } from '../../common/errors';
 import { decodeWav } from '../../common/audio/wav';
 import { durationSeconds } from '../../common/song/tempo';
 import type { Song } from '../../common/song/song';
-import { ioError, writeFileAtomic } from '../fs/atomic';
+import { clipName, ioError, MAX_NAME_BYTES, writeFileAtomic } from '../fs/atomic';
 import { readMidiFile, type MidiReadReport } from '../midi/read';
 import type { JobManager } from '../jobs/manager';
 import type { JobRecord } from '../jobs/types';
@@ -105,11 +105,13 @@ function safeFileName(name: string): string {
   return base.replace(/^\.+/, '_') || 'file';
 }
 
+/** A path in `dir` no file has yet: `name`, else `name (2)`, `(3)`… with the stem shortened to keep within the name limit. */
 async function uniquePath(dir: string, name: string): Promise<string> {
   const ext = path.extname(name);
   const stem = name.slice(0, name.length - ext.length);
-  let candidate = path.join(dir, name);
-  for (let i = 2; existsSync(candidate); i++) candidate = path.join(dir, `${stem} (${i})${ext}`);
+  const named = (suffix: string): string => path.join(dir, `${clipName(stem, MAX_NAME_BYTES - Buffer.byteLength(suffix + ext))}${suffix}${ext}`);
+  let candidate = named('');
+  for (let i = 2; existsSync(candidate); i++) candidate = named(` (${i})`);
   return candidate;
 }
 
