@@ -51,8 +51,8 @@ export interface RunningServer {
   port: number;
   token: string;
   backend: AppBackend;
-  /** Stops accepting, closes sockets, cancels jobs. */
-  close(): Promise<void>;
+  /** Stops accepting, closes sockets, cancels jobs (a job still running `graceMs` after its cancel is terminated). */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -202,12 +202,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     port,
     token,
     backend,
-    close: async () => {
+    close: async (o = {}) => {
       for (const ws of wss.clients) ws.terminate();
       wss.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections?.();
-      await backend.close();
+      // Sockets go first: server.close() waits for every connection, and a stalled download never ends.
+      const stopped = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await Promise.all([stopped, backend.close(o)]);
     },
   };
 }

@@ -34,8 +34,8 @@ export interface AppBackend {
   jobs: JobManager;
   guard: PathGuard;
   settings: SettingsStore;
-  /** Cancels running jobs and waits for them and for pending writes. */
-  close(): Promise<void>;
+  /** Cancels running jobs and waits for them and for pending writes; a job still running `graceMs` after its cancel is terminated. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 function packageVersion(): string {
@@ -69,5 +69,5 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     jobs,
     mediaUrl: options.mediaUrl,
   });
-  return { handlers, jobs, guard, settings, close: () => jobs.close() };
+  return { handlers, jobs, guard, settings, close: (o) => jobs.close(o) };
 }
