@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('cadenza serve', () => {
     const { port, url } = JSON.parse(out!) as { url: string; port: number };
     const token = new URL(url).searchParams.get('token')!;
     // Read the headers, then never the body: the server's writes stall on a full socket.
-    const stalled = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const stalled = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, path: `/files?path=${encodeURIComponent(big)}&token=${token}` }, resolve);
       req.on('error', reject);
       req.end();
