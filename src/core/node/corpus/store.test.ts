@@ -221,6 +221,44 @@ describe('CorpusStore', () => {
     await expect(store.readSong(added[0]!.id)).rejects.toThrow(CorpusError);
   });
 
+  it('refuses a stored file with one flipped byte when it is read, and a re-import of the original repairs it', async () => {
+    const { added } = await store.import([input]);
+    const id = added[0]!.id;
+    const blob = store.blobPath(id);
+    const good = await fs.readFile(blob);
+    const bad = Buffer.from(good);
+    // The last byte of a note's velocity: the file still reads as MIDI, only its hash tells.
+    bad[bad.length - 6] ^= 1;
+    await fs.writeFile(blob, bad);
+    await expect(store.readSong(id)).rejects.toMatchObject({
+      name: 'CorpusError',
+      path: blob,
+      message: expect.stringMatching(/^The stored file of "[^"]+" \(\w{12}\) is damaged \(it no longer matches its content hash\); import the original again to repair it\.$/),
+    });
+    const again = await store.import([path.join(input, 'gnossienne_1.mid')]);
+    expect(again.duplicates.map((d) => d.id)).toEqual([id]);
+    expect(again.repaired.map((d) => d.id)).toEqual([id]);
+    expect(await fs.readFile(blob)).toEqual(good);
+    expect((await store.readSong(id)).notes.length).toBe(added[0]!.noteCount);
+    // A missing stored file is put back the same way; an intact one is left alone.
+    await fs.rm(blob);
+    expect((await store.import([input])).repaired.map((d) => d.id)).toEqual([id]);
+    expect((await store.import([input])).repaired).toEqual([]);
+  });
+
+  it('merges an index entry that repeats another\'s id, and rescan writes the merged index', async () => {
+    const { added } = await store.import([input]);
+    const file = path.join(store.dataDir, 'corpus', 'index.json');
+    const data = JSON.parse(await fs.readFile(file, 'utf8')) as { pieces: unknown[] };
+    data.pieces.push({ ...(data.pieces[0] as object), title: 'A second entry' });
+    await fs.writeFile(file, JSON.stringify(data));
+    const reopened = await CorpusStore.open(store.dataDir);
+    expect((await reopened.list()).map((p) => p.id).sort()).toEqual(added.map((p) => p.id).sort());
+    const report = await reopened.rescan();
+    expect(report.merged).toBe(1);
+    expect((JSON.parse(await fs.readFile(file, 'utf8')) as { pieces: unknown[] }).pieces).toHaveLength(3);
+  });
+
   it('keeps the index whole when two imports run at once', async () => {
     const other = path.join(tmp, 'other');
     await fs.mkdir(other);
