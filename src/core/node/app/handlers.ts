@@ -53,6 +53,7 @@ function warningsOf(report: MidiReadReport): string[] {
   };
   say(report.droppedDrumNotes, 'drum notes were dropped.');
   say(report.droppedZeroLengthNotes, 'notes of zero length were dropped.');
+  say(report.shortestNotes, 'notes released where they started were kept one tick long.');
   say(report.unterminatedNotes, 'notes were never released and end at their track’s last event.');
   say(report.retriggeredNotes, 'notes were cut short by the same key struck again.');
   say(report.strayNoteOffs, 'note-offs matched no sounding note and were ignored.');

@@ -8,6 +8,7 @@ import type { Song } from '../../common/song/song';
 import { emptySong } from '../../common/song/song';
 import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
+import { ev, smfFile, track } from '../midi/smfBuilder';
 import { listMidiFiles, sharedCorpusOrSkip } from '../testing/sharedCorpus';
 import { CorpusStore } from './store';
 
@@ -257,6 +258,21 @@ describe('CorpusStore', () => {
     const report = await reopened.rescan();
     expect(report.merged).toBe(1);
     expect((JSON.parse(await fs.readFile(file, 'utf8')) as { pieces: unknown[] }).pieces).toHaveLength(3);
+  });
+
+  it('says why a file holds no notes, and keeps a note released where it was struck', async () => {
+    const dir = path.join(tmp, 'odd');
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'drums.mid'), smfFile(0, 480, [track([ev.on(0, 9, 36, 90), ev.off(100, 9, 36)])]));
+    await fs.writeFile(path.join(dir, 'late.mid'), smfFile(0, 480, [track([ev.on(0, 0, 60, 90)])]));
+    await fs.writeFile(path.join(dir, 'empty.mid'), smfFile(0, 480, [track([])]));
+    await fs.writeFile(path.join(dir, 'blip.mid'), smfFile(0, 480, [track([ev.on(0, 0, 60, 90), ev.off(0, 0, 60), ev.on(10, 0, 62, 80), ev.off(10, 0, 62)])]));
+    const report = await store.import([dir]);
+    const reason = (name: string): string | undefined => report.skipped.find((x) => x.path.endsWith(name))?.reason;
+    expect(reason('drums.mid')).toBe(`${path.join(dir, 'drums.mid')} holds no notes to learn from (its 1 note is on the drum channel, which is not counted).`);
+    expect(reason('late.mid')).toBe(`${path.join(dir, 'late.mid')} holds no notes to learn from (its 1 note has no length).`);
+    expect(reason('empty.mid')).toBe(`${path.join(dir, 'empty.mid')} holds no notes to learn from.`);
+    expect(report.added.map((p) => p.noteCount)).toEqual([2]);
   });
 
   it('keeps the index whole when two imports run at once', async () => {

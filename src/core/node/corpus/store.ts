@@ -20,7 +20,7 @@ import { CorpusError, IoError, MidiParseError, throwIfCancelled } from '../../co
 import type { RunOptions } from '../../common/progress';
 import type { Song } from '../../common/song/song';
 import { ioError, writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
-import type { ReadMidiOptions } from '../midi/read';
+import type { MidiReadReport, ReadMidiOptions } from '../midi/read';
 import { checkMidiSize, parseMidi } from '../midi/read';
 import type { LockOptions } from './lock';
 import { withLock } from './lock';
@@ -189,8 +189,9 @@ export class CorpusStore {
             continue;
           }
           let song: Song;
+          let read: MidiReadReport;
           try {
-            song = parseMidi(bytes, { path: file }).song;
+            ({ song, report: read } = parseMidi(bytes, { path: file }));
           } catch (error) {
             if (!(error instanceof MidiParseError)) throw error;
             report.skipped.push({ path: file, reason: error.message });
@@ -199,7 +200,7 @@ export class CorpusStore {
           if (song.notes.length === 0) {
             report.skipped.push({
               path: file,
-              reason: `${file} holds no notes to learn from (drum-channel notes are not counted).`,
+              reason: noNotesReason(file, read),
             });
             continue;
           }
@@ -450,6 +451,17 @@ function resolveId(pieces: readonly Piece[], idOrPrefix: string, indexFile: stri
     `The id prefix "${idOrPrefix}" matches ${matches.length} pieces; give more of the id.`,
     { field: 'id' },
   );
+}
+
+/** Why a file that parsed holds no notes, in one sentence. */
+function noNotesReason(file: string, read: MidiReadReport): string {
+  const n = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
+  const why = read.droppedDrumNotes
+    ? ` (its ${n(read.droppedDrumNotes, 'note')} ${read.droppedDrumNotes === 1 ? 'is' : 'are'} on the drum channel, which is not counted)`
+    : read.droppedZeroLengthNotes
+      ? ` (its ${n(read.droppedZeroLengthNotes, 'note')} ${read.droppedZeroLengthNotes === 1 ? 'has' : 'have'} no length)`
+      : '';
+  return `${file} holds no notes to learn from${why}.`;
 }
 
 function damagedIndex(file: string, reason: string): CorpusError {
