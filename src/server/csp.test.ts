@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../core/node/paths';
-import { contentSecurityPolicy } from './csp';
+import { contentSecurityPolicy } from '../api/csp';
 
 describe('Content-Security-Policy', () => {
   it('is sent as a header only: index.html carries no second, older policy (both would apply at once)', () => {
