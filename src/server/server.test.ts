@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { emptySong } from '../core/common/song/song';
 import { encodeWav } from '../core/common/audio/wav';
 import { encodeMidi } from '../core/node/midi/write';
 import { projectRoot } from '../core/node/paths';
+import { pruneUploads, UPLOAD_MAX_AGE_MS } from '../core/node/app/backend';
 import { connectWebSocket, type WsConnection } from '../api/wsClient';
 import { MAX_MESSAGE_BYTES } from '../api/protocol';
 import { startServer, type RunningServer } from './server';
@@ -35,6 +36,14 @@ function rawSocket(server: RunningServer): Promise<WebSocket> {
 
 function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
   return new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as Record<string, unknown>)));
+}
+
+/** A two-note song, something an import accepts. */
+function twoNotes() {
+  const song = emptySong(480);
+  song.notes.push({ pitch: 60, velocity: 90, startTicks: 0, endTicks: 480, track: 0, channel: 0 });
+  song.notes.push({ pitch: 64, velocity: 80, startTicks: 480, endTicks: 960, track: 0, channel: 0 });
+  return song;
 }
 
 describe('cadenza serve (browser mode)', () => {
@@ -233,6 +242,22 @@ describe('cadenza serve (browser mode)', () => {
       expect(second.name.endsWith(' (2).mid')).toBe(true);
       expect(Buffer.byteLength(second.name)).toBeLessThanOrEqual(255);
     }
+  });
+
+  it('removes uploads once their import has ended, refused ones included, and stale ones at start', async () => {
+    const good = await conn.api.files.upload({ name: 'to-import.mid', dataBase64: Buffer.from(encodeMidi(twoNotes())).toString('base64') });
+    const bad = await conn.api.files.upload({ name: 'refused.mid', dataBase64: 'bm90' });
+    const { jobId } = await conn.api.corpus.import({ paths: [good.path, bad.path] });
+    await server.backend.jobs.waitFor(jobId);
+    await expect.poll(() => existsSync(good.path) || existsSync(bad.path), { timeout: 5000 }).toBe(false);
+    // Left over from an earlier run: older than a day goes, a fresh one stays.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cadenza-uploads-'));
+    writeFileSync(path.join(dir, 'old.mid'), 'x');
+    writeFileSync(path.join(dir, 'new.mid'), 'x');
+    utimesSync(path.join(dir, 'old.mid'), new Date(Date.now() - 2 * UPLOAD_MAX_AGE_MS), new Date(Date.now() - 2 * UPLOAD_MAX_AGE_MS));
+    expect(await pruneUploads(dir, UPLOAD_MAX_AGE_MS)).toBe(1);
+    expect(existsSync(path.join(dir, 'new.mid'))).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('never lets the page overwrite the data folder\'s own files (upload, then export over them)', async () => {

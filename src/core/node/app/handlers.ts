@@ -163,7 +163,19 @@ export function createAppHandlers(deps: AppDeps) {
       }),
     },
     corpus: {
-      import: async (req: { paths: string[] }) => startJob('import', { paths: await readableAll(req.paths, 'paths') }),
+      import: async (req: { paths: string[] }) => {
+        const paths = await readableAll(req.paths, 'paths');
+        const started = startJob('import', { paths });
+        // Uploaded files are only the way in: once the import has ended (stored, duplicate or refused), they go.
+        const uploadsDir = path.join(dataDir, OUTPUT_FOLDERS.uploads) + path.sep;
+        const uploaded = paths.filter((p) => p.startsWith(uploadsDir));
+        if (uploaded.length)
+          void jobs
+            .waitFor(started.jobId)
+            .then(() => Promise.all(uploaded.map((p) => fs.rm(p, { recursive: true, force: true }))))
+            .catch(() => {});
+        return started;
+      },
       list: async (req: PageRequest) => page(await (await corpus()).list(), req),
       search: async (req: PageRequest & { query: string }) => page(await (await corpus()).search(req.query), req),
       get: async (req: { id: string }) => {
