@@ -1,7 +1,7 @@
 /** `cadenza tokenize FILE.mid --tokenizer seed|notes|performance`: shows what a model sees of one piece. */
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import { UsageError } from '../../core/common/errors';
+import { TokenizeError, UsageError } from '../../core/common/errors';
 import { getTokenizer, SeedTokenizer, TOKENIZER_KINDS } from '../../core/common/tokenize';
 import type { TokenizerKind } from '../../core/common/tokenize';
 import { ioError } from '../../core/node/fs/atomic';
@@ -44,6 +44,9 @@ export function registerTokenize(program: Command): void {
         throw ioError(error, file, 'read');
       }
       const tokens = tokenizeMidi(bytes, flags.tokenizer as TokenizerKind, file);
+      // One rule for every command (docs/ARCHITECTURE.md): a file that exists but holds nothing usable fails, exit 1.
+      if (tokens.length === 0 || (flags.tokenizer !== 'seed' && parseMidi(bytes, { sustain: false, path: file }).song.notes.length === 0))
+        throw new TokenizeError(`${file} holds no notes to tokenize.`, { path: file });
       printResult(flags, tokens, (t) => wrap(t) + `\n(${t.length} tokens, ${new Set(t).size} distinct)`);
     });
 }
