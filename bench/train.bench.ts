@@ -1,8 +1,14 @@
 /**
  * Training throughput of the BiLSTM: ms per optimizer step and targets (windows) per second for
- * two fixed configurations, on every tensor backend this machine has, with 1 and 2 threads, plus
- * TF.js layers (the straightforward implementation) as the reference point. Each figure is the
- * mean of a second epoch of a few steps (the first warms up the JIT and the kernels).
+ * two fixed configurations, on every kernel provider present (`blas`, TF.js backends), with each
+ * way of using the cores (one thread; BLAS threads inside the products; data-parallel worker
+ * threads), beside the PyTorch peer (`../shared/peers/torch_lstm_bench.py`, 2 threads) run in the
+ * same run. Each of our figures is the mean of a second epoch of a few steps (the first warms up
+ * the JIT and the kernels); the peer's is its median step.
+ *
+ * Narrow it with CADENZA_BENCH_BACKENDS=blas,wasm, CADENZA_BENCH_CONFIGS=small,
+ * CADENZA_BENCH_THREADS=1,2; CADENZA_BENCH_PEER=0 skips PyTorch; CADENZA_BENCH_LAYERS=1 adds TF.js
+ * layers (the straightforward implementation) on `small`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,11 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LstmArchitecture, LstmTrainSettings } from '../src/core/common/models/lstm';
 import { LSTM_PRESETS } from '../src/core/common/models/lstm';
-import type { BackendRequest } from '../src/core/node/tensor/backend';
 import { selectTensorBackend } from '../src/core/node/tensor/backend';
+import type { KernelRequest } from '../src/core/node/tensor/kernels';
+import { selectKernels } from '../src/core/node/tensor/kernels';
 import { motifDataset } from '../src/core/node/train/testing';
 import { readTrainingLog } from '../src/core/node/train/log';
 import { trainLstm } from '../src/core/node/train/trainLstm';
+import { runPeer, torchMissing } from './peers';
 import type { BenchRow } from './run';
 
 interface Config {
@@ -22,8 +30,8 @@ interface Config {
   architecture: Omit<LstmArchitecture, 'vocabSize'>;
   vocabSize: number;
   batchSize: number;
-  /** Reference: PyTorch 1.13, 2 threads, this machine (from the issue). */
-  referenceMs: number;
+  /** The peer's configuration of the same shape. */
+  peer: string;
 }
 
 const CONFIGS: Config[] = [
@@ -32,25 +40,33 @@ const CONFIGS: Config[] = [
     architecture: { window: 64, embedding: 64, lstmUnits: [128], denseUnits: 128, dropout: 0.2 },
     vocabSize: 128,
     batchSize: 32,
-    referenceMs: 46,
+    peer: 'small_emb',
   },
   {
     name: 'seed',
     architecture: { window: 40, embedding: 0, lstmUnits: [512, 256], denseUnits: 256, dropout: 0.3 },
     vocabSize: 223,
     batchSize: 64,
-    referenceMs: 503,
+    peer: 'seed_b64',
   },
 ];
 
-async function available(): Promise<BackendRequest[]> {
-  const out: BackendRequest[] = [];
-  // CADENZA_BENCH_BACKENDS=wasm,cpu limits the backends tried (the pure-JS one takes minutes on `seed`).
-  const wanted = process.env.CADENZA_BENCH_BACKENDS?.split(',');
-  for (const b of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
-    if (wanted && !wanted.includes(b)) continue;
+/** One way of using `threads` cores: threads inside each BLAS product, or data-parallel workers. */
+interface ThreadPlan {
+  threads: number;
+  workers: number;
+  blasThreads: number;
+  label: string;
+}
+
+async function available(): Promise<Exclude<KernelRequest, 'auto'>[]> {
+  const out: Exclude<KernelRequest, 'auto'>[] = [];
+  // The pure-JS `cpu` backend takes minutes on `seed`: ask for it by name.
+  const wanted = (process.env.CADENZA_BENCH_BACKENDS ?? 'blas,tensorflow-gpu,tensorflow,wasm').split(',');
+  for (const b of ['blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
+    if (!wanted.includes(b)) continue;
     try {
-      await selectTensorBackend(b);
+      await selectKernels(b);
       out.push(b);
     } catch {
       /* not on this machine */
@@ -59,12 +75,20 @@ async function available(): Promise<BackendRequest[]> {
   return out;
 }
 
-async function engineMsPerStep(
-  c: Config,
-  backend: BackendRequest,
-  threads: number,
-  steps: number,
-): Promise<number> {
+function plans(provider: string): ThreadPlan[] {
+  const list = (process.env.CADENZA_BENCH_THREADS ?? '1,2').split(',').map(Number);
+  const out: ThreadPlan[] = [];
+  for (const n of list) {
+    if (n === 1) out.push({ threads: 1, workers: 1, blasThreads: 1, label: '1 thread' });
+    else {
+      if (provider === 'blas') out.push({ threads: n, workers: 1, blasThreads: n, label: `${n} BLAS threads` });
+      out.push({ threads: n, workers: n, blasThreads: 1, label: `${n} worker threads` });
+    }
+  }
+  return out;
+}
+
+async function engineMsPerStep(c: Config, backend: KernelRequest, plan: ThreadPlan, steps: number): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cadenza-bench-train-'));
   try {
     const training: LstmTrainSettings = {
@@ -76,10 +100,15 @@ async function engineMsPerStep(
       validWindows: 16,
     };
     const data = motifDataset({ vocabSize: c.vocabSize, pieces: 8, length: 1500 });
-    await trainLstm(data, { modelDir: dir, architecture: c.architecture, training, backend, threads });
-    const epochs = (await readTrainingLog(path.join(dir, 'training-log.jsonl'))).filter(
-      (e) => e.type === 'epoch',
-    );
+    await trainLstm(data, {
+      modelDir: dir,
+      architecture: c.architecture,
+      training,
+      backend,
+      threads: plan.workers,
+      blasThreads: plan.blasThreads,
+    });
+    const epochs = (await readTrainingLog(path.join(dir, 'training-log.jsonl'))).filter((e) => e.type === 'epoch');
     // The second epoch: the first includes JIT warm-up and kernel set-up.
     return epochs[epochs.length - 1]!.msPerStep as number;
   } finally {
@@ -119,44 +148,67 @@ async function layersMsPerStep(c: Config, steps: number): Promise<number> {
 
 export default async function bench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const backends = await available();
-  const load = os.loadavg()[0]!.toFixed(1);
-  // CADENZA_BENCH_CONFIGS=small limits the configurations measured.
-  const configs = CONFIGS.filter(
-    (c) => process.env.CADENZA_BENCH_CONFIGS?.split(',').includes(c.name) ?? true,
-  );
+  const providers = await available();
+  const configs = CONFIGS.filter((c) => process.env.CADENZA_BENCH_CONFIGS?.split(',').includes(c.name) ?? true);
+  const noPeer = process.env.CADENZA_BENCH_PEER === '0' ? 'CADENZA_BENCH_PEER=0' : torchMissing();
+  const load = (): string => os.loadavg()[0]!.toFixed(1);
   for (const c of configs) {
-    for (const backend of backends) {
-      // The pure-JS backend is so slow that a couple of steps tell the story.
-      const steps = backend === 'cpu' ? 2 : c.name === 'small' ? 8 : 4;
-      // CADENZA_BENCH_THREADS=1,2,4 sets the thread counts measured (default 1 and 2, this machine's cores).
-      const threadList = (process.env.CADENZA_BENCH_THREADS ?? '1,2').split(',').map(Number);
-      for (const threads of backend === 'cpu' ? [1] : threadList) {
-        const ms = await engineMsPerStep(c, backend, threads, steps);
-        rows.push(
-          {
-            name: `train ${c.name} BiLSTM engine, ${backend}, ${threads} thread(s)`,
-            value: ms,
-            unit: 'ms/step',
-            note: `reference ${c.referenceMs} ms/step; load avg ${load}`,
+    // The peer first, then ours, in the same run: the ratio is what means something.
+    let peerMs: number | undefined;
+    if (noPeer) rows.push({ name: `train ${c.name} PyTorch peer`, value: NaN, unit: 'ms/step', note: `not run: ${noPeer}` });
+    else {
+      const peer = runPeer('torch_lstm_bench.py', { BENCH_CONFIGS: c.peer, BENCH_THREADS: '2', BENCH_STEPS: c.name === 'small' ? '10' : '5' });
+      const t = (peer.train as Record<string, { ms_step_median: number }>)[c.peer]!;
+      peerMs = t.ms_step_median;
+      rows.push({
+        name: `train ${c.name} PyTorch ${String(peer.torch)} (${c.peer}), 2 threads`,
+        value: peerMs,
+        unit: 'ms/step',
+        note: `${((c.batchSize * 1000) / peerMs).toFixed(0)} targets/s; load avg ${load()}`,
+        json: {
+          stage: 'train',
+          config: c.name,
+          implementation: `pytorch ${String(peer.torch)}`,
+          provider: 'pytorch',
+          threads: 2,
+          msPerStep: peerMs,
+          targetsPerSecond: (c.batchSize * 1000) / peerMs,
+          peerMsPerStep: peerMs,
+          loadAverage: os.loadavg()[0],
+        },
+      });
+    }
+    for (const provider of providers) {
+      const steps = provider === 'cpu' ? 2 : c.name === 'small' ? 8 : provider === 'blas' ? 4 : 2;
+      for (const plan of provider === 'cpu' ? plans(provider).slice(0, 1) : plans(provider)) {
+        const ms = await engineMsPerStep(c, provider, plan, steps);
+        const tps = (c.batchSize * 1000) / ms;
+        const ratio = peerMs !== undefined ? `; ${(peerMs / ms).toFixed(2)}x PyTorch's targets/s` : '';
+        rows.push({
+          name: `train ${c.name} BiLSTM engine, ${provider}, ${plan.label}`,
+          value: ms,
+          unit: 'ms/step',
+          note: `${tps.toFixed(0)} targets/s${ratio}; load avg ${load()}`,
+          json: {
+            stage: 'train',
+            config: c.name,
+            implementation: 'cadenza engine',
+            provider,
+            threads: plan.threads,
+            workers: plan.workers,
+            blasThreads: plan.blasThreads,
+            msPerStep: ms,
+            targetsPerSecond: tps,
+            peerMsPerStep: peerMs ?? null,
+            loadAverage: os.loadavg()[0],
           },
-          {
-            name: `train ${c.name} BiLSTM engine, ${backend}, ${threads} thread(s)`,
-            value: (c.batchSize * 1000) / ms,
-            unit: 'targets/s',
-          },
-        );
+        });
       }
     }
-    if (c.name === 'small' && backends.includes('wasm')) {
+    if (c.name === 'small' && process.env.CADENZA_BENCH_LAYERS === '1') {
       await selectTensorBackend('wasm');
       const ms = await layersMsPerStep(c, 2);
-      rows.push({
-        name: `train ${c.name} TF.js layers (reference), wasm`,
-        value: ms,
-        unit: 'ms/step',
-        note: `load avg ${load}`,
-      });
+      rows.push({ name: `train ${c.name} TF.js layers (reference), wasm`, value: ms, unit: 'ms/step', note: `load avg ${load()}` });
     }
   }
   return rows;

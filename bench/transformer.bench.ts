@@ -14,6 +14,8 @@ import { refineSong } from '../src/core/node/refine/refine';
 import { buildTransformerOnnx, openOnnxTransformer } from '../src/core/node/onnx/exportTransformer';
 import { createRenderer } from '../src/core/node/render/renderer';
 import { selectTensorBackend } from '../src/core/node/tensor/backend';
+import os from 'node:os';
+import { runPeer, torchMissing } from './peers';
 import type { BenchRow } from './run';
 
 const time = async (f: () => unknown | Promise<unknown>): Promise<number> => {
@@ -38,11 +40,35 @@ export default async function bench(): Promise<BenchRow[]> {
     loss.dataSync();
     loss.dispose();
   };
+  // The PyTorch peer of the same preset first, in the same run (CADENZA_BENCH_PEER=0 skips it).
+  const noPeer = process.env.CADENZA_BENCH_PEER === '0' ? 'CADENZA_BENCH_PEER=0' : torchMissing();
+  let peerMs: number | undefined;
+  if (noPeer) rows.push({ name: 'transformer train step, PyTorch peer', value: NaN, unit: 'ms/step', note: `not run: ${noPeer}` });
+  else {
+    const peer = runPeer('torch_transformer_bench.py', { BENCH_CONFIGS: 'default', BENCH_THREADS: '2', BENCH_STEPS: '5' });
+    peerMs = (peer.results as { ms_per_step: number }[])[0]!.ms_per_step;
+    const tps = (batch * arch.seqLength * 1000) / peerMs;
+    rows.push({
+      name: `transformer train step, default preset, PyTorch ${String(peer.torch)}, 2 threads`,
+      value: peerMs,
+      unit: 'ms/step',
+      note: `${tps.toFixed(0)} targets/s; load avg ${os.loadavg()[0]!.toFixed(1)}`,
+      json: { stage: 'transformer', config: 'default', implementation: `pytorch ${String(peer.torch)}`, provider: 'pytorch', threads: 2, msPerStep: peerMs, targetsPerSecond: tps, peerMsPerStep: peerMs, loadAverage: os.loadavg()[0] },
+    });
+  }
   step();
   const steps = 3;
   const ms = (await time(() => Array.from({ length: steps }, step))) / steps;
-  rows.push({ name: `transformer train step, default preset, batch ${batch} x ${arch.seqLength}`, value: ms, unit: 'ms/step', note: choice.backend });
-  rows.push({ name: 'transformer training throughput', value: (batch * arch.seqLength * 1000) / ms, unit: 'targets/s', note: choice.backend });
+  const tps = (batch * arch.seqLength * 1000) / ms;
+  const ratio = peerMs !== undefined ? `; ${(peerMs / ms).toFixed(3)}x PyTorch's targets/s` : '';
+  rows.push({
+    name: `transformer train step, default preset, batch ${batch} x ${arch.seqLength}`,
+    value: ms,
+    unit: 'ms/step',
+    note: `${choice.backend}${ratio}; load avg ${os.loadavg()[0]!.toFixed(1)}`,
+    json: { stage: 'transformer', config: 'default', implementation: 'cadenza tfjs autodiff', provider: choice.kind, threads: 1, msPerStep: ms, targetsPerSecond: tps, peerMsPerStep: peerMs ?? null, loadAverage: os.loadavg()[0] },
+  });
+  rows.push({ name: 'transformer training throughput', value: tps, unit: 'targets/s', note: choice.backend });
   x.dispose();
   y.dispose();
   optimizer.dispose();

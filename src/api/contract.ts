@@ -50,7 +50,8 @@ export const importRequestSchema = z.strictObject({ paths: z.array(pathSchema).m
 export const rescanRequestSchema = none;
 /** `preprocess.start`: tokenize the corpus into training data. */
 export const preprocessRequestSchema = z.strictObject({
-  tokenizer: z.enum(['notes', 'seed', 'performance']).default('notes'),
+  /** `remi` prepares both the composer's remi tokens and the windowed presets' notes tokens. */
+  tokenizer: z.enum(['remi', 'notes', 'seed', 'performance']).default('remi'),
   /** Fraction of pieces held out for validation (0..0.5). */
   validationFraction: z.number().min(0).max(0.5).default(0.1),
   /** Also store copies transposed by -5..+6 semitones (data augmentation). */
@@ -60,9 +61,9 @@ export const preprocessRequestSchema = z.strictObject({
   /** Seed for the train/validation split. */
   seed: z.number().int().min(0).default(1),
 });
-/** `train.start`: train a BiLSTM on the preprocessed data. */
+/** `train.start`: train a BiLSTM on the preprocessed data (`composer*`: the composer on remi tokens; the others: the windowed BiLSTM on notes tokens). */
 export const trainRequestSchema = z.strictObject({
-  preset: z.enum(['tiny', 'small', 'default', 'seed']).default('small'),
+  preset: z.enum(['composer', 'composer-small', 'composer-tiny', 'tiny', 'small', 'default', 'seed']).default('composer-small'),
   /** Passes over the data, at most (the preset's number when absent). */
   epochs: z.number().int().min(1).max(10_000).optional(),
   /** Stop after this many optimizer steps in all (for quick tries and tests). */

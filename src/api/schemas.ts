@@ -166,8 +166,10 @@ export const settingsSchema = z.object({
   dataDir: z.string(),
   /** SoundFont file for rendering; null = the bundled default. */
   soundFont: z.string().nullable(),
-  /** Tensor backend for training and generation: `auto` picks the fastest installed (tfjs-node-gpu, tfjs-node, wasm, cpu). */
-  backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  /** Kernel provider for training: `auto` picks the fastest present (the system BLAS, tfjs-node-gpu, tfjs-node, wasm, cpu). */
+  backend: z.enum(['auto', 'blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  /** A BLAS library file (exporting cblas_sgemm) to try before the system's; null = the system's. */
+  blasLibrary: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').nullable(),
   /** Synth engine: `auto` = native FluidSynth when the library is present, else wasm. */
   engine: z.enum(['auto', 'native', 'wasm']),
   /** Render sample rate in Hz. */
@@ -180,6 +182,7 @@ export const settingsPatchSchema = settingsSchema.omit({ dataDir: true }).partia
 export const DEFAULT_SETTINGS: Omit<z.infer<typeof settingsSchema>, 'dataDir'> = {
   soundFont: null,
   backend: 'auto',
+  blasLibrary: null,
   engine: 'auto',
   sampleRateHz: 44100,
 };

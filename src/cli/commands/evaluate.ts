@@ -11,7 +11,8 @@ interface EvaluateFlags extends GlobalOptions {
   refined?: string;
   audio?: string;
   model?: string;
-  data?: string;
+  ngramTrain?: string;
+  ngramOrder?: string;
   output: string;
   maxTargets?: string;
 }
@@ -36,10 +37,13 @@ function headline(report: EvaluationReport, paths: { jsonPath: string; htmlPath:
       line += `; median loudness ${formatNumber(s.audioSummary.integratedLufs.p50)} LUFS`;
     lines.push(line);
   }
-  if (report.likelihood)
+  if (report.likelihood) {
+    const l = report.likelihood;
     lines.push(
-      `model: perplexity ${formatNumber(report.likelihood.model.perplexity)} (unigram ${formatNumber(report.likelihood.unigram.perplexity)}) on ${report.likelihood.model.events} held-out events`,
+      `likelihood: model ${formatNumber(l.modelNll, 4)}, ${l.ngramOrder}-gram ${formatNumber(l.ngramNll, 4)}, unigram ${formatNumber(l.unigramNll, 4)} nats/token on ${l.targets} tokens of ${l.pieces} held-out pieces (${l.unknownTokens} unknown tokens)`,
     );
+  }
+  if (report.verdict?.length) lines.push('', ...report.verdict);
   if (report.warnings.length) lines.push(`${report.warnings.length} warning(s); see the report.`);
   return lines.join('\n');
 }
@@ -58,12 +62,16 @@ export function registerEvaluate(program: Command): void {
     .option('--generated <path>', 'generated MIDI files (folder or file)')
     .option('--refined <path>', 'refined pieces: WAV and/or MIDI files')
     .option('--audio <path>', 'rendered audio: WAV files')
-    .option('--model <dir>', 'an LSTM model folder, for held-out likelihood')
     .option(
-      '--data <dir>',
-      'preprocessed data to score the model on (default: --reference when it is preprocessed data, else the model’s training data)',
+      '--model <dir>',
+      'a model folder: scored on the --reference pieces it was not trained on, beside an n-gram and a unigram trained on its training pieces',
     )
-    .option('--max-targets <n>', 'most held-out events to score with --model', '20000')
+    .option(
+      '--ngram-train <dir>',
+      'MIDI folder of the pieces the model was trained on, when its config.json does not list them (trainingPieces)',
+    )
+    .option('--ngram-order <n>', 'N of the Kneser-Ney n-gram baseline', '5')
+    .option('--max-targets <n>', 'most held-out tokens to score with --model', '20000')
     .option('--output <dir>', 'where report.json and report.html go', 'report')
     .option('--json', 'print the whole report as JSON')
     .option('--quiet', 'print only the result')
@@ -71,7 +79,9 @@ export function registerEvaluate(program: Command): void {
       'after',
       '\nExamples:\n  cadenza evaluate --reference ../shared/corpora/piano-midi --generated output/generated_midi/\n' +
         '  cadenza evaluate --reference processed_data/ --generated output/generated_midi/ --refined output/refined_audio/ \\\n' +
-        '      --audio output/audio/ --model models/lstm --output report/\n',
+        '      --audio output/audio/ --output report/\n' +
+        '  cadenza evaluate --model models/composer --reference ../shared/corpora/piano-midi --generated output/generated_midi/\n' +
+        '  cadenza evaluate --model resources/models/lstm --reference held-out/ --ngram-train train/\n',
     )
     .action(async (flags: EvaluateFlags) => {
       const bar = progressBar(flags);
@@ -86,7 +96,8 @@ export function registerEvaluate(program: Command): void {
             refined: flags.refined,
             audio: flags.audio,
             model: flags.model,
-            data: flags.data,
+            ngramTrain: flags.ngramTrain,
+            ngramOrder: numberOption('--ngram-order', flags.ngramOrder, { min: 1, max: 10, integer: true }),
             maxLikelihoodTargets: numberOption('--max-targets', flags.maxTargets, {
               min: 1,
               max: 10_000_000,

@@ -35,9 +35,9 @@ interface GenerateFlags extends GlobalOptions {
   dataDir?: string;
 }
 
-/** The bundled model, used when --model_path is not given. */
+/** The bundled composer, used when --model_path is not given. */
 export function bundledLstmPath(): string {
-  return path.join(resourcesDir(), 'models', 'lstm');
+  return path.join(resourcesDir(), 'models', 'composer');
 }
 
 function summary(pieces: GeneratedPiece[]): string {

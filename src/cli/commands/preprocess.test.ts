@@ -63,7 +63,7 @@ describe('cadenza tokenize', () => {
   it('rejects an unknown tokenizer (exit 2) and a file that is not MIDI (exit 1)', async () => {
     const bad = await run('tokenize', file(), '--tokenizer', 'words');
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('--tokenizer must be one of notes, performance, seed, not "words".');
+    expect(bad.err).toContain('--tokenizer must be one of remi, notes, performance, seed, not "words".');
     const junk = await run('tokenize', path.join(dir, 'data', 'junk.mid'), '--tokenizer', 'performance');
     expect(junk.code).toBe(1);
     expect(junk.err).toMatch(/junk\.mid is not a readable MIDI file/);
@@ -91,7 +91,7 @@ describe('cadenza preprocess', () => {
     };
     expect(result.pieces).toBe(2);
     expect(result.skipped.map((s) => s.path)).toEqual(['junk.mid']);
-    expect(result.results.map((k) => k.kind)).toEqual(['notes', 'performance']);
+    expect(result.results.map((k) => k.kind)).toEqual(['remi', 'notes', 'performance']);
     const manifest = JSON.parse(await readFile(path.join(out, 'notes', 'manifest.json'), 'utf8')) as {
       counts: { pieces: number; trainPieces: number; validPieces: number };
     };
@@ -108,7 +108,7 @@ describe('cadenza preprocess', () => {
     expect(none.err).toContain('--input_path is required');
     const kind = await run('preprocess', '--input_path', path.join(dir, 'data'), '--tokenizer', 'seed');
     expect(kind.code).toBe(2);
-    expect(kind.err).toContain('--tokenizer must be notes, performance or both');
+    expect(kind.err).toContain('--tokenizer must be remi, notes, performance, both (notes and performance) or all');
     const fraction = await run('preprocess', '--input_path', path.join(dir, 'data'), '--valid-fraction', '2');
     expect(fraction.code).toBe(2);
     expect(fraction.err).toContain('--valid-fraction must be a number from 0 to 0.5');

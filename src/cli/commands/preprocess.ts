@@ -21,9 +21,10 @@ interface PreprocessFlags extends GlobalOptions {
 
 /** The tokenizers a `--tokenizer` value stands for. Throws `UsageError` naming the flag. */
 export function preprocessKinds(value: string): PreprocessKind[] {
+  if (value === 'all') return ['remi', 'notes', 'performance'];
   if (value === 'both') return ['notes', 'performance'];
-  if (value === 'notes' || value === 'performance') return [value];
-  throw new UsageError(`--tokenizer must be notes, performance or both, not "${value}".`, {
+  if (value === 'remi' || value === 'notes' || value === 'performance') return [value];
+  throw new UsageError(`--tokenizer must be remi, notes, performance, both (notes and performance) or all, not "${value}".`, {
     field: '--tokenizer',
   });
 }
@@ -38,7 +39,7 @@ export function registerPreprocess(program: Command): void {
     )
     .option('--input_path <path>', 'a folder searched recursively for .mid/.midi files, or one MIDI file')
     .option('--output_path <path>', 'folder that gets notes/ and performance/', 'processed_data')
-    .option('--tokenizer <kind>', 'notes, performance or both', 'both')
+    .option('--tokenizer <kind>', 'remi (the composer), notes, performance, both (notes and performance) or all', 'all')
     .option('--valid-fraction <share>', 'share of pieces held out for validation, 0 to 0.5 (default 0.1)')
     .option('--seed <n>', 'seed of the train/validation split (default 1)')
     .option(

@@ -1,52 +1,68 @@
-/** `cadenza tokenize FILE.mid --tokenizer seed|notes|performance`: shows what a model sees of one piece. */
+/**
+ * `cadenza tokenize FILE.mid --tokenizer seed|notes|performance` or `--model <dir>`: shows what a
+ * model sees of one piece; with `--model`, in that model's own tokenizer and vocabulary.
+ */
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { TokenizeError, UsageError } from '../../core/common/errors';
-import { getTokenizer, SeedTokenizer, TOKENIZER_KINDS } from '../../core/common/tokenize';
+import { TOKENIZER_KINDS } from '../../core/common/tokenize';
 import type { TokenizerKind } from '../../core/common/tokenize';
+import { readModelTokenization } from '../../core/node/evaluate/likelihoodModel';
+import { encodeMidiForModel, tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';
 import { ioError } from '../../core/node/fs/atomic';
 import { parseMidi } from '../../core/node/midi/read';
 import { printResult, type GlobalOptions } from '../output';
 
-interface TokenizeFlags extends GlobalOptions {
-  tokenizer: string;
-}
+export { tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';
 
-/** The tokens of one MIDI file's bytes. Throws `MidiParseError` for a file that is not MIDI. */
-export function tokenizeMidi(bytes: Uint8Array, kind: TokenizerKind, file: string): string[] {
-  // seed reads the file's own event order, as music21 did; the others read a Song without sustain
-  // (the performance tokenizer applies the pedal itself).
-  if (kind === 'seed') return new SeedTokenizer().encodeMidi(bytes, file);
-  const { song } = parseMidi(bytes, { sustain: false, path: file });
-  return getTokenizer(kind).encode(song);
+interface TokenizeFlags extends GlobalOptions {
+  tokenizer?: string;
+  model?: string;
 }
 
 /** Adds `tokenize` to the program. */
 export function registerTokenize(program: Command): void {
   program
     .command('tokenize')
-    .description('Print one MIDI file as tokens, as a model sees it (a JSON array of strings with --json).')
+    .description(
+      'Print one MIDI file as tokens, as a model sees it (a JSON array of strings with --json; with --model, {"tokens", "ids"} in that model’s vocabulary).',
+    )
     .argument('<file>', 'a MIDI file')
-    .option('--tokenizer <kind>', `one of ${TOKENIZER_KINDS.join(', ')}`, 'notes')
-    .option('--json', 'print the tokens as a JSON array of strings')
+    .option('--tokenizer <kind>', `one of ${TOKENIZER_KINDS.join(', ')} (default notes)`)
+    .option('--model <dir>', 'a model folder: its own tokenizer and vocabulary, with token ids')
+    .option('--json', 'print as JSON')
     .action(async (file: string, flags: TokenizeFlags) => {
-      if (!(TOKENIZER_KINDS as readonly string[]).includes(flags.tokenizer))
-        throw new UsageError(
-          `--tokenizer must be one of ${TOKENIZER_KINDS.join(', ')}, not "${flags.tokenizer}".`,
-          {
-            field: '--tokenizer',
-          },
-        );
+      if (flags.model !== undefined && flags.tokenizer !== undefined)
+        throw new UsageError('Give --tokenizer or --model, not both: a model brings its own tokenizer.', {
+          field: '--tokenizer',
+        });
+      const kind = flags.tokenizer ?? 'notes';
+      if (flags.model === undefined && !(TOKENIZER_KINDS as readonly string[]).includes(kind))
+        throw new UsageError(`--tokenizer must be one of ${TOKENIZER_KINDS.join(', ')}, not "${kind}".`, {
+          field: '--tokenizer',
+        });
       let bytes: Uint8Array;
       try {
         bytes = await fs.readFile(file);
       } catch (error) {
         throw ioError(error, file, 'read');
       }
-      const tokens = tokenizeMidi(bytes, flags.tokenizer as TokenizerKind, file);
       // One rule for every command (docs/ARCHITECTURE.md): a file that exists but holds nothing usable fails, exit 1.
-      if (tokens.length === 0 || (flags.tokenizer !== 'seed' && parseMidi(bytes, { sustain: false, path: file }).song.notes.length === 0))
+      if (parseMidi(bytes, { sustain: false, path: file }).song.notes.length === 0)
         throw new TokenizeError(`${file} holds no notes to tokenize.`, { path: file });
+      if (flags.model !== undefined) {
+        const model = await readModelTokenization(flags.model);
+        const { tokens, ids, stats } = encodeMidiForModel(bytes, model, file);
+        printResult(
+          flags,
+          { tokens, ids },
+          (r) =>
+            wrap(r.ids.map((id) => `${model.vocab.tokens[id]}(${id})`)) +
+            `\n(${r.tokens.length} tokens, ${r.ids.length} ids in the vocabulary of ${flags.model}, ${stats.unknownTokens} unknown)`,
+        );
+        return;
+      }
+      const tokens = tokenizeMidi(bytes, kind as TokenizerKind, file);
       printResult(flags, tokens, (t) => wrap(t) + `\n(${t.length} tokens, ${new Set(t).size} distinct)`);
     });
 }

@@ -48,6 +48,24 @@ describe('cadenza train-lstm', () => {
     expect(JSON.parse(await readFile(path.join(model, 'weights.json'), 'utf8')).dtype).toBe('float16');
   });
 
+  it('trains on the native BLAS with --backend blas --blas-threads 2 and says so; a BLAS library that does not load is named', async (ctx) => {
+    const { blas } = await import('../../core/node/tensor/blas');
+    if (blas().kind !== 'blas') {
+      if (process.env.CI === 'true') throw new Error(`No BLAS in CI: ${blas().reason}`);
+      ctx.skip();
+    }
+    const model = path.join(dir, 'model-blas');
+    const args = ['train-lstm', '--data_path', path.join(dir, 'processed'), '--model_path', model, '--preset', 'tiny', '--epochs', '1', '--max-steps-per-epoch', '3'];
+    const r = await run(...args, '--backend', 'blas', '--blas-threads', '2');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/Trained on blas \(blas was requested/);
+    const config = JSON.parse(await readFile(path.join(model, 'config.json'), 'utf8'));
+    expect(config.training).toMatchObject({ backend: 'blas', blasThreads: 2 });
+    const bad = await run(...args.map((a) => (a === model ? `${model}-2` : a)), '--backend', 'blas', '--blas-library', path.join(dir, 'nolib.so'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/nolib\.so did not load/);
+  });
+
   it('exits 2 naming the flag on a bad option', async () => {
     const r = await run(
       'train-lstm',

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import { TRANSFORMER_PRESETS } from '../../core/common/models/transformer';
-import type { BackendRequest } from '../../core/node/tensor/backend';
+import type { KernelRequest } from '../../core/node/tensor/kernels';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 
 interface Flags extends GlobalOptions {
@@ -38,7 +38,11 @@ export function registerTrainTransformer(program: Command): void {
     .requiredOption('--data_path <dir>', 'preprocessed data: the output folder of `cadenza preprocess` or its performance/ folder')
     .requiredOption('--model_path <dir>', 'model folder to write (config.json, weights, training-log.jsonl, checkpoint/)')
     .option('--preset <name>', `starting sizes and settings: ${Object.keys(TRANSFORMER_PRESETS).join(', ')}`, 'default')
-    .option('--backend <name>', 'tensor backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', 'auto')
+    .option(
+      '--backend <name>',
+      'provider: auto (the fastest TF.js backend present), blas (runs on the fastest TF.js backend, since the transformer trains through TF.js ops), tensorflow-gpu, tensorflow, wasm, cpu',
+      'auto',
+    )
     .option('--resume', 'continue from the model folder’s checkpoint')
     .option('--epochs <n>', 'most passes over the data')
     .option('--batch-size <n>', 'sequences per step')
@@ -62,11 +66,11 @@ export function registerTrainTransformer(program: Command): void {
           field: '--preset',
         });
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
-      const { BACKEND_REQUESTS } = await import('../../core/node/tensor/backend');
+      const { KERNEL_REQUESTS } = await import('../../core/node/tensor/kernels');
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainTransformer } = await import('../../core/node/models/transformer/train');
-      if (!BACKEND_REQUESTS.includes(flags.backend as BackendRequest))
-        throw new UsageError(`--backend must be one of ${BACKEND_REQUESTS.join(', ')}, not "${flags.backend}".`, {
+      if (!KERNEL_REQUESTS.includes(flags.backend as KernelRequest))
+        throw new UsageError(`--backend must be one of ${KERNEL_REQUESTS.join(', ')}, not "${flags.backend}".`, {
           field: '--backend',
         });
       const int = (flag: string, v: string | undefined, min: number): number | undefined =>
@@ -107,7 +111,7 @@ export function registerTrainTransformer(program: Command): void {
           preset: flags.preset as keyof typeof TRANSFORMER_PRESETS,
           architecture,
           training,
-          backend: flags.backend as BackendRequest,
+          backend: flags.backend as KernelRequest,
           resume: flags.resume,
           ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
           signal: controller.signal,

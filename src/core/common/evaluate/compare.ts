@@ -66,12 +66,13 @@ function featureOf(p: PieceMeasures, id: ScalarMeasureId | VectorMeasureId): num
   return id in p.scalars ? [p.scalars[id as ScalarMeasureId]] : p.vectors[id as VectorMeasureId];
 }
 
-/** Compares `set` with `reference` on every measure marked for comparison. */
+/** Compares `set` with `reference` on every measure marked for comparison, or on `only` those ids. */
 export function compareSets(
   reference: readonly PieceMeasures[],
   set: readonly PieceMeasures[],
+  only?: readonly (ScalarMeasureId | VectorMeasureId)[],
 ): MeasureComparison[] {
-  const ids = [...SCALAR_MEASURES, ...VECTOR_MEASURES].filter((m) => m.compare).map((m) => m.id);
+  const ids = only ?? [...SCALAR_MEASURES, ...VECTOR_MEASURES].filter((m) => m.compare).map((m) => m.id);
   // Pieces without notes have no histograms to compare (all zeros would look like a real piece).
   const ref = reference.filter((p) => p.scalars.noteCount > 0);
   const gen = set.filter((p) => p.scalars.noteCount > 0);

@@ -3,6 +3,14 @@
  * report, its HTML and docs/METRICS.md follow this list; ids are stable keys in report.json.
  */
 import type { Song } from '../song/song';
+import {
+  bothHandsShare,
+  gridGapShare,
+  longestInternalRepeat,
+  onBeatShare,
+  pitchesPerMinute,
+  windowScaleConsistency,
+} from './features';
 import { durationSeconds } from '../song/tempo';
 import {
   averagePitchInterval,
@@ -45,7 +53,13 @@ export type ScalarMeasureId =
   | 'longestRepeatedRun'
   | 'distinct2'
   | 'distinct4'
-  | 'distinct8';
+  | 'distinct8'
+  | 'onBeatShare'
+  | 'bothHandsShare'
+  | 'longestInternalRepeat'
+  | 'windowScaleConsistency'
+  | 'pitchesPerMinute'
+  | 'gridGapShare';
 
 /** Ids of the histogram (vector) measures of one piece. */
 export type VectorMeasureId = 'pitchClassHistogram' | 'pitchClassTransitions' | 'noteLengthHistogram';
@@ -141,6 +155,30 @@ export const SCALAR_MEASURES: readonly MeasureInfo<ScalarMeasureId>[] = [
     description: 'Largest fraction of notes in one major or minor scale.',
   },
   {
+    id: 'windowScaleConsistency',
+    label: 'Scale consistency (10 s)',
+    unit: '',
+    group: 'pitch',
+    compare: true,
+    description: 'Mean over 10-s windows of the largest fraction of notes in one major or minor scale.',
+  },
+  {
+    id: 'pitchesPerMinute',
+    label: 'Distinct pitches per minute',
+    unit: 'pitches/min',
+    group: 'pitch',
+    compare: true,
+    description: 'Distinct MIDI pitches divided by the duration in minutes.',
+  },
+  {
+    id: 'bothHandsShare',
+    label: 'Both hands',
+    unit: '',
+    group: 'pitch',
+    compare: true,
+    description: 'Fraction of sounding time with a note below middle C and one at or above it at once.',
+  },
+  {
     id: 'polyphony',
     label: 'Polyphony',
     unit: 'notes',
@@ -155,6 +193,22 @@ export const SCALAR_MEASURES: readonly MeasureInfo<ScalarMeasureId>[] = [
     group: 'rhythm',
     compare: true,
     description: 'Mean time between consecutive distinct onsets.',
+  },
+  {
+    id: 'onBeatShare',
+    label: 'Onsets on the beat',
+    unit: '',
+    group: 'rhythm',
+    compare: true,
+    description: 'Fraction of onsets within a 64th note of a written beat.',
+  },
+  {
+    id: 'gridGapShare',
+    label: 'Gaps on the grid',
+    unit: '',
+    group: 'rhythm',
+    compare: true,
+    description: 'Fraction of gaps between onsets that are whole 16ths or 16th triplets.',
   },
   {
     id: 'grooveConsistency',
@@ -228,6 +282,15 @@ export const SCALAR_MEASURES: readonly MeasureInfo<ScalarMeasureId>[] = [
     compare: true,
     description: 'Distinct 8-event runs / all 8-event runs.',
   },
+  {
+    id: 'longestInternalRepeat',
+    label: 'Longest internal repeat',
+    unit: 'events',
+    group: 'repetition',
+    compare: true,
+    description:
+      'Longest run of events that occurs twice in the piece without overlapping (a motif or a repeated phrase).',
+  },
 ];
 
 /** Every histogram measure, in report order. */
@@ -293,6 +356,12 @@ export function measureSong(song: Song): PieceMeasures {
       distinct2: distinctNgramRatio(events, 2),
       distinct4: distinctNgramRatio(events, 4),
       distinct8: distinctNgramRatio(events, 8),
+      onBeatShare: onBeatShare(song),
+      bothHandsShare: bothHandsShare(notes),
+      longestInternalRepeat: longestInternalRepeat(events),
+      windowScaleConsistency: windowScaleConsistency(song),
+      pitchesPerMinute: pitchesPerMinute(song),
+      gridGapShare: gridGapShare(song),
     },
     vectors: {
       pitchClassHistogram: pitchClassHistogram(notes),

@@ -5,13 +5,12 @@
 import type { AudioMeasures } from './audio';
 import type { MeasureComparison, SetSummary } from './compare';
 import type { Summary } from './distributions';
-import type { Likelihood } from './likelihood';
 import type { MeasureInfo, PieceMeasures, ScalarMeasureId, VectorMeasureInfo } from './measures';
 
 /** The report format's name. */
 export const REPORT_FORMAT = 'cadenza-evaluation';
 /** Bumped when a reader of the old layout would misread the new one. */
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 /** Which input a set came from. */
 export type SetRole = 'reference' | 'generated' | 'refined' | 'audio';
@@ -93,20 +92,43 @@ export interface SetReport {
   comparison?: MeasureComparison[];
 }
 
-/** Held-out likelihood of a model. */
+/**
+ * Held-out likelihood of a model on the reference pieces it was not trained on, beside two
+ * baselines trained on its training pieces, all on the same targets, in nats per token.
+ */
 export interface LikelihoodReport {
   /** The model folder. */
   modelPath: string;
-  /** The preprocessed data whose validation pieces were scored. */
-  dataPath: string;
-  /** Validation pieces scored. */
+  /** Its config.json format (e.g. 'cadenza-lstm'). */
+  format: string;
+  /** Its tokenizer kind: the tokens are the model's own. */
+  tokenizer: string;
+  /** The model's mean −ln p(next token). */
+  modelNll: number;
+  /** The interpolated modified Kneser-Ney n-gram's, trained on the training pieces. */
+  ngramNll: number;
+  /** N of that n-gram. */
+  ngramOrder: number;
+  /** The add-one unigram's, trained on the training pieces. */
+  unigramNll: number;
+  /** Targets scored (tokens of held-out pieces after the model's context). */
+  targets: number;
+  /** Tokens of the scored pieces that had no id and no substitute in the model's vocabulary. */
+  unknownTokens: number;
+  /** Held-out pieces scored. */
   pieces: number;
-  /** The model's next-token likelihood. */
-  model: Likelihood;
-  /** The unigram baseline (training-split frequencies, add-one smoothed) on the same targets. */
-  unigram: Likelihood;
-  /** True when targets were capped, so only the first ones of each piece were scored. */
+  /** Pieces the baselines were trained on. */
+  trainingPieces: number;
+  /** Tokens they were trained on. */
+  trainingTokens: number;
+  /** Where the training pieces came from: the model's config.json, or `--ngram-train`. */
+  trainingSource: 'trainingPieces' | '--ngram-train' | '--train-list' | 'preprocess split';
+  /** Ids of each piece before this position are context only (the model's window), for all three. */
+  firstTarget: number;
+  /** True when `--max-targets` cut each piece's targets to the same share, from its start. */
   capped: boolean;
+  /** Files that could not be read or tokenized, one sentence each. */
+  warnings: string[];
 }
 
 /** The whole report. */
@@ -120,6 +142,8 @@ export interface EvaluationReport {
   /** The reference set first, then generated, refined and audio, as given. */
   sets: SetReport[];
   likelihood?: LikelihoodReport;
+  /** What the figures say, in sentences a musician reads (closeness to the reference, the model against the n-gram). */
+  verdict?: string[];
   /** Things a reader should know (unreadable files, skipped measures), one sentence each. */
   warnings: string[];
   /** Wall-clock seconds of the whole evaluation. */

@@ -44,12 +44,23 @@ function report(): EvaluationReport {
     ],
     likelihood: {
       modelPath: 'models/lstm',
-      dataPath: 'processed/notes',
+      format: 'cadenza-lstm',
+      tokenizer: 'notes',
+      modelNll: 1.5,
+      ngramNll: 2,
+      ngramOrder: 5,
+      unigramNll: 3,
+      targets: 100,
+      unknownTokens: 2,
       pieces: 2,
-      model: { events: 100, nllPerEvent: 1.5, perplexity: Math.exp(1.5) },
-      unigram: { events: 100, nllPerEvent: 3, perplexity: Math.exp(3) },
+      trainingPieces: 10,
+      trainingTokens: 5000,
+      trainingSource: 'trainingPieces',
+      firstTarget: 32,
       capped: false,
+      warnings: [],
     },
+    verdict: ['The generated pieces are far from the reference music.'],
     warnings: ['generated: gen/bad.mid is not a readable MIDI file: it is empty.'],
     totalSeconds: 1.25,
   };
@@ -62,6 +73,14 @@ describe('renderReportHtml', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain("default-src 'none'");
     expect(html).not.toMatch(/<script|src=|href="http|@import|url\(/i);
+  });
+
+  it('leads with the verdict and gives the model beside both baselines', () => {
+    expect(html).toContain(
+      '<div class="verdict"><p>The generated pieces are far from the reference music.</p></div>',
+    );
+    expect(html).toContain('Kneser-Ney 5-gram');
+    expect(html).toMatch(/<td>Model<\/td><td class="n">100<\/td><td class="n">1\.5/);
   });
 
   it('escapes names taken from files', () => {

@@ -44,6 +44,7 @@ h2{font-size:19px;margin:36px 0 6px;padding-bottom:6px;border-bottom:1px solid #
 h3{font-size:15px;margin:18px 0 8px}
 p.lead{color:#4b5563;margin:0 0 18px}
 p.note{color:#6b7280;font-size:12.5px;margin:6px 0 12px;max-width:900px}
+.verdict{font-size:1.05em;border-left:4px solid #4a7;padding:4px 12px;margin:12px 0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:12px;margin:16px 0}
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 14px}
 .card .k{font-size:12px;color:#6b7280;text-transform:uppercase;letter-spacing:.04em}
@@ -119,7 +120,7 @@ function cards(report: EvaluationReport): string {
   if (report.likelihood) {
     const l = report.likelihood;
     out.push(
-      `<div class="card"><div class="k">Model · held-out perplexity</div><div class="v">${formatNumber(l.model.perplexity)}</div><div class="s">unigram baseline ${formatNumber(l.unigram.perplexity)} on ${l.model.events} events of ${l.pieces} validation piece${l.pieces === 1 ? '' : 's'}</div></div>`,
+      `<div class="card"><div class="k">Model · held-out NLL</div><div class="v">${formatNumber(l.modelNll, 3)}</div><div class="s">${l.ngramOrder}-gram ${formatNumber(l.ngramNll, 3)}, unigram ${formatNumber(l.unigramNll, 3)} nats/token on ${l.targets} tokens of ${l.pieces} held-out piece${l.pieces === 1 ? '' : 's'}</div></div>`,
     );
   }
   return out.length ? `<div class="cards">${out.join('')}</div>` : '';
@@ -128,11 +129,15 @@ function cards(report: EvaluationReport): string {
 function likelihoodSection(report: EvaluationReport): string {
   const l = report.likelihood;
   if (!l) return '';
-  const row = (name: string, v: typeof l.model): string =>
-    `<tr><td>${name}</td><td class="n">${v.events}</td><td class="n">${formatNumber(v.nllPerEvent, 4)}</td><td class="n">${formatNumber(v.nllPerEvent / Math.LN2, 4)}</td><td class="n">${formatNumber(v.perplexity, 4)}</td></tr>`;
+  const row = (name: string, nll: number): string =>
+    `<tr><td>${name}</td><td class="n">${l.targets}</td><td class="n">${formatNumber(nll, 4)}</td><td class="n">${formatNumber(nll / Math.LN2, 4)}</td><td class="n">${formatNumber(Math.exp(nll), 4)}</td><td class="n">${formatNumber(nll / l.ngramNll, 3)}</td></tr>`;
+  const source =
+    l.trainingSource === 'trainingPieces'
+      ? 'the training pieces its config.json lists'
+      : 'the pieces of --ngram-train';
   return `<h2>Held-out likelihood</h2>
-<p class="note">Model <span class="path">${escapeHtml(l.modelPath)}</span> scored on the validation pieces of <span class="path">${escapeHtml(l.dataPath)}</span>${l.capped ? ' (targets evenly subsampled)' : ''}. Lower is better; a model that does not beat the unigram baseline has learnt nothing about order.</p>
-<table><thead><tr><th></th><th class="n">Events</th><th class="n">NLL (nats/event)</th><th class="n">bits/event</th><th class="n">Perplexity</th></tr></thead><tbody>${row('Model', l.model)}${row('Unigram baseline', l.unigram)}</tbody></table>`;
+<p class="note">Model <span class="path">${escapeHtml(l.modelPath)}</span> (${escapeHtml(l.format)}, ${escapeHtml(l.tokenizer)} tokens) scored on ${l.pieces} reference piece${l.pieces === 1 ? '' : 's'} it was not trained on, tokenized with its own tokenizer and vocabulary (${l.unknownTokens} unknown token${l.unknownTokens === 1 ? '' : 's'}). The baselines were trained on ${l.trainingPieces} pieces (${l.trainingTokens} tokens): ${source}. All three are scored on the same targets${l.firstTarget ? `, each after the model's first ${l.firstTarget} tokens of context` : ''}${l.capped ? ' (each piece cut to the same share of its targets by --max-targets)' : ''}. Lower is better.</p>
+<table><thead><tr><th></th><th class="n">Targets</th><th class="n">NLL (nats/token)</th><th class="n">bits/token</th><th class="n">Perplexity</th><th class="n">× n-gram</th></tr></thead><tbody>${row('Model', l.modelNll)}${row(`Kneser-Ney ${l.ngramOrder}-gram`, l.ngramNll)}${row('Unigram (add-one)', l.unigramNll)}</tbody></table>`;
 }
 
 function summaryOf(s: SetReport, id: ScalarMeasureId): Summary | undefined {
@@ -433,6 +438,7 @@ export function renderReportHtml(report: EvaluationReport): string {
 <body><main>
 <h1>Cadenza evaluation report</h1>
 <p class="lead">${escapeHtml(new Date(report.createdAt).toUTCString())} · ${lead(report)} · ${formatNumber(report.totalSeconds)} s</p>
+${report.verdict?.length ? `<div class="verdict">${report.verdict.map((v) => `<p>${escapeHtml(v)}</p>`).join('')}</div>` : ''}
 ${warnings}
 ${cards(report)}
 <h2>Inputs</h2>

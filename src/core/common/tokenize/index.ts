@@ -2,6 +2,7 @@
 import { UsageError } from '../errors';
 import { NotesTokenizer } from './notes';
 import { PerformanceTokenizer } from './performance';
+import { RemiTokenizer } from './remi';
 import type { PerformanceOptions } from './performance';
 import { SeedTokenizer } from './seed';
 import type { Tokenizer, TokenizerKind } from './types';
@@ -10,11 +11,12 @@ export type { DecodeOptions, Tokenizer, TokenizerKind, Vocabulary } from './type
 export { NotesTokenizer } from './notes';
 export { PerformanceTokenizer, performanceTokens } from './performance';
 export { SeedTokenizer } from './seed';
+export { RemiGrammar, RemiTokenizer, parseRemiToken } from './remi';
 export { buildVocabulary, encodeWithVocabulary, UNKNOWN_TOKEN } from './vocabulary';
 export type { EncodeStats } from './vocabulary';
 
 /** Every tokenizer kind, in the order `--help` lists them. */
-export const TOKENIZER_KINDS: readonly TokenizerKind[] = ['notes', 'performance', 'seed'];
+export const TOKENIZER_KINDS: readonly TokenizerKind[] = ['remi', 'notes', 'performance', 'seed'];
 
 /** Options for `getTokenizer` (only the performance tokenizer has any). */
 export type TokenizerOptions = PerformanceOptions;
@@ -26,6 +28,8 @@ export function getTokenizer(kind: TokenizerKind, options: TokenizerOptions = {}
       return new SeedTokenizer();
     case 'notes':
       return new NotesTokenizer();
+    case 'remi':
+      return new RemiTokenizer();
     case 'performance':
       return new PerformanceTokenizer(options);
     default:

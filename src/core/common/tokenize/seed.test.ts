@@ -80,6 +80,21 @@ describe('seed rules', () => {
     expect(ev[2]!.durationQuarters).toBe(0.25);
   });
 
+  it('quantizes a duration so that it fills the gap to the next onset on a grid that divides it', () => {
+    // 0.3 alone goes to 1/3 (the smaller error); followed by a note 0.5 later it goes to 1/4, as the
+    // 1/4 grid divides that gap and 1/3 would leave 1/6 unfilled (music21 v7's look-ahead).
+    const ev = seedEvents(
+      score([
+        [
+          [60, 0, 0.3],
+          [62, 0.5, 0.5],
+          [64, 1, 0.3],
+        ],
+      ]),
+    );
+    expect(ev.map((e) => e.durationQuarters)).toEqual([0.25, 0.5, 1 / 3]);
+  });
+
   it('splits a note at each barline it crosses, and sorts a continuation after the bar’s own notes', () => {
     // 3/4: bars at 3 and 6. The left-hand E4 from 1 to 7 gives pieces at 1, 3 and 6.
     const s = score(
@@ -169,6 +184,30 @@ describe('seed rules', () => {
       ]);
     });
 
+    it('a loose continuation into a voiced bar caches every voice, so a chord split in any of them moves later bars', () => {
+      // Bar 2 (2/4, from 2) has voices [G4] and [C4+E4 chord]; the chord is in the second voice,
+      // which only the loose B-2 continuation (makeTies asking the measure's highestTime) caches.
+      const notes = (held: number): [number, number, number][] => [
+        [46, 0, held],
+        [62, 0, 0.25],
+        [67, 2, 0.5],
+        [60, 2, 2.5],
+        [64, 2, 2.5],
+        [72, 4.5, 0.5],
+      ];
+      const placed = (s: SmfScore): [string, number][] =>
+        seedEvents(s).map((e) => [e.token, e.offsetQuarters]);
+      expect(placed(score([notes(3)], twoFour)).slice(-2)).toEqual([
+        ['0.4', 4.5],
+        ['C5', 5],
+      ]);
+      // Without the continuation (B-2 ends at the barline) nothing asks that voice: no shift.
+      expect(placed(score([notes(2)], twoFour)).slice(-2)).toEqual([
+        ['0.4', 4],
+        ['C5', 4.5],
+      ]);
+    });
+
     it('continuations leave a voiced bar voice by voice', () => {
       // Bar 0 voices: [A3, C4] and [A4]; C4 (voice 1) continues before A4 (voice 2) into bar 4,
       // which has voices of its own (E-4 under F#4), so both continuations follow its own notes.
@@ -226,6 +265,9 @@ describe('readSmfNotes', () => {
           { pitch: 60, startTicks: 0, endTicks: 96, channel: 0 },
           { pitch: 64, startTicks: 0, endTicks: 96, channel: 0 },
         ],
+        // The time signature and the program change become objects of the track's music21 stream.
+        metaTicks: [0, 0],
+        conductorTicks: [0],
       },
     ]);
     expect(new SeedTokenizer().encodeMidi(bytes)).toEqual(['0.4']);

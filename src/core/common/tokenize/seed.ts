@@ -7,9 +7,10 @@
  * 1. Per track, in file order, notes whose onsets lie less than 1/4 quarter after a first
  *    note (raw ticks) and whose releases lie within 1/4 quarter of its release join its chord,
  *    which lasts as long as its last note.
- * 2. Onsets and durations are quantized independently to the nearest multiple of 1/4 or 1/3
- *    quarter (smaller error wins, ties go to 1/4, exactly halfway rounds down; a sounding
- *    note's duration never becomes zero).
+ * 2. Onsets are quantized to the nearest multiple of 1/4 or 1/3 quarter (smaller error wins, ties
+ *    go to 1/4, exactly halfway rounds down); durations likewise, but first preferring a grid that
+ *    fills the gap to the track's next onset (music21's look-ahead); a sounding note's duration
+ *    never becomes zero.
  * 3. A note or chord that crosses a barline is split there (music21's ties); each piece is a
  *    token. The continuation sorts after the bar's own notes at the same offset. In a track that
  *    needs voices, bars with overlapping elements get voices, which changes the continuations'
@@ -56,28 +57,45 @@ export interface SeedEvent {
   track: number;
 }
 
-/** music21's `nearestMultiple`: the multiple of `unit` nearest to `value`; exactly halfway goes down. */
-function nearestMultiple(value: number, unit: number): number {
-  const low = unit * Math.floor(value / unit);
-  return value - low > unit / 2 + 1e-9 ? low + unit : low;
+/** music21's `nearestMultiple`: [match, unsigned error rounded to 7 places]; exactly halfway goes down. */
+function nearestMultiple(value: number, unit: number): [number, number] {
+  const mult = Math.floor(value / unit);
+  const low = unit * mult;
+  const high = unit * (mult + 1);
+  return value <= low + unit / 2 ? [low, round7(value - low)] : [high, round7(high - value)];
 }
 
-/** Quantizes `quarters` to the nearer of the 1/4 and 1/3 grids, in 1/96 quarters. */
-function quantizeQuarters(quarters: number, zeroAllowed: boolean): number {
-  let bestUnits = 0;
-  let bestError = Number.POSITIVE_INFINITY;
-  // On equal error music21 prefers the smaller grid step (1/4), which comes first here.
+function round7(x: number): number {
+  return Math.round(x * 1e7) / 1e7;
+}
+
+/**
+ * music21's `quantize` `bestMatch` over the 1/4 and 1/3 grids, in 1/96 quarters: the least
+ * (remaining gap, error, grid step) wins. `gap` (quarters) is the distance from the element's
+ * quantized onset to the next later onset in its track: a grid that divides it leaves no gap; on
+ * another grid the duration leaves `gap - match` unfilled (music21 v7's look-ahead, which keeps
+ * a note from stopping short of the next one). Floats as Python computes them: `1 % (1/3)` is
+ * not 0, so only a 1/4 grid or a power-of-two multiple of 1/3 counts as dividing a gap.
+ */
+function quantizeQuarters(quarters: number, zeroAllowed: boolean, gap = 0): number {
+  let best: [number, number, number, number] | undefined;
   for (const div of [4, 3]) {
-    const unit = 1 / div;
-    let match = nearestMultiple(quarters, unit);
-    if (!zeroAllowed && match === 0) match = unit;
-    const error = Math.abs(quarters - match);
-    if (error < bestError - 1e-12) {
-      bestError = error;
-      bestUnits = Math.round(match * UNITS_PER_QUARTER);
+    const tick = 1 / div;
+    let [match, error] = nearestMultiple(quarters, tick);
+    if (!zeroAllowed && match === 0) {
+      match = tick;
+      error = Math.abs(round7(quarters - match));
     }
+    const remaining = gap % tick === 0 ? 0 : Math.max(gap - match, 0);
+    const key: [number, number, number, number] = [remaining, error, tick, match];
+    if (
+      !best ||
+      key[0] < best[0] ||
+      (key[0] === best[0] && (key[1] < best[1] || (key[1] === best[1] && key[2] < best[2])))
+    )
+      best = key;
   }
-  return bestUnits;
+  return Math.round(best![3] * UNITS_PER_QUARTER);
 }
 
 /** Barline offsets (1/96 quarters) up to `endUnits`, from the time signatures (4/4 when none). */
@@ -108,43 +126,61 @@ function barlines(ppq: number, signatures: readonly TimeSignatureEvent[], endUni
  * whether music21 marks the track as needing voices (a note left out of a chord for its release).
  */
 function trackElements(
-  notes: SmfScore['tracks'][number]['notes'],
+  track: SmfScore['tracks'][number],
   ppq: number,
-  track: number,
+  index: number,
 ): { elements: SeedElement[]; voicesRequired: boolean } {
-  const sorted = [...notes].sort((a, b) => a.startTicks - b.startTicks);
+  const notes = track.notes;
   const tolerance = ppq / 4;
-  const gathered = new Uint8Array(sorted.length);
-  const out: SeedElement[] = [];
+  const gathered = new Uint8Array(notes.length);
+  const raw: { start: number; length: number; pitches: number[]; drum: boolean }[] = [];
   let voicesRequired = false;
-  for (let i = 0; i < sorted.length; i++) {
+  for (let i = 0; i < notes.length; i++) {
     if (gathered[i]) continue;
-    const first = sorted[i]!;
+    const first = notes[i]!;
     const pitches = [first.pitch];
+    let drum = first.channel === 9;
     let lastIndex = i;
-    for (let j = i + 1; j < sorted.length; j++) {
-      const other = sorted[j]!;
+    // As midiTrackToStream: later notes (gathered or not) starting within the tolerance join the
+    // chord if they end within it too; a different release puts the note in another voice.
+    for (let j = i + 1; j < notes.length; j++) {
+      const other = notes[j]!;
       if (Math.abs(other.startTicks - first.startTicks) >= tolerance) break;
-      // A different release puts the note in another voice, not in this chord.
       if (Math.abs(other.endTicks - first.endTicks) > tolerance) {
         voicesRequired = true;
         continue;
       }
       pitches.push(other.pitch);
+      drum ||= other.channel === 9;
       gathered[j] = 1;
       lastIndex = j;
     }
     // music21 times a chord by its last note (midiEventsToChord keeps the loop's last on/off times).
-    const lastNote = sorted[lastIndex]!;
-    const lengthQuarters = (lastNote.endTicks - lastNote.startTicks) / ppq;
-    out.push({
-      offset: quantizeQuarters(first.startTicks / ppq, true),
-      duration: lengthQuarters > 0 ? quantizeQuarters(lengthQuarters, false) : 0,
+    const lastNote = notes[lastIndex]!;
+    raw.push({
+      start: first.startTicks / ppq,
+      length: (lastNote.endTicks - lastNote.startTicks) / ppq,
       pitches,
-      track,
-      order: out.length,
-      continued: false,
+      drum,
     });
+  }
+  // quantize() looks ahead to the next onset in the track's stream, meta objects included.
+  const onsets = [...raw.map((r) => r.start), ...(track.metaTicks ?? []).map((t) => t / ppq)]
+    .map((o) => quantizeQuarters(o, true))
+    .sort((a, b) => a - b);
+  const out: SeedElement[] = [];
+  let cursor = 0;
+  const sorted = raw
+    .map((r, k) => ({ r, k }))
+    .sort((a, b) => a.r.start - b.r.start || Number(a.r.length > 0) - Number(b.r.length > 0) || a.k - b.k);
+  for (const { r } of sorted) {
+    const offset = quantizeQuarters(r.start, true);
+    while (cursor < onsets.length && onsets[cursor]! <= offset) cursor++;
+    const gap = cursor < onsets.length ? (onsets[cursor]! - offset) / UNITS_PER_QUARTER : 0;
+    const duration = r.length > 0 ? quantizeQuarters(r.length, false, gap) : 0;
+    // A chord with a channel-10 note is a PercussionChord, which the tool never tokenized.
+    if (r.drum) continue;
+    out.push({ offset, duration, pitches: r.pitches, track: index, order: out.length, continued: false });
   }
   return { elements: out, voicesRequired };
 }
@@ -179,7 +215,7 @@ interface Voice {
  * onset. Asking a voice for its end caches it; inserting into it clears the cache. Inserting the
  * second voice into the measure asks the first voice for its end too.
  */
-function makeVoices(own: readonly SeedElement[]): Voice[] {
+function makeVoices(own: readonly SeedElement[], asksFirst: boolean): Voice[] {
   const voices: Voice[] = [];
   for (const e of own) {
     let target: Voice | undefined;
@@ -195,7 +231,7 @@ function makeVoices(own: readonly SeedElement[]): Voice[] {
     target.end = Math.max(target.end, e.offset + e.duration);
     target.cached = false;
   }
-  if (voices.length > 1) voices[0]!.cached = true;
+  if (voices.length > 1 && asksFirst) voices[0]!.cached = true;
   return voices;
 }
 
@@ -226,7 +262,13 @@ function tieTrack(
   elements: readonly SeedElement[],
   bars: readonly number[],
   voicesRequired: boolean,
+  metas: readonly number[],
 ): SeedElement[] {
+  // makeMeasures asks every measure but the last it makes for its highestTime (inserting the next).
+  let lastMade = 0;
+  for (const e of elements) lastMade = Math.max(lastMade, e.offset + e.duration);
+  for (const m of metas) lastMade = Math.max(lastMade, m);
+  let m = 0;
   const sorted = [...elements].sort((a, b) => a.offset - b.offset || a.order - b.order);
   const out: SeedElement[] = [];
   let pending: SeedElement[] = [];
@@ -239,7 +281,19 @@ function tieTrack(
     const barLength = barEnd(bars, bar) - barStart;
     const own: SeedElement[] = [];
     while (i < sorted.length && sorted[i]!.offset < barStart + barLength) own.push(sorted[i++]!);
-    const voices = voicesRequired && anyOverlap(own) ? makeVoices(own) : [];
+    const ownMetas: number[] = [];
+    while (m < metas.length && metas[m]! < barStart) m++;
+    for (let k = m; k < metas.length && metas[k]! < barStart + barLength; k++)
+      ownMetas.push(metas[k]! - barStart);
+    // Inserting the second voice asks the measure's highestTime, and so the first voice's, only
+    // while the measure is still sorted: no meta object (tempo, key…) left in it after offset 0.
+    const voices =
+      voicesRequired && anyOverlap(own)
+        ? makeVoices(
+            own,
+            ownMetas.every((o) => o === 0),
+          )
+        : [];
     const ownVoices = voices.length > 1;
     // A continuation from a voiced measure makes this one voiced too (moveNotesToVoices).
     const hasVoices: boolean = ownVoices || (previousHadVoices && pending.length > 0);
@@ -251,6 +305,9 @@ function tieTrack(
       voices[0]!.elements.push(...pending);
       voices[0]!.cached = false;
     }
+    // makeTies inserts a loose continuation into the (sorted) measure, which asks its highestTime
+    // and so caches every voice's end before this measure's own splits.
+    if (loose.length > 0) for (const v of voices) v.cached = true;
     const voiceOf = new Map<SeedElement, Voice>();
     for (const v of voices) {
       if (voiceHasGap(v, barStart)) v.cached = false;
@@ -261,6 +318,9 @@ function tieTrack(
     const next: SeedElement[] = [];
     const sourceOf: SeedElement[] = [];
     let highest = barLength;
+    // A split note tells its voice (and measure) that its duration changed; a split chord does not.
+    const noteSplit = new Set<Voice | undefined>();
+    const staleChords: SeedElement[] = [];
     for (const item of items) {
       const start = item.offset - barStart;
       const end = start + item.duration;
@@ -272,11 +332,16 @@ function tieTrack(
         // Shortening a chord does not clear its voice's cached end (a note's does), so the measure
         // keeps the chord's full length and every later measure of the track moves by the excess.
         const voice = voiceOf.get(item);
-        if (voice?.cached && item.pitches.length > 1) highest = Math.max(highest, voice.end - barStart);
+        if (item.pitches.length === 1) noteSplit.add(voice);
+        else staleChords.push(item);
       } else {
         out.push(placed);
         highest = Math.max(highest, end);
       }
+    }
+    for (const chord of staleChords) {
+      const voice = voiceOf.get(chord);
+      if (voice?.cached && !noteSplit.has(voice)) highest = Math.max(highest, voice.end - barStart);
     }
     // makeTies walks voice by voice, so continuations leave a voiced measure in voice order.
     const voiceIndex = (e: SeedElement): number => {
@@ -306,13 +371,24 @@ export function seedEvents(score: SmfScore): SeedEvent[] {
   const parts = new Map<number, SeedElement[]>();
   let endUnits = 0;
   const needsVoices = new Set<number>();
+  const metasOf = new Map<number, number[]>();
+  // Tracks without notes make the conductor part, whose tempo, key and time signatures go into
+  // every later part's measures.
+  const conductor: number[] = [];
   score.tracks.forEach((track, index) => {
-    // Channel 10 notes become unpitched percussion in music21, which the tool never tokenized.
-    const notes = track.notes.filter((n) => n.channel !== 9);
-    if (notes.length === 0) return;
+    if (track.notes.length === 0) {
+      conductor.push(...(track.conductorTicks ?? []));
+      return;
+    }
     let part = parts.get(track.program);
     if (!part) parts.set(track.program, (part = []));
-    const { elements, voicesRequired } = trackElements(notes, score.ppq, index);
+    const { elements, voicesRequired } = trackElements(track, score.ppq, index);
+    metasOf.set(
+      index,
+      [...conductor, ...(track.metaTicks ?? [])]
+        .map((t) => quantizeQuarters(t / score.ppq, true))
+        .sort((a, b) => a - b),
+    );
     if (voicesRequired) needsVoices.add(index);
     for (const e of elements) {
       part.push(e);
@@ -330,7 +406,9 @@ export function seedEvents(score: SmfScore): SeedEvent[] {
     }
     const pieces: SeedElement[] = [];
     for (const list of byTrack.values())
-      pieces.push(...tieTrack(list, bars, needsVoices.has(list[0]!.track)));
+      pieces.push(
+        ...tieTrack(list, bars, needsVoices.has(list[0]!.track), metasOf.get(list[0]!.track) ?? []),
+      );
     // music21 sorts grace notes (no duration) first at an offset, then by insertion: track, then the track's own order.
     pieces.sort(
       (a, b) =>

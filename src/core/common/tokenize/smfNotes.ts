@@ -20,6 +20,13 @@ export interface SmfTrack {
   /** The first program change in the track, or -1 when it has none. */
   program: number;
   notes: SmfNote[];
+  /**
+   * Ticks of the events music21 turns into objects of the track's own stream (tempo, key and time
+   * signatures, track and instrument names, program changes): quantization looks ahead to them.
+   */
+  metaTicks?: number[];
+  /** Ticks of its tempo, key and time signature events: what a track without notes gives the conductor part. */
+  conductorTicks?: number[];
 }
 
 /** What the seed rules read from a file. */
@@ -73,6 +80,8 @@ function readTrack(
   let program = -1;
   // (ticks, isOn, pitch, channel) in file order.
   const events: [number, boolean, number, number][] = [];
+  const metaTicks: number[] = [];
+  const conductorTicks: number[] = [];
   const readVarLen = (): number => {
     let value = 0;
     for (let i = 0; i < 4; i++) {
@@ -97,6 +106,9 @@ function readTrack(
       const len = readVarLen();
       if (type === 0x58 && len >= 2)
         timeSignatures.push({ ticks, numerator: bytes[pos]!, denominator: 2 ** bytes[pos + 1]! });
+      if (type === 0x51 || type === 0x58 || type === 0x59 || type === 0x03 || type === 0x04)
+        metaTicks.push(ticks);
+      if (type === 0x51 || type === 0x58 || type === 0x59) conductorTicks.push(ticks);
       if (type === 0x2f) break;
       pos += len;
       continue;
@@ -113,7 +125,10 @@ function readTrack(
     pos += twoBytes ? 2 : 1;
     if (kind === 0x90 && d2 > 0) events.push([ticks, true, d1, channel]);
     else if (kind === 0x80 || kind === 0x90) events.push([ticks, false, d1, channel]);
-    else if (kind === 0xc0 && program < 0) program = d1;
+    else if (kind === 0xc0) {
+      if (program < 0) program = d1;
+      metaTicks.push(ticks);
+    }
   }
   // As music21 9.3: each note-on, in file order, takes the first later note-off of its key that no
   // earlier note-on took (so a key struck twice before one release borrows a later release).
@@ -131,5 +146,5 @@ function readTrack(
       }
     }
   }
-  return { program, notes };
+  return { program, notes, metaTicks, conductorTicks };
 }

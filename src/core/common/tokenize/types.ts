@@ -6,10 +6,11 @@ import type { Song } from '../song/song';
 
 /**
  * Which tokenization: `seed` = the original research tool's music21 note/chord names (compatibility),
- * `notes` = note/chord events with duration and onset step (the LSTM's default),
+ * `notes` = note/chord events with duration and onset step (the windowed LSTM's),
+ * `remi` = bar, position, pitch and duration tokens (the composer's default),
  * `performance` = Music Transformer performance events (NOTE_ON, NOTE_OFF, TIME_SHIFT, VELOCITY).
  */
-export type TokenizerKind = 'seed' | 'notes' | 'performance';
+export type TokenizerKind = 'seed' | 'notes' | 'performance' | 'remi';
 
 /** Options for turning tokens back into a song. */
 export interface DecodeOptions {

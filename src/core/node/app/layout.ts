@@ -3,7 +3,7 @@
  * written by the app's jobs, each output moved into place whole when its job succeeds.
  *
  *   corpus/                 the corpus store (src/core/node/corpus)
- *   dataset/<kind>/         preprocessed data (notes, performance)
+ *   dataset/<kind>/         preprocessed data (remi, notes, performance)
  *   models/<runId>/         one training run = one model folder (config.json once finished, checkpoint/ to resume)
  *   models/<runId>/run.json what the app asked for (name, preset, epochs planned, created)
  *   models/default.json     { id } of the model `generate` uses when none is named
@@ -36,9 +36,9 @@ export function dataLayout(dataDir: string) {
 /** The model shipped with the app (absent in a checkout without it). */
 export const BUNDLED_MODEL_ID = 'bundled';
 
-/** Folder of the bundled LSTM model. */
+/** Folder of the bundled composer (the default model). */
 export function bundledModelDir(): string {
-  return path.join(resourcesDir(), 'models', 'lstm');
+  return path.join(resourcesDir(), 'models', 'composer');
 }
 
 /** What the app records about a training run beside the model (`run.json`). */

@@ -9,6 +9,15 @@ import path from 'node:path';
 import { ApiError, ModelError } from '../../common/errors';
 import { readJson, writeJsonAtomic } from '../fs/atomic';
 import { readLstmConfig, type LstmModelConfig } from '../models/lstm/config';
+import { isComposerFolder, readComposerConfig, type ComposerModelConfig } from '../models/composer/config';
+
+/** A composing model's config: the composer, or the windowed BiLSTM. */
+type GeneratorConfig = LstmModelConfig | ComposerModelConfig;
+
+/** The composer or the windowed BiLSTM config in `dir`; throws `ModelError` naming the file. */
+async function readGeneratorConfig(dir: string): Promise<GeneratorConfig> {
+  return (await isComposerFolder(dir)) ? readComposerConfig(dir) : readLstmConfig(dir);
+}
 import { readTrainingLog } from '../train/log';
 import { bundledModelDir, BUNDLED_MODEL_ID, dataLayout, type RunRecord } from './layout';
 
@@ -42,8 +51,8 @@ async function runRecord(dir: string): Promise<Partial<RunRecord>> {
   return existsSync(path.join(dir, 'run.json')) ? readJson<Partial<RunRecord>>(path.join(dir, 'run.json')).catch(() => ({})) : {};
 }
 
-async function configOrNull(dir: string): Promise<LstmModelConfig | null> {
-  return existsSync(path.join(dir, 'config.json')) ? readLstmConfig(dir).catch(() => null) : null;
+async function configOrNull(dir: string): Promise<GeneratorConfig | null> {
+  return existsSync(path.join(dir, 'config.json')) ? readGeneratorConfig(dir).catch(() => null) : null;
 }
 
 /** The parts of a Music Transformer's config.json the library shows. */
@@ -106,7 +115,7 @@ export async function listRuns(dataDir: string, activeRunIds: ReadonlySet<string
       preset: record.preset ?? config?.training.preset ?? 'custom',
       state,
       epochsDone: epochs.length,
-      epochsPlanned: record.epochsPlanned ?? config?.training.epochs ?? epochs.length,
+      epochsPlanned: record.epochsPlanned ?? (config && 'epochs' in config.training ? config.training.epochs : undefined) ?? epochs.length,
       history: epochs.map((e) => ({
         epoch: Number(e.epoch),
         loss: Number(e.trainLoss),
@@ -114,13 +123,18 @@ export async function listRuns(dataDir: string, activeRunIds: ReadonlySet<string
       })),
       ...(config ? { modelId: id } : {}),
       ...(record.createdAt ? { createdAt: record.createdAt } : {}),
-      ...((record.backend ?? config?.training.backend) ? { backend: record.backend ?? config!.training.backend } : {}),
+      ...((record.backend ?? backendOf(config)) ? { backend: record.backend ?? backendOf(config)! } : {}),
     });
   }
   return runs.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || b.id.localeCompare(a.id));
 }
 
-function entryOf(id: string, config: LstmModelConfig, record: Partial<RunRecord>, isDefault: boolean, bundled: boolean): ModelEntry {
+function backendOf(config: GeneratorConfig | null): string | undefined {
+  if (!config) return undefined;
+  return 'backend' in config.training ? config.training.backend : config.training.kernels;
+}
+
+function entryOf(id: string, config: GeneratorConfig, record: Partial<RunRecord>, isDefault: boolean, bundled: boolean): ModelEntry {
   return {
     id,
     name: record.name ?? (bundled ? 'Bundled model' : id),
@@ -192,7 +206,7 @@ export async function importModel(dataDir: string, folder: string): Promise<Mode
     // Loading checks the weights against the architecture, so a broken folder is refused here.
     const { loadTransformer } = await import('../models/transformer/load');
     await loadTransformer(folder);
-  } else await readLstmConfig(folder);
+  } else await readGeneratorConfig(folder);
   const base = path.basename(folder).replace(/[^\w.-]/g, '_').replace(/^[._-]+/, '') || 'model';
   const id = `imported-${base.slice(0, 60)}-${randomBytes(3).toString('hex')}`;
   const target = dataLayout(dataDir).model(id);
@@ -239,7 +253,7 @@ export async function datasetInfo(dataDir: string): Promise<{ tokenizer: string;
   }
   const root = dataLayout(dataDir).dataset;
   let best: Manifest | null = null;
-  for (const kind of ['notes', 'performance']) {
+  for (const kind of ['remi', 'notes', 'performance']) {
     const file = path.join(root, kind, 'manifest.json');
     if (!existsSync(file)) continue;
     const manifest: Manifest | null = await readJson<Manifest>(file).catch(() => null);

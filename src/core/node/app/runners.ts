@@ -9,6 +9,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DataError, throwIfCancelled } from '../../common/errors';
 import { LSTM_PRESETS } from '../../common/models/lstm';
+import { COMPOSER_PRESETS } from '../../common/models/composer';
+
+/** The app's composer presets and the core preset each stands for. */
+const COMPOSER_PRESET_OF = { composer: 'default', 'composer-small': 'small', 'composer-tiny': 'tiny' } as const;
+type ComposerPresetName = keyof typeof COMPOSER_PRESET_OF;
 import { writeJsonAtomic } from '../fs/atomic';
 import type { JobContext, JobRunner } from '../jobs/types';
 import { fileInfo, listFiles, type FileInfo } from './files';
@@ -40,7 +45,7 @@ function csvField(value: string | number | undefined): string {
 interface TrainParams {
   runId: string;
   resumeRunId?: string;
-  preset: keyof typeof LSTM_PRESETS;
+  preset: keyof typeof LSTM_PRESETS | ComposerPresetName;
   epochs?: number;
   maxSteps?: number;
   name?: string;
@@ -60,8 +65,9 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
     record = JSON.parse(await fs.readFile(runFile, 'utf8')) as RunRecord;
     if (params.epochs !== undefined) record = { ...record, epochsPlanned: params.epochs };
   } else {
-    const preset = LSTM_PRESETS[params.preset];
-    const epochs = params.epochs ?? preset.training.epochs;
+    const composer = params.preset in COMPOSER_PRESET_OF;
+    const preset = composer ? LSTM_PRESETS.small : LSTM_PRESETS[params.preset as keyof typeof LSTM_PRESETS];
+    const epochs = composer ? 1 : (params.epochs ?? preset.training.epochs);
     record = {
       id: runId,
       name: params.name ?? `${params.preset} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
@@ -69,11 +75,17 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
       epochsPlanned: epochs,
       createdAt: new Date().toISOString(),
       // maxSteps caps the whole run: spread over the epochs as a per-epoch cap.
-      maxStepsPerEpoch: params.maxSteps ? Math.max(1, Math.ceil(params.maxSteps / epochs)) : preset.training.maxStepsPerEpoch,
+      maxStepsPerEpoch: composer
+        ? (params.maxSteps ?? COMPOSER_PRESETS[COMPOSER_PRESET_OF[params.preset as ComposerPresetName]].training.steps)
+        : params.maxSteps
+          ? Math.max(1, Math.ceil(params.maxSteps / epochs))
+          : preset.training.maxStepsPerEpoch,
       seed: params.seed ?? preset.training.seed,
     };
   }
-  const preset = LSTM_PRESETS[record.preset as TrainParams['preset']];
+  if (record.preset in COMPOSER_PRESET_OF && params.maxSteps !== undefined) record = { ...record, maxStepsPerEpoch: params.maxSteps };
+  if (record.preset in COMPOSER_PRESET_OF) return runComposerTraining(params, record, resume, modelDir, ctx);
+  const preset = LSTM_PRESETS[record.preset as keyof typeof LSTM_PRESETS];
   if (!preset) throw new DataError(`The training run ${runId} used the preset "${record.preset}", which this build does not have.`, { path: runFile });
   const training = { ...preset.training, epochs: record.epochsPlanned, maxStepsPerEpoch: record.maxStepsPerEpoch, seed: record.seed };
   ctx.onProgress({ stage: 'load data', done: 0 });
@@ -81,11 +93,12 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   const data = await loadTokenDataset(layout.dataset, 'notes');
   throwIfCancelled(ctx.signal);
   // Chosen here (trainLstm asks again and gets the same) so the UI learns the backend before the first step.
-  const { selectTensorBackend } = await import('../tensor/backend');
-  const choice = await selectTensorBackend(settingsOf(ctx).backend);
-  record = { ...record, backend: choice.backend };
+  const { selectKernels } = await import('../tensor/kernels');
+  const blasLibrary = settingsOf(ctx).blasLibrary ?? undefined;
+  const choice = await selectKernels(settingsOf(ctx).backend, blasLibrary ? { blasLibrary } : {});
+  record = { ...record, backend: choice.provider };
   await writeJsonAtomic(runFile, record);
-  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${choice.backend}` });
+  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${choice.provider}` });
   const { trainLstm } = await import('../train/trainLstm');
   try {
     const result = await trainLstm(data, {
@@ -95,6 +108,7 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
       preset: record.preset,
       resume,
       backend: settingsOf(ctx).backend,
+      ...(blasLibrary ? { blasLibrary } : {}),
       dataPath: data.dir,
       onProgress: ctx.onProgress,
       signal: ctx.signal,
@@ -136,7 +150,7 @@ export const runners: Record<string, JobRunner> = {
   },
 
   preprocess: async (params, ctx) => {
-    const p = params as { tokenizer: 'notes' | 'performance' | 'seed'; validationFraction: number; augment: boolean; pieceIds?: string[]; seed: number };
+    const p = params as { tokenizer: 'remi' | 'notes' | 'performance' | 'seed'; validationFraction: number; augment: boolean; pieceIds?: string[]; seed: number };
     const layout = dataLayout(ctx.dataDir);
     const { CorpusStore } = await import('../corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
@@ -156,16 +170,19 @@ export const runners: Record<string, JobRunner> = {
     const { preprocess } = await import('../preprocess/preprocess');
     const output = path.join(ctx.stagingDir, 'dataset');
     const result = await preprocess(
-      { inputPath: input, outputPath: output, kinds: [p.tokenizer as 'notes' | 'performance'], validFraction: p.validationFraction, seed: p.seed },
+      // remi data serves the composer presets; the notes data beside it serves the windowed ones.
+      { inputPath: input, outputPath: output, kinds: p.tokenizer === 'remi' ? ['remi', 'notes'] : [p.tokenizer as 'notes' | 'performance'], validFraction: p.validationFraction, seed: p.seed },
       { onProgress: ctx.onProgress, signal: ctx.signal },
     );
     throwIfCancelled(ctx.signal);
     const kind = result.results[0]!;
-    // Swap the new folder in: the old one moves aside first, so a reader sees the old or the new, whole.
-    const target = path.join(layout.dataset, kind.kind);
-    const old = path.join(ctx.stagingDir, 'old');
-    if (existsSync(target)) await fs.rename(target, old);
-    await publish(kind.dir, target);
+    for (const made of result.results) {
+      // Swap each new folder in: the old one moves aside first, so a reader sees the old or the new, whole.
+      const target = path.join(layout.dataset, made.kind);
+      const old = path.join(ctx.stagingDir, `old-${made.kind}`);
+      if (existsSync(target)) await fs.rename(target, old);
+      await publish(made.dir, target);
+    }
     const c = kind.manifest.counts;
     return { tokenizer: kind.kind, pieces: c.pieces, trainTokens: c.trainTokens, validationTokens: c.validTokens, vocabSize: c.vocabSize };
   },
@@ -299,3 +316,51 @@ export const runners: Record<string, JobRunner> = {
     return { report: await fileInfo(path.join(target, 'report.json')), summary };
   },
 };
+
+/**
+ * Trains a composer preset: remi data, `maxStepsPerEpoch` of the run record holds its step count
+ * (a composer has no epochs). Validation losses arrive as progress metrics like the windowed runs'.
+ */
+async function runComposerTraining(params: TrainParams, record: RunRecord, resume: boolean, modelDir: string, ctx: JobContext): Promise<unknown> {
+  const layout = dataLayout(ctx.dataDir);
+  const preset = COMPOSER_PRESETS[COMPOSER_PRESET_OF[record.preset as ComposerPresetName]];
+  ctx.onProgress({ stage: 'load data', done: 0 });
+  const { loadTokenDataset } = await import('../preprocess/dataset');
+  const data = await loadTokenDataset(layout.dataset, 'remi').catch((error: unknown) => {
+    throw new DataError('The composer trains on remi tokens, and the prepared data has none: press Prepare data again.', { field: 'preset', cause: error });
+  });
+  throwIfCancelled(ctx.signal);
+  const { blas } = await import('../tensor/blas');
+  record = { ...record, backend: blas().kind };
+  await writeJsonAtomic(path.join(modelDir, 'run.json'), record).catch(async () => {
+    await fs.mkdir(modelDir, { recursive: true });
+    await writeJsonAtomic(path.join(modelDir, 'run.json'), record);
+  });
+  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${blas().kind}` });
+  const { trainComposer } = await import('../models/composer/train');
+  try {
+    const result = await trainComposer(
+      { vocab: data.vocab, pieces: data.pieces, hashes: new Map(data.index.map((e) => [e.id, e.sha256 ?? ''])), manifest: data.manifest },
+      {
+        modelDir,
+        architecture: preset.architecture,
+        training: { ...preset.training, steps: record.maxStepsPerEpoch || preset.training.steps, seed: record.seed ?? preset.training.seed },
+        preset: record.preset,
+        resume,
+        onProgress: (e) =>
+          ctx.onProgress({
+            ...e,
+            ...(e.metrics && 'validNll' in e.metrics ? { metrics: { validationLoss: e.metrics.validNll as number, loss: e.metrics.trainLoss as number } } : {}),
+          }),
+        signal: ctx.signal,
+      },
+    );
+    const m = result.config.metrics;
+    void params;
+    return { runId: record.id, modelId: record.id, epochsDone: 1, loss: result.config.metrics.validNll, validationLoss: m.validNll };
+  } catch (error) {
+    if (!resume && !existsSync(path.join(modelDir, 'checkpoint')) && !existsSync(path.join(modelDir, 'config.json')))
+      await fs.rm(modelDir, { recursive: true, force: true });
+    throw error;
+  }
+}

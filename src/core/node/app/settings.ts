@@ -4,7 +4,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { SoundFontError } from '../../common/errors';
+import { SoundFontError, UsageError } from '../../common/errors';
 import { readJson, writeJsonAtomic } from '../fs/atomic';
 
 /** The settings (the api's `Settings`). */
@@ -12,8 +12,10 @@ export interface AppSettings {
   dataDir: string;
   /** SoundFont file; null = the bundled default. */
   soundFont: string | null;
-  /** Tensor backend request for training and generation. */
-  backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Kernel provider for training: `auto` (the fastest present), `blas` (a native BLAS), or a TF.js backend. */
+  backend: 'auto' | 'blas' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  /** A BLAS library file to try before the system's (e.g. libopenblas.dll on Windows); null = the system's. */
+  blasLibrary: string | null;
   /** Synth engine. */
   engine: 'auto' | 'native' | 'wasm';
   /** Render sample rate in Hz. */
@@ -23,8 +25,8 @@ export interface AppSettings {
 /** A change to the settings (the data folder cannot change while the backend runs). */
 export type AppSettingsPatch = Partial<Omit<AppSettings, 'dataDir'>>;
 
-const DEFAULTS: Omit<AppSettings, 'dataDir'> = { soundFont: null, backend: 'auto', engine: 'auto', sampleRateHz: 44100 };
-const BACKENDS = new Set(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+const DEFAULTS: Omit<AppSettings, 'dataDir'> = { soundFont: null, backend: 'auto', blasLibrary: null, engine: 'auto', sampleRateHz: 44100 };
+const BACKENDS = new Set(['auto', 'blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 const ENGINES = new Set(['auto', 'native', 'wasm']);
 
 /** Reads and writes `settings.json`. */
@@ -42,6 +44,7 @@ export class SettingsStore {
     const s: AppSettings = { dataDir, ...DEFAULTS };
     if (typeof stored.soundFont === 'string' || stored.soundFont === null) s.soundFont = stored.soundFont as string | null;
     if (typeof stored.backend === 'string' && BACKENDS.has(stored.backend)) s.backend = stored.backend as AppSettings['backend'];
+    if (typeof stored.blasLibrary === 'string' || stored.blasLibrary === null) s.blasLibrary = stored.blasLibrary as string | null;
     if (typeof stored.engine === 'string' && ENGINES.has(stored.engine)) s.engine = stored.engine as AppSettings['engine'];
     if (typeof stored.sampleRateHz === 'number' && Number.isInteger(stored.sampleRateHz) && stored.sampleRateHz >= 8000 && stored.sampleRateHz <= 192000)
       s.sampleRateHz = stored.sampleRateHz;
@@ -58,6 +61,11 @@ export class SettingsStore {
     if (patch.soundFont) {
       const stat = await fs.stat(patch.soundFont).catch(() => null);
       if (!stat?.isFile()) throw new SoundFontError(`The SoundFont ${patch.soundFont} does not exist or is not a file.`, { path: patch.soundFont, field: 'soundFont' });
+    }
+    if (patch.blasLibrary) {
+      const stat = await fs.stat(patch.blasLibrary).catch(() => null);
+      if (!stat?.isFile())
+        throw new UsageError(`The BLAS library ${patch.blasLibrary} does not exist or is not a file.`, { path: patch.blasLibrary, field: 'blasLibrary' });
     }
     const next: AppSettings = { ...this.current };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AudioError, CadenzaError, DataError, throwIfCancelled, UsageError } from '../../common/errors';
+import { AudioError, CadenzaError, DataError, throwIfCancelled } from '../../common/errors';
 import { decodeWav } from '../../common/audio/wav';
 import { measureAudio } from '../../common/evaluate/audio';
 import { compareSets, summarizeSet } from '../../common/evaluate/compare';
@@ -22,14 +22,14 @@ import type {
 } from '../../common/evaluate/report';
 import { AUDIO_MEASURES, REPORT_FORMAT, REPORT_VERSION } from '../../common/evaluate/report';
 import { renderReportHtml } from '../../common/evaluate/reportHtml';
+import { verdictSentences } from '../../common/evaluate/verdict';
 import type { RunOptions } from '../../common/progress';
 import type { Song } from '../../common/song/song';
 import { ioError, writeFileAtomic } from '../fs/atomic';
 import { readMidiFile } from '../midi/read';
-import { readLstmConfig } from '../models/lstm/config';
-import { scoreModel } from './likelihood';
+import { scoreHeldOut } from './heldOut';
 import type { ResolvedSource, SourcePiece } from './sources';
-import { findProcessedDataDir, resolveSource } from './sources';
+import { resolveSource } from './sources';
 
 /** What to evaluate: paths as the user gave them. */
 export interface EvaluateInputs {
@@ -41,10 +41,12 @@ export interface EvaluateInputs {
   refined?: string;
   /** Rendered audio (WAV files). */
   audio?: string;
-  /** An LSTM model folder, for held-out likelihood. */
+  /** A model folder, for held-out likelihood on the reference pieces it was not trained on. */
   model?: string;
-  /** Preprocessed data whose validation pieces the model is scored on (default: the reference when it is preprocessed data, else the model's training data). */
-  data?: string;
+  /** MIDI folder of the model's training pieces, when its config.json lists none (`trainingPieces`). */
+  ngramTrain?: string;
+  /** N of the n-gram baseline (default 5). */
+  ngramOrder?: number;
   /** Most likelihood targets scored (default 20,000). */
   maxLikelihoodTargets?: number;
 }
@@ -189,29 +191,17 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
   for (const [role, p, flag] of others)
     if (p !== undefined) otherSources.push([role, await resolveSource(p, flag), flag]);
 
-  // Check the model's inputs before the long part, so a wrong path fails in a second.
-  let dataPath: string | undefined;
-  if (inputs.model !== undefined) {
-    dataPath = inputs.data ?? refSource.dataDir ?? (await modelDataPath(inputs.model));
-    if (dataPath !== undefined && !findProcessedDataDir(path.resolve(dataPath)))
-      throw new UsageError(`--data names ${dataPath}, which holds no preprocessed data (no manifest.json).`, {
-        field: '--data',
-        path: dataPath,
-      });
-  }
-
   // Likelihood first: a model or data problem then fails before minutes of measuring.
   let likelihood: LikelihoodReport | undefined;
   if (inputs.model !== undefined) {
-    if (dataPath === undefined)
-      warnings.push(
-        `No held-out likelihood: give --data with the preprocessed data ${inputs.model} was trained on (its config names none).`,
-      );
-    else
-      likelihood = await scoreModel(inputs.model, dataPath, {
-        ...run,
-        maxTargets: inputs.maxLikelihoodTargets,
-      });
+    likelihood = await scoreHeldOut(inputs.model, {
+      ...run,
+      reference: inputs.reference,
+      ngramTrain: inputs.ngramTrain,
+      ngramOrder: inputs.ngramOrder,
+      maxTargets: inputs.maxLikelihoodTargets ?? 20000,
+    });
+    warnings.push(...likelihood.warnings);
   }
 
   const ref = await loadSet('reference', refSource, run);
@@ -267,14 +257,10 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
     totalSeconds: 0,
   };
   if (likelihood) report.likelihood = likelihood;
+  report.verdict = verdictSentences(report);
 
   report.totalSeconds = (Date.now() - started) / 1000;
   return report;
-}
-
-async function modelDataPath(modelDir: string): Promise<string | undefined> {
-  const config = await readLstmConfig(modelDir);
-  return config.training.dataPath;
 }
 
 /** Rounds numbers to 6 significant digits, so report.json stays small and diffs stay readable. */

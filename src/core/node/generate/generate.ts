@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { throwIfCancelled, UsageError } from '../../common/errors';
+import { ModelError, throwIfCancelled, UsageError } from '../../common/errors';
 import { checkWritableDir } from '../render/writableDir';
 import { sampleSequences } from '../../common/generate/loop';
 import type { PlayableReport } from '../../common/generate/playable';
@@ -20,11 +20,12 @@ import type { SamplingOptions } from '../../common/generate/sampling';
 import { checkSamplingOptions, DEFAULT_SAMPLING } from '../../common/generate/sampling';
 import type { PieceStats } from '../../common/generate/stats';
 import { pieceStats } from '../../common/generate/stats';
-import type { RunOptions } from '../../common/progress';
+import type { ProgressEvent, RunOptions } from '../../common/progress';
 import { Rng } from '../../common/random';
 import type { Song } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
 import { getTokenizer } from '../../common/tokenize';
+import { remiNoteEvents } from '../../common/tokenize/remi';
 import { CorpusStore } from '../corpus/store';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
 import { encodeMidi } from '../midi/write';
@@ -33,6 +34,13 @@ import type { CorpusLookup, ResolvedPrimer } from './primer';
 import { resolvePrimer } from './primer';
 import type { LstmRuntime, OnnxEngine, RuntimeChoice } from './runtime';
 import { openLstmRuntime } from './runtime';
+import { isComposerFolder } from '../models/composer/config';
+import { sampleComposer } from '../models/composer/sample';
+import type { ComposerRuntime } from './composerRuntime';
+import { openComposerRuntime } from './composerRuntime';
+
+/** Either kind of model, opened for generation. */
+type ModelRuntime = LstmRuntime | ComposerRuntime;
 
 /** What to generate; mirrors the CLI flags. */
 export interface GenerateOptions extends Partial<SamplingOptions> {
@@ -84,8 +92,8 @@ export interface GeneratedPiece {
   stats: PieceStats;
   /** This piece's seed. */
   seed: number;
-  /** The engine that ran the model. */
-  runtime: 'onnx' | 'tfjs';
+  /** The engine that ran the model ('composer': the composer on the kernel layer). */
+  runtime: 'onnx' | 'tfjs' | 'composer';
   /** The generated tokens (primer excluded). */
   tokens: string[];
 }
@@ -148,13 +156,16 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
   // event and 32 tokens per second are far above the corpus (1.8 and about 16).
   const maxTokens = options.events !== undefined ? options.events * 4 : Math.ceil(seconds! * 32);
 
-  const runtime = await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', {
-    threads: options.threads,
-    engine: options.engine,
-    rows: Math.min(count, options.batchSize ?? count),
-  });
+  const composer = await isComposerFolder(options.modelPath);
+  const runtime: ModelRuntime = composer
+    ? await openComposerRuntime(options.modelPath)
+    : await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', {
+        threads: options.threads,
+        engine: options.engine,
+        rows: Math.min(count, options.batchSize ?? count),
+      });
   try {
-    const { architecture, vocab } = runtime.config;
+    const { vocab } = runtime.config;
     const { kind, ...tokenizerOptions } = runtime.config.tokenizer;
     const tokenizer = getTokenizer(kind, tokenizerOptions);
     const corpus =
@@ -170,11 +181,6 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     const decode = (ids: readonly number[]): Song => tokenizer.decode(ids.map((id) => vocab.tokens[id]!), { bpm, ppq: PPQ, velocity: VELOCITY });
 
     const seeds = Array.from({ length: count }, (_, i) => (seed + i) >>> 0);
-    const requests = seeds.map((s) => ({
-      // The filler draws from its own stream (seed ^ a constant) so sampling starts from the same state with or without a primer.
-      context: primerContext(primer.ids, architecture.window, vocab.counts, new Rng((s ^ 0x5bd1e995) >>> 0), banned),
-      seed: s,
-    }));
     // Progress in the unit the user asked for (events or seconds of music), not in tokens.
     const progressDone = new Array<number>(count).fill(0);
     const progressTotal = seconds === undefined ? options.events! * count : seconds * count;
@@ -192,30 +198,45 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
       }
       return complete;
     };
-    const sequences = await sampleSequences(
-      runtime.predict,
-      requests,
-      {
-        window: architecture.window,
-        vocabSize: architecture.vocabSize,
-        maxEvents: maxTokens,
-        sampling,
-        banned,
-        isEvent: (id) => eventIds[id]!,
-        batchSize: options.batchSize,
-        isComplete,
-      },
-      {
-        signal: run.signal,
-        onProgress: (e) =>
-          run.onProgress?.({
-            ...e,
-            done: Math.round(progressDone.reduce((a, b) => a + b, 0) * 10) / 10,
-            total: progressTotal,
-            message: seconds === undefined ? 'events' : 'seconds of music',
-          }),
-      },
-    );
+    const onProgress = (e: ProgressEvent): void =>
+      run.onProgress?.({
+        ...e,
+        done: Math.round(progressDone.reduce((a, b) => a + b, 0) * 10) / 10,
+        total: progressTotal,
+        message: seconds === undefined ? 'events' : 'seconds of music',
+      });
+    let sequences: number[][];
+    if (runtime.kind === 'composer') {
+      sequences = sampleComposer(
+        runtime.engine,
+        vocab.tokens,
+        seeds.map((s) => ({ primer: primer.ids, seed: s })),
+        { sampling, maxTokens: maxTokens * 2, isComplete, banned },
+        { signal: run.signal, onProgress },
+      );
+    } else {
+      const { architecture } = runtime.config;
+      const requests = seeds.map((s) => ({
+        // The filler draws from its own stream (seed ^ a constant) so sampling starts from the same state with or without a primer.
+        context: primerContext(primer.ids, architecture.window, vocab.counts, new Rng((s ^ 0x5bd1e995) >>> 0), banned),
+        seed: s,
+      }));
+      sequences = await sampleSequences(
+        runtime.predict,
+        requests,
+        {
+          window: architecture.window,
+          vocabSize: architecture.vocabSize,
+          maxEvents: maxTokens,
+          sampling,
+          banned,
+          isEvent: (id) => eventIds[id]!,
+          batchSize: options.batchSize,
+          isComplete,
+        },
+        { signal: run.signal, onProgress },
+      );
+    }
     throwIfCancelled(run.signal);
 
     const dir = path.join(options.outputPath, 'generated_midi');
@@ -227,6 +248,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
       const decoded = decode(ids);
       if (options.transpose) for (const n of decoded.notes) n.pitch += options.transpose;
       const { song, report } = makePlayable({ ...decoded, name: decoded.name ?? `Cadenza ${seeds[i]}` });
+      checkComposed(options.modelPath, song, seconds, options.events, seeds[i]!);
       const base = options.name ? (count > 1 ? `${options.name}-${i + 1}` : options.name) : `piece-${seeds[i]}`;
       return { tokens, song, report, name: freeName(dir, base, taken), seed: seeds[i]! };
     });
@@ -234,7 +256,8 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     for (const p of prepared) {
       const midiPath = path.join(dir, `${p.name}.mid`);
       const sidecarPath = path.join(dir, `${p.name}.json`);
-      const stats = pieceStats(p.tokens, p.song, isEventToken);
+      // A remi note is two tokens (pitch, duration): statistics count it as one event.
+      const stats = kind === 'remi' ? pieceStats(remiNoteEvents(p.tokens), p.song, (t) => t.includes(' ')) : pieceStats(p.tokens, p.song, isEventToken);
       await writeFileAtomic(midiPath, encodeMidi(p.song));
       await writeJsonAtomic(sidecarPath, sidecar(options, p, stats, runtime, primer, { bpm, sampling, seconds, maxTokens, count, elapsedSeconds }));
       pieces.push({ name: p.name, midiPath, sidecarPath, song: p.song, stats, seed: p.seed, runtime: runtime.kind, tokens: p.tokens });
@@ -246,11 +269,26 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
   }
 }
 
+/**
+ * Refuses a piece with no notes, or with far fewer than asked (under half the seconds or events):
+ * a model that composes silence is undertrained or broken, and a 66-byte MIDI file says nothing.
+ */
+export function checkComposed(modelPath: string, song: Song, seconds: number | undefined, events: number | undefined, seed: number): void {
+  const got = durationSeconds(song);
+  const short = song.notes.length === 0 || (seconds !== undefined && got < seconds / 2) || (events !== undefined && song.notes.length < events / 2);
+  if (!short) return;
+  const asked = seconds !== undefined ? `${seconds} s` : `${events} events`;
+  throw new ModelError(
+    `The model ${modelPath} composed ${song.notes.length} notes (${got.toFixed(1)} s of music) for seed ${seed} where ${asked} were asked; it is undertrained or does not fit this tokenizer: train it longer, or choose another model.`,
+    { path: modelPath, field: 'model' },
+  );
+}
+
 function sidecar(
   options: GenerateOptions,
   p: { name: string; seed: number; report: PlayableReport },
   stats: PieceStats,
-  runtime: LstmRuntime,
+  runtime: ModelRuntime,
   primer: ResolvedPrimer,
   run: { bpm: number; sampling: SamplingOptions; seconds?: number; maxTokens: number; count: number; elapsedSeconds: number },
 ): object {
@@ -260,9 +298,10 @@ function sidecar(
     model: {
       path: path.resolve(options.modelPath),
       runtime: runtime.kind,
-      ...(runtime.onnxEngine ? { engine: runtime.onnxEngine, threads: runtime.threads } : {}),
-      ...(runtime.onnxSource ? { onnx: runtime.onnxSource } : {}),
-      ...(runtime.fallbackReason ? { fallbackReason: runtime.fallbackReason } : {}),
+      ...(runtime.kind === 'composer' ? { kernels: runtime.kernels } : {}),
+      ...(runtime.kind !== 'composer' && runtime.onnxEngine ? { engine: runtime.onnxEngine, threads: runtime.threads } : {}),
+      ...(runtime.kind !== 'composer' && runtime.onnxSource ? { onnx: runtime.onnxSource } : {}),
+      ...(runtime.kind !== 'composer' && runtime.fallbackReason ? { fallbackReason: runtime.fallbackReason } : {}),
       createdAt: runtime.config.createdAt,
       corpusHash: runtime.config.corpusHash,
       architecture: runtime.config.architecture,

@@ -63,7 +63,7 @@ describe('preprocess', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('writes both data folders with consistent files and manifest numbers', async () => {
+  it('writes every data folder (remi, notes, performance) with consistent files and manifest numbers', async () => {
     const result = await preprocess({
       inputPath: input,
       outputPath: output,
@@ -77,7 +77,7 @@ describe('preprocess', () => {
     expect(result.skipped.find((s) => s.path === 'broken.mid')!.reason).toMatch(
       /broken\.mid is not a readable MIDI file/,
     );
-    expect((await fs.readdir(output)).sort()).toEqual(['notes', 'performance']);
+    expect((await fs.readdir(output)).sort()).toEqual(['notes', 'performance', 'remi']);
 
     const notes = await loadTokenDataset(output, 'notes');
     const m = notes.manifest;
@@ -93,7 +93,13 @@ describe('preprocess', () => {
     expect(notes.index.find((e) => e.id === 'Bach/a.mid')).toMatchObject({
       composer: 'J. S. Bach',
       title: 'Scale in C',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+    // remi: a fixed vocabulary (nothing unknown) and the same split.
+    const remi = await loadTokenDataset(output, 'remi');
+    expect(remi.vocab.unknownId).toBeUndefined();
+    expect(remi.manifest.counts.notes).toBe(m.counts.notes);
+    expect(remi.pieces.map((p) => [p.id, p.split])).toEqual(notes.pieces.map((p) => [p.id, p.split]));
 
     // The stored ids are exactly the tokenizer's tokens (min count 1: every training token is kept).
     const tokenizer = new NotesTokenizer();

@@ -30,7 +30,7 @@ import { DATASET_FORMAT_VERSION } from './types';
 import { writeTokenDataset } from './write';
 
 /** The tokenizers preprocess writes data for. */
-export type PreprocessKind = Extract<TokenizerKind, 'notes' | 'performance'>;
+export type PreprocessKind = Extract<TokenizerKind, 'remi' | 'notes' | 'performance'>;
 
 /** What to preprocess and how. */
 export interface PreprocessOptions {
@@ -81,6 +81,8 @@ interface Piece {
   composer?: string;
   title?: string;
   notes: number;
+  /** sha-256 (hex) of the file's bytes. */
+  sha256: string;
   tokens: Map<PreprocessKind, string[]>;
   split: Split;
 }
@@ -111,7 +113,7 @@ async function listFiles(dir: string): Promise<string[]> {
 
 /** Checks the options, throwing `UsageError` naming the flag. */
 function checkOptions(o: PreprocessOptions): Required<Omit<PreprocessOptions, 'inputPath' | 'outputPath'>> {
-  const kinds = o.kinds ?? ['notes', 'performance'];
+  const kinds = o.kinds ?? ['remi', 'notes', 'performance'];
   if (kinds.length === 0)
     throw new UsageError('--tokenizer must name at least one tokenizer.', { field: '--tokenizer' });
   const validFraction = o.validFraction ?? 0.1;
@@ -208,7 +210,8 @@ export async function preprocess(
       skipped.push({ path: rel(file), reason: ioError(error, file, 'read').message });
       continue;
     }
-    hashes.push(`${rel(file)} ${createHash('sha256').update(bytes).digest('hex')}`);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    hashes.push(`${rel(file)} ${sha256}`);
     let song: Song;
     try {
       // Sustain is off here: the notes tokenizer wants written durations; the performance tokenizer applies the pedal itself.
@@ -235,6 +238,7 @@ export async function preprocess(
       composer: meta.composer,
       title: meta.title,
       notes: song.notes.length,
+      sha256,
       tokens,
       split: 'train',
     });
@@ -275,7 +279,7 @@ export async function preprocess(
     for (const p of pieces) {
       const { ids, stats } = encodeWithVocabulary(p.tokens.get(kind)!, vocab, tokenizer, index);
       addEncodeStats(total, stats);
-      const entry: PieceIndexEntry = { id: p.id, path: p.path, offset, length: ids.length, split: p.split };
+      const entry: PieceIndexEntry = { id: p.id, path: p.path, sha256: p.sha256, offset, length: ids.length, split: p.split };
       if (p.composer) entry.composer = p.composer;
       if (p.title) entry.title = p.title;
       entries.push(entry);
@@ -360,6 +364,7 @@ function coverageOf(s: EncodeStats, distinct: number): PreprocessManifest['cover
 
 /** The fixed settings of each tokenizer, recorded so readers know what the ids mean. */
 function tokenizerOptions(kind: PreprocessKind): Record<string, unknown> {
+  if (kind === 'remi') return { stepsPerQuarter: 12, sustain: false, pitchRange: [21, 108], velocity: false };
   return kind === 'notes'
     ? { stepsPerQuarter: 12, maxStep: 48, sustain: false, grouping: 'onset and duration, both hands' }
     : { timeStepSeconds: 0.01, maxShiftSteps: 100, velocityBins: 32, sustain: true };

@@ -2,8 +2,9 @@
  * The tokenizers against the real piano corpus: the seed tokenizer against music21's own
  * tokens (the goldens), and the notes and performance round trips over every file.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { applySustain } from '../../common/song/sustain';
 import { tempoMapOf } from '../../common/song/tempo';
@@ -58,6 +59,92 @@ describe.skipIf(!corpus)('seed tokenizer against music21 (goldens)', () => {
     expect(exactViaSong).toBeGreaterThanOrEqual(5);
   });
 });
+
+/**
+ * Sequence similarity 1 - D / (|a| + |b|), D the insert/delete edit distance (Myers O((N+M)D)):
+ * 2·LCS / (|a| + |b|), which is what difflib's ratio approximates.
+ */
+function sequenceSimilarity(a: readonly string[], b: readonly string[]): number {
+  const n = a.length;
+  const m = b.length;
+  if (n + m === 0) return 1;
+  const max = n + m;
+  const v = new Int32Array(2 * max + 2);
+  const off = max + 1;
+  for (let d = 0; d <= max; d++) {
+    for (let k = -d; k <= d; k += 2) {
+      let x =
+        k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!) ? v[off + k + 1]! : v[off + k - 1]! + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
+      v[off + k] = x;
+      if (x >= n && y >= m) return 1 - d / (n + m);
+    }
+  }
+  return 0;
+}
+
+/** Mean similarity, files below 0.95 and the worst five, for one set of files. */
+function similarityReport(
+  name: string,
+  files: readonly string[],
+  reference: (file: string) => string[],
+): { mean: number; below: number; worst: number } {
+  const seed = new SeedTokenizer();
+  const rows = files.map((file) => {
+    const mine = seed.encodeMidi(readFileSync(path.join(corpus!, file)), file);
+    return { file, similarity: sequenceSimilarity(mine, reference(file)) };
+  });
+  rows.sort((x, y) => x.similarity - y.similarity);
+  const mean = rows.reduce((sum, r) => sum + r.similarity, 0) / rows.length;
+  const below = rows.filter((r) => r.similarity < 0.95).length;
+  const exact = rows.filter((r) => r.similarity === 1).length;
+  console.log(
+    `[seed vs music21] ${name}: ${rows.length} files, mean similarity ${mean.toFixed(4)}, ${exact} identical, ` +
+      `${below} below 0.95; worst: ${rows
+        .slice(0, 5)
+        .map((r) => `${r.file} ${r.similarity.toFixed(3)}`)
+        .join(', ')}`,
+  );
+  return { mean, below, worst: rows[0]?.similarity ?? 1 };
+}
+
+const moreFile = corpus ? path.join(corpus, '..', 'music21-seed-tokens', 'more.json.gz') : '';
+
+describe.skipIf(!corpus || !existsSync(moreFile))(
+  'seed tokenizer against music21 (similarity report)',
+  () => {
+    it('reports mean similarity and the worst files: goldens, the tuned subset and the held-out subset', () => {
+      const goldens = JSON.parse(
+        readFileSync(path.join(corpus!, '..', 'music21-seed-tokens', 'sample.json'), 'utf8'),
+      ) as Record<string, string[]>;
+      const more = JSON.parse(gunzipSync(readFileSync(moreFile)).toString('utf8')) as Record<
+        string,
+        [string, number, number, number][]
+      >;
+      // The rules were tuned on the first 150 files of more.json.gz by sorted name; the rest is held out.
+      const names = Object.keys(more).sort();
+      const tokensOf = (file: string): string[] => more[file]!.map((t) => t[0]);
+      const golden = similarityReport('goldens', Object.keys(goldens).sort(), (f) => goldens[f]!);
+      const tuned = similarityReport('tuned (more.json.gz 1-150)', names.slice(0, 150), tokensOf);
+      const held = similarityReport(
+        `held out (more.json.gz 151-${names.length})`,
+        names.slice(150),
+        tokensOf,
+      );
+      // Measured 2026-12-02: goldens 0.9996 (19 of 20 identical, worst 0.992), tuned 0.982 (134 of 150
+      // identical, 13 below 0.95), held out 0.986 (81 of 94 identical, 7 below 0.95). The issue's target
+      // (mean >= 0.99, none below 0.95) is not reached on the more.json.gz files; these floors keep what is.
+      expect(golden.mean).toBeGreaterThanOrEqual(0.999);
+      expect(golden.worst).toBeGreaterThanOrEqual(0.99);
+      expect(tuned.mean).toBeGreaterThanOrEqual(0.98);
+      expect(held.mean).toBeGreaterThanOrEqual(0.985);
+    }, 60_000);
+  },
+);
 
 describe.skipIf(!corpus)('round trips over the whole corpus', () => {
   const files = corpus ? listMidiFiles(corpus) : [];

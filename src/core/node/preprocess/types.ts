@@ -27,6 +27,8 @@ export interface PieceIndexEntry {
   id: string;
   /** The file as given on input (absolute). */
   path: string;
+  /** sha-256 (hex) of the MIDI file's bytes, so a model can name its training pieces wherever they are stored. */
+  sha256?: string;
   /** Composer, from the corpus's metadata.csv when it has one. */
   composer?: string;
   /** Title, from metadata.csv or the MIDI file's name. */

@@ -52,33 +52,50 @@ function candidates(): string[] {
   return ['libopenblas.so.0', 'libopenblas.so', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0', 'libblis.so.4', 'libcblas.so.3', 'libblas.so.3'];
 }
 
+function loadOne(name: string): BlasProvider | string {
+  // macOS 11+ keeps system frameworks in the dyld shared cache, not on disk: dlopen finds them anyway.
+  const onDisk = !name.startsWith('/System/Library/');
+  if (onDisk && (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name)) && !existsSync(name)) return 'absent';
+  try {
+    const lib = koffi.load(name);
+    const gemm = lib.func(
+      'void cblas_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, float *a, int lda, float *b, int ldb, float beta, float *c, int ldc)',
+    ) as (...args: unknown[]) => void;
+    let setThreads: (n: number) => void = () => {};
+    try {
+      const f = lib.func('void openblas_set_num_threads(int n)') as (n: number) => void;
+      setThreads = (n) => f(n);
+    } catch {
+      // Not OpenBLAS (Accelerate, BLIS): it manages its own threads.
+    }
+    const sgemm: Sgemm = (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
+      if (m === 0 || n === 0) return;
+      gemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    };
+    return { kind: 'blas', library: name, reason: `the system BLAS (${name}) loaded through koffi`, sgemm, setThreads };
+  } catch (error) {
+    return (error as Error).message.split('\n')[0] ?? 'failed to load';
+  }
+}
+
+const loaded = new Map<string, BlasProvider | string>();
+
+/**
+ * Loads one BLAS library by file name or path (a user-given library, e.g. from Settings): the
+ * provider, or why it did not load. Each name is loaded once per process.
+ */
+export function loadBlasLibrary(name: string): BlasProvider | string {
+  let p = loaded.get(name);
+  if (p === undefined) loaded.set(name, (p = loadOne(name)));
+  return p;
+}
+
 function loadNative(): BlasProvider | string {
   const tried: string[] = [];
   for (const name of candidates()) {
-    if (name.startsWith('/') && !existsSync(name)) {
-      tried.push(`${name} (absent)`);
-      continue;
-    }
-    try {
-      const lib = koffi.load(name);
-      const gemm = lib.func(
-        'void cblas_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, float *a, int lda, float *b, int ldb, float beta, float *c, int ldc)',
-      ) as (...args: unknown[]) => void;
-      let setThreads: (n: number) => void = () => {};
-      try {
-        const f = lib.func('void openblas_set_num_threads(int n)') as (n: number) => void;
-        setThreads = (n) => f(n);
-      } catch {
-        // Not OpenBLAS (Accelerate, BLIS): it manages its own threads.
-      }
-      const sgemm: Sgemm = (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) => {
-        if (m === 0 || n === 0) return;
-        gemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-      };
-      return { kind: 'blas', library: name, reason: `the system BLAS (${name}) loaded through koffi`, sgemm, setThreads };
-    } catch (error) {
-      tried.push(`${name} (${(error as Error).message.split('\n')[0]})`);
-    }
+    const p = loadBlasLibrary(name);
+    if (typeof p !== 'string') return p;
+    tried.push(`${name} (${p})`);
   }
   return tried.join('; ');
 }

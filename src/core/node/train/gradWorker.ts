@@ -8,8 +8,8 @@ import type { LstmArchitecture } from '../../common/models/lstm';
 import { Rng } from '../../common/random';
 import { BiLstmEngine } from '../models/lstm/engine';
 import type { LstmWeights } from '../models/lstm/weights';
-import type { BackendRequest } from '../tensor/backend';
-import { selectTensorBackend } from '../tensor/backend';
+import type { KernelRequest } from '../tensor/kernels';
+import { selectKernels } from '../tensor/kernels';
 import type { WindowSet } from './windows';
 import { fillBatch } from './windows';
 
@@ -20,7 +20,9 @@ export interface InitMessage {
   architecture: LstmArchitecture;
   names: string[];
   train: WindowSet;
-  backend: BackendRequest;
+  /** The provider the main thread chose (so every share multiplies on the same one). */
+  backend: KernelRequest;
+  blasLibrary?: string;
 }
 
 /** Sent per step: current weights (in `names` order) and this worker's examples. */
@@ -49,7 +51,9 @@ parentPort?.on('message', (msg: InitMessage | StepMessage) => {
   void (async () => {
     try {
       if (msg.type === 'init') {
-        await selectTensorBackend(msg.backend);
+        const choice = await selectKernels(msg.backend, msg.blasLibrary ? { blasLibrary: msg.blasLibrary } : {});
+        // Each share runs on its own thread: a native BLAS gets one thread per caller.
+        choice.kernels.setThreads(1);
         names = msg.names;
         train = msg.train;
         const shapes = msg.names.map(() => new Float32Array(0));

@@ -7,7 +7,7 @@
 import type { Worker } from 'node:worker_threads';
 import { ModelError } from '../../common/errors';
 import type { LstmArchitecture } from '../../common/models/lstm';
-import type { BackendRequest } from '../tensor/backend';
+import type { KernelRequest } from '../tensor/kernels';
 import type { InitMessage, StepMessage, StepReply } from './gradWorker';
 import type { WindowSet } from './windows';
 import { startWorker } from '../workers/start';
@@ -35,7 +35,7 @@ export class GradientWorkers {
     architecture: LstmArchitecture,
     names: string[],
     train: WindowSet,
-    backend: BackendRequest,
+    kernels: { backend: KernelRequest; blasLibrary?: string },
   ): Promise<GradientWorkers> {
     // From sources the worker is gradWorker.ts; in a build, gradWorker.js beside this file.
     const module = new URL(import.meta.url.endsWith('.ts') ? './gradWorker.ts' : './gradWorker.js', import.meta.url);
@@ -43,7 +43,7 @@ export class GradientWorkers {
     const pool = new GradientWorkers(workers, names);
     await Promise.all(
       workers.map((w) =>
-        pool.request(w, { type: 'init', id: 0, architecture, names, train, backend } satisfies InitMessage),
+        pool.request(w, { type: 'init', id: 0, architecture, names, train, ...kernels } satisfies InitMessage),
       ),
     );
     return pool;

@@ -180,3 +180,48 @@ describe('trainLstm with worker threads', () => {
     expect(twoAgain).toBe(two);
   });
 });
+
+describe('trainLstm on the kernel providers', () => {
+  it('records the provider and why, and the same seed gives the same loss curve on BLAS as on wasm', async (ctx) => {
+    const { blas } = await import('../tensor/blas');
+    if (blas().kind !== 'blas') {
+      // CI installs libopenblas0, so there this comparison always runs.
+      if (process.env.CI === 'true') throw new Error(`No BLAS in CI: ${blas().reason}`);
+      ctx.skip();
+    }
+    const training = { ...tiny.training, epochs: 3, maxStepsPerEpoch: 10 };
+    const run = async (backend: 'wasm' | 'blas' | 'auto', threads = 1) => {
+      const dir = await tempDir();
+      const result = await trainLstm(data, { modelDir: dir, architecture: tiny.architecture, training, backend, threads });
+      const log = await readTrainingLog(path.join(dir, 'training-log.jsonl'));
+      return { result, log, losses: log.filter((e) => e.type === 'epoch').map((e) => [e.trainLoss, e.validNll] as number[]) };
+    };
+    const wasm = await run('wasm');
+    const native = await run('auto');
+    expect(native.result.config.training.backend).toBe('blas');
+    expect(native.result.config.training.blasLibrary).toMatch(/blas/);
+    expect(native.result.config.training.backendReason).toMatch(/fastest provider/);
+    const start = native.log.find((e) => e.type === 'start')!;
+    expect(start.backend).toBe('blas');
+    expect(start.backendReason).toBe(native.result.config.training.backendReason);
+    expect(wasm.result.config.training.backend).toBe('wasm');
+    expect(native.losses).toHaveLength(3);
+    native.losses.flat().forEach((l, i) => expect(l).toBeCloseTo(wasm.losses.flat()[i]!, 3));
+    // Two threads on BLAS: the workers load the same library and give the same training up to rounding (no dropout in tiny).
+    const two = await run('blas', 2);
+    expect(two.result.config.training.threads).toBe(2);
+    two.losses.flat().forEach((l, i) => expect(l).toBeCloseTo(native.losses.flat()[i]!, 3));
+  });
+
+  it('refuses an explicit BLAS library that does not load, naming it', async () => {
+    await expect(
+      trainLstm(data, {
+        modelDir: await tempDir(),
+        architecture: tiny.architecture,
+        training: { ...tiny.training, epochs: 1, maxStepsPerEpoch: 1 },
+        backend: 'blas',
+        blasLibrary: '/nonexistent/libopenblas.so',
+      }),
+    ).rejects.toThrow(/\/nonexistent\/libopenblas\.so did not load/);
+  });
+});

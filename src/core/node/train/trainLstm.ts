@@ -18,8 +18,8 @@ import { LSTM_MODEL_FORMAT, LSTM_MODEL_VERSION, readLstmConfig } from '../models
 import { BiLstmEngine } from '../models/lstm/engine';
 import type { LstmWeights } from '../models/lstm/weights';
 import { initLstmWeights, saveLstmWeights } from '../models/lstm/weights';
-import type { BackendRequest } from '../tensor/backend';
-import { selectTensorBackend } from '../tensor/backend';
+import type { KernelRequest } from '../tensor/kernels';
+import { selectKernels } from '../tensor/kernels';
 import type { LoopResult, Trainable } from './loop';
 import { hasCheckpoint } from './checkpoint';
 import { runTrainingLoop } from './loop';
@@ -46,10 +46,17 @@ export interface TrainLstmOptions extends RunOptions {
   preset?: string;
   /** Continue from the checkpoint in `modelDir/checkpoint`. */
   resume?: boolean;
-  /** Tensor backend (default: the fastest available). */
-  backend?: BackendRequest;
+  /** Kernel provider for the matrix products: `blas`, a TF.js backend, or `auto` (default: the fastest present). */
+  backend?: KernelRequest;
+  /** A BLAS library file to try before the system's (a user-given path, e.g. from Settings). */
+  blasLibrary?: string;
   /** Threads computing gradients (data parallel; default 1). Results depend on it, so resume needs the same. */
   threads?: number;
+  /**
+   * Threads inside each BLAS product (provider `blas` only; default 1). OpenBLAS's thread count is
+   * one per process, so with data-parallel `threads` above 1 it is always 1.
+   */
+  blasThreads?: number;
   /** Stop after this many seconds of training (used to give baselines the same time). */
   timeLimitSeconds?: number;
   /** Element type of the written weights (default float32). */
@@ -67,8 +74,8 @@ export interface TrainLstmResult {
   modelDir: string;
   config: LstmModelConfig;
   stoppedBy: LoopResult['stoppedBy'];
-  /** Which tensor backend ran, and why. */
-  backend: { name: string; reason: string };
+  /** Which kernel provider ran, and why. */
+  backend: { name: string; reason: string; library?: string };
 }
 
 /** The files of a model folder. */
@@ -266,7 +273,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     );
   const valid = spreadSubset(validAll, s.validWindows ?? 0);
 
-  const choice = await selectTensorBackend(options.backend ?? 'auto');
+  const choice = await selectKernels(options.backend ?? 'auto', options.blasLibrary ? { blasLibrary: options.blasLibrary } : {});
   const corpusHash = corpusHashOf(data);
   const dir = options.modelDir;
   // Checked before the folder is created, so a mistaken --resume leaves nothing behind.
@@ -282,10 +289,17 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     throw new UsageError('The number of training threads must be a whole number from 1 to 64.', {
       field: 'threads',
     });
+  const blasThreads = threads > 1 ? 1 : (options.blasThreads ?? 1);
+  if (!(Number.isInteger(blasThreads) && blasThreads >= 1 && blasThreads <= 64))
+    throw new UsageError('The number of BLAS threads must be a whole number from 1 to 64.', { field: 'blasThreads' });
+  choice.kernels.setThreads(blasThreads);
   const weights = initLstmWeights(architecture, s.seed);
   const workers =
     threads > 1
-      ? await GradientWorkers.start(threads - 1, architecture, [...weights.keys()], train, choice.kind)
+      ? await GradientWorkers.start(threads - 1, architecture, [...weights.keys()], train, {
+          backend: choice.provider,
+          ...(choice.library ? { blasLibrary: choice.library } : {}),
+        })
       : undefined;
   const trainable = new LstmTrainable(architecture, weights, train, valid, s.batchSize, workers);
   const { epochs: _epochs, patience: _patience, ...fixed } = s;
@@ -302,9 +316,11 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
       fingerprint,
       timeLimitSeconds: options.timeLimitSeconds,
       startInfo: {
-        backend: choice.kind,
+        backend: choice.provider,
         backendReason: choice.reason,
         backendsSkipped: choice.skipped,
+        ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
+        threads,
         architecture,
         trainTargets: train.offsets.length,
         validTargets: valid.offsets.length,
@@ -342,8 +358,9 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     corpusHash,
     training: {
       ...s,
-      backend: choice.kind,
+      backend: choice.provider,
       backendReason: choice.reason,
+      ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
       threads,
       ...(options.preset ? { preset: options.preset } : {}),
       ...(options.dataPath ? { dataPath: options.dataPath } : {}),
@@ -359,7 +376,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     modelDir: dir,
     config,
     stoppedBy: loop.stoppedBy,
-    backend: { name: choice.kind, reason: choice.reason },
+    backend: { name: choice.provider, reason: choice.reason, ...(choice.library ? { library: choice.library } : {}) },
   };
 }
 
@@ -372,7 +389,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
 export async function addSeedDesignBaseline(
   data: LstmTrainingData,
   result: TrainLstmResult,
-  options: Pick<TrainLstmOptions, 'backend' | 'onProgress' | 'signal' | 'threads'>,
+  options: Pick<TrainLstmOptions, 'backend' | 'blasLibrary' | 'blasThreads' | 'onProgress' | 'signal' | 'threads'>,
 ): Promise<LstmModelConfig> {
   const main = result.config;
   const baselineDir = path.join(result.modelDir, 'baseline-seed-design');
@@ -381,7 +398,7 @@ export async function addSeedDesignBaseline(
     throw ioError(error, baselineDir, 'remove');
   });
   const { vocabSize: _v, ...sizes } = main.architecture;
-  const { backend: _b, backendReason: _r, preset: _p, dataPath: _d, ...training } = main.training;
+  const { backend: _b, backendReason: _r, blasLibrary: _l, blasThreads: _t, preset: _p, dataPath: _d, ...training } = main.training;
   const baseline = await trainLstm(data, {
     modelDir: baselineDir,
     architecture: seedDesignArchitecture(sizes),

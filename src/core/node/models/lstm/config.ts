@@ -51,10 +51,14 @@ export interface LstmModelConfig {
   vocab: Vocabulary;
   /** The preprocess manifest's corpus hash ('' when trained on data without one). */
   corpusHash: string;
-  /** How it was trained, and on which tensor backend. */
+  /** How it was trained, and on which kernel provider (`blas`, or a TF.js backend: `wasm`, `tensorflow`, ...). */
   training: LstmTrainSettings & {
     backend: string;
     backendReason: string;
+    /** The native library, when the provider was `blas`. */
+    blasLibrary?: string;
+    /** Threads inside each BLAS product (results do not depend on it). */
+    blasThreads?: number;
     /** Threads that computed gradients (results depend on it). */
     threads?: number;
     preset?: string;

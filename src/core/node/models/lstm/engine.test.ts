@@ -3,6 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LstmArchitecture } from '../../../common/models/lstm';
 import { Rng } from '../../../common/random';
 import { selectTensorBackend } from '../../tensor/backend';
+import { blas } from '../../tensor/blas';
+import type { Kernels } from '../../tensor/kernels';
+import { blasKernels, tfjsKernels } from '../../tensor/kernels';
 import { BiLstmEngine } from './engine';
 import { referenceLstmForward } from './reference';
 import type { LstmWeights } from './weights';
@@ -46,7 +49,7 @@ describe('BiLstmEngine', () => {
     it(`matches the plain TF.js reference forward pass (${name})`, () => {
       const w = perturbed(a);
       const { ids } = sample(a, 3, 5);
-      const fast = new BiLstmEngine(a, w).forward(ids, 3).probs;
+      const fast = new BiLstmEngine(a, w, tfjsKernels('wasm')).forward(ids, 3).probs;
       const rows = [0, 1, 2].map((b) => Array.from(ids.subarray(b * a.window, (b + 1) * a.window)));
       const ref = referenceLstmForward(a, w, rows);
       expect(fast.length).toBe(3 * a.vocabSize);
@@ -55,7 +58,7 @@ describe('BiLstmEngine', () => {
 
     it(`has gradients that match finite differences (${name})`, () => {
       const w = perturbed(a);
-      const engine = new BiLstmEngine(a, w);
+      const engine = new BiLstmEngine(a, w, tfjsKernels('wasm'));
       const B = 3;
       const { ids, targets } = sample(a, B, 6);
       const grads: LstmWeights = new Map([...w].map(([k, v]) => [k, new Float32Array(v.length)]));
@@ -89,9 +92,41 @@ describe('BiLstmEngine', () => {
     });
   }
 
+  it('gives the same probabilities, loss and gradients on BLAS and on wasm (within float tolerance)', (ctx) => {
+    const native = blas();
+    if (native.kind !== 'blas') {
+      // CI installs libopenblas0, so there this comparison always runs.
+      if (process.env.CI === 'true') throw new Error(`No BLAS in CI: ${native.reason}`);
+      ctx.skip();
+    }
+    const providers: Kernels[] = [tfjsKernels('wasm'), blasKernels(native)];
+    for (const a of [archs.embedding!, archs.oneHot!, { ...archs.embedding!, dropout: 0.3 }]) {
+      const w = perturbed(a);
+      const B = 4;
+      const { ids, targets } = sample(a, B, 8);
+      const runs = providers.map((k) => {
+        const engine = new BiLstmEngine(a, w, k);
+        const grads: LstmWeights = new Map([...w].map(([n, v]) => [n, new Float32Array(v.length)]));
+        const fwd = engine.forward(ids, B, new Rng(11));
+        const probs = fwd.probs.slice();
+        return { probs, loss: engine.backward(fwd, targets, grads), grads };
+      });
+      const [wasm, native2] = runs as [(typeof runs)[0], (typeof runs)[0]];
+      expect(native2.loss).toBeCloseTo(wasm.loss, 5);
+      for (let i = 0; i < wasm.probs.length; i++) expect(native2.probs[i]).toBeCloseTo(wasm.probs[i]!, 5);
+      for (const [n, g] of wasm.grads) {
+        const h = native2.grads.get(n)!;
+        let scale = 0;
+        for (const v of g) scale = Math.max(scale, Math.abs(v));
+        expect(scale, n).toBeGreaterThan(0);
+        for (let i = 0; i < g.length; i++) expect(Math.abs(h[i]! - g[i]!), `${n}[${i}]`).toBeLessThan(1e-5 * scale + 1e-7);
+      }
+    }
+  });
+
   it('leaks no tensors', () => {
     const a = archs.embedding!;
-    const engine = new BiLstmEngine(a, perturbed(a));
+    const engine = new BiLstmEngine(a, perturbed(a), tfjsKernels('wasm'));
     const { ids, targets } = sample(a, 2, 7);
     const grads: LstmWeights = new Map([...engine.weights].map(([k, v]) => [k, new Float32Array(v.length)]));
     const before = tf.memory().numTensors;

@@ -1,14 +1,16 @@
 /**
- * The BiLSTM's forward and backward passes (hand-written backpropagation through time), laid out
- * for speed on TF.js's wasm backend: activations live in Float32Arrays in time-major order
- * (row t*B + b), the input projection of every time step is one big matrix product, each step
- * multiplies only h·U, and the gradients of all kernels are one product each after the step loop.
+ * The BiLSTM's forward and backward passes (hand-written backpropagation through time) over
+ * Float32Arrays, with every matrix product on the kernel layer (`tensor/kernels.ts`: the system
+ * BLAS, or a TF.js backend): activations are in time-major order (row t*B + b), the input
+ * projection of every time step is one big product, each step multiplies only h·U, and the
+ * gradients of all kernels are one product each after the step loop, read in place (transposes
+ * are flags to the product, not copies).
  * The maths is exactly the contract in src/core/common/models/lstm.ts (Keras gate order i, f, c, o).
  */
 import type { LstmArchitecture } from '../../../common/models/lstm';
 import type { Rng } from '../../../common/random';
-import type { MatrixHandle } from '../../tensor/matmul';
-import { matmulInto, releaseMatrix, transposeInto, uploadMatrix } from '../../tensor/matmul';
+import type { ConstMatrix, Kernels } from '../../tensor/kernels';
+import { activeKernels } from '../../tensor/kernels';
 import type { LstmWeights } from './weights';
 
 /** One direction of one layer, as the forward pass left it for the backward pass. */
@@ -53,15 +55,6 @@ export interface ForwardResult {
   denseMask?: Float32Array;
 }
 
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
-function tanh(x: number): number {
-  // exp-based, faster than Math.tanh in V8; saturates correctly at both ends.
-  return 1 - 2 / (Math.exp(2 * x) + 1);
-}
-
 function dropoutMask(size: number, rate: number, rng: Rng): Float32Array {
   const mask = new Float32Array(size);
   const keep = 1 / (1 - rate);
@@ -69,11 +62,15 @@ function dropoutMask(size: number, rate: number, rng: Rng): Float32Array {
   return mask;
 }
 
-/** A BiLSTM over `weights` (not copied: an optimizer may update them between calls). */
+/**
+ * A BiLSTM over `weights` (not copied: an optimizer may update them between calls), multiplying
+ * on `kernels` (default: the provider `selectKernels` chose).
+ */
 export class BiLstmEngine {
   constructor(
     readonly architecture: LstmArchitecture,
     readonly weights: LstmWeights,
+    readonly kernels: Kernels = activeKernels(),
   ) {}
 
   private w(name: string): Float32Array {
@@ -144,7 +141,8 @@ export class BiLstmEngine {
     const F = 2 * a.lstmUnits[a.lstmUnits.length - 1]!;
     const D = a.denseUnits;
     const densePre = new Float32Array(B * D);
-    matmulInto(features, B, F, this.w('dense_kernel'), D, densePre);
+    const k = this.kernels;
+    k.gemm(false, false, B, D, F, features, this.w('dense_kernel'), densePre);
     const denseBias = this.w('dense_bias');
     const denseOut = new Float32Array(B * D);
     let denseMask: Float32Array | undefined;
@@ -154,7 +152,7 @@ export class BiLstmEngine {
       denseOut[i] = v > 0 ? (denseMask ? v * denseMask[i]! : v) : 0;
     }
     const probs = new Float32Array(B * V);
-    matmulInto(denseOut, B, D, this.w('output_kernel'), V, probs);
+    k.gemm(false, false, B, V, D, denseOut, this.w('output_kernel'), probs);
     const outBias = this.w('output_bias');
     for (let b = 0; b < B; b++) {
       const row = probs.subarray(b * V, b * V + V);
@@ -191,43 +189,44 @@ export class BiLstmEngine {
     const bias = this.w(`${prefix}_bias`);
 
     // The input's contribution for every time step at once: one product (or a row lookup for one-hot).
-    const xp = new Float32Array(N * G);
-    if (input) matmulInto(input, N, inWidth, kernel, G, xp);
-    for (let t = 0; t < T; t++)
-      for (let b = 0; b < B; b++) {
-        const row = (t * B + b) * G;
-        const id = ids[b * T + t]!;
-        if (input) for (let j = 0; j < G; j++) xp[row + j]! += bias[j]!;
-        else if (a.floatInput) {
-          const x = id / a.vocabSize;
-          for (let j = 0; j < G; j++) xp[row + j] = x * kernel[j]! + bias[j]!;
-        } else for (let j = 0; j < G; j++) xp[row + j] = kernel[id * G + j]! + bias[j]!;
-      }
-
+    // `gates` first holds the pre-activations without the bias (input projection; each step adds h·U
+    // into its block), then the loop adds the bias and activates them in place: one pass, not two.
     const gates = new Float32Array(N * G);
+    if (input) this.kernels.gemm(false, false, N, G, inWidth, input, kernel, gates);
+    else
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < B; b++) {
+          const row = (t * B + b) * G;
+          const id = ids[b * T + t]!;
+          if (a.floatInput) {
+            const x = id / a.vocabSize;
+            for (let j = 0; j < G; j++) gates[row + j] = x * kernel[j]!;
+          } else gates.set(kernel.subarray(id * G, id * G + G), row);
+        }
+
     const cells = new Float32Array(N * H);
     const cellTanh = new Float32Array(N * H);
     const hidden = new Float32Array(N * H);
-    const z = new Float32Array(B * G);
-    const recurrent = uploadMatrix(this.w(`${prefix}_recurrent`), H, G);
+    const recurrent = this.kernels.constant(this.w(`${prefix}_recurrent`), H, G);
     try {
       for (let s = 0; s < T; s++) {
         const t = backward ? T - 1 - s : s;
         const tp = backward ? t + 1 : t - 1;
-        if (s > 0) matmulInto(hidden.subarray(tp * B * H, (tp + 1) * B * H), B, H, recurrent, G, z);
+        const rec = s > 0;
+        if (rec) this.kernels.gemmConst(hidden.subarray(tp * B * H, (tp + 1) * B * H), B, recurrent, gates.subarray(t * B * G, (t + 1) * B * G), true);
         for (let b = 0; b < B; b++) {
-          const zr = b * G;
           const xr = (t * B + b) * G;
           const hr = (t * B + b) * H;
           const pr = (tp * B + b) * H;
+          // sigmoid and tanh written out (tanh from exp: faster than Math.tanh in V8, and saturates
+          // correctly at both ends).
           for (let j = 0; j < H; j++) {
-            const rec = s > 0;
-            const i = sigmoid(xp[xr + j]! + (rec ? z[zr + j]! : 0));
-            const f = sigmoid(xp[xr + H + j]! + (rec ? z[zr + H + j]! : 0));
-            const g = tanh(xp[xr + 2 * H + j]! + (rec ? z[zr + 2 * H + j]! : 0));
-            const o = sigmoid(xp[xr + 3 * H + j]! + (rec ? z[zr + 3 * H + j]! : 0));
+            const i = 1 / (1 + Math.exp(-(gates[xr + j]! + bias[j]!)));
+            const f = 1 / (1 + Math.exp(-(gates[xr + H + j]! + bias[H + j]!)));
+            const g = 1 - 2 / (Math.exp(2 * (gates[xr + 2 * H + j]! + bias[2 * H + j]!)) + 1);
+            const o = 1 / (1 + Math.exp(-(gates[xr + 3 * H + j]! + bias[3 * H + j]!)));
             const c = (rec ? f * cells[pr + j]! : 0) + i * g;
-            const tc = tanh(c);
+            const tc = 1 - 2 / (Math.exp(2 * c) + 1);
             gates[xr + j] = i;
             gates[xr + H + j] = f;
             gates[xr + 2 * H + j] = g;
@@ -239,7 +238,7 @@ export class BiLstmEngine {
         }
       }
     } finally {
-      releaseMatrix(recurrent);
+      this.kernels.release(recurrent);
     }
     return { gates, cells, cellTanh, hidden };
   }
@@ -268,48 +267,19 @@ export class BiLstmEngine {
     loss /= B;
 
     // Output layer.
-    matmulInto(
-      transposeInto(fwd.denseOut, B, D, new Float32Array(D * B)),
-      D,
-      B,
-      dLogits,
-      V,
-      grads.get('output_kernel')!,
-      true,
-    );
+    const k = this.kernels;
+    k.gemm(true, false, D, V, B, fwd.denseOut, dLogits, grads.get('output_kernel')!, true);
     addColumnSums(dLogits, B, V, grads.get('output_bias')!);
     const dDense = new Float32Array(B * D);
-    matmulInto(
-      dLogits,
-      B,
-      V,
-      transposeInto(this.w('output_kernel'), D, V, new Float32Array(V * D)),
-      D,
-      dDense,
-    );
+    k.gemm(false, true, B, D, V, dLogits, this.w('output_kernel'), dDense);
     for (let i = 0; i < B * D; i++)
       dDense[i] = fwd.densePre[i]! > 0 ? dDense[i]! * (fwd.denseMask ? fwd.denseMask[i]! : 1) : 0;
 
     // Dense layer.
-    matmulInto(
-      transposeInto(fwd.features, B, F, new Float32Array(F * B)),
-      F,
-      B,
-      dDense,
-      D,
-      grads.get('dense_kernel')!,
-      true,
-    );
+    k.gemm(true, false, F, D, B, fwd.features, dDense, grads.get('dense_kernel')!, true);
     addColumnSums(dDense, B, D, grads.get('dense_bias')!);
     const dFeatures = new Float32Array(B * F);
-    matmulInto(
-      dDense,
-      B,
-      D,
-      transposeInto(this.w('dense_kernel'), F, D, new Float32Array(D * F)),
-      F,
-      dFeatures,
-    );
+    k.gemm(false, true, B, F, D, dDense, this.w('dense_kernel'), dFeatures);
     if (fwd.featureMask) for (let i = 0; i < B * F; i++) dFeatures[i]! *= fwd.featureMask[i]!;
 
     // The last layer's output is each direction's final state: fwd at t = T-1, bwd at t = 0.
@@ -367,11 +337,9 @@ export class BiLstmEngine {
     const dz = new Float32Array(N * G);
     const dh = new Float32Array(B * H);
     const dc = new Float32Array(B * H);
-    let recurrentT: MatrixHandle | undefined = uploadMatrix(
-      transposeInto(this.w(`${prefix}_recurrent`), H, G, new Float32Array(G * H)),
-      G,
-      H,
-    );
+    const k = this.kernels;
+    // U is stored H x 4H; the step loop multiplies by its transpose.
+    const recurrentT: ConstMatrix = k.constant(this.w(`${prefix}_recurrent`), G, H, true);
     try {
       for (let s = T - 1; s >= 0; s--) {
         const t = backward ? T - 1 - s : s;
@@ -397,40 +365,27 @@ export class BiLstmEngine {
             dc[k] = dcT * f;
           }
         }
-        if (s > 0) matmulInto(dz.subarray(t * B * G, (t + 1) * B * G), B, G, recurrentT, H, dh);
+        if (s > 0) k.gemmConst(dz.subarray(t * B * G, (t + 1) * B * G), B, recurrentT, dh);
       }
     } finally {
-      releaseMatrix(recurrentT);
-      recurrentT = undefined;
+      k.release(recurrentT);
     }
 
-    // Recurrent kernel: sum over steps of h_prev^T · dz, as one product over all rows.
-    const hPrevT = new Float32Array(H * N);
-    for (let t = 0; t < T; t++) {
-      const tp = backward ? t + 1 : t - 1;
-      if (tp < 0 || tp >= T) continue;
-      for (let b = 0; b < B; b++) {
-        const src = (tp * B + b) * H;
-        const col = t * B + b;
-        for (let j = 0; j < H; j++) hPrevT[j * N + col] = hidden[src + j]!;
-      }
+    // Recurrent kernel: the sum over steps of h_prev^T · dz is one product over all rows, since in
+    // time-major order the previous states of rows t*B.. are the rows one block of B earlier (forward)
+    // or later (backward); the step with no previous state is left out.
+    const M = (T - 1) * B;
+    const gU = grads.get(`${prefix}_recurrent`)!;
+    if (M > 0) {
+      if (backward) k.gemm(true, false, H, G, M, hidden.subarray(B * H), dz.subarray(0, M * G), gU, true);
+      else k.gemm(true, false, H, G, M, hidden.subarray(0, M * H), dz.subarray(B * G), gU, true);
     }
-    matmulInto(hPrevT, H, N, dz, G, grads.get(`${prefix}_recurrent`)!, true);
     addColumnSums(dz, N, G, grads.get(`${prefix}_bias`)!);
 
     const dKernel = grads.get(`${prefix}_kernel`)!;
     if (layer.input) {
-      matmulInto(
-        transposeInto(layer.input, N, inWidth, new Float32Array(inWidth * N)),
-        inWidth,
-        N,
-        dz,
-        G,
-        dKernel,
-        true,
-      );
-      const kernelT = transposeInto(this.w(`${prefix}_kernel`), inWidth, G, new Float32Array(G * inWidth));
-      matmulInto(dz, N, G, kernelT, inWidth, dInput!, true);
+      k.gemm(true, false, inWidth, G, N, layer.input, dz, dKernel, true);
+      k.gemm(false, true, N, inWidth, G, dz, this.w(`${prefix}_kernel`), dInput!, true);
     } else {
       // One-hot or float input: the kernel's gradient is a scatter of dz rows, no product needed.
       for (let t = 0; t < T; t++)

@@ -67,6 +67,17 @@ describe('trainTransformer', () => {
     expect((await fs.stat(path.join(dir, 'model.onnx'))).size).toBeGreaterThan(1000);
   }, 240_000);
 
+  it('asked for blas, trains on the TF.js backend and records why', async () => {
+    const result = await trainTransformer(fixture(), {
+      modelPath: path.join(tmp, 'blas'),
+      preset: 'tiny',
+      training: { ...settings, epochs: 1, maxStepsPerEpoch: 1 },
+      backend: 'blas',
+    });
+    expect(result.backend).toBe(tf.getBackend());
+    expect(result.backendReason).toMatch(/^blas was requested, but the transformer trains through TF\.js ops/);
+  }, 60_000);
+
   it('a cancelled run resumed from its checkpoint ends with the weights of an uninterrupted run', async () => {
     const data = fixture();
     const common = { preset: 'tiny' as const, training: { ...settings, epochs: 3 } };

@@ -21,7 +21,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fs/atomic';
 import { hasCheckpoint } from '../../train/checkpoint';
 import type { Trainable } from '../../train/loop';
 import { runTrainingLoop } from '../../train/loop';
-import type { BackendRequest } from '../../tensor/backend';
+import type { KernelRequest } from '../../tensor/kernels';
 import { selectTensorBackend } from '../../tensor/backend';
 import { buildTransformerOnnx } from '../../onnx/exportTransformer';
 import { saveWeights } from '../weights';
@@ -44,8 +44,11 @@ export interface TrainTransformerOptions extends RunOptions {
   architecture?: Partial<Omit<TransformerArchitecture, 'vocabSize'>>;
   /** Training settings to override. */
   training?: Partial<TransformerTrainSettings>;
-  /** Tensor backend to use; `auto` picks the fastest available. */
-  backend?: BackendRequest;
+  /**
+   * Provider to use; `auto` picks the fastest TF.js backend present. The transformer trains through
+   * TF.js ops, so `blas` (the BiLSTM's native kernels) runs on the fastest TF.js backend, saying so.
+   */
+  backend?: KernelRequest;
   /** Continue from the folder's checkpoint instead of starting over. */
   resume?: boolean;
   /** Cap on validation windows (each one `seqLength` events), to keep validation short. */
@@ -249,7 +252,14 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const checkpointDir = path.join(dir, CHECKPOINT);
   let architecture: TransformerArchitecture = { ...preset.architecture, ...options.architecture, vocabSize: data.vocab.tokens.length };
   let settings: TransformerTrainSettings = { ...preset.training, ...options.training };
-  const choice = await selectTensorBackend(options.backend ?? 'auto');
+  const tfChoice = await selectTensorBackend(options.backend === 'blas' ? 'auto' : (options.backend ?? 'auto'));
+  const choice =
+    options.backend === 'blas'
+      ? {
+          ...tfChoice,
+          reason: `blas was requested, but the transformer trains through TF.js ops (its forward and backward pass on the native kernels is not built yet), so it runs on ${tfChoice.kind}: ${tfChoice.reason}`,
+        }
+      : tfChoice;
 
   let resumedConfig: TransformerConfig | undefined;
   if (options.resume) {

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ModelError } from '../../common/errors';
+import { COMPOSER_PRESETS } from '../../common/models/composer';
+import { Rng } from '../../common/random';
+import { emptySong } from '../../common/song/song';
+import { RemiTokenizer } from '../../common/tokenize/remi';
+import type { Vocabulary } from '../../common/tokenize/types';
+import { trainComposer } from '../models/composer/train';
+import { checkComposed, generatePieces } from './generate';
+
+const tokenizer = new RemiTokenizer();
+const vocab: Vocabulary = { kind: 'remi', tokens: tokenizer.baseTokens(), counts: tokenizer.baseTokens().map(() => 1) };
+const index = new Map(vocab.tokens.map((t, i) => [t, i]));
+
+/** Eight bars of quarter notes of a C major arpeggio over a held bass note, as remi ids. */
+function piece(rng: Rng): Uint16Array {
+  const s = emptySong(480);
+  const shift = rng.int(5);
+  for (let bar = 0; bar < 8; bar++) {
+    s.notes.push({ pitch: 36 + shift, velocity: 64, startTicks: bar * 1920, endTicks: bar * 1920 + 1920, track: 0, channel: 0 });
+    [60, 64, 67, 72].forEach((p, k) => s.notes.push({ pitch: p + shift, velocity: 64, startTicks: bar * 1920 + k * 480, endTicks: bar * 1920 + k * 480 + 480, track: 0, channel: 0 }));
+  }
+  return Uint16Array.from(tokenizer.encode(s), (t) => index.get(t)!);
+}
+
+describe('generate with a composer', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cadenza-compose-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes pieces with notes in time, reproducible from the seed', async () => {
+    const rng = new Rng(2);
+    const pieces = Array.from({ length: 12 }, (_, i) => ({ id: `p${i}`, split: (i < 10 ? 'train' : 'valid') as 'train' | 'valid', tokens: piece(rng) }));
+    const modelDir = path.join(dir, 'model');
+    await trainComposer({ vocab, pieces }, { modelDir, architecture: COMPOSER_PRESETS.tiny.architecture, training: { ...COMPOSER_PRESETS.tiny.training, steps: 120 } });
+    const a = await generatePieces({ modelPath: modelDir, outputPath: path.join(dir, 'a'), seed: 5, count: 2, seconds: 8 });
+    expect(a.map((p) => p.runtime)).toEqual(['composer', 'composer']);
+    for (const p of a) {
+      expect(p.stats.durationSeconds).toBeGreaterThanOrEqual(8);
+      expect(p.song.notes.length).toBeGreaterThan(10);
+      // Learned: most onsets fall on quarter-note beats (every training onset does).
+      const onBeat = p.song.notes.filter((n) => n.startTicks % 480 === 0).length;
+      expect(onBeat / p.song.notes.length).toBeGreaterThan(0.7);
+    }
+    const again = await generatePieces({ modelPath: modelDir, outputPath: path.join(dir, 'b'), seed: 6, count: 1, seconds: 8 });
+    expect(again[0]!.tokens).toEqual(a[1]!.tokens);
+  }, 60_000);
+
+  it('refuses a piece with no notes, or far shorter than asked, naming the model', () => {
+    const empty = emptySong(480);
+    expect(() => checkComposed('models/x', empty, 60, undefined, 3)).toThrow(ModelError);
+    expect(() => checkComposed('models/x', empty, 60, undefined, 3)).toThrow(/models\/x composed 0 notes .* train it longer/);
+    const short = emptySong(480);
+    short.notes.push({ pitch: 60, velocity: 80, startTicks: 0, endTicks: 480, track: 0, channel: 0 });
+    expect(() => checkComposed('m', short, 60, undefined, 1)).toThrow(/1 notes/);
+    expect(() => checkComposed('m', short, 0.4, undefined, 1)).not.toThrow();
+    expect(() => checkComposed('m', short, undefined, 10, 1)).toThrow(/10 events/);
+  });
+});

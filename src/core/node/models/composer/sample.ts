@@ -1,0 +1,126 @@
+/**
+ * Sampling from the composer: all pieces advance together one token per model call (the forward
+ * state is carried, the look-back LSTM rereads the last `lookback` tokens), and every draw keeps
+ * to the `remi` grammar (a pitch is followed by its duration, positions move forward inside the
+ * bar), so every generated token decodes to music.
+ */
+import { CancelledError } from '../../../common/errors';
+import type { SamplingOptions } from '../../../common/generate/sampling';
+import { sampleToken } from '../../../common/generate/sampling';
+import type { RunOptions } from '../../../common/progress';
+import { Rng } from '../../../common/random';
+import type { RemiToken } from '../../../common/tokenize/remi';
+import { parseRemiToken, RemiGrammar } from '../../../common/tokenize/remi';
+import type { ComposerChunk, ComposerEngine, ComposerState } from './engine';
+
+/** One piece to sample. */
+export interface ComposerRequest {
+  /** Token ids the piece starts with (a primer; may be empty), already in the vocabulary. */
+  primer: readonly number[];
+  /** Seed of its draws. */
+  seed: number;
+}
+
+/** How long and how to sample. */
+export interface ComposerSampleOptions {
+  sampling: SamplingOptions;
+  /** Tokens to generate at most per piece. */
+  maxTokens: number;
+  /** Says when a piece is long enough (called after each token with the generated ids). */
+  isComplete: (piece: number, generated: readonly number[]) => boolean;
+  /** Ids never drawn (e.g. `<unk>`). */
+  banned?: ReadonlySet<number>;
+}
+
+/**
+ * Generates one token sequence per request (primer excluded). The model reads the start id, then
+ * the primer, then its own draws.
+ */
+export function sampleComposer(
+  engine: ComposerEngine,
+  vocabTokens: readonly string[],
+  requests: readonly ComposerRequest[],
+  options: ComposerSampleOptions,
+  run: RunOptions = {},
+): number[][] {
+  const a = engine.architecture;
+  const V = a.vocabSize;
+  const K = a.lookback;
+  const P = requests.length;
+  const parsed: (RemiToken | undefined)[] = vocabTokens.map((t) => parseRemiToken(t));
+  const grammars = requests.map(() => new RemiGrammar());
+  const rngs = requests.map((r) => new Rng(r.seed));
+  const read: number[][] = requests.map(() => [V]);
+  const generated: number[][] = requests.map(() => []);
+  const done = new Array<boolean>(P).fill(false);
+  let state: ComposerState = engine.zeroState(P);
+
+  /** Feeds the last token of every piece; returns the next-token probabilities [P, V]. */
+  const step = (): Float32Array => {
+    const chunk: ComposerChunk = {
+      batch: P,
+      steps: 1,
+      inputs: Int32Array.from(read, (r) => r[r.length - 1]!),
+      history: new Int32Array((K - 1) * P),
+      targets: new Int32Array(P).fill(-1),
+    };
+    for (let b = 0; b < P; b++) {
+      const r = read[b]!;
+      for (let k = 0; k < K - 1; k++) {
+        const i = r.length - 1 - (K - 1) + k;
+        chunk.history[k * P + b] = i >= 0 ? r[i]! : V;
+      }
+    }
+    const f = engine.forward(chunk, state);
+    state = f.state;
+    return f.probs;
+  };
+
+  // Primers: fed token by token (pieces of different primer lengths wait with a repeated token is
+  // not exact, so primers are fed one piece-row at a time through the shared state).
+  const longestPrimer = Math.max(0, ...requests.map((r) => r.primer.length));
+  let probs = step();
+  for (let t = 0; t < longestPrimer; t++) {
+    const keep = state;
+    const rows: number[] = [];
+    for (let b = 0; b < P; b++) {
+      const id = requests[b]!.primer[t];
+      if (id === undefined) continue;
+      read[b]!.push(id);
+      const g = parsed[id];
+      if (g && grammars[b]!.allows(g)) grammars[b]!.advance(g);
+      rows.push(b);
+    }
+    const next = step();
+    // Rows whose primer had ended keep their previous state and probabilities.
+    for (let b = 0; b < P; b++) {
+      if (rows.includes(b)) continue;
+      for (let l = 0; l < a.forwardUnits.length; l++) {
+        const H = a.forwardUnits[l]!;
+        state.h[l]!.set(keep.h[l]!.subarray(b * H, b * H + H), b * H);
+        state.c[l]!.set(keep.c[l]!.subarray(b * H, b * H + H), b * H);
+      }
+      next.set(probs.subarray(b * V, b * V + V), b * V);
+    }
+    probs = next;
+  }
+
+  const masked = new Float32Array(V);
+  for (let t = 0; t < options.maxTokens && done.some((d) => !d); t++) {
+    if (run.signal?.aborted) throw new CancelledError();
+    for (let b = 0; b < P; b++) {
+      if (done[b]) continue;
+      const grammar = grammars[b]!;
+      for (let v = 0; v < V; v++) masked[v] = options.banned?.has(v) || !grammar.allows(parsed[v]) ? 0 : probs[b * V + v]!;
+      const id = sampleToken(masked, options.sampling, rngs[b]!, {});
+      grammar.advance(parsed[id]!);
+      read[b]!.push(id);
+      generated[b]!.push(id);
+      if (options.isComplete(b, generated[b]!)) done[b] = true;
+    }
+    run.onProgress?.({ stage: 'generate', done: t + 1, total: options.maxTokens });
+    if (done.every((d) => d)) break;
+    probs = step();
+  }
+  return generated;
+}
