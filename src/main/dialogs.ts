@@ -1,6 +1,7 @@
 /**
  * Native open/save dialogs. What the user picks is registered with the path guard, so the
  * backend may then read (or, for a save, write) exactly that; the page never widens access itself.
+ * Only the save dialog grants a write; what is opened or dropped is readable, never writable.
  */
 import { dialog, type BrowserWindow } from 'electron';
 import { promises as fs } from 'node:fs';
@@ -43,7 +44,7 @@ export function createDialogHandlers(window: () => BrowserWindow | null, guard: 
       const w = owner();
       const result = w ? await dialog.showSaveDialog(w, options) : await dialog.showSaveDialog(options);
       if (result.canceled || !result.filePath) return { paths: [] };
-      await guard.allowFile(result.filePath);
+      await guard.allowWrite(result.filePath);
       return { paths: [result.filePath] };
     },
   };

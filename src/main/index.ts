@@ -4,13 +4,15 @@
  * same dispatcher as browser mode). Heavy work runs in job worker threads, never here.
  */
 import { app, BrowserWindow, dialog, ipcMain, protocol, type IpcMainInvokeEvent } from 'electron';
-import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ApiError, serializeError } from '../core/common/errors';
 import { openAppBackend, type AppBackend } from '../core/node/app/backend';
+import { dropGrant } from '../core/node/app/drop';
 import { writeJsonAtomic } from '../core/node/fs/atomic';
+import { confinedFile } from '../core/node/fs/confined';
 import { dataDir, dataDirPointerFile } from '../core/node/paths';
 import { API_METHODS, type ApiHandlers } from '../api/contract';
 import { createDispatcher, type Dispatch } from '../api/dispatch';
@@ -54,8 +56,10 @@ async function serveAppProtocol(request: Request): Promise<Response> {
     }
   } else {
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    file = path.resolve(rendererDir, rel);
-    if (!file.startsWith(rendererDir + path.sep)) return new Response('Not found.', { status: 404 });
+    // Real paths are compared, so a link in the UI folder that points elsewhere is not followed out.
+    const confined = await confinedFile(rendererDir, rel);
+    if (!confined) return new Response('Not found.', { status: 404 });
+    file = confined;
   }
   const stat = await fs.stat(file).catch(() => null);
   if (!stat?.isFile()) return new Response('Not found.', { status: 404 });
@@ -108,11 +112,13 @@ function registerIpc(): void {
     });
   }
   ipcMain.handle(DROP_CHANNEL, async (event, p: unknown) => {
-    if (!senderAllowed(event) || typeof p !== 'string' || !path.isAbsolute(p) || !existsSync(p)) return '';
-    const stat = await fs.stat(p);
-    if (stat.isDirectory()) await backend!.guard.allowDir(p);
-    else await backend!.guard.allowFile(p);
-    return p;
+    if (!senderAllowed(event)) return '';
+    // The path is text from the window: only music files and ordinary folders become readable, never writable.
+    const grant = await dropGrant(p).catch(() => null);
+    if (!grant) return '';
+    if (grant.folder) await backend!.guard.allowDir(grant.path);
+    else await backend!.guard.allowFile(grant.path);
+    return grant.path;
   });
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { emptySong } from '../core/common/song/song';
 import { encodeWav } from '../core/common/audio/wav';
 import { encodeMidi } from '../core/node/midi/write';
 import { projectRoot } from '../core/node/paths';
+import { pruneUploads, UPLOAD_MAX_AGE_MS } from '../core/node/app/backend';
 import { connectWebSocket, type WsConnection } from '../api/wsClient';
 import { MAX_MESSAGE_BYTES } from '../api/protocol';
 import { startServer, type RunningServer } from './server';
@@ -37,6 +38,14 @@ function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
   return new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as Record<string, unknown>)));
 }
 
+/** A two-note song, something an import accepts. */
+function twoNotes() {
+  const song = emptySong(480);
+  song.notes.push({ pitch: 60, velocity: 90, startTicks: 0, endTicks: 480, track: 0, channel: 0 });
+  song.notes.push({ pitch: 64, velocity: 80, startTicks: 480, endTicks: 960, track: 0, channel: 0 });
+  return song;
+}
+
 describe('cadenza serve (browser mode)', () => {
   let root: string;
   let dataDir: string;
@@ -54,6 +63,8 @@ describe('cadenza serve (browser mode)', () => {
     mkdirSync(outside, { recursive: true });
     writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Cadenza</title><script type="module" src="./assets/app.js"></script>');
     writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+    symlinkSync(path.join(outside, 'secret.txt'), path.join(rendererDir, 'assets', 'linked.txt'));
+    symlinkSync(outside, path.join(rendererDir, 'linked-dir'));
     const song = emptySong(480);
     song.notes.push({ pitch: 60, velocity: 90, startTicks: 0, endTicks: 480, track: 0, channel: 0 });
     song.notes.push({ pitch: 64, velocity: 80, startTicks: 480, endTicks: 960, track: 0, channel: 0 });
@@ -90,6 +101,12 @@ describe('cadenza serve (browser mode)', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toContain('javascript');
     expect((await http('/%2e%2e/outside/secret.txt', { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(404);
+    // Links in the UI folder that point outside it are refused like ../ is.
+    for (const p of ['/assets/linked.txt', '/linked-dir/secret.txt', '/assets']) {
+      const res = await http(p, { headers: { cookie: cookie.split(';')[0]! } });
+      expect(res.status, p).toBe(404);
+      expect(await res.text(), p).not.toContain('secret');
+    }
     expect((await http(`/?token=${server.token}`, { method: 'POST' })).status).toBe(405);
   });
 
@@ -213,6 +230,52 @@ describe('cadenza serve (browser mode)', () => {
     await expect(conn.api.dialogs.openFolder()).rejects.toMatchObject({ name: 'ApiError' });
     const out = await conn.api.files.export({ from: a.path, to: 'exports/copy.mid' });
     expect((await conn.api.files.readMidi({ path: out.path })).song.notes).toEqual([]);
+  });
+
+  it('stores uploads with names up to the 255 characters the contract allows, twice over', async () => {
+    const bytes = Buffer.from(encodeMidi(emptySong())).toString('base64');
+    for (const length of [230, 255]) {
+      const name = 'long'.repeat(64).slice(0, length - 4) + '.mid';
+      const first = await conn.api.files.upload({ name, dataBase64: bytes });
+      expect(first.name).toBe(name);
+      const second = await conn.api.files.upload({ name, dataBase64: bytes });
+      expect(second.name.endsWith(' (2).mid')).toBe(true);
+      expect(Buffer.byteLength(second.name)).toBeLessThanOrEqual(255);
+    }
+  });
+
+  it('removes uploads once their import has ended, refused ones included, and stale ones at start', async () => {
+    const good = await conn.api.files.upload({ name: 'to-import.mid', dataBase64: Buffer.from(encodeMidi(twoNotes())).toString('base64') });
+    const bad = await conn.api.files.upload({ name: 'refused.mid', dataBase64: 'bm90' });
+    const { jobId } = await conn.api.corpus.import({ paths: [good.path, bad.path] });
+    await server.backend.jobs.waitFor(jobId);
+    await expect.poll(() => existsSync(good.path) || existsSync(bad.path), { timeout: 5000 }).toBe(false);
+    // Left over from an earlier run: older than a day goes, a fresh one stays.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cadenza-uploads-'));
+    writeFileSync(path.join(dir, 'old.mid'), 'x');
+    writeFileSync(path.join(dir, 'new.mid'), 'x');
+    utimesSync(path.join(dir, 'old.mid'), new Date(Date.now() - 2 * UPLOAD_MAX_AGE_MS), new Date(Date.now() - 2 * UPLOAD_MAX_AGE_MS));
+    expect(await pruneUploads(dir, UPLOAD_MAX_AGE_MS)).toBe(1);
+    expect(existsSync(path.join(dir, 'new.mid'))).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never lets the page overwrite the data folder\'s own files (upload, then export over them)', async () => {
+    await conn.api.corpus.list();
+    const bad = await conn.api.files.upload({ name: 'x.mid', dataBase64: 'bm90' });
+    const managed = ['corpus/index.json', 'corpus/.lock', 'settings.json', 'jobs.json', 'models/default.json', path.join(dataDir, 'corpus', 'index.json')];
+    const before = new Map(managed.map((m) => [m, existsSync(path.resolve(dataDir, m)) ? readFileSync(path.resolve(dataDir, m)) : null]));
+    for (const to of managed) {
+      await expect(conn.api.files.export({ from: bad.path, to }), to).rejects.toMatchObject({
+        name: 'ApiError',
+        field: 'to',
+        message: expect.stringMatching(/^\S+ is in Cadenza's data folder, whose files only Cadenza itself writes; [^.]*\.$/),
+      });
+      const now = existsSync(path.resolve(dataDir, to)) ? readFileSync(path.resolve(dataDir, to)) : null;
+      expect(now, to).toEqual(before.get(to));
+    }
+    await expect(conn.api.models.export({ id: 'bundled', path: 'models/x' })).rejects.toMatchObject({ field: 'path' });
+    await expect(conn.api.corpus.list()).resolves.toMatchObject({ total: expect.any(Number) });
   });
 
   it('survives malformed, binary and oversized messages', async () => {

@@ -21,6 +21,7 @@ import { API_PATH, clientMessageSchema, FILES_PATH, MAX_MESSAGE_BYTES, type Serv
 import type { JobEvent } from '../api/schemas';
 import { newToken, tokenMatches, tokenOf } from './auth';
 import { sendFile, sendText } from './static';
+import { confinedFile } from '../core/node/fs/confined';
 
 /** How to start the server. */
 export interface ServeOptions {
@@ -50,8 +51,8 @@ export interface RunningServer {
   port: number;
   token: string;
   backend: AppBackend;
-  /** Stops accepting, closes sockets, cancels jobs. */
-  close(): Promise<void>;
+  /** Stops accepting, closes sockets, cancels jobs (a job still running `graceMs` after its cancel is terminated). */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -114,8 +115,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!existsSync(path.join(rendererDir, 'index.html')))
       return sendText(res, 503, `The UI is not built (${rendererDir} has no index.html); run \`npm run build\` and start again.`);
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    const file = path.resolve(rendererDir, rel);
-    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return sendText(res, 404, 'Not found.');
+    // Real paths are compared, so a link in the UI folder that points elsewhere is not followed out.
+    const file = await confinedFile(rendererDir, rel);
+    if (!file) return sendText(res, 404, 'Not found.');
     if (rel === 'index.html') {
       // The page's own requests (scripts, styles) carry the token as a cookie: strict, HttpOnly, this path only.
       headers['Set-Cookie'] = `cadenza_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
@@ -200,12 +202,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     port,
     token,
     backend,
-    close: async () => {
+    close: async (o = {}) => {
       for (const ws of wss.clients) ws.terminate();
       wss.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections?.();
-      await backend.close();
+      // Sockets go first: server.close() waits for every connection, and a stalled download never ends.
+      const stopped = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await Promise.all([stopped, backend.close(o)]);
     },
   };
 }

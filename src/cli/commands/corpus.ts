@@ -133,7 +133,9 @@ function importSummary(store: CorpusStore, r: ImportReport): string {
     `Imported ${r.added.length} ${plural(r.added.length, 'piece')} into ${store.dir} in ${(r.durationMs / 1000).toFixed(1)} s` +
       `; ${r.duplicates.length} already there, ${r.skipped.length} skipped.`,
   ];
-  for (const d of r.duplicates) lines.push(`  duplicate: ${d.path} (stored as ${shortId(d.id)})`);
+  const repaired = new Set(r.repaired.map((d) => d.id));
+  for (const d of r.duplicates)
+    lines.push(`  duplicate: ${d.path} (stored as ${shortId(d.id)}${repaired.has(d.id) ? '; its damaged or missing stored copy was repaired' : ''})`);
   for (const s of r.skipped) lines.push(`  skipped: ${s.reason}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');

@@ -4,11 +4,10 @@
  * transformer, and evaluate it against a reference corpus when one is at hand. Each stage is the
  * same core call its own command makes.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { deserializeError } from '../../core/common/errors';
-import { sharedCorpusDir } from '../../core/node/paths';
+import { availableSharedCorpusDir } from '../../core/node/paths';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 import { bundledLstmPath } from './generate';
 
@@ -70,7 +69,7 @@ export function registerDemo(program: Command): void {
         const r = refined.pieces[0]!;
 
         const result: DemoResult = { midi: piece!.midiPath, audio: wav, refinedMidi: r.refinedMidi, refinedAudio: r.refinedAudio };
-        const reference = flags.reference ?? (existsSync(sharedCorpusDir()) ? sharedCorpusDir() : undefined);
+        const reference = flags.reference ?? availableSharedCorpusDir() ?? undefined;
         if (reference) {
           say('4/4 evaluating against the reference corpus…');
           const { runEvaluation, writeEvaluationReport } = await import('../../core/node/evaluate/evaluate');

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,42 @@ describe('cadenza serve', () => {
     expect([200, 503]).toContain((await fetch(url)).status);
     run.stop();
     expect(await run.exited).toBe(0);
+  });
+
+  it('stops within 5 s on SIGTERM while a 50 MB download is stalled', async () => {
+    mkdirSync(path.join(dataDir, 'renders'), { recursive: true });
+    const big = path.join(dataDir, 'renders', 'big.wav');
+    writeFileSync(big, Buffer.alloc(50 * 1024 * 1024, 1));
+    const run = serve(['--port', '0', '--data-dir', dataDir, '--json']);
+    const out = await run.firstOutput;
+    expect(out, run.err()).not.toBeNull();
+    const { port, url } = JSON.parse(out!) as { url: string; port: number };
+    const token = new URL(url).searchParams.get('token')!;
+    // Read the headers, then never the body: the server's writes stall on a full socket.
+    const stalled = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: `/files?path=${encodeURIComponent(big)}&token=${token}` }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    stalled.pause();
+    stalled.on('error', () => {});
+    expect(stalled.statusCode).toBe(200);
+    const t0 = Date.now();
+    run.stop();
+    expect(await run.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    stalled.destroy();
+  }, 30_000);
+
+  it('exits at once on a second signal', async () => {
+    const run = serve(['--port', '0', '--data-dir', dataDir, '--json']);
+    expect(await run.firstOutput, run.err()).not.toBeNull();
+    const t0 = Date.now();
+    run.stop();
+    setTimeout(run.stop, 50);
+    // 0 when the first shutdown finished already, 143 (or death by the signal) when the second cut it short.
+    expect([0, 143, -1]).toContain(await run.exited);
+    expect(Date.now() - t0).toBeLessThan(2000);
   });
 
   it('exits 2 with one sentence for a bad port or host', async () => {

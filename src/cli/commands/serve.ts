@@ -9,6 +9,9 @@ import { dataDir as appDataDir } from '../../core/node/paths';
 import { startServer } from '../../server/server';
 import { numberOption, printResult, type GlobalOptions } from '../output';
 
+/** Longest a shutdown may take after SIGINT or SIGTERM, in milliseconds. */
+const SHUTDOWN_MS = 4_000;
+
 interface ServeFlags extends GlobalOptions {
   port?: string;
   host?: string;
@@ -64,11 +67,22 @@ export function registerServe(program: Command): void {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
+          // A second signal means now: exit at once, as a signal would.
+          const now = (signal: NodeJS.Signals): void => process.exit(signal === 'SIGINT' ? 130 : 143);
+          process.once('SIGINT', now);
+          process.once('SIGTERM', now);
           resolve();
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      await server.close();
+      // Within SHUTDOWN_MS: jobs are cancelled (and their workers terminated when they do not stop), sockets closed.
+      const deadline = setTimeout(() => {
+        process.stderr.write(`cadenza: the server did not stop within ${SHUTDOWN_MS / 1000} s; exiting anyway.\n`);
+        process.exit(1);
+      }, SHUTDOWN_MS);
+      deadline.unref();
+      await server.close({ graceMs: SHUTDOWN_MS / 2 });
+      clearTimeout(deadline);
     });
 }

@@ -4,12 +4,13 @@
  */
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
-import { UsageError } from '../../core/common/errors';
+import { TokenizeError, UsageError } from '../../core/common/errors';
 import { TOKENIZER_KINDS } from '../../core/common/tokenize';
 import type { TokenizerKind } from '../../core/common/tokenize';
 import { readModelTokenization } from '../../core/node/evaluate/likelihoodModel';
 import { encodeMidiForModel, tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';
 import { ioError } from '../../core/node/fs/atomic';
+import { parseMidi } from '../../core/node/midi/read';
 import { printResult, type GlobalOptions } from '../output';
 
 export { tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';
@@ -46,6 +47,9 @@ export function registerTokenize(program: Command): void {
       } catch (error) {
         throw ioError(error, file, 'read');
       }
+      // One rule for every command (docs/ARCHITECTURE.md): a file that exists but holds nothing usable fails, exit 1.
+      if (parseMidi(bytes, { sustain: false, path: file }).song.notes.length === 0)
+        throw new TokenizeError(`${file} holds no notes to tokenize.`, { path: file });
       if (flags.model !== undefined) {
         const model = await readModelTokenization(flags.model);
         const { tokens, ids, stats } = encodeMidiForModel(bytes, model, file);

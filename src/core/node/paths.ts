@@ -55,3 +55,17 @@ export function resourcesDir(): string {
 export function sharedCorpusDir(): string {
   return path.resolve(projectRoot(), '..', 'shared', 'corpora', 'piano-midi');
 }
+
+/**
+ * Whether `../shared` is to be treated as absent: `CADENZA_NO_SHARED=1` makes tests (and the
+ * demo's default reference) behave as on a user's clone, which has no `../shared` beside it.
+ */
+export function sharedHidden(): boolean {
+  return process.env.CADENZA_NO_SHARED === '1';
+}
+
+/** The shared piano corpus when it is there and not hidden by `CADENZA_NO_SHARED=1`; else null. */
+export function availableSharedCorpusDir(): string | null {
+  const dir = sharedCorpusDir();
+  return !sharedHidden() && existsSync(dir) ? dir : null;
+}

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ioError } from '../fs/atomic';
 import { JobManager } from '../jobs/manager';
 import { projectRoot } from '../paths';
+import { OUTPUT_FOLDERS } from './files';
 import { createAppHandlers, type AppHandlers } from './handlers';
 import { PathGuard } from './pathGuard';
 import { SettingsStore } from './settings';
@@ -34,8 +35,8 @@ export interface AppBackend {
   jobs: JobManager;
   guard: PathGuard;
   settings: SettingsStore;
-  /** Cancels running jobs and waits for them and for pending writes. */
-  close(): Promise<void>;
+  /** Cancels running jobs and waits for them and for pending writes; a job still running `graceMs` after its cancel is terminated. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 function packageVersion(): string {
@@ -46,12 +47,30 @@ function packageVersion(): string {
   }
 }
 
+/** How long an upload is kept (the page may still be using it) before the next start removes it. */
+export const UPLOAD_MAX_AGE_MS = 24 * 3600 * 1000;
+
+/** Removes files in `dir` last modified more than `maxAgeMs` ago; a missing folder is fine. */
+export async function pruneUploads(dir: string, maxAgeMs: number): Promise<number> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  let removed = 0;
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    const stat = await fs.lstat(p).catch(() => null);
+    if (!stat || Date.now() - stat.mtimeMs <= maxAgeMs) continue;
+    await fs.rm(p, { recursive: true, force: true }).catch(() => {});
+    removed++;
+  }
+  return removed;
+}
+
 /** Creates the data folder if needed and opens settings, guard, jobs and handlers over it. */
 export async function openAppBackend(options: AppBackendOptions): Promise<AppBackend> {
   const dataDir = path.resolve(options.dataDir);
   if (!existsSync(dataDir)) await fs.mkdir(dataDir, { recursive: true }).catch((e: unknown) => {
     throw ioError(e, dataDir, 'create');
   });
+  await pruneUploads(path.join(dataDir, OUTPUT_FOLDERS.uploads), UPLOAD_MAX_AGE_MS);
   const guard = new PathGuard(dataDir);
   for (const d of options.allowDirs ?? []) await guard.allowDir(d);
   const settings = await SettingsStore.open(dataDir);
@@ -69,5 +88,5 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     jobs,
     mediaUrl: options.mediaUrl,
   });
-  return { handlers, jobs, guard, settings, close: () => jobs.close() };
+  return { handlers, jobs, guard, settings, close: (o) => jobs.close(o) };
 }

@@ -11,7 +11,7 @@ import { ApiError, JobError } from '../../common/errors';
 import { decodeWav } from '../../common/audio/wav';
 import { durationSeconds } from '../../common/song/tempo';
 import type { Song } from '../../common/song/song';
-import { ioError, writeFileAtomic } from '../fs/atomic';
+import { clipName, ioError, MAX_NAME_BYTES, writeFileAtomic } from '../fs/atomic';
 import { readMidiFile, type MidiReadReport } from '../midi/read';
 import type { JobManager } from '../jobs/manager';
 import type { JobRecord } from '../jobs/types';
@@ -53,6 +53,7 @@ function warningsOf(report: MidiReadReport): string[] {
   };
   say(report.droppedDrumNotes, 'drum notes were dropped.');
   say(report.droppedZeroLengthNotes, 'notes of zero length were dropped.');
+  say(report.shortestNotes, 'notes released where they started were kept one tick long.');
   say(report.unterminatedNotes, 'notes were never released and end at their track’s last event.');
   say(report.retriggeredNotes, 'notes were cut short by the same key struck again.');
   say(report.strayNoteOffs, 'note-offs matched no sounding note and were ignored.');
@@ -105,11 +106,13 @@ function safeFileName(name: string): string {
   return base.replace(/^\.+/, '_') || 'file';
 }
 
+/** A path in `dir` no file has yet: `name`, else `name (2)`, `(3)`… with the stem shortened to keep within the name limit. */
 async function uniquePath(dir: string, name: string): Promise<string> {
   const ext = path.extname(name);
   const stem = name.slice(0, name.length - ext.length);
-  let candidate = path.join(dir, name);
-  for (let i = 2; existsSync(candidate); i++) candidate = path.join(dir, `${stem} (${i})${ext}`);
+  const named = (suffix: string): string => path.join(dir, `${clipName(stem, MAX_NAME_BYTES - Buffer.byteLength(suffix + ext))}${suffix}${ext}`);
+  let candidate = named('');
+  for (let i = 2; existsSync(candidate); i++) candidate = named(` (${i})`);
   return candidate;
 }
 
@@ -160,7 +163,19 @@ export function createAppHandlers(deps: AppDeps) {
       }),
     },
     corpus: {
-      import: async (req: { paths: string[] }) => startJob('import', { paths: await readableAll(req.paths, 'paths') }),
+      import: async (req: { paths: string[] }) => {
+        const paths = await readableAll(req.paths, 'paths');
+        const started = startJob('import', { paths });
+        // Uploaded files are only the way in: once the import has ended (stored, duplicate or refused), they go.
+        const uploadsDir = path.join(dataDir, OUTPUT_FOLDERS.uploads) + path.sep;
+        const uploaded = paths.filter((p) => p.startsWith(uploadsDir));
+        if (uploaded.length)
+          void jobs
+            .waitFor(started.jobId)
+            .then(() => Promise.all(uploaded.map((p) => fs.rm(p, { recursive: true, force: true }))))
+            .catch(() => {});
+        return started;
+      },
       list: async (req: PageRequest) => page(await (await corpus()).list(), req),
       search: async (req: PageRequest & { query: string }) => page(await (await corpus()).search(req.query), req),
       get: async (req: { id: string }) => {

@@ -32,17 +32,42 @@ describe('PathGuard', () => {
     await expect(guard.readable('missing.mid', 'from')).rejects.toMatchObject({ field: 'from', message: 'missing.mid does not exist.' });
   });
 
-  it('widens only to what the user chose: a folder and everything in it, or exactly one file', async () => {
+  it('widens reads to what the user chose (a folder and everything in it, or one file) and writes to a save dialog\'s answer', async () => {
     const guard = new PathGuard(data);
     await guard.allowDir(chosen);
-    await guard.allowFile(path.join(other, 'save-here.mid'));
+    await guard.allowWrite(path.join(other, 'save-here.mid'));
     expect(await guard.readable(path.join(chosen, 'a.mid'))).toBe(path.join(chosen, 'a.mid'));
-    expect(await guard.writable(path.join(chosen, 'new.mid'))).toBe(path.join(chosen, 'new.mid'));
     expect(await guard.writable(path.join(other, 'save-here.mid'))).toBe(path.join(other, 'save-here.mid'));
-    await expect(guard.writable(path.join(other, 'not-chosen.mid'))).rejects.toThrow(/will not touch it/);
+    await expect(guard.writable(path.join(other, 'not-chosen.mid'))).rejects.toThrow(/not chosen in a save dialog/);
     await expect(guard.readable(path.join(other, 'b.mid'))).rejects.toThrow(/outside/);
-    // A link inside an allowed folder is followed before the check, for writes too.
-    await expect(guard.writable('link.mid')).rejects.toThrow(/outside/);
+    // A link inside the data folder is followed before the check, for writes too.
+    await expect(guard.writable('link.mid')).rejects.toThrow(/not chosen in a save dialog/);
     await expect(guard.writable(data)).rejects.toThrow(/is a folder/);
+  });
+
+  it('writes only where the user chose: never the data folder\'s own files, nor what was opened for reading', async () => {
+    const guard = new PathGuard(data);
+    await guard.allowDir(chosen);
+    await guard.allowFile(path.join(other, 'b.mid'));
+    // Opened or dropped means readable, not writable.
+    await expect(guard.writable(path.join(chosen, 'new.mid'), 'to')).rejects.toMatchObject({ field: 'to', message: expect.stringMatching(/not chosen in a save dialog/) });
+    await expect(guard.writable(path.join(other, 'b.mid'))).rejects.toThrow(/not chosen in a save dialog/);
+    for (const managed of ['corpus/index.json', 'corpus/.lock', 'settings.json', 'jobs.json', 'models/default.json', 'in.mid', 'exports/../settings.json']) {
+      await expect(guard.writable(managed, 'to'), managed).rejects.toMatchObject({ field: 'to', message: expect.stringContaining("is in Cadenza's data folder, whose files only Cadenza itself writes") });
+    }
+    // A save dialog pointed into the data folder does not widen it either.
+    await guard.allowWrite(path.join(data, 'settings.json'));
+    await expect(guard.writable(path.join(data, 'settings.json'))).rejects.toThrow(/only Cadenza itself writes/);
+    // The data folder's exports/ is where the page may copy files to (browser mode has no save dialog).
+    expect(await guard.writable('exports/copy.mid')).toBe(path.join(data, 'exports', 'copy.mid'));
+    expect(await guard.writable('exports/sub/copy.mid')).toBe(path.join(data, 'exports', 'sub', 'copy.mid'));
+  });
+
+  it('follows links on the folders of a path that does not exist yet', async () => {
+    const guard = new PathGuard(data);
+    mkdirSync(path.join(data, 'exports'), { recursive: true });
+    symlinkSync(other, path.join(data, 'exports', 'out'));
+    await expect(guard.writable('exports/out/new/x.mid')).rejects.toThrow(/not chosen in a save dialog/);
+    rmSync(path.join(data, 'exports'), { recursive: true, force: true });
   });
 });

@@ -1,8 +1,11 @@
 /**
- * Which files the UI may make the backend read or write: the data folder, folders given on the
- * command line (`cadenza serve --allow`), and files or folders the user picked in a native dialog
- * or dropped on the window. Paths are resolved through symlinks first, so `../` tricks and links
- * that point outside are refused; free text from the page never widens what is allowed.
+ * Which files the UI may make the backend read or write. Reads: the data folder, folders given on
+ * the command line (`cadenza serve --allow`), and files or folders the user picked in a native
+ * dialog or dropped on the window. Writes: only a file the user chose in a save dialog, or the
+ * data folder's `exports/` folder; never the data folder's managed files (corpus, models,
+ * settings, jobs) nor what was only chosen for reading. Paths are resolved through symlinks
+ * first, so `../` tricks and links that point outside are refused; free text from the page
+ * never widens what is allowed.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -20,10 +23,26 @@ async function realOrResolved(p: string): Promise<string> {
   }
 }
 
+/** The real path `p` will have: its nearest existing ancestor resolved through links, the rest appended. */
+async function realFuture(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  try {
+    return await fs.realpath(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    if (parent === abs) return abs;
+    return path.join(await realFuture(parent), path.basename(abs));
+  }
+}
+
+/** The folder of the data folder the page may copy files into (browser mode has no save dialog). */
+export const EXPORTS_FOLDER = 'exports';
+
 /** Confines paths to the data folder and to what the user chose. */
 export class PathGuard {
   private readonly dirs = new Set<string>();
   private readonly files = new Set<string>();
+  private readonly writeFiles = new Set<string>();
 
   /** `dataDir` and `allowedDirs` are always allowed (they need not exist yet). */
   constructor(
@@ -39,9 +58,16 @@ export class PathGuard {
     this.dirs.add(await realOrResolved(dir));
   }
 
-  /** Allows one file the user chose (dialog, drop); it need not exist yet (a save dialog's answer). */
+  /** Allows reading one file the user chose (open dialog, drop). */
   async allowFile(file: string): Promise<void> {
-    this.files.add(await this.resolveForWrite(file));
+    this.files.add(await realFuture(file));
+  }
+
+  /** Allows writing (and then reading) exactly one file the user chose in a save dialog; it need not exist yet. */
+  async allowWrite(file: string): Promise<void> {
+    const target = await realFuture(file);
+    this.writeFiles.add(target);
+    this.files.add(target);
   }
 
   /**
@@ -62,23 +88,30 @@ export class PathGuard {
   }
 
   /**
-   * The absolute path a file may be written at: inside an allowed folder, or exactly a file
-   * the user chose. The folder must exist; the file itself need not. Throws `ApiError` otherwise.
+   * The real absolute path a file may be written at: exactly a file the user chose in a save
+   * dialog, or inside the data folder's `exports/`. Anything else in the data folder is refused
+   * (its files are Cadenza's own), and so is anything outside that was chosen only for reading.
+   * The file need not exist. Throws `ApiError` naming `field` otherwise.
    */
   async writable(p: string, field = 'path'): Promise<string> {
     const abs = path.isAbsolute(p) ? path.normalize(p) : path.resolve(this.dataDir, p);
-    const target = await this.resolveForWrite(abs);
-    if (existsSync(target) && (await fs.lstat(target)).isDirectory())
+    // Links are followed, on the file and on its folders, so writing "through" one cannot land elsewhere.
+    const target = await realFuture(abs);
+    if (existsSync(target) && (await fs.stat(target)).isDirectory())
       throw new ApiError(`${p} is a folder, not a file.`, { path: p, field });
-    if (this.files.has(target) || (await this.allowed(target))) return target;
-    throw this.refused(p, field);
-  }
-
-  private async resolveForWrite(p: string): Promise<string> {
-    const abs = path.resolve(p);
-    // An existing link is followed, so writing "through" it cannot land outside.
-    if (existsSync(abs)) return fs.realpath(abs);
-    return path.join(await realOrResolved(path.dirname(abs)), path.basename(abs));
+    const data = await realOrResolved(this.dataDir);
+    const exportsDir = await realFuture(path.join(this.dataDir, EXPORTS_FOLDER));
+    if (inside(target, exportsDir) && target !== exportsDir) return target;
+    if (inside(target, data) || inside(target, path.resolve(this.dataDir)))
+      throw new ApiError(
+        `${p} is in Cadenza's data folder, whose files only Cadenza itself writes; export to a file you choose (the save dialog, or a download in the browser) or into the data folder's ${EXPORTS_FOLDER}/ folder.`,
+        { path: p, field },
+      );
+    if (this.writeFiles.has(target)) return target;
+    throw new ApiError(`${p} was not chosen in a save dialog, so Cadenza will not write it; choose where to export with the save dialog (or download it in the browser).`, {
+      path: p,
+      field,
+    });
   }
 
   private async allowed(real: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CorpusError } from '../../common/errors';
 import { withLock } from './lock';
 
@@ -15,6 +15,22 @@ describe('withLock', () => {
   });
   afterEach(async () => {
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('leaves no empty lock behind when the disk is full, so the next writer does not wait', async () => {
+    const realOpen = fs.open.bind(fs);
+    const spy = vi.spyOn(fs, 'open').mockImplementationOnce(async (...args: Parameters<typeof fs.open>) => {
+      const handle = await realOpen(...args);
+      // The file exists now; writing its content fails as on a full disk.
+      handle.writeFile = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+      return handle;
+    });
+    await expect(withLock(lockFile, async () => 'never')).rejects.toThrow(`Could not create ${lockFile}: the disk is full.`);
+    spy.mockRestore();
+    await expect(fs.stat(lockFile)).rejects.toMatchObject({ code: 'ENOENT' });
+    const t0 = Date.now();
+    expect(await withLock(lockFile, async () => 'next', { timeoutMs: 30_000 })).toBe('next');
+    expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   it('runs writers one at a time and removes the lock afterwards', async () => {

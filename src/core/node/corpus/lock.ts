@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import { CorpusError } from '../../common/errors';
+import { CorpusError, IoError } from '../../common/errors';
 import { ioError } from '../fs/atomic';
 
 /** How long to wait for a held lock and when to call one stale. */
@@ -56,11 +56,16 @@ async function acquire(lockFile: string, owner: LockOwner, options: LockOptions)
       const handle = await fs.open(lockFile, 'wx');
       try {
         await handle.writeFile(JSON.stringify(owner));
-      } finally {
         await handle.close();
+      } catch (error) {
+        // A full disk creates the file but not its content: an empty lock would hold off the next writer.
+        await handle.close().catch(() => {});
+        await fs.rm(lockFile, { force: true }).catch(() => {});
+        throw ioError(error, lockFile, 'create');
       }
       return;
     } catch (error) {
+      if (error instanceof IoError) throw error;
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(error, lockFile, 'create');
     }
     const holder = await readOwner(lockFile);

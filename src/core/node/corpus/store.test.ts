@@ -8,6 +8,7 @@ import type { Song } from '../../common/song/song';
 import { emptySong } from '../../common/song/song';
 import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
+import { ev, smfFile, track } from '../midi/smfBuilder';
 import { listMidiFiles, sharedCorpusOrSkip } from '../testing/sharedCorpus';
 import { CorpusStore } from './store';
 
@@ -219,6 +220,59 @@ describe('CorpusStore', () => {
     expect(await blobFiles(store)).toHaveLength(1);
     expect(events.at(-1)).toEqual({ stage: 'rescan', done: 3, total: 3 });
     await expect(store.readSong(added[0]!.id)).rejects.toThrow(CorpusError);
+  });
+
+  it('refuses a stored file with one flipped byte when it is read, and a re-import of the original repairs it', async () => {
+    const { added } = await store.import([input]);
+    const id = added[0]!.id;
+    const blob = store.blobPath(id);
+    const good = await fs.readFile(blob);
+    const bad = Buffer.from(good);
+    // The last byte of a note's velocity: the file still reads as MIDI, only its hash tells.
+    bad[bad.length - 6] ^= 1;
+    await fs.writeFile(blob, bad);
+    await expect(store.readSong(id)).rejects.toMatchObject({
+      name: 'CorpusError',
+      path: blob,
+      message: expect.stringMatching(/^The stored file of "[^"]+" \(\w{12}\) is damaged \(it no longer matches its content hash\); import the original again to repair it\.$/),
+    });
+    const again = await store.import([path.join(input, 'gnossienne_1.mid')]);
+    expect(again.duplicates.map((d) => d.id)).toEqual([id]);
+    expect(again.repaired.map((d) => d.id)).toEqual([id]);
+    expect(await fs.readFile(blob)).toEqual(good);
+    expect((await store.readSong(id)).notes.length).toBe(added[0]!.noteCount);
+    // A missing stored file is put back the same way; an intact one is left alone.
+    await fs.rm(blob);
+    expect((await store.import([input])).repaired.map((d) => d.id)).toEqual([id]);
+    expect((await store.import([input])).repaired).toEqual([]);
+  });
+
+  it('merges an index entry that repeats another\'s id, and rescan writes the merged index', async () => {
+    const { added } = await store.import([input]);
+    const file = path.join(store.dataDir, 'corpus', 'index.json');
+    const data = JSON.parse(await fs.readFile(file, 'utf8')) as { pieces: unknown[] };
+    data.pieces.push({ ...(data.pieces[0] as object), title: 'A second entry' });
+    await fs.writeFile(file, JSON.stringify(data));
+    const reopened = await CorpusStore.open(store.dataDir);
+    expect((await reopened.list()).map((p) => p.id).sort()).toEqual(added.map((p) => p.id).sort());
+    const report = await reopened.rescan();
+    expect(report.merged).toBe(1);
+    expect((JSON.parse(await fs.readFile(file, 'utf8')) as { pieces: unknown[] }).pieces).toHaveLength(3);
+  });
+
+  it('says why a file holds no notes, and keeps a note released where it was struck', async () => {
+    const dir = path.join(tmp, 'odd');
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'drums.mid'), smfFile(0, 480, [track([ev.on(0, 9, 36, 90), ev.off(100, 9, 36)])]));
+    await fs.writeFile(path.join(dir, 'late.mid'), smfFile(0, 480, [track([ev.on(0, 0, 60, 90)])]));
+    await fs.writeFile(path.join(dir, 'empty.mid'), smfFile(0, 480, [track([])]));
+    await fs.writeFile(path.join(dir, 'blip.mid'), smfFile(0, 480, [track([ev.on(0, 0, 60, 90), ev.off(0, 0, 60), ev.on(10, 0, 62, 80), ev.off(10, 0, 62)])]));
+    const report = await store.import([dir]);
+    const reason = (name: string): string | undefined => report.skipped.find((x) => x.path.endsWith(name))?.reason;
+    expect(reason('drums.mid')).toBe(`${path.join(dir, 'drums.mid')} holds no notes to learn from (its 1 note is on the drum channel, which is not counted).`);
+    expect(reason('late.mid')).toBe(`${path.join(dir, 'late.mid')} holds no notes to learn from (its 1 note has no length).`);
+    expect(reason('empty.mid')).toBe(`${path.join(dir, 'empty.mid')} holds no notes to learn from.`);
+    expect(report.added.map((p) => p.noteCount)).toEqual([2]);
   });
 
   it('keeps the index whole when two imports run at once', async () => {

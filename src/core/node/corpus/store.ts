@@ -20,8 +20,8 @@ import { CorpusError, IoError, MidiParseError, throwIfCancelled } from '../../co
 import type { RunOptions } from '../../common/progress';
 import type { Song } from '../../common/song/song';
 import { ioError, writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
-import type { ReadMidiOptions } from '../midi/read';
-import { checkMidiSize, parseMidi, readMidiFile } from '../midi/read';
+import type { MidiReadReport, ReadMidiOptions } from '../midi/read';
+import { checkMidiSize, parseMidi } from '../midi/read';
 import type { LockOptions } from './lock';
 import { withLock } from './lock';
 import { MetadataLookup } from './metadata';
@@ -35,6 +35,8 @@ export interface ImportReport {
   added: Piece[];
   /** Files whose bytes the corpus already held (or that appeared twice in this import). */
   duplicates: Array<{ path: string; id: string }>;
+  /** Duplicates whose stored copy was missing or damaged and was rewritten from the imported bytes. */
+  repaired: Array<{ path: string; id: string }>;
   /** Files that could not be imported, each with one sentence saying why. */
   skipped: Array<{ path: string; reason: string }>;
   /** Problems that did not stop any file (e.g. a metadata.csv without a "midi" column). */
@@ -53,6 +55,8 @@ export interface RescanReport {
   damaged: Array<{ piece: Piece; reason: string }>;
   /** Entries whose note figures changed on re-reading (e.g. after a reader fix) and were updated. */
   updated: number;
+  /** Index entries that repeated an earlier entry's id, merged into it. */
+  merged: number;
   /** Stored files no entry named (left by an interrupted import), deleted. */
   orphansRemoved: number;
 }
@@ -73,7 +77,7 @@ export class CorpusStore {
   readonly dir: string;
   private readonly indexFile: string;
   private readonly lockFile: string;
-  private cache: { key: string; data: IndexData } | null = null;
+  private cache: { key: string; data: IndexData; merged: number } | null = null;
 
   private constructor(
     /** The data folder the corpus lives in. */
@@ -129,19 +133,20 @@ export class CorpusStore {
   /** Reads piece `idOrPrefix`'s notes. Throws `CorpusError` if the piece or its file is missing. */
   async readSong(idOrPrefix: string, options: ReadMidiOptions = {}): Promise<Song> {
     const piece = await this.get(idOrPrefix);
-    try {
-      return (await readMidiFile(this.blobPath(piece.id), options)).song;
-    } catch (error) {
-      if (error instanceof IoError)
-        throw new CorpusError(
-          `The stored file of "${piece.title}" (${piece.id.slice(0, 12)}) is missing; run a corpus rescan.`,
-          {
-            path: this.blobPath(piece.id),
-            cause: error,
-          },
-        );
-      throw error;
-    }
+    const blob = this.blobPath(piece.id);
+    const bytes = await readBytes(blob);
+    if (bytes instanceof IoError)
+      throw new CorpusError(`The stored file of "${piece.title}" (${piece.id.slice(0, 12)}) is missing; import the original again, or run a corpus rescan.`, {
+        path: blob,
+        cause: bytes,
+      });
+    // A flipped byte can still parse as MIDI: the content hash is what says the file is the one imported.
+    if (bytes instanceof MidiParseError || createHash('sha256').update(bytes).digest('hex') !== piece.id)
+      throw new CorpusError(
+        `The stored file of "${piece.title}" (${piece.id.slice(0, 12)}) is damaged (it no longer matches its content hash); import the original again to repair it.`,
+        { path: blob },
+      );
+    return parseMidi(bytes, { ...options, path: blob }).song;
   }
 
   /**
@@ -154,7 +159,7 @@ export class CorpusStore {
     return this.change(async () => {
       const index = await this.readIndex();
       const known = new Set(index.pieces.map((p) => p.id));
-      const report: ImportReport = { added: [], duplicates: [], skipped: [], warnings: [], durationMs: 0 };
+      const report: ImportReport = { added: [], duplicates: [], repaired: [], skipped: [], warnings: [], durationMs: 0 };
       const { files, unreadable } = await findMidiFiles(paths);
       report.skipped.push(...unreadable);
       const metadata = new MetadataLookup();
@@ -174,11 +179,19 @@ export class CorpusStore {
           const id = createHash('sha256').update(bytes).digest('hex');
           if (known.has(id)) {
             report.duplicates.push({ path: file, id });
+            // The same bytes again: a stored copy that went missing or was damaged is put right.
+            const blob = this.blobPath(id);
+            const stored = await readBytes(blob);
+            if (!newBlobs.includes(blob) && !(stored instanceof Uint8Array && createHash('sha256').update(stored).digest('hex') === id)) {
+              await writes.add(writeFileAtomic(blob, bytes));
+              report.repaired.push({ path: file, id });
+            }
             continue;
           }
           let song: Song;
+          let read: MidiReadReport;
           try {
-            song = parseMidi(bytes, { path: file }).song;
+            ({ song, report: read } = parseMidi(bytes, { path: file }));
           } catch (error) {
             if (!(error instanceof MidiParseError)) throw error;
             report.skipped.push({ path: file, reason: error.message });
@@ -187,7 +200,7 @@ export class CorpusStore {
           if (song.notes.length === 0) {
             report.skipped.push({
               path: file,
-              reason: `${file} holds no notes to learn from (drum-channel notes are not counted).`,
+              reason: noNotesReason(file, read),
             });
             continue;
           }
@@ -261,7 +274,7 @@ export class CorpusStore {
   async rescan(run: RunOptions = {}): Promise<RescanReport> {
     return this.change(async () => {
       const index = await this.readIndex();
-      const report: RescanReport = { checked: 0, missing: [], damaged: [], updated: 0, orphansRemoved: 0 };
+      const report: RescanReport = { checked: 0, missing: [], damaged: [], updated: 0, merged: 0, orphansRemoved: 0 };
       const kept: Piece[] = [];
       const doomed: string[] = [];
       for (const piece of index.pieces) {
@@ -290,7 +303,8 @@ export class CorpusStore {
         kept.push(fresh);
       }
       throwIfCancelled(run.signal);
-      if (kept.length !== index.pieces.length || report.updated)
+      report.merged += this.cache?.merged ?? 0;
+      if (kept.length !== index.pieces.length || report.updated || report.merged)
         await this.writeIndex({ version: INDEX_VERSION, pieces: kept });
       for (const blob of doomed) await removeFile(blob);
       const named = new Set(kept.map((p) => this.blobPath(p.id)));
@@ -349,8 +363,11 @@ export class CorpusStore {
         `${issue?.path.join('.') || 'its content'} is wrong (${issue?.message ?? 'unknown'})`,
       );
     }
-    this.cache = { key, data: result.data };
-    return result.data;
+    // An entry repeating an earlier one's id (a hand edit, a merge of two indexes) is merged into it: the first wins.
+    const seen = new Set<string>();
+    const pieces = result.data.pieces.filter((p) => !seen.has(p.id) && !!seen.add(p.id));
+    this.cache = { key, data: { ...result.data, pieces }, merged: result.data.pieces.length - pieces.length };
+    return this.cache.data;
   }
 
   private async writeIndex(data: IndexData): Promise<void> {
@@ -434,6 +451,17 @@ function resolveId(pieces: readonly Piece[], idOrPrefix: string, indexFile: stri
     `The id prefix "${idOrPrefix}" matches ${matches.length} pieces; give more of the id.`,
     { field: 'id' },
   );
+}
+
+/** Why a file that parsed holds no notes, in one sentence. */
+function noNotesReason(file: string, read: MidiReadReport): string {
+  const n = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
+  const why = read.droppedDrumNotes
+    ? ` (its ${n(read.droppedDrumNotes, 'note')} ${read.droppedDrumNotes === 1 ? 'is' : 'are'} on the drum channel, which is not counted)`
+    : read.droppedZeroLengthNotes
+      ? ` (its ${n(read.droppedZeroLengthNotes, 'note')} ${read.droppedZeroLengthNotes === 1 ? 'has' : 'have'} no length)`
+      : '';
+  return `${file} holds no notes to learn from${why}.`;
 }
 
 function damagedIndex(file: string, reason: string): CorpusError {

@@ -74,8 +74,11 @@ async function loadSet(
       report.midiPath = s.midiPath;
       try {
         // No sustain: note lengths are key presses, as in generated MIDI, which has no pedal.
-        piece.song = (await readMidiFile(s.midiPath, { sustain: false })).song;
-        report.measures = measureSong(piece.song);
+        const song = (await readMidiFile(s.midiPath, { sustain: false })).song;
+        // A piece with nothing to measure is reported like an unreadable one, not measured as silence.
+        if (song.notes.length === 0) throw new DataError(`${s.midiPath} holds no notes.`, { path: s.midiPath });
+        piece.song = song;
+        report.measures = measureSong(song);
       } catch (error) {
         errors.push(
           error instanceof CadenzaError

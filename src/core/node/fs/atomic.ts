@@ -9,10 +9,34 @@ import { IoError } from '../../common/errors';
 
 let counter = 0;
 
+/** The longest file name most file systems accept (ext4, APFS, NTFS), in bytes. */
+export const MAX_NAME_BYTES = 255;
+
+/** `name` cut to at most `maxBytes` bytes of UTF-8, never in the middle of a character. */
+export function clipName(name: string, maxBytes: number): string {
+  if (Buffer.byteLength(name) <= maxBytes) return name;
+  let out = '';
+  let bytes = 0;
+  for (const ch of name) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > maxBytes) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}
+
+/** A temporary name beside `file`, unique to this write and within the file system's name limit. */
+function tempNameFor(file: string): string {
+  const suffix = `.${process.pid}.${Date.now()}.${counter++}.tmp`;
+  // A name near the limit would overflow once the suffix is added: its start is enough to recognise it.
+  return path.join(path.dirname(file), `.${clipName(path.basename(file), MAX_NAME_BYTES - 1 - suffix.length)}${suffix}`);
+}
+
 /** Writes `data` to `file` atomically, creating its folder. Throws `IoError` naming the file. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.${counter++}.tmp`);
+  const tmp = tempNameFor(file);
   try {
     await fs.mkdir(dir, { recursive: true });
     const handle = await fs.open(tmp, 'w');
@@ -82,6 +106,8 @@ export function ioError(error: unknown, file: string, verb: 'read' | 'write' | '
               ? 'it is a folder'
               : code === 'ENOTDIR'
                 ? 'a part of the path is not a folder'
-                : ((error as Error | undefined)?.message ?? String(error));
+                : code === 'ENAMETOOLONG'
+                  ? `its name is longer than the file system allows (${MAX_NAME_BYTES} bytes)`
+                  : ((error as Error | undefined)?.message ?? String(error));
   return new IoError(`Could not ${verb} ${file}: ${reason}.`, { path: file, cause: error, detail: code });
 }

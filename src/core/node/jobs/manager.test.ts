@@ -142,4 +142,23 @@ describe('JobManager', () => {
     expect(existsSync(path.join(dataDir, 'tmp', 'jobs', 'old-1'))).toBe(false);
     expect(() => manager!.get('nope')).toThrow(/no job with id nope/);
   });
+
+  it('closes within its grace: a worker that ignores the cancel is terminated', async () => {
+    manager = await JobManager.open({ dataDir, workerEntry, throttleMs: 0, cancelGraceMs: 600_000 });
+    const job = manager.start('stubborn', {});
+    await new Promise<void>((resolve) => manager!.onEvent((e) => e.type === 'progress' && resolve()));
+    const t0 = Date.now();
+    await manager.close({ graceMs: 300 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(manager.get(job.id).state).toBe('cancelled');
+    manager = undefined;
+  });
+
+  it('refuses more queued jobs than its limit, with one sentence', async () => {
+    manager = await JobManager.open({ dataDir, workerEntry, throttleMs: 0, exclusiveKinds: [], maxQueued: 3 });
+    const jobs = [0, 1, 2, 3].map(() => manager!.start('count', { steps: 1000, delayMs: 5 }));
+    expect(() => manager!.start('count', { steps: 1 })).toThrow(/^3 jobs are already waiting; wait for some to finish or cancel them before starting more\.$/);
+    for (const j of jobs) manager.cancel(j.id);
+    await Promise.all(jobs.map((j) => manager!.waitFor(j.id)));
+  });
 });

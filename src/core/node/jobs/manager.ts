@@ -30,6 +30,8 @@ export interface JobManagerOptions {
   cancelGraceMs?: number;
   /** Finished jobs kept in the history. */
   historyLimit?: number;
+  /** Jobs that may wait in the queue at once; one more is refused (default 32). */
+  maxQueued?: number;
   /** Values handed to every runner as `context.env` (settings, allowed paths…); read at each start. */
   env?: () => Record<string, unknown>;
 }
@@ -63,12 +65,14 @@ export class JobManager {
   private readonly throttleMs: number;
   private readonly cancelGraceMs: number;
   private readonly historyLimit: number;
+  private readonly maxQueued: number;
 
   private constructor(private readonly options: JobManagerOptions) {
     this.exclusive = new Set(options.exclusiveKinds ?? ['train']);
     this.throttleMs = options.throttleMs ?? 100;
     this.cancelGraceMs = options.cancelGraceMs ?? 20_000;
     this.historyLimit = options.historyLimit ?? 500;
+    this.maxQueued = options.maxQueued ?? 32;
   }
 
   /** Loads the history (jobs a previous process left running are marked failed) and clears stale staging. */
@@ -100,6 +104,8 @@ export class JobManager {
   /** Queues a job (or starts it at once when its lane is free) and answers its record. */
   start(kind: string, params: unknown): JobRecord {
     if (this.closed) throw new JobError('The job manager is shut down; no new jobs can start.');
+    if (this.queue.length >= this.maxQueued)
+      throw new JobError(`${this.queue.length} jobs are already waiting; wait for some to finish or cancel them before starting more.`, { field: 'kind' });
     if (this.exclusive.has(kind)) {
       const other = [...this.jobs.values()].find((j) => j.kind === kind && !TERMINAL.has(j.state));
       if (other) throw new JobError(`A ${kind} job is already running (${other.id}); cancel it or wait until it ends.`, { field: 'kind' });
@@ -160,12 +166,21 @@ export class JobManager {
     });
   }
 
-  /** Cancels everything, waits for the workers to end and for the history to be written. */
-  async close(): Promise<void> {
+  /**
+   * Cancels everything, waits for the workers to end and for the history to be written. A worker
+   * still running `graceMs` after its cancel (default: the manager's cancel grace) is terminated.
+   */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
     this.closed = true;
     for (const id of [...this.queue]) this.cancel(id);
     const ends = [...this.running.keys()].map((id) => this.waitFor(id));
     for (const id of this.running.keys()) this.cancel(id);
+    if (options.graceMs !== undefined) {
+      for (const run of this.running.values()) {
+        if (run.killTimer) clearTimeout(run.killTimer);
+        run.killTimer = setTimeout(() => void run.worker.terminate(), options.graceMs);
+      }
+    }
     await Promise.all(ends);
     await this.saving;
   }

@@ -106,13 +106,14 @@ describe('parseMidi', () => {
     expect(report.droppedZeroLengthNotes).toBe(1);
   });
 
-  it('drops zero-length notes and counts them', () => {
+  it('keeps a note released at the tick it was struck as the shortest note, one tick long', () => {
     const bytes = smfFile(0, 480, [
       track([ev.on(0, 0, 60, 80), ev.off(0, 0, 60), ev.on(10, 0, 62, 80), ev.off(10, 0, 62)]),
     ]);
     const { song, report } = read(bytes);
-    expect(brief(song.notes)).toEqual(['62@10-20 v80 t0 c0']);
-    expect(report.droppedZeroLengthNotes).toBe(1);
+    expect(brief(song.notes)).toEqual(['60@0-1 v80 t0 c0', '62@10-20 v80 t0 c0']);
+    expect(report.shortestNotes).toBe(1);
+    expect(report.droppedZeroLengthNotes).toBe(0);
   });
 
   it('drops drum-channel notes by default and keeps them when asked', () => {

@@ -14,7 +14,9 @@
  *   Otherwise a note-off ends the key's sounding note; a note-off with none sounding is
  *   ignored and counted (`strayNoteOffs`).
  * - Notes never turned off end at their track's last event (`unterminatedNotes`).
- * - Notes of zero length are dropped (`droppedZeroLengthNotes`).
+ * - A note released at the tick it was struck is kept as the shortest note, one tick long
+ *   (`shortestNotes`): it was played, and other readers count it. A note cut to no length by a
+ *   re-strike at its own tick, or struck at its track's very end, is dropped (`droppedZeroLengthNotes`).
  * - Channel 10 (index 9) is the General MIDI drum channel: its notes are dropped by default.
  * - Tempo, time and key signature events are gathered from every track; at one tick the
  *   later event in file order wins. A song always starts with a tempo and a time signature
@@ -60,8 +62,10 @@ export interface MidiReadReport {
   trackCount: number;
   /** Notes on the drum channel that were dropped. */
   droppedDrumNotes: number;
-  /** Notes with no length that were dropped. */
+  /** Notes with no length that were dropped (re-struck at their own tick, or struck at the track's end). */
   droppedZeroLengthNotes: number;
+  /** Notes released at the tick they were struck, kept one tick long. */
+  shortestNotes: number;
   /** Notes never turned off, ended at their track's last event. */
   unterminatedNotes: number;
   /** Notes ended early because their key was struck again while sounding. */
@@ -95,6 +99,7 @@ export function parseMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): Mid
     trackCount: smf.tracks.length,
     droppedDrumNotes: 0,
     droppedZeroLengthNotes: 0,
+    shortestNotes: 0,
     unterminatedNotes: 0,
     retriggeredNotes: 0,
     strayNoteOffs: 0,
@@ -181,10 +186,14 @@ function readTrack(
   let firstProgram: number | undefined;
   let name: string | undefined;
 
-  const finish = (key: number, s: Sounding, endTicks: number): void => {
+  const finish = (key: number, s: Sounding, endTicks: number, released = false): void => {
     if (endTicks <= s.startTicks) {
-      report.droppedZeroLengthNotes++;
-      return;
+      if (!released) {
+        report.droppedZeroLengthNotes++;
+        return;
+      }
+      report.shortestNotes++;
+      endTicks = s.startTicks + 1;
     }
     out.notes.push({
       pitch: key & 0x7f,
@@ -225,7 +234,7 @@ function readTrack(
         else if (s.struckOverOther && s.startTicks === e.ticks) s.struckOverOther = false;
         else {
           sounding.delete(key);
-          finish(key, s, e.ticks);
+          finish(key, s, e.ticks, true);
         }
         break;
       }
