@@ -14,7 +14,7 @@
  */
 import { Rng } from '../random';
 import type { TransformerDecoder } from '../models/transformerDecoder';
-import { MAX_SHIFT_STEPS, VELOCITY_BINS } from '../tokenize/performance';
+import { binVelocity, MAX_SHIFT_STEPS, VELOCITY_BINS } from '../tokenize/performance';
 
 /** Token id layout of the performance vocabulary (see tokenize/performance.ts). */
 const NOTE_ON = 0;
@@ -38,6 +38,14 @@ export interface ExpressionOptions {
   maxDriftSteps?: number;
   /** At strength 1, a note-on with less than this share of the note-on probability is resampled. */
   improbableShare?: number;
+  /**
+   * The dynamic level the velocities are held to at each moment of the written timing (seconds):
+   * every velocity choice weighs the model's probability by a Gaussian around this level, so the
+   * model shapes the note-to-note dynamics and cannot wander off in level. Absent: model only.
+   */
+  levelAt?: (seconds: number) => number;
+  /** Width of that Gaussian, in MIDI velocity (default 12). */
+  levelWidth?: number;
 }
 
 /** What refinement changed. */
@@ -85,6 +93,40 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 const VELOCITIES = range(VELOCITY_BASE + 1, VELOCITY_BASE + VELOCITY_BINS);
 const NOTE_ONS = range(NOTE_ON, NOTE_ON + 127);
 
+/** The bin a performance decodes with before its first VELOCITY token. */
+const DEFAULT_BIN = 16;
+
+/**
+ * The velocity bin for the next note-on, chosen as the model would write it. In the corpus a
+ * VELOCITY token comes only when the bin changes, so the model's velocity logits describe "which
+ * new bin" and never the bin in force; "keep it" is the mass of the model's note-on events (the
+ * event that comes next when nothing changes). Drawing a velocity before every note-on instead
+ * forced a change at every note, and the run of changes fed back on itself as context, drifting
+ * down to the quietest bins within 30 s (issue 15).
+ */
+function chooseVelocity(logits: Float32Array, bin: number, temperature: number, rng: Rng, level?: { at: number; width: number }): number {
+  // log of the level prior for a bin (0 without one).
+  const prior = (b: number): number => (level ? -((binVelocity(b) - level.at) ** 2) / (2 * level.width ** 2) : 0);
+  let max = -Infinity;
+  for (const c of NOTE_ONS) max = Math.max(max, logits[c]!);
+  let keep = 0;
+  for (const c of NOTE_ONS) keep += Math.exp(logits[c]! - max);
+  const keepLogit = max + Math.log(keep);
+  const candidates = VELOCITIES.filter((c) => c !== VELOCITY_BASE + bin);
+  max = keepLogit;
+  for (const c of candidates) max = Math.max(max, logits[c]!);
+  const weights = candidates.map((c) => Math.exp((logits[c]! - max) / temperature + prior(c - VELOCITY_BASE)));
+  const keepWeight = Math.exp((keepLogit - max) / temperature + prior(bin));
+  let r = rng.next() * (weights.reduce((s, w) => s + w, 0) + keepWeight);
+  r -= keepWeight;
+  if (r <= 0) return bin;
+  for (let i = 0; i < candidates.length; i++) {
+    r -= weights[i]!;
+    if (r <= 0) return candidates[i]! - VELOCITY_BASE;
+  }
+  return bin;
+}
+
 /** Refines performance-event ids; returns the new ids and what changed. */
 export function refineExpression(
   ids: readonly number[],
@@ -98,6 +140,7 @@ export function refineExpression(
   const improbable = (options.improbableShare ?? 0.02) * strength;
   const window = Math.round(strength * 12);
   const rng = new Rng(options.seed ?? 1);
+  const levelWidth = options.levelWidth ?? 12;
   decoder.reset();
 
   const out: number[] = [];
@@ -118,23 +161,28 @@ export function refineExpression(
   const sounding = new Set<number>();
   let drift = 0;
   let timingChange = 0;
-  let lastWasVelocity = false;
+  // Where the written timing is, in 10 ms steps.
+  let writtenSteps = 0;
+  // The velocity bin in force, as the decoder of the events would read it (its default before any token).
+  let bin = DEFAULT_BIN;
 
   for (const id of ids) {
     const kind = kindOf(id);
     if (!logits) {
       feed(id);
-      lastWasVelocity = kind === 'velocity';
+      if (kind === 'velocity') bin = id - VELOCITY_BASE;
+      if (kind === 'shift') writtenSteps += id - SHIFT_BASE;
       continue;
     }
-    if (kind === 'velocity') {
-      feed(sampleAmong(logits, VELOCITIES, temperature, rng));
-      lastWasVelocity = true;
-      continue;
-    }
+    // The written velocities are not kept: the model chooses them below, before each note-on.
+    if (kind === 'velocity') continue;
     if (kind === 'on') {
-      if (!lastWasVelocity) feed(sampleAmong(logits, VELOCITIES, temperature, rng));
-      lastWasVelocity = false;
+      const level = options.levelAt ? { at: options.levelAt(writtenSteps * 0.01), width: levelWidth } : undefined;
+      const next = chooseVelocity(logits, bin, temperature, rng, level);
+      if (next !== bin) {
+        feed(VELOCITY_BASE + next);
+        bin = next;
+      }
       const written = id - NOTE_ON;
       let pitch = written;
       report.notes++;
@@ -154,7 +202,6 @@ export function refineExpression(
       feed(NOTE_ON + pitch);
       continue;
     }
-    lastWasVelocity = false;
     if (kind === 'off') {
       const written = id - NOTE_OFF;
       const pitch = pitchMap.get(written) ?? written;
@@ -165,6 +212,7 @@ export function refineExpression(
     }
     // A time shift: redraw within maxChange steps of the original, keeping the drift bounded.
     const steps = id - SHIFT_BASE;
+    writtenSteps += steps;
     const lo = Math.max(1, steps - maxChange, steps - maxDrift - drift);
     const hi = Math.min(MAX_SHIFT_STEPS, steps + maxChange, steps + maxDrift - drift);
     const candidates = lo <= hi ? range(SHIFT_BASE + lo, SHIFT_BASE + hi) : [id];

@@ -16,7 +16,8 @@ import type { RunOptions } from '../../common/progress';
 import { refineExpression, type ExpressionReport } from '../../common/refine/expression';
 import type { Song } from '../../common/song/song';
 import { tempoMapOf } from '../../common/song/tempo';
-import { PerformanceTokenizer, performanceTokens, VELOCITY_BINS, velocityBin } from '../../common/tokenize/performance';
+import { phraseLevels, pedalFor, shapeTempo, voiceChords } from '../../common/refine/performance';
+import { binVelocity, PerformanceTokenizer, performanceTokens, VELOCITY_BINS, velocityBin } from '../../common/tokenize/performance';
 import type { Decibels, Lufs, Seconds } from '../../common/units';
 import { readWavFile, writeWavFile } from '../audio/wavFile';
 import { ioError, readJson, writeJsonAtomic } from '../fs/atomic';
@@ -135,32 +136,74 @@ function corpusVelocityHistogram(model: LoadedTransformer): number[] {
 export function refineSong(
   song: Song,
   model: LoadedTransformer,
-  options: { strength?: number; temperature?: number; seed?: number },
+  options: { strength?: number; temperature?: number; seed?: number; expression?: number; baseVelocity?: number },
 ): { song: Song; report: ExpressionReport } {
+  const expression = options.expression ?? DEFAULT_EXPRESSION;
   const tokenizer = new PerformanceTokenizer();
   const vocab = performanceTokens();
   const index = new Map(vocab.map((t, i) => [t, i]));
   const ids = tokenizer.encode(song).map((t) => index.get(t)!);
-  const { ids: refined, report } = refineExpression(ids, model.decoder(), options);
+  const { ids: refined, report } = refineExpression(ids, model.decoder(), {
+    strength: options.strength,
+    temperature: options.temperature,
+    seed: options.seed,
+    levelAt: levelLookup(song, phraseLevels(song, options.baseVelocity ?? DEFAULT_BASE_VELOCITY, expression)),
+    // The model's micro-timing scales with expression too: ±2 steps a shift, 3 in all, at 0.5.
+    maxShiftChangeSteps: Math.round(4 * expression),
+    maxDriftSteps: Math.round(6 * expression),
+  });
   const decoded = tokenizer.decode(refined.map((i) => vocab[i]!));
   // Back onto the source's own tempo map, so bars and beats in the refined MIDI stay where they were.
   const from = tempoMapOf(decoded);
   const to = tempoMapOf(song);
-  const notes = decoded.notes.map((n) => {
+  const retimed = decoded.notes.map((n) => {
     const startTicks = Math.round(to.toTicks(from.toSeconds(n.startTicks)));
     const endTicks = Math.max(startTicks + 1, Math.round(to.toTicks(from.toSeconds(n.endTicks))));
     return { ...n, startTicks, endTicks };
   });
-  return {
-    song: {
-      ...song,
-      notes,
-      // The refined lengths already include the pedal, which the tokenizer applied.
-      pedals: [],
-      tracks: [song.tracks[0] ?? { name: 'Piano', program: 0, channel: 0, isDrum: false }],
-    },
-    report,
+  const notes = voiceChords(retimed, song.ppq, expression);
+  const shaped: Song = {
+    ...song,
+    notes,
+    // The refined lengths already include the source's pedal, which the tokenizer applied; the
+    // pedal written below is the refinement's own.
+    pedals: [],
+    tracks: [song.tracks[0] ?? { name: 'Piano', program: 0, channel: 0, isDrum: false }],
   };
+  shaped.tempos = shapeTempo(shaped, expression);
+  shaped.pedals = pedalFor(shaped, expression);
+  return { song: shaped, report };
+}
+
+/** Default of `--expression`. */
+export const DEFAULT_EXPRESSION = 0.5;
+/** Dynamic level when the model's vocabulary has no velocity counts (the held-out corpus mean is 49.6). */
+const DEFAULT_BASE_VELOCITY = 50;
+
+/** The level at each moment (seconds, through the song's tempo map): the level of the latest note at or before it. */
+function levelLookup(song: Song, levels: readonly number[]): (seconds: number) => number {
+  const map = tempoMapOf(song);
+  const order = song.notes.map((_, i) => i).sort((a, b) => song.notes[a]!.startTicks - song.notes[b]!.startTicks);
+  const times = order.map((i) => map.toSeconds(song.notes[i]!.startTicks));
+  const values = order.map((i) => levels[i]!);
+  return (seconds) => {
+    let lo = 0;
+    let hi = times.length - 1;
+    // The written onset may round to the 10 ms grid a hair before the note's time.
+    const t = seconds + 0.006;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (times[mid]! <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return values[lo] ?? DEFAULT_BASE_VELOCITY;
+  };
+}
+
+/** Mean MIDI velocity of a velocity-bin histogram (counts or shares). */
+export function histogramMeanVelocity(histogram: readonly number[]): number {
+  const total = histogram.reduce((s, x) => s + x, 0);
+  return total > 0 ? histogram.reduce((s, x, i) => s + x * binVelocity(i + 1), 0) / total : DEFAULT_BASE_VELOCITY;
 }
 
 async function listFiles(inputs: readonly string[], pattern: RegExp, flag: string): Promise<string[]> {
