@@ -23,6 +23,7 @@ import {
   noteLengthHistogram,
   polyphony,
 } from './rhythm';
+import { finalTempoRatio, tempoMapVariationPercent, topNoteLoudestShare, velocityDrift } from './expression';
 import { ENVELOPE_RATE_HZ, onsetEnvelopeFromSong, tempoConsistency } from './tempo';
 
 /** Ids of the scalar measures of one piece. */
@@ -45,7 +46,11 @@ export type ScalarMeasureId =
   | 'longestRepeatedRun'
   | 'distinct2'
   | 'distinct4'
-  | 'distinct8';
+  | 'distinct8'
+  | 'velocityDrift'
+  | 'topNoteLoudestShare'
+  | 'tempoMapVariationPercent'
+  | 'finalTempoRatio';
 
 /** Ids of the histogram (vector) measures of one piece. */
 export type VectorMeasureId = 'pitchClassHistogram' | 'pitchClassTransitions' | 'noteLengthHistogram';
@@ -58,7 +63,7 @@ export interface MeasureInfo<Id extends string = string> {
   /** Unit, '' for a plain number or ratio. */
   unit: string;
   /** Which group of the report it belongs to. */
-  group: 'pitch' | 'rhythm' | 'tempo' | 'repetition' | 'size';
+  group: 'pitch' | 'rhythm' | 'tempo' | 'repetition' | 'expression' | 'size';
   /** Whether it takes part in the set comparison (intra/inter-set distances); size measures do not. */
   compare: boolean;
   /** One sentence: what it measures. */
@@ -228,6 +233,38 @@ export const SCALAR_MEASURES: readonly MeasureInfo<ScalarMeasureId>[] = [
     compare: true,
     description: 'Distinct 8-event runs / all 8-event runs.',
   },
+  {
+    id: 'velocityDrift',
+    label: 'Velocity drift',
+    unit: '×',
+    group: 'expression',
+    compare: true,
+    description: 'Mean velocity of the last third of the piece over that of the first third (1 = level).',
+  },
+  {
+    id: 'topNoteLoudestShare',
+    label: 'Top note loudest',
+    unit: '',
+    group: 'expression',
+    compare: true,
+    description: 'Share of chords whose highest note is at least as loud as the others.',
+  },
+  {
+    id: 'tempoMapVariationPercent',
+    label: 'Tempo-map variation',
+    unit: '%',
+    group: 'expression',
+    compare: true,
+    description: 'Coefficient of variation of the tempo map over the beats of the piece (0 = one fixed tempo).',
+  },
+  {
+    id: 'finalTempoRatio',
+    label: 'Final tempo',
+    unit: '×',
+    group: 'expression',
+    compare: true,
+    description: 'Tempo over the last bar over the median tempo (below 1 = a ritardando at the close).',
+  },
 ];
 
 /** Every histogram measure, in report order. */
@@ -293,6 +330,10 @@ export function measureSong(song: Song): PieceMeasures {
       distinct2: distinctNgramRatio(events, 2),
       distinct4: distinctNgramRatio(events, 4),
       distinct8: distinctNgramRatio(events, 8),
+      velocityDrift: velocityDrift(song),
+      topNoteLoudestShare: topNoteLoudestShare(song),
+      tempoMapVariationPercent: tempoMapVariationPercent(song),
+      finalTempoRatio: finalTempoRatio(song),
     },
     vectors: {
       pitchClassHistogram: pitchClassHistogram(notes),

@@ -38,6 +38,8 @@ export interface RefineOptions extends RunOptions {
   modelPath?: string;
   /** 0..1: how far smoothing may change pitches (0 = expression only). */
   strength?: number;
+  /** 0..1: how much phrase dynamics, tempo curve, voicing, pedal and micro-timing (default 0.5; 0 = the model's velocities at a level dynamic only). */
+  expression?: number;
   /** Sampling temperature of the model's choices. */
   temperature?: number;
   /** Seed for the model's choices. */
@@ -73,6 +75,8 @@ export interface RefineSidecar {
   refinedAudio: string;
   model: string;
   strength: number;
+  /** The `--expression` used, 0..1. */
+  expressionAmount: number;
   temperature: number;
   seed: number;
   expression: ExpressionReport;
@@ -226,6 +230,9 @@ export async function refinePieces(options: RefineOptions): Promise<RefineReport
   const strength = options.strength ?? 0;
   if (!(strength >= 0 && strength <= 1))
     throw new UsageError(`--strength must be from 0 to 1, not ${strength}.`, { field: '--strength' });
+  const expression = options.expression ?? DEFAULT_EXPRESSION;
+  if (!(expression >= 0 && expression <= 1))
+    throw new UsageError(`--expression must be from 0 to 1, not ${expression}.`, { field: '--expression' });
   const temperature = options.temperature ?? 0.9;
   const seed = options.seed ?? 1;
   const inputs: { midi?: string; audio?: string }[] = [];
@@ -251,7 +258,7 @@ export async function refinePieces(options: RefineOptions): Promise<RefineReport
       const label = input.audio ?? input.midi!;
       options.onProgress?.({ stage: 'refine', done: i, total: inputs.length, message: path.basename(label) });
       try {
-        report.pieces.push(await refineOne(input, { ...options, strength, temperature, seed }, model, renderer, corpusVelocities));
+        report.pieces.push(await refineOne(input, { ...options, strength, expression, temperature, seed }, model, renderer, corpusVelocities));
       } catch (error) {
         if (!(error instanceof CadenzaError) || error.code === 'CANCELLED') throw error;
         report.failures.push({ input: label, error: serializeError(error) });
@@ -266,7 +273,7 @@ export async function refinePieces(options: RefineOptions): Promise<RefineReport
 
 async function refineOne(
   input: { midi?: string; audio?: string },
-  options: RefineOptions & { strength: number; temperature: number; seed: number },
+  options: RefineOptions & { strength: number; expression: number; temperature: number; seed: number },
   model: LoadedTransformer,
   renderer: Renderer,
   corpusVelocities: number[],
@@ -291,7 +298,7 @@ async function refineOne(
   }
   const { song } = await readMidiFile(midiPath!);
   if (song.notes.length === 0) throw new UsageError(`${midiPath} has no notes to refine.`, { path: midiPath });
-  const { song: refined, report: expression } = refineSong(song, model, options);
+  const { song: refined, report: expression } = refineSong(song, model, { ...options, baseVelocity: histogramMeanVelocity(corpusVelocities) });
 
   const base = path.basename(input.audio ?? midiPath!).replace(/\.(wav|midi?)$/i, '');
   const refinedMidi = path.join(options.outputPath, `${base}.mid`);
@@ -317,6 +324,7 @@ async function refineOne(
     refinedAudio: path.resolve(refinedAudio),
     model: path.resolve(model.dir),
     strength: options.strength,
+    expressionAmount: options.expression,
     temperature: options.temperature,
     seed: options.seed,
     expression,
