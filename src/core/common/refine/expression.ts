@@ -39,13 +39,15 @@ export interface ExpressionOptions {
   /** At strength 1, a note-on with less than this share of the note-on probability is resampled. */
   improbableShare?: number;
   /**
-   * The dynamic level the velocities are held to at each moment of the written timing (seconds):
-   * every velocity choice weighs the model's probability by a Gaussian around this level, so the
-   * model shapes the note-to-note dynamics and cannot wander off in level. Absent: model only.
+   * The dynamic level the velocities are held to at each moment of the written timing (seconds).
+   * A running mean of the chosen velocities is steered to it: each velocity choice tilts the
+   * model's distribution (weights × exp(λ·(v − mean)), λ from a proportional-integral controller
+   * on level − mean), which moves its centre and keeps its spread. The model shapes the
+   * note-to-note dynamics and cannot wander off in level. Absent: the model alone.
    */
   levelAt?: (seconds: number) => number;
-  /** Width of that Gaussian, in MIDI velocity (default 12). */
-  levelWidth?: number;
+  /** Velocity scale of the controller, in MIDI velocity (default 16, the corpus's spread). */
+  levelSpread?: number;
 }
 
 /** What refinement changed. */
@@ -104,9 +106,7 @@ const DEFAULT_BIN = 16;
  * forced a change at every note, and the run of changes fed back on itself as context, drifting
  * down to the quietest bins within 30 s (issue 15).
  */
-function chooseVelocity(logits: Float32Array, bin: number, temperature: number, rng: Rng, level?: { at: number; width: number }): number {
-  // log of the level prior for a bin (0 without one).
-  const prior = (b: number): number => (level ? -((binVelocity(b) - level.at) ** 2) / (2 * level.width ** 2) : 0);
+function chooseVelocity(logits: Float32Array, bin: number, temperature: number, rng: Rng, prior: (bin: number) => number): number {
   let max = -Infinity;
   for (const c of NOTE_ONS) max = Math.max(max, logits[c]!);
   let keep = 0;
@@ -140,7 +140,7 @@ export function refineExpression(
   const improbable = (options.improbableShare ?? 0.02) * strength;
   const window = Math.round(strength * 12);
   const rng = new Rng(options.seed ?? 1);
-  const levelWidth = options.levelWidth ?? 12;
+  const spread = options.levelSpread ?? 16;
   decoder.reset();
 
   const out: number[] = [];
@@ -161,6 +161,9 @@ export function refineExpression(
   const sounding = new Set<number>();
   let drift = 0;
   let timingChange = 0;
+  // The level controller: running mean of chosen velocities (over ~16 notes) and its integral term.
+  let mean: number | undefined;
+  let integral = 0;
   // Where the written timing is, in 10 ms steps.
   let writtenSteps = 0;
   // The velocity bin in force, as the decoder of the events would read it (its default before any token).
@@ -177,8 +180,18 @@ export function refineExpression(
     // The written velocities are not kept: the model chooses them below, before each note-on.
     if (kind === 'velocity') continue;
     if (kind === 'on') {
-      const level = options.levelAt ? { at: options.levelAt(writtenSteps * 0.01), width: levelWidth } : undefined;
-      const next = chooseVelocity(logits, bin, temperature, rng, level);
+      let prior = (_b: number): number => 0;
+      if (options.levelAt) {
+        const level = options.levelAt(writtenSteps * 0.01);
+        mean ??= level;
+        const error = (level - mean) / spread;
+        integral = Math.max(-3, Math.min(3, integral + 0.05 * error));
+        const lambda = (error + integral) / spread;
+        const centre = mean;
+        prior = (b) => lambda * (binVelocity(b) - centre);
+      }
+      const next = chooseVelocity(logits, bin, temperature, rng, prior);
+      if (mean !== undefined) mean += (binVelocity(next) - mean) / 16;
       if (next !== bin) {
         feed(VELOCITY_BASE + next);
         bin = next;
