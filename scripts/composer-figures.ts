@@ -221,7 +221,9 @@ async function main(): Promise<void> {
       overlap: overlapSummary(compareSets(heldMeasures, measures, COMPOSER_FEATURES)),
       // Every measure evaluate compares (scalars and histograms), for a stricter second figure.
       allMeasures: (() => {
-        const all = compareSets(heldMeasures, measures);
+        // Expression (velocity, tempo map) is the refiner's job, not the composer's: left out.
+        const expression = new Set(SCALAR_MEASURES.filter((m) => m.group === 'expression').map((m) => m.id as string));
+        const all = compareSets(heldMeasures, measures).filter((c) => !expression.has(c.id));
         return overlapSummary(all, all.map((c) => c.id));
       })(),
     };

@@ -112,6 +112,8 @@ export const refineRequestSchema = z.strictObject({
   modelId: idSchema.optional(),
   temperature: z.number().min(0.05).max(3).default(1),
   seed: z.number().int().min(0).optional(),
+  /** 0..1: phrase dynamics, tempo curve, voicing, pedal and micro-timing (`--expression`). */
+  expression: z.number().min(0).max(1).optional(),
 });
 /** `evaluate.start`: measure generated pieces against the corpus. */
 export const evaluateRequestSchema = z.strictObject({

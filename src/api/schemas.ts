@@ -153,6 +153,8 @@ export const waveformSchema = z.object({
   min: z.array(z.number()),
   /** Maximum sample (-1..1) of each bucket, channels mixed. */
   max: z.array(z.number()),
+  /** Integrated loudness (EBU R128), in LUFS; null for silence. The A/B player level-matches takes with it. */
+  loudnessLufs: z.number().nullable().optional(),
   /** A URL the page can play or hand to wavesurfer (browser mode: HTTP with token; Electron: cadenza-media://). */
   url: z.string(),
 });

@@ -13,6 +13,7 @@ interface Flags extends GlobalOptions {
   output_path: string;
   model_path?: string;
   strength: string;
+  expression: string;
   temperature: string;
   seed: string;
   targetLufs: string;
@@ -35,6 +36,7 @@ export function registerRefine(program: Command): void {
     .option('--output_path <dir>', 'folder for the refined MIDI, WAV and sidecar JSON', 'output/refined_audio')
     .option('--model_path <dir>', 'transformer model folder (default: the bundled model)')
     .option('--strength <x>', '0..1: how far smoothing may change pitches (0 = expression only, pitches untouched)', '0')
+    .option('--expression <x>', '0..1: phrase dynamics, tempo curve (rubato, ritardando), voicing, pedal and micro-timing (0 = level dynamics only)', '0.5')
     .option('--temperature <t>', 'sampling temperature of the model’s choices', '0.9')
     .option('--seed <n>', 'seed of the model’s choices', '1')
     .option('--target-lufs <lufs>', 'integrated loudness to master to (EBU R128)', '-16')
@@ -68,6 +70,7 @@ export function registerRefine(program: Command): void {
           outputPath: flags.output_path,
           modelPath: flags.model_path,
           strength: numberOption('--strength', flags.strength, { min: 0, max: 1 }),
+          expression: numberOption('--expression', flags.expression, { min: 0, max: 1 }),
           temperature: numberOption('--temperature', flags.temperature, { min: 0.05, max: 5 }),
           seed: numberOption('--seed', flags.seed, { integer: true, min: 0 }),
           targetLufs: numberOption('--target-lufs', flags.targetLufs, { min: -70, max: 0 }),

@@ -31,6 +31,7 @@ import {
   noteLengthHistogram,
   polyphony,
 } from './rhythm';
+import { finalTempoRatio, tempoMapVariationPercent, topNoteLoudestShare, velocityDrift } from './expression';
 import { ENVELOPE_RATE_HZ, onsetEnvelopeFromSong, tempoConsistency } from './tempo';
 
 /** Ids of the scalar measures of one piece. */
@@ -59,7 +60,11 @@ export type ScalarMeasureId =
   | 'longestInternalRepeat'
   | 'windowScaleConsistency'
   | 'pitchesPerMinute'
-  | 'gridGapShare';
+  | 'gridGapShare'
+  | 'velocityDrift'
+  | 'topNoteLoudestShare'
+  | 'tempoMapVariationPercent'
+  | 'finalTempoRatio';
 
 /** Ids of the histogram (vector) measures of one piece. */
 export type VectorMeasureId = 'pitchClassHistogram' | 'pitchClassTransitions' | 'noteLengthHistogram';
@@ -72,7 +77,7 @@ export interface MeasureInfo<Id extends string = string> {
   /** Unit, '' for a plain number or ratio. */
   unit: string;
   /** Which group of the report it belongs to. */
-  group: 'pitch' | 'rhythm' | 'tempo' | 'repetition' | 'size';
+  group: 'pitch' | 'rhythm' | 'tempo' | 'repetition' | 'expression' | 'size';
   /** Whether it takes part in the set comparison (intra/inter-set distances); size measures do not. */
   compare: boolean;
   /** One sentence: what it measures. */
@@ -291,6 +296,38 @@ export const SCALAR_MEASURES: readonly MeasureInfo<ScalarMeasureId>[] = [
     description:
       'Longest run of events that occurs twice in the piece without overlapping (a motif or a repeated phrase).',
   },
+  {
+    id: 'velocityDrift',
+    label: 'Velocity drift',
+    unit: '×',
+    group: 'expression',
+    compare: true,
+    description: 'Mean velocity of the last third of the piece over that of the first third (1 = level).',
+  },
+  {
+    id: 'topNoteLoudestShare',
+    label: 'Top note loudest',
+    unit: '',
+    group: 'expression',
+    compare: true,
+    description: 'Share of chords whose highest note is at least as loud as the others.',
+  },
+  {
+    id: 'tempoMapVariationPercent',
+    label: 'Tempo-map variation',
+    unit: '%',
+    group: 'expression',
+    compare: true,
+    description: 'Coefficient of variation of the tempo map over the beats of the piece (0 = one fixed tempo).',
+  },
+  {
+    id: 'finalTempoRatio',
+    label: 'Final tempo',
+    unit: '×',
+    group: 'expression',
+    compare: true,
+    description: 'Tempo over the last bar over the median tempo (below 1 = a ritardando at the close).',
+  },
 ];
 
 /** Every histogram measure, in report order. */
@@ -362,6 +399,10 @@ export function measureSong(song: Song): PieceMeasures {
       windowScaleConsistency: windowScaleConsistency(song),
       pitchesPerMinute: pitchesPerMinute(song),
       gridGapShare: gridGapShare(song),
+      velocityDrift: velocityDrift(song),
+      topNoteLoudestShare: topNoteLoudestShare(song),
+      tempoMapVariationPercent: tempoMapVariationPercent(song),
+      finalTempoRatio: finalTempoRatio(song),
     },
     vectors: {
       pitchClassHistogram: pitchClassHistogram(notes),

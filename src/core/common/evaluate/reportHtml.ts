@@ -415,6 +415,7 @@ export function renderReportHtml(report: EvaluationReport): string {
     ['Pitch', ['pitch']],
     ['Rhythm and tempo', ['rhythm', 'tempo']],
     ['Repetition', ['repetition']],
+    ['Expression', ['expression']],
     ['Size', ['size']],
   ];
   const distributions = groups

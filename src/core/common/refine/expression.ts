@@ -14,7 +14,7 @@
  */
 import { Rng } from '../random';
 import type { TransformerDecoder } from '../models/transformerDecoder';
-import { MAX_SHIFT_STEPS, VELOCITY_BINS } from '../tokenize/performance';
+import { binVelocity, MAX_SHIFT_STEPS, VELOCITY_BINS } from '../tokenize/performance';
 
 /** Token id layout of the performance vocabulary (see tokenize/performance.ts). */
 const NOTE_ON = 0;
@@ -38,6 +38,16 @@ export interface ExpressionOptions {
   maxDriftSteps?: number;
   /** At strength 1, a note-on with less than this share of the note-on probability is resampled. */
   improbableShare?: number;
+  /**
+   * The dynamic level the velocities are held to at each moment of the written timing (seconds).
+   * A running mean of the chosen velocities is steered to it: each velocity choice tilts the
+   * model's distribution (weights × exp(λ·(v − mean)), λ from a proportional-integral controller
+   * on level − mean), which moves its centre and keeps its spread. The model shapes the
+   * note-to-note dynamics and cannot wander off in level. Absent: the model alone.
+   */
+  levelAt?: (seconds: number) => number;
+  /** Velocity scale of the controller, in MIDI velocity (default 16, the corpus's spread). */
+  levelSpread?: number;
 }
 
 /** What refinement changed. */
@@ -85,6 +95,38 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 const VELOCITIES = range(VELOCITY_BASE + 1, VELOCITY_BASE + VELOCITY_BINS);
 const NOTE_ONS = range(NOTE_ON, NOTE_ON + 127);
 
+/** The bin a performance decodes with before its first VELOCITY token. */
+const DEFAULT_BIN = 16;
+
+/**
+ * The velocity bin for the next note-on, chosen as the model would write it. In the corpus a
+ * VELOCITY token comes only when the bin changes, so the model's velocity logits describe "which
+ * new bin" and never the bin in force; "keep it" is the mass of the model's note-on events (the
+ * event that comes next when nothing changes). Drawing a velocity before every note-on instead
+ * forced a change at every note, and the run of changes fed back on itself as context, drifting
+ * down to the quietest bins within 30 s (issue 15).
+ */
+function chooseVelocity(logits: Float32Array, bin: number, temperature: number, rng: Rng, prior: (bin: number) => number): number {
+  let max = -Infinity;
+  for (const c of NOTE_ONS) max = Math.max(max, logits[c]!);
+  let keep = 0;
+  for (const c of NOTE_ONS) keep += Math.exp(logits[c]! - max);
+  const keepLogit = max + Math.log(keep);
+  const candidates = VELOCITIES.filter((c) => c !== VELOCITY_BASE + bin);
+  max = keepLogit;
+  for (const c of candidates) max = Math.max(max, logits[c]!);
+  const weights = candidates.map((c) => Math.exp((logits[c]! - max) / temperature + prior(c - VELOCITY_BASE)));
+  const keepWeight = Math.exp((keepLogit - max) / temperature + prior(bin));
+  let r = rng.next() * (weights.reduce((s, w) => s + w, 0) + keepWeight);
+  r -= keepWeight;
+  if (r <= 0) return bin;
+  for (let i = 0; i < candidates.length; i++) {
+    r -= weights[i]!;
+    if (r <= 0) return candidates[i]! - VELOCITY_BASE;
+  }
+  return bin;
+}
+
 /** Refines performance-event ids; returns the new ids and what changed. */
 export function refineExpression(
   ids: readonly number[],
@@ -98,6 +140,7 @@ export function refineExpression(
   const improbable = (options.improbableShare ?? 0.02) * strength;
   const window = Math.round(strength * 12);
   const rng = new Rng(options.seed ?? 1);
+  const spread = options.levelSpread ?? 16;
   decoder.reset();
 
   const out: number[] = [];
@@ -118,23 +161,41 @@ export function refineExpression(
   const sounding = new Set<number>();
   let drift = 0;
   let timingChange = 0;
-  let lastWasVelocity = false;
+  // The level controller: running mean of chosen velocities (over ~16 notes) and its integral term.
+  let mean: number | undefined;
+  let integral = 0;
+  // Where the written timing is, in 10 ms steps.
+  let writtenSteps = 0;
+  // The velocity bin in force, as the decoder of the events would read it (its default before any token).
+  let bin = DEFAULT_BIN;
 
   for (const id of ids) {
     const kind = kindOf(id);
     if (!logits) {
       feed(id);
-      lastWasVelocity = kind === 'velocity';
+      if (kind === 'velocity') bin = id - VELOCITY_BASE;
+      if (kind === 'shift') writtenSteps += id - SHIFT_BASE;
       continue;
     }
-    if (kind === 'velocity') {
-      feed(sampleAmong(logits, VELOCITIES, temperature, rng));
-      lastWasVelocity = true;
-      continue;
-    }
+    // The written velocities are not kept: the model chooses them below, before each note-on.
+    if (kind === 'velocity') continue;
     if (kind === 'on') {
-      if (!lastWasVelocity) feed(sampleAmong(logits, VELOCITIES, temperature, rng));
-      lastWasVelocity = false;
+      let prior = (_b: number): number => 0;
+      if (options.levelAt) {
+        const level = options.levelAt(writtenSteps * 0.01);
+        mean ??= level;
+        const error = (level - mean) / spread;
+        integral = Math.max(-3, Math.min(3, integral + 0.05 * error));
+        const lambda = (error + integral) / spread;
+        const centre = mean;
+        prior = (b) => lambda * (binVelocity(b) - centre);
+      }
+      const next = chooseVelocity(logits, bin, temperature, rng, prior);
+      if (mean !== undefined) mean += (binVelocity(next) - mean) / 16;
+      if (next !== bin) {
+        feed(VELOCITY_BASE + next);
+        bin = next;
+      }
       const written = id - NOTE_ON;
       let pitch = written;
       report.notes++;
@@ -154,7 +215,6 @@ export function refineExpression(
       feed(NOTE_ON + pitch);
       continue;
     }
-    lastWasVelocity = false;
     if (kind === 'off') {
       const written = id - NOTE_OFF;
       const pitch = pitchMap.get(written) ?? written;
@@ -165,6 +225,7 @@ export function refineExpression(
     }
     // A time shift: redraw within maxChange steps of the original, keeping the drift bounded.
     const steps = id - SHIFT_BASE;
+    writtenSteps += steps;
     const lo = Math.max(1, steps - maxChange, steps - maxDrift - drift);
     const hi = Math.min(MAX_SHIFT_STEPS, steps + maxChange, steps + maxDrift - drift);
     const candidates = lo <= hi ? range(SHIFT_BASE + lo, SHIFT_BASE + hi) : [id];

@@ -25,6 +25,7 @@ import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
+import { integratedLoudness } from '../../common/audio/loudness';
 import type { AppSettingsPatch, SettingsStore } from './settings';
 import { requireStage, STAGES, type StageName } from './stages';
 
@@ -280,7 +281,9 @@ export function createAppHandlers(deps: AppDeps) {
         });
         const wav = decodeWav(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
         const { min, max } = waveformPeaks(wav, req.buckets);
+        const loudness = integratedLoudness(wav.channels, wav.sampleRateHz);
         return {
+          loudnessLufs: Number.isFinite(loudness) ? loudness : null,
           sampleRateHz: wav.sampleRateHz,
           channels: wav.channels.length,
           durationSeconds: wav.lengthFrames / wav.sampleRateHz,

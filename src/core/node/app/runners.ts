@@ -254,7 +254,7 @@ export const runners: Record<string, JobRunner> = {
   },
 
   refine: async (params, ctx) => {
-    const p = params as { path: string; temperature: number; seed?: number; modelPath?: string };
+    const p = params as { path: string; temperature: number; seed?: number; expression?: number; modelPath?: string };
     const settings = settingsOf(ctx);
     const { refinePieces } = await import('../refine/refine');
     const out = path.join(ctx.stagingDir, 'refined');
@@ -265,6 +265,7 @@ export const runners: Record<string, JobRunner> = {
       ...(p.modelPath ? { modelPath: p.modelPath } : {}),
       temperature: p.temperature,
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.expression !== undefined ? { expression: p.expression } : {}),
       engine: settings.engine,
       sampleRateHz: settings.sampleRateHz,
       ...(settings.soundFont ? { soundfontPath: settings.soundFont } : {}),

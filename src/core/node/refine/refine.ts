@@ -16,7 +16,8 @@ import type { RunOptions } from '../../common/progress';
 import { refineExpression, type ExpressionReport } from '../../common/refine/expression';
 import type { Song } from '../../common/song/song';
 import { tempoMapOf } from '../../common/song/tempo';
-import { PerformanceTokenizer, performanceTokens, VELOCITY_BINS, velocityBin } from '../../common/tokenize/performance';
+import { phraseLevels, pedalFor, shapeTempo, voiceChords } from '../../common/refine/performance';
+import { binVelocity, PerformanceTokenizer, performanceTokens, VELOCITY_BINS, velocityBin } from '../../common/tokenize/performance';
 import type { Decibels, Lufs, Seconds } from '../../common/units';
 import { readWavFile, writeWavFile } from '../audio/wavFile';
 import { ioError, readJson, writeJsonAtomic } from '../fs/atomic';
@@ -37,6 +38,8 @@ export interface RefineOptions extends RunOptions {
   modelPath?: string;
   /** 0..1: how far smoothing may change pitches (0 = expression only). */
   strength?: number;
+  /** 0..1: how much phrase dynamics, tempo curve, voicing, pedal and micro-timing (default 0.5; 0 = the model's velocities at a level dynamic only). */
+  expression?: number;
   /** Sampling temperature of the model's choices. */
   temperature?: number;
   /** Seed for the model's choices. */
@@ -72,6 +75,8 @@ export interface RefineSidecar {
   refinedAudio: string;
   model: string;
   strength: number;
+  /** The `--expression` used, 0..1. */
+  expressionAmount: number;
   temperature: number;
   seed: number;
   expression: ExpressionReport;
@@ -135,32 +140,74 @@ function corpusVelocityHistogram(model: LoadedTransformer): number[] {
 export function refineSong(
   song: Song,
   model: LoadedTransformer,
-  options: { strength?: number; temperature?: number; seed?: number },
+  options: { strength?: number; temperature?: number; seed?: number; expression?: number; baseVelocity?: number },
 ): { song: Song; report: ExpressionReport } {
+  const expression = options.expression ?? DEFAULT_EXPRESSION;
   const tokenizer = new PerformanceTokenizer();
   const vocab = performanceTokens();
   const index = new Map(vocab.map((t, i) => [t, i]));
   const ids = tokenizer.encode(song).map((t) => index.get(t)!);
-  const { ids: refined, report } = refineExpression(ids, model.decoder(), options);
+  const { ids: refined, report } = refineExpression(ids, model.decoder(), {
+    strength: options.strength,
+    temperature: options.temperature,
+    seed: options.seed,
+    levelAt: levelLookup(song, phraseLevels(song, options.baseVelocity ?? DEFAULT_BASE_VELOCITY, expression)),
+    // The model's micro-timing scales with expression too: ±2 steps a shift, 3 in all, at 0.5.
+    maxShiftChangeSteps: Math.round(4 * expression),
+    maxDriftSteps: Math.round(6 * expression),
+  });
   const decoded = tokenizer.decode(refined.map((i) => vocab[i]!));
   // Back onto the source's own tempo map, so bars and beats in the refined MIDI stay where they were.
   const from = tempoMapOf(decoded);
   const to = tempoMapOf(song);
-  const notes = decoded.notes.map((n) => {
+  const retimed = decoded.notes.map((n) => {
     const startTicks = Math.round(to.toTicks(from.toSeconds(n.startTicks)));
     const endTicks = Math.max(startTicks + 1, Math.round(to.toTicks(from.toSeconds(n.endTicks))));
     return { ...n, startTicks, endTicks };
   });
-  return {
-    song: {
-      ...song,
-      notes,
-      // The refined lengths already include the pedal, which the tokenizer applied.
-      pedals: [],
-      tracks: [song.tracks[0] ?? { name: 'Piano', program: 0, channel: 0, isDrum: false }],
-    },
-    report,
+  const notes = voiceChords(retimed, song.ppq, expression);
+  const shaped: Song = {
+    ...song,
+    notes,
+    // The refined lengths already include the source's pedal, which the tokenizer applied; the
+    // pedal written below is the refinement's own.
+    pedals: [],
+    tracks: [song.tracks[0] ?? { name: 'Piano', program: 0, channel: 0, isDrum: false }],
   };
+  shaped.tempos = shapeTempo(shaped, expression);
+  shaped.pedals = pedalFor(shaped, expression);
+  return { song: shaped, report };
+}
+
+/** Default of `--expression`. */
+export const DEFAULT_EXPRESSION = 0.5;
+/** Dynamic level when the model's vocabulary has no velocity counts (the held-out corpus mean is 49.6). */
+const DEFAULT_BASE_VELOCITY = 50;
+
+/** The level at each moment (seconds, through the song's tempo map): the level of the latest note at or before it. */
+function levelLookup(song: Song, levels: readonly number[]): (seconds: number) => number {
+  const map = tempoMapOf(song);
+  const order = song.notes.map((_, i) => i).sort((a, b) => song.notes[a]!.startTicks - song.notes[b]!.startTicks);
+  const times = order.map((i) => map.toSeconds(song.notes[i]!.startTicks));
+  const values = order.map((i) => levels[i]!);
+  return (seconds) => {
+    let lo = 0;
+    let hi = times.length - 1;
+    // The written onset may round to the 10 ms grid a hair before the note's time.
+    const t = seconds + 0.006;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (times[mid]! <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return values[lo] ?? DEFAULT_BASE_VELOCITY;
+  };
+}
+
+/** Mean MIDI velocity of a velocity-bin histogram (counts or shares). */
+export function histogramMeanVelocity(histogram: readonly number[]): number {
+  const total = histogram.reduce((s, x) => s + x, 0);
+  return total > 0 ? histogram.reduce((s, x, i) => s + x * binVelocity(i + 1), 0) / total : DEFAULT_BASE_VELOCITY;
 }
 
 async function listFiles(inputs: readonly string[], pattern: RegExp, flag: string): Promise<string[]> {
@@ -183,6 +230,9 @@ export async function refinePieces(options: RefineOptions): Promise<RefineReport
   const strength = options.strength ?? 0;
   if (!(strength >= 0 && strength <= 1))
     throw new UsageError(`--strength must be from 0 to 1, not ${strength}.`, { field: '--strength' });
+  const expression = options.expression ?? DEFAULT_EXPRESSION;
+  if (!(expression >= 0 && expression <= 1))
+    throw new UsageError(`--expression must be from 0 to 1, not ${expression}.`, { field: '--expression' });
   const temperature = options.temperature ?? 0.9;
   const seed = options.seed ?? 1;
   const inputs: { midi?: string; audio?: string }[] = [];
@@ -208,7 +258,7 @@ export async function refinePieces(options: RefineOptions): Promise<RefineReport
       const label = input.audio ?? input.midi!;
       options.onProgress?.({ stage: 'refine', done: i, total: inputs.length, message: path.basename(label) });
       try {
-        report.pieces.push(await refineOne(input, { ...options, strength, temperature, seed }, model, renderer, corpusVelocities));
+        report.pieces.push(await refineOne(input, { ...options, strength, expression, temperature, seed }, model, renderer, corpusVelocities));
       } catch (error) {
         if (!(error instanceof CadenzaError) || error.code === 'CANCELLED') throw error;
         report.failures.push({ input: label, error: serializeError(error) });
@@ -223,7 +273,7 @@ export async function refinePieces(options: RefineOptions): Promise<RefineReport
 
 async function refineOne(
   input: { midi?: string; audio?: string },
-  options: RefineOptions & { strength: number; temperature: number; seed: number },
+  options: RefineOptions & { strength: number; expression: number; temperature: number; seed: number },
   model: LoadedTransformer,
   renderer: Renderer,
   corpusVelocities: number[],
@@ -248,7 +298,7 @@ async function refineOne(
   }
   const { song } = await readMidiFile(midiPath!);
   if (song.notes.length === 0) throw new UsageError(`${midiPath} has no notes to refine.`, { path: midiPath });
-  const { song: refined, report: expression } = refineSong(song, model, options);
+  const { song: refined, report: expression } = refineSong(song, model, { ...options, baseVelocity: histogramMeanVelocity(corpusVelocities) });
 
   const base = path.basename(input.audio ?? midiPath!).replace(/\.(wav|midi?)$/i, '');
   const refinedMidi = path.join(options.outputPath, `${base}.mid`);
@@ -274,6 +324,7 @@ async function refineOne(
     refinedAudio: path.resolve(refinedAudio),
     model: path.resolve(model.dir),
     strength: options.strength,
+    expressionAmount: options.expression,
     temperature: options.temperature,
     seed: options.seed,
     expression,

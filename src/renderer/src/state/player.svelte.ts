@@ -17,7 +17,16 @@ export function absoluteUrl(url: string): string {
 /** Something the transport can play. */
 export type PlaySource =
   | { kind: 'midi'; label: string; song: Song; path?: string }
-  | { kind: 'wav'; label: string; url: string; durationSeconds: Seconds; song?: Song; path?: string };
+  | {
+      kind: 'wav';
+      label: string;
+      url: string;
+      durationSeconds: Seconds;
+      song?: Song;
+      path?: string;
+      /** Playback gain in dB (at most 0: the element cannot amplify), for level-matched A/B. */
+      gainDb?: number;
+    };
 
 /** Playback state shared by the transport bar, the piano rolls and the waveform. */
 export class PlayerState {
@@ -42,10 +51,20 @@ export class PlayerState {
   readonly audio: HTMLAudioElement | null = typeof Audio === 'undefined' ? null : new Audio();
   private synth: PreviewSynth | null = null;
   private frame = 0;
+  /** Whether the user asked for sound: a media reload (wavesurfer loads the same element) resumes it. */
+  private wantPlaying = false;
 
   constructor() {
     this.audio?.addEventListener('ended', () => {
       this.playing = false;
+      this.wantPlaying = false;
+    });
+    // Any (re)load of the element, ours or wavesurfer's, starts at 0: put it back where the
+    // transport is and play on if it was playing, so switching A/B never stops the music.
+    this.audio?.addEventListener('loadedmetadata', () => {
+      if (this.source?.kind !== 'wav' || !this.audio) return;
+      this.audio.currentTime = this.positionSeconds;
+      if (this.wantPlaying) void this.play();
     });
     this.audio?.addEventListener('error', () => {
       if (this.source?.kind === 'wav') this.error = 'The rendered audio could not be played.';
@@ -54,7 +73,7 @@ export class PlayerState {
 
   /** Loads `source`; with `keepPosition` (A/B switching) it stays at the same time and keeps playing if it was. */
   load(source: PlaySource | null, keepPosition = false): void {
-    const wasPlaying = this.playing;
+    const wasPlaying = this.playing || this.wantPlaying;
     const at = keepPosition ? this.positionSeconds : 0;
     this.pause();
     this.synth?.dispose();
@@ -68,6 +87,7 @@ export class PlayerState {
       const url = absoluteUrl(source.url);
       if (this.audio.src !== url) this.audio.src = url;
       this.audio.currentTime = at;
+      this.audio.volume = Math.min(1, 10 ** (Math.min(0, source.gainDb ?? 0) / 20));
     }
     this.positionSeconds = at;
     if (wasPlaying && keepPosition && source) void this.play();
@@ -78,6 +98,7 @@ export class PlayerState {
     const s = this.source;
     if (!s) return;
     if (this.positionSeconds >= this.durationSeconds - 0.05) this.positionSeconds = this.loop?.startSeconds ?? 0;
+    this.wantPlaying = true;
     try {
       if (s.kind === 'wav' && this.audio) {
         this.audio.currentTime = this.positionSeconds;
@@ -89,13 +110,17 @@ export class PlayerState {
       this.error = null;
       this.tick();
     } catch (error) {
+      // A load (A/B switch, wavesurfer) interrupted play(): 'loadedmetadata' resumes it.
+      if (error instanceof Error && error.name === 'AbortError' && this.wantPlaying && s === this.source && s.kind === 'wav') return;
       this.playing = false;
+      this.wantPlaying = false;
       this.error = `Playback could not start: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
 
   /** Pauses, keeping the position. */
   pause(): void {
+    this.wantPlaying = false;
     if (this.source?.kind === 'wav') this.audio?.pause();
     this.synth?.stop();
     this.playing = false;
@@ -118,6 +143,11 @@ export class PlayerState {
 
   private tick = (): void => {
     if (!this.playing) return;
+    // While the element (re)loads its time reads 0: keep the transport's position meanwhile.
+    if (this.source?.kind === 'wav' && this.audio && (this.audio.readyState < 1 || this.audio.seeking)) {
+      this.frame = requestAnimationFrame(this.tick);
+      return;
+    }
     const pos = this.source?.kind === 'wav' ? (this.audio?.currentTime ?? 0) : (this.synth?.positionSeconds() ?? 0);
     const loop = this.loop;
     if (loop && pos >= loop.endSeconds) {
