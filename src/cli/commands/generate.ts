@@ -9,6 +9,7 @@ import type { GeneratedPiece } from '../../core/node/generate/generate';
 import { DEFAULT_SECONDS, generatePieces } from '../../core/node/generate/generate';
 import type { OnnxEngine, RuntimeChoice } from '../../core/node/generate/runtime';
 import { DEFAULT_SAMPLING } from '../../core/common/generate/sampling';
+import { COMPOSER_SAMPLING } from '../../core/common/models/composer';
 import { exportLstmModelFolder, ONNX_FILES } from '../../core/node/onnx/modelFolder';
 import { resourcesDir } from '../../core/node/paths';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
@@ -63,9 +64,9 @@ export function registerGenerate(program: Command): void {
     .option('--count <n>', 'pieces to generate, as one batch', '1')
     .option('--events <n>', 'length in events (notes or chords)')
     .option('--seconds <s>', `length in seconds of music (default ${DEFAULT_SECONDS} when --events is not given)`)
-    .option('--temperature <t>', '1 = the model as trained, lower = safer, higher = wilder, 0 = always the likeliest', String(DEFAULT_SAMPLING.temperature))
+    .option('--temperature <t>', `1 = the model as trained, lower = safer, higher = wilder, 0 = always the likeliest (default: ${COMPOSER_SAMPLING.temperature} for the composer, ${DEFAULT_SAMPLING.temperature} for a windowed BiLSTM)`)
     .option('--top-k <k>', 'sample only among the k likeliest events (0 = no limit)', String(DEFAULT_SAMPLING.topK))
-    .option('--top-p <p>', 'sample only among the likeliest events that make up this probability', String(DEFAULT_SAMPLING.topP))
+    .option('--top-p <p>', `sample only among the likeliest events that make up this probability (default: ${COMPOSER_SAMPLING.topP} for the composer, ${DEFAULT_SAMPLING.topP} for a windowed BiLSTM)`)
     .option('--max-repeat <n>', 'never repeat one event more than n times in a row (0 = allow)', String(DEFAULT_SAMPLING.maxRepeat))
     .option('--seed <n>', 'seed of the first piece (piece i uses seed + i); the same seed gives the same piece on every runtime')
     .option('--primer <source>', 'start from a MIDI file, a corpus piece (corpus:<id> from "cadenza corpus list") or none', 'none')

@@ -35,6 +35,7 @@ import { resolvePrimer } from './primer';
 import type { LstmRuntime, OnnxEngine, RuntimeChoice } from './runtime';
 import { openLstmRuntime } from './runtime';
 import { isComposerFolder } from '../models/composer/config';
+import { COMPOSER_SAMPLING } from '../../common/models/composer';
 import { sampleComposer } from '../models/composer/sample';
 import type { ComposerRuntime } from './composerRuntime';
 import { openComposerRuntime } from './composerRuntime';
@@ -123,11 +124,11 @@ export function checkGenerateOptions(options: GenerateOptions): void {
   checkSamplingOptions(samplingOf(options));
 }
 
-function samplingOf(options: GenerateOptions): SamplingOptions {
+function samplingOf(options: GenerateOptions, defaults: Pick<SamplingOptions, 'temperature' | 'topP'> = DEFAULT_SAMPLING): SamplingOptions {
   return {
-    temperature: options.temperature ?? DEFAULT_SAMPLING.temperature,
+    temperature: options.temperature ?? defaults.temperature,
     topK: options.topK ?? DEFAULT_SAMPLING.topK,
-    topP: options.topP ?? DEFAULT_SAMPLING.topP,
+    topP: options.topP ?? defaults.topP,
     maxRepeat: options.maxRepeat ?? DEFAULT_SAMPLING.maxRepeat,
   };
 }
@@ -148,7 +149,6 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
     throw new UsageError(`--model_path names ${options.modelPath}, which does not exist.`, { field: '--model_path', path: options.modelPath });
   await checkWritableDir(path.join(options.outputPath, 'generated_midi'));
   const started = Date.now();
-  const sampling = samplingOf(options);
   const count = options.count ?? 1;
   const seed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
   const seconds = options.events === undefined ? (options.seconds ?? DEFAULT_SECONDS) : undefined;
@@ -157,6 +157,8 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
   const maxTokens = options.events !== undefined ? options.events * 4 : Math.ceil(seconds! * 32);
 
   const composer = await isComposerFolder(options.modelPath);
+  // Each model family has its own best defaults; options given explicitly always win.
+  const sampling = samplingOf(options, composer ? COMPOSER_SAMPLING : DEFAULT_SAMPLING);
   const runtime: ModelRuntime = composer
     ? await openComposerRuntime(options.modelPath)
     : await openLstmRuntime(options.modelPath, options.runtime ?? 'auto', {
