@@ -50,7 +50,7 @@ export const registrations: readonly CommandModule[] = [
         name: 'tokenize',
         term: 'tokenize [options] <file>',
         description:
-          'Print one MIDI file as tokens, as a model sees it (a JSON array of strings with --json).',
+          'Print one MIDI file as tokens, as a model sees it (a JSON array of strings with --json; with --model, {"tokens", "ids"} in that model’s vocabulary).',
       },
       {
         name: 'preprocess',
