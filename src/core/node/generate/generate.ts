@@ -250,7 +250,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
       const decoded = decode(ids);
       if (options.transpose) for (const n of decoded.notes) n.pitch += options.transpose;
       const { song, report } = makePlayable({ ...decoded, name: decoded.name ?? `Cadenza ${seeds[i]}` });
-      checkComposed(options.modelPath, song, seconds, options.events, seeds[i]!);
+      checkComposed(options.modelPath, song, seconds, options.events, seeds[i]!, ids.filter((id) => eventIds[id]).length);
       const base = options.name ? (count > 1 ? `${options.name}-${i + 1}` : options.name) : `piece-${seeds[i]}`;
       return { tokens, song, report, name: freeName(dir, base, taken), seed: seeds[i]! };
     });
@@ -272,12 +272,20 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
 }
 
 /**
- * Refuses a piece with no notes, or with far fewer than asked (under half the seconds or events):
+ * Refuses a piece with no notes, or with far less than asked (under half the seconds, or of the events):
  * a model that composes silence is undertrained or broken, and a 66-byte MIDI file says nothing.
  */
-export function checkComposed(modelPath: string, song: Song, seconds: number | undefined, events: number | undefined, seed: number): void {
+export function checkComposed(
+  modelPath: string,
+  song: Song,
+  seconds: number | undefined,
+  events: number | undefined,
+  seed: number,
+  eventsGenerated = song.notes.length,
+): void {
   const got = durationSeconds(song);
-  const short = song.notes.length === 0 || (seconds !== undefined && got < seconds / 2) || (events !== undefined && song.notes.length < events / 2);
+  // Events are the model's own units (a chord is one); they fall short only when the token cap stopped generation.
+  const short = song.notes.length === 0 || (seconds !== undefined && got < seconds / 2) || (events !== undefined && eventsGenerated < events / 2);
   if (!short) return;
   const asked = seconds !== undefined ? `${seconds} s` : `${events} events`;
   throw new ModelError(
