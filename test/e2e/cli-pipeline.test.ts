@@ -120,7 +120,7 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
     expect(code).toBe(0);
   });
 
-  it('preprocesses the folder into notes/ and performance/ token data', async () => {
+  it('preprocesses the folder into remi/, notes/ and performance/ token data', async () => {
     const run = await step([
       'preprocess',
       '--input_path',
@@ -143,7 +143,7 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
       }[];
     }>(run);
     expect(result.pieces).toBe(pieces.length);
-    expect(result.results.map((r) => r.kind).sort()).toEqual(['notes', 'performance']);
+    expect(result.results.map((r) => r.kind).sort()).toEqual(['notes', 'performance', 'remi']);
     const totalNotes = pieces.reduce((sum, p) => sum + p.noteCount, 0);
     for (const { kind, manifest } of result.results) {
       const dir = path.join(dirs.processed, kind);
@@ -369,12 +369,17 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
     const result = jsonOf<{ jsonPath: string; htmlPath: string }>(run);
     const report = JSON.parse(readFileSync(result.jsonPath, 'utf8')) as {
       sets: { role: string; pieces: unknown[] }[];
-      likelihood: { model: { perplexity: number } } | null;
+      likelihood: { modelNll: number; ngramNll: number; ngramOrder: number; unigramNll: number; targets: number; unknownTokens: number } | null;
     };
     const counts = Object.fromEntries(report.sets.map((s) => [s.role, s.pieces.length]));
     expect(counts).toMatchObject({ generated: 2, refined: 2, audio: 2 });
     expect(counts.reference).toBeGreaterThanOrEqual(1);
-    expect(report.likelihood?.model.perplexity).toBeGreaterThan(1);
+    // The model's held-out NLL beside a 5-gram's and the unigram's, on the same targets.
+    expect(report.likelihood?.modelNll).toBeGreaterThan(0);
+    expect(report.likelihood?.ngramOrder).toBe(5);
+    expect(report.likelihood?.ngramNll).toBeGreaterThan(0);
+    expect(report.likelihood?.unigramNll).toBeGreaterThan(0);
+    expect(report.likelihood?.targets).toBeGreaterThan(0);
     const html = readFileSync(result.htmlPath, 'utf8');
     expect(html).toContain('<svg');
     // Self-contained: no script, style or image fetched from elsewhere.

@@ -33,6 +33,8 @@ export interface LstmTrainingData {
   pieces: { id: string; split: 'train' | 'valid'; tokens: Uint16Array }[];
   /** Provenance, when the data came from `cadenza preprocess`. */
   manifest?: { corpusHash: string; kind: TokenizerKind; tokenizerOptions: Record<string, unknown> };
+  /** The data's index, when it has one: pieces with a `sha256` are recorded in config.json as `trainingPieces`. */
+  index?: readonly { id: string; sha256?: string }[];
 }
 
 /** What to train and where to put it. */
@@ -216,6 +218,14 @@ class LstmTrainable implements Trainable {
   }
 }
 
+/** `trainingPieces` for config.json (by content hash, so `evaluate --model` tells seen from unseen pieces), when every training piece has a hash. */
+function trainingPiecesOf(data: LstmTrainingData): { trainingPieces?: { id: string; sha256: string }[] } {
+  if (!data.index) return {};
+  const hashes = new Map(data.index.map((e) => [e.id, e.sha256]));
+  const train = data.pieces.filter((p) => p.split === 'train').map((p) => ({ id: p.id, sha256: hashes.get(p.id) ?? '' }));
+  return train.length > 0 && train.every((p) => /^[0-9a-f]{64}$/.test(p.sha256)) ? { trainingPieces: train } : {};
+}
+
 function corpusHashOf(data: LstmTrainingData): string {
   if (data.manifest) return data.manifest.corpusHash;
   const h = createHash('sha256');
@@ -366,6 +376,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
       ...(options.dataPath ? { dataPath: options.dataPath } : {}),
     },
     metrics,
+    ...trainingPiecesOf(data),
     ...(options.credits ? { credits: options.credits } : {}),
     createdAt: new Date().toISOString(),
   };

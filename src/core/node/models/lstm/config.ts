@@ -65,6 +65,8 @@ export interface LstmModelConfig {
     dataPath?: string;
   };
   metrics: LstmMetrics;
+  /** The pieces it was trained on, by sha-256 of the MIDI file, when the data recorded them. */
+  trainingPieces?: { id: string; sha256: string }[];
   /** Where the training data came from, and its licence, when it asks for credit. */
   credits?: string;
   /** When the folder was written (ISO 8601). */
