@@ -27,14 +27,13 @@ const dataDir = path.join(out, '..', `${path.basename(out)}-data`);
 const pre = await preprocess({ inputPath: corpus, outputPath: dataDir, kinds: ['remi'] });
 console.log(`preprocessed ${pre.pieces} pieces in ${pre.seconds.toFixed(1)} s`);
 const data = await loadTokenDataset(path.join(dataDir, 'remi'));
-const hashes = new Map(data.index.map((e) => [e.id, e.sha256 ?? '']));
 const preset = COMPOSER_PRESETS[presetName];
 const controller = new AbortController();
 process.on('SIGTERM', () => controller.abort());
 process.on('SIGINT', () => controller.abort());
 let last = Date.now();
 const result = await trainComposer(
-  { vocab: data.vocab, pieces: data.pieces, hashes, manifest: data.manifest },
+  data,
   {
     modelDir: out,
     architecture: preset.architecture,

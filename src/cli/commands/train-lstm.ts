@@ -9,14 +9,12 @@ import { UsageError } from '../../core/common/errors';
 import type { LstmArchitecture, LstmTrainSettings } from '../../core/common/models/lstm';
 import { LSTM_PRESETS } from '../../core/common/models/lstm';
 import type { ComposerTrainSettings } from '../../core/common/models/composer';
-import { COMPOSER_PRESETS } from '../../core/common/models/composer';
+import type { ComposerPresetName } from '../../core/common/models/composer';
+import { COMPOSER_PRESET_NAMES, composerPreset, isComposerPresetName } from '../../core/common/models/composer';
 
-/** Composer presets by CLI name. */
-const COMPOSER_PRESET_NAMES = { composer: 'default', 'composer-small': 'small', 'composer-tiny': 'tiny' } as const;
-type ComposerPresetName = keyof typeof COMPOSER_PRESET_NAMES;
 const ALL_PRESETS = [...Object.keys(COMPOSER_PRESET_NAMES), ...Object.keys(LSTM_PRESETS)];
 import type { KernelRequest } from '../../core/node/tensor/kernels';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { cancelOnSignals, numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 
 interface Flags extends GlobalOptions {
   data_path: string;
@@ -138,7 +136,7 @@ export function registerTrainLstm(program: Command): void {
       '\nExamples:\n  cadenza train-lstm --data_path processed_data/ --model_path models/lstm/\n  cadenza train-lstm --data_path processed_data/ --model_path models/lstm/ --resume\n',
     )
     .action(async (flags: Flags) => {
-      if (flags.preset in COMPOSER_PRESET_NAMES) return trainComposerCommand(flags, flags.preset as ComposerPresetName);
+      if (isComposerPresetName(flags.preset)) return trainComposerCommand(flags, flags.preset);
       for (const [flag, value] of [['--steps', flags.steps], ['--chunk-tokens', flags.chunkTokens], ['--backward-units', flags.backwardUnits], ['--lookback', flags.lookback]] as const)
         if (value !== undefined) throw new UsageError(`${flag} applies to the composer presets only, not --preset ${flags.preset}.`, { field: flag });
       const preset = oneOf(
@@ -199,10 +197,7 @@ export function registerTrainLstm(program: Command): void {
       const { trainLstm, addSeedDesignBaseline } = await import('../../core/node/train/trainLstm');
       const data = await loadTokenDataset(flags.data_path, 'notes');
       const bar = progressBar(flags);
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
-      process.once('SIGINT', onSigint);
-      process.once('SIGTERM', onSigint);
+      const cancel = cancelOnSignals();
       try {
         const result = await trainLstm(data, {
           modelDir: flags.model_path,
@@ -217,7 +212,7 @@ export function registerTrainLstm(program: Command): void {
           weightsDtype: flags.float16 ? 'float16' : 'float32',
           dataPath: flags.data_path,
           ...(flags.credits ? { credits: flags.credits } : {}),
-          signal: controller.signal,
+          signal: cancel.signal,
           onProgress: bar,
         });
         let config = result.config;
@@ -226,7 +221,7 @@ export function registerTrainLstm(program: Command): void {
             backend,
             ...kernelOptions,
             threads,
-            signal: controller.signal,
+            signal: cancel.signal,
             onProgress: bar,
           });
         bar.finish();
@@ -243,8 +238,7 @@ export function registerTrainLstm(program: Command): void {
         );
       } finally {
         bar.finish();
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigint);
+        cancel.dispose();
       }
     });
 }
@@ -270,7 +264,7 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
     throw new UsageError(`The composer runs on the kernel layer: --backend must be auto, blas or js, not "${flags.backend}".`, { field: '--backend' });
   if (flags.backend === 'js') process.env.CADENZA_KERNELS = 'js';
   if (flags.blasLibrary) process.env.CADENZA_BLAS = flags.blasLibrary;
-  const preset = COMPOSER_PRESETS[COMPOSER_PRESET_NAMES[presetName]];
+  const preset = composerPreset(presetName);
   let forwardUnits: number[] | undefined;
   if (flags.lstmUnits !== undefined) {
     forwardUnits = flags.lstmUnits.split(',').map((u) => int('--lstm-units', u.trim(), 1)!);
@@ -303,13 +297,10 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
   const { trainComposer } = await import('../../core/node/models/composer/train');
   const data = await loadTokenDataset(flags.data_path, 'remi');
   const bar = progressBar(flags);
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
+  const cancel = cancelOnSignals();
   try {
     const result = await trainComposer(
-      { vocab: data.vocab, pieces: data.pieces, hashes: new Map(data.index.map((e) => [e.id, e.sha256 ?? ''])), manifest: data.manifest },
+      data,
       {
         modelDir: flags.model_path,
         architecture,
@@ -321,7 +312,7 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
         weightsDtype: flags.float16 ? 'float16' : 'float32',
         dataPath: flags.data_path,
         ...(flags.credits ? { credits: flags.credits } : {}),
-        signal: controller.signal,
+        signal: cancel.signal,
         onProgress: bar,
       },
     );
@@ -337,7 +328,6 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
     );
   } finally {
     bar.finish();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    cancel.dispose();
   }
 }

@@ -71,6 +71,21 @@ export interface ComposerPreset {
 
 const ALL_KEYS = [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6];
 
+/** The composer presets as the CLI and the app name them (beside the windowed `tiny`, `small`, `default`, `seed`), and the preset each stands for. */
+export const COMPOSER_PRESET_NAMES = { composer: 'default', 'composer-small': 'small', 'composer-tiny': 'tiny' } as const;
+/** A composer preset's CLI / app name. */
+export type ComposerPresetName = keyof typeof COMPOSER_PRESET_NAMES;
+
+/** Whether `name` is a composer preset's CLI / app name. */
+export function isComposerPresetName(name: string): name is ComposerPresetName {
+  return Object.hasOwn(COMPOSER_PRESET_NAMES, name);
+}
+
+/** The preset a CLI / app name stands for. */
+export function composerPreset(name: ComposerPresetName): ComposerPreset {
+  return COMPOSER_PRESETS[COMPOSER_PRESET_NAMES[name]];
+}
+
 /** `tiny` for tests, `small` for a quick model, `default` for the bundled one. */
 export const COMPOSER_PRESETS: Record<'tiny' | 'small' | 'default', ComposerPreset> = {
   tiny: {

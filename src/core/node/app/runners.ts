@@ -9,11 +9,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DataError, throwIfCancelled } from '../../common/errors';
 import { LSTM_PRESETS } from '../../common/models/lstm';
-import { COMPOSER_PRESETS } from '../../common/models/composer';
-
-/** The app's composer presets and the core preset each stands for. */
-const COMPOSER_PRESET_OF = { composer: 'default', 'composer-small': 'small', 'composer-tiny': 'tiny' } as const;
-type ComposerPresetName = keyof typeof COMPOSER_PRESET_OF;
+import type { ComposerPresetName } from '../../common/models/composer';
+import { composerPreset, isComposerPresetName } from '../../common/models/composer';
 import { writeJsonAtomic } from '../fs/atomic';
 import type { JobContext, JobRunner } from '../jobs/types';
 import { fileInfo, listFiles, type FileInfo } from './files';
@@ -65,7 +62,7 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
     record = JSON.parse(await fs.readFile(runFile, 'utf8')) as RunRecord;
     if (params.epochs !== undefined) record = { ...record, epochsPlanned: params.epochs };
   } else {
-    const composer = params.preset in COMPOSER_PRESET_OF;
+    const composer = isComposerPresetName(params.preset);
     const preset = composer ? LSTM_PRESETS.small : LSTM_PRESETS[params.preset as keyof typeof LSTM_PRESETS];
     const epochs = composer ? 1 : (params.epochs ?? preset.training.epochs);
     record = {
@@ -76,15 +73,15 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
       createdAt: new Date().toISOString(),
       // maxSteps caps the whole run: spread over the epochs as a per-epoch cap.
       maxStepsPerEpoch: composer
-        ? (params.maxSteps ?? COMPOSER_PRESETS[COMPOSER_PRESET_OF[params.preset as ComposerPresetName]].training.steps)
+        ? (params.maxSteps ?? composerPreset(params.preset as ComposerPresetName).training.steps)
         : params.maxSteps
           ? Math.max(1, Math.ceil(params.maxSteps / epochs))
           : preset.training.maxStepsPerEpoch,
       seed: params.seed ?? preset.training.seed,
     };
   }
-  if (record.preset in COMPOSER_PRESET_OF && params.maxSteps !== undefined) record = { ...record, maxStepsPerEpoch: params.maxSteps };
-  if (record.preset in COMPOSER_PRESET_OF) return runComposerTraining(params, record, resume, modelDir, ctx);
+  if (isComposerPresetName(record.preset) && params.maxSteps !== undefined) record = { ...record, maxStepsPerEpoch: params.maxSteps };
+  if (isComposerPresetName(record.preset)) return runComposerTraining(record, resume, modelDir, ctx);
   const preset = LSTM_PRESETS[record.preset as keyof typeof LSTM_PRESETS];
   if (!preset) throw new DataError(`The training run ${runId} used the preset "${record.preset}", which this build does not have.`, { path: runFile });
   const training = { ...preset.training, epochs: record.epochsPlanned, maxStepsPerEpoch: record.maxStepsPerEpoch, seed: record.seed };
@@ -322,9 +319,9 @@ export const runners: Record<string, JobRunner> = {
  * Trains a composer preset: remi data, `maxStepsPerEpoch` of the run record holds its step count
  * (a composer has no epochs). Validation losses arrive as progress metrics like the windowed runs'.
  */
-async function runComposerTraining(params: TrainParams, record: RunRecord, resume: boolean, modelDir: string, ctx: JobContext): Promise<unknown> {
+async function runComposerTraining(record: RunRecord, resume: boolean, modelDir: string, ctx: JobContext): Promise<unknown> {
   const layout = dataLayout(ctx.dataDir);
-  const preset = COMPOSER_PRESETS[COMPOSER_PRESET_OF[record.preset as ComposerPresetName]];
+  const preset = composerPreset(record.preset as ComposerPresetName);
   ctx.onProgress({ stage: 'load data', done: 0 });
   const { loadTokenDataset } = await import('../preprocess/dataset');
   const data = await loadTokenDataset(layout.dataset, 'remi').catch((error: unknown) => {
@@ -333,15 +330,13 @@ async function runComposerTraining(params: TrainParams, record: RunRecord, resum
   throwIfCancelled(ctx.signal);
   const { blas } = await import('../tensor/blas');
   record = { ...record, backend: blas().kind };
-  await writeJsonAtomic(path.join(modelDir, 'run.json'), record).catch(async () => {
-    await fs.mkdir(modelDir, { recursive: true });
-    await writeJsonAtomic(path.join(modelDir, 'run.json'), record);
-  });
+  await fs.mkdir(modelDir, { recursive: true });
+  await writeJsonAtomic(path.join(modelDir, 'run.json'), record);
   ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${blas().kind}` });
   const { trainComposer } = await import('../models/composer/train');
   try {
     const result = await trainComposer(
-      { vocab: data.vocab, pieces: data.pieces, hashes: new Map(data.index.map((e) => [e.id, e.sha256 ?? ''])), manifest: data.manifest },
+      data,
       {
         modelDir,
         architecture: preset.architecture,
@@ -356,9 +351,9 @@ async function runComposerTraining(params: TrainParams, record: RunRecord, resum
         signal: ctx.signal,
       },
     );
+    // A composer has no epochs and keeps no training loss in its config: the run reports its held-out loss for both.
     const m = result.config.metrics;
-    void params;
-    return { runId: record.id, modelId: record.id, epochsDone: 1, loss: result.config.metrics.validNll, validationLoss: m.validNll };
+    return { runId: record.id, modelId: record.id, epochsDone: 1, loss: m.validNll, validationLoss: m.validNll };
   } catch (error) {
     if (!resume && !existsSync(path.join(modelDir, 'checkpoint')) && !existsSync(path.join(modelDir, 'config.json')))
       await fs.rm(modelDir, { recursive: true, force: true });

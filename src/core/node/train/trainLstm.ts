@@ -22,6 +22,7 @@ import type { KernelRequest } from '../tensor/kernels';
 import { selectKernels } from '../tensor/kernels';
 import type { LoopResult, Trainable } from './loop';
 import { hasCheckpoint } from './checkpoint';
+import { piecesByHash } from './pieces';
 import { runTrainingLoop } from './loop';
 import { GradientWorkers } from './parallel';
 import type { WindowSet } from './windows';
@@ -218,14 +219,6 @@ class LstmTrainable implements Trainable {
   }
 }
 
-/** `trainingPieces` for config.json (by content hash, so `evaluate --model` tells seen from unseen pieces), when every training piece has a hash. */
-function trainingPiecesOf(data: LstmTrainingData): { trainingPieces?: { id: string; sha256: string }[] } {
-  if (!data.index) return {};
-  const hashes = new Map(data.index.map((e) => [e.id, e.sha256]));
-  const train = data.pieces.filter((p) => p.split === 'train').map((p) => ({ id: p.id, sha256: hashes.get(p.id) ?? '' }));
-  return train.length > 0 && train.every((p) => /^[0-9a-f]{64}$/.test(p.sha256)) ? { trainingPieces: train } : {};
-}
-
 function corpusHashOf(data: LstmTrainingData): string {
   if (data.manifest) return data.manifest.corpusHash;
   const h = createHash('sha256');
@@ -359,6 +352,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     validTargets: valid.offsets.length,
     trainSeconds: loop.trainSeconds,
   };
+  const trainingPieces = piecesByHash(data, 'train');
   const config: LstmModelConfig = {
     format: LSTM_MODEL_FORMAT,
     version: LSTM_MODEL_VERSION,
@@ -376,7 +370,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
       ...(options.dataPath ? { dataPath: options.dataPath } : {}),
     },
     metrics,
-    ...trainingPiecesOf(data),
+    ...(trainingPieces ? { trainingPieces } : {}),
     ...(options.credits ? { credits: options.credits } : {}),
     createdAt: new Date().toISOString(),
   };

@@ -9,6 +9,7 @@ import type { ComposerArchitecture, ComposerTrainSettings } from '../../../commo
 import { composerWeightShapes } from '../../../common/models/composer';
 import type { TokenizerKind, Vocabulary } from '../../../common/tokenize/types';
 import { readJson } from '../../fs/atomic';
+import type { PieceRef } from '../../train/pieces';
 import { elementCount, readWeights } from '../weights';
 import type { ComposerWeights } from './engine';
 
@@ -38,12 +39,7 @@ export interface ComposerMetrics {
   trainTargets: number;
 }
 
-/** A piece by id and content hash. */
-export interface PieceRef {
-  id: string;
-  /** sha-256 (hex) of the MIDI file's bytes. */
-  sha256: string;
-}
+export type { PieceRef } from '../../train/pieces';
 
 /** What `config.json` holds. */
 export interface ComposerModelConfig {

@@ -34,6 +34,17 @@ export interface ComposerChunk {
   targets: Int32Array;
 }
 
+/** A zeroed chunk of `batch` streams x `steps` tokens for a model reading `lookback` tokens back. */
+export function emptyChunk(batch: number, steps: number, lookback: number): ComposerChunk {
+  return {
+    batch,
+    steps,
+    inputs: new Int32Array(steps * batch),
+    history: new Int32Array((lookback - 1) * batch),
+    targets: new Int32Array(steps * batch),
+  };
+}
+
 interface LayerCache {
   /** The layer's input for layers above the first, [N, Hin]. */
   input?: Float32Array;

@@ -11,7 +11,8 @@ import type { RunOptions } from '../../../common/progress';
 import { Rng } from '../../../common/random';
 import type { RemiToken } from '../../../common/tokenize/remi';
 import { parseRemiToken, RemiGrammar } from '../../../common/tokenize/remi';
-import type { ComposerChunk, ComposerEngine, ComposerState } from './engine';
+import type { ComposerEngine, ComposerState } from './engine';
+import { emptyChunk } from './engine';
 
 /** One piece to sample. */
 export interface ComposerRequest {
@@ -57,13 +58,9 @@ export function sampleComposer(
 
   /** Feeds the last token of every piece; returns the next-token probabilities [P, V]. */
   const step = (): Float32Array => {
-    const chunk: ComposerChunk = {
-      batch: P,
-      steps: 1,
-      inputs: Int32Array.from(read, (r) => r[r.length - 1]!),
-      history: new Int32Array((K - 1) * P),
-      targets: new Int32Array(P).fill(-1),
-    };
+    const chunk = emptyChunk(P, 1, K);
+    chunk.inputs.set(read.map((r) => r[r.length - 1]!));
+    chunk.targets.fill(-1);
     for (let b = 0; b < P; b++) {
       const r = read[b]!;
       for (let k = 0; k < K - 1; k++) {
@@ -76,8 +73,8 @@ export function sampleComposer(
     return f.probs;
   };
 
-  // Primers: fed token by token (pieces of different primer lengths wait with a repeated token is
-  // not exact, so primers are fed one piece-row at a time through the shared state).
+  // Primers are fed token by token, all pieces in one call; a piece whose primer has ended keeps
+  // its state and probabilities from before the call (feeding it a filler token would change them).
   const longestPrimer = Math.max(0, ...requests.map((r) => r.primer.length));
   let probs = step();
   for (let t = 0; t < longestPrimer; t++) {

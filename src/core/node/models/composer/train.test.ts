@@ -43,7 +43,7 @@ describe('trainComposer', () => {
   it('learns: held-out NLL far below the unigram, and its samples keep the grammar and the key', async () => {
     const preset = COMPOSER_PRESETS.tiny;
     const result = await trainComposer(
-      { vocab, pieces, hashes: new Map(pieces.map((p) => [p.id, `hash-${p.id}`])) },
+      { vocab, pieces, index: pieces.map((p) => ({ id: p.id, sha256: `hash-${p.id}` })) },
       { modelDir: path.join(dir, 'm'), architecture: preset.architecture, training: { ...preset.training, steps: 150, validateEvery: 50, transpositions: [-2, 0, 2] } },
     );
     const m = result.config.metrics;

@@ -13,6 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CancelledError, DataError, ModelError, UsageError } from '../../../common/errors';
 import type { ComposerArchitecture, ComposerTrainSettings } from '../../../common/models/composer';
+import { meanNll, UnigramModel } from '../../../common/evaluate/ngram';
 import { composerWeightShapes } from '../../../common/models/composer';
 import type { RunOptions } from '../../../common/progress';
 import { Rng } from '../../../common/random';
@@ -22,10 +23,11 @@ import { ioError, writeJsonAtomic } from '../../fs/atomic';
 import { blas } from '../../tensor/blas';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../../train/checkpoint';
 import { appendTrainingLog } from '../../train/log';
+import { piecesByHash } from '../../train/pieces';
 import { clipGradients, learningRateAt, Optimizer } from '../../train/optimizer';
 import { saveWeights } from '../weights';
 import type { ComposerChunk, ComposerState, ComposerWeights } from './engine';
-import { ComposerEngine } from './engine';
+import { ComposerEngine, emptyChunk } from './engine';
 import type { ComposerMetrics, ComposerModelConfig } from './config';
 import { COMPOSER_MODEL_FORMAT, COMPOSER_MODEL_VERSION, flattenWeights } from './config';
 import { initComposerWeights, zerosLike } from './weights';
@@ -34,8 +36,8 @@ import { initComposerWeights, zerosLike } from './weights';
 export interface ComposerTrainingData {
   vocab: Vocabulary;
   pieces: { id: string; split: 'train' | 'valid'; tokens: Uint16Array }[];
-  /** sha-256 of each piece's MIDI file by id, so the model can name its training pieces. */
-  hashes?: Map<string, string>;
+  /** The data's index: with each file's sha-256, the model names its training and validation pieces. */
+  index?: readonly { id: string; sha256?: string }[];
   manifest?: { corpusHash: string; kind: TokenizerKind; tokenizerOptions: Record<string, unknown> };
 }
 
@@ -82,25 +84,6 @@ export function transpositionTable(vocab: Vocabulary, shift: number): Int32Array
   });
 }
 
-/** Mean NLL (nats) of `pieces` under the add-one unigram of `train` (all tokens counted). */
-export function unigramNll(train: readonly Uint16Array[], pieces: readonly Uint16Array[], vocabSize: number): number {
-  const counts = new Float64Array(vocabSize).fill(1);
-  let total = vocabSize;
-  for (const p of train)
-    for (const id of p) {
-      counts[id]!++;
-      total++;
-    }
-  let nll = 0;
-  let n = 0;
-  for (const p of pieces)
-    for (const id of p) {
-      nll -= Math.log(counts[id]! / total);
-      n++;
-    }
-  return nll / Math.max(1, n);
-}
-
 /**
  * Scores whole pieces (or their first `maxTokens` tokens): every token predicted from all before
  * it in its piece, the first from the start id. Returns summed nats, targets and correct top-1.
@@ -128,13 +111,7 @@ export function scorePieces(
     for (let s0 = 0; s0 < longest; s0 += chunkTokens) {
       if (signal?.aborted) throw new CancelledError();
       const T = Math.min(chunkTokens, longest - s0);
-      const chunk: ComposerChunk = {
-        batch: B,
-        steps: T,
-        inputs: new Int32Array(T * B),
-        history: new Int32Array((K - 1) * B),
-        targets: new Int32Array(T * B),
-      };
+      const chunk = emptyChunk(B, T, K);
       const at = (p: Uint16Array, s: number): number => (s <= 0 ? V : s - 1 < p.length ? p[s - 1]! : V);
       for (let b = 0; b < B; b++) {
         const p = group[b]!;
@@ -211,13 +188,7 @@ class Streams {
   fill(T: number): { chunk: ComposerChunk; fresh: boolean[] } {
     const B = this.batch;
     const K = this.K;
-    const chunk: ComposerChunk = {
-      batch: B,
-      steps: T,
-      inputs: new Int32Array(T * B),
-      history: new Int32Array((K - 1) * B),
-      targets: new Int32Array(T * B),
-    };
+    const chunk = emptyChunk(B, T, K);
     const fresh: boolean[] = [];
     for (let b = 0; b < B; b++) {
       if (this.pos[b]! >= this.seqs[b]!.length - 1) {
@@ -292,6 +263,8 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
   const corpusHash = data.manifest?.corpusHash ?? createHash('sha256').update(data.pieces.map((p) => `${p.id}:${p.tokens.length}`).join('\n')).digest('hex');
   const fingerprint = createHash('sha256').update(JSON.stringify({ architecture, s: { ...s, steps: 0 }, corpusHash })).digest('hex');
   const logFile = path.join(dir, 'training-log.jsonl');
+  const trainingPieces = piecesByHash(data, 'train');
+  const validPieces = piecesByHash(data, 'valid');
 
   const weights = initComposerWeights(architecture, s.seed);
   const optimizer = new Optimizer('adam', weights);
@@ -310,7 +283,8 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
   const engine = new ComposerEngine(architecture, weights, provider.sgemm);
   const tables = s.transpositions.map((t) => transpositionTable(data.vocab, t));
   const streams = new Streams(train, tables, V, architecture.lookback, s.batchSize, rng);
-  const uniNll = unigramNll(train, valid, V);
+  const unigram = new UnigramModel(train, V);
+  const uniNll = meanNll(valid.map((p) => unigram.nll(p)).reduce((a, b) => ({ sumNats: a.sumNats + b.sumNats, targets: a.targets + b.targets })));
   const grads = zerosLike(weights);
   await appendTrainingLog(logFile, {
     type: 'start',
@@ -349,12 +323,8 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
       corpusHash,
       training: { ...s, kernels: provider.kind, kernelLibrary: provider.library, kernelReason: provider.reason, threads, ...(options.preset ? { preset: options.preset } : {}) },
       metrics,
-      ...(data.hashes
-        ? {
-            trainingPieces: data.pieces.filter((p) => p.split === 'train').map((p) => ({ id: p.id, sha256: data.hashes!.get(p.id) ?? '' })),
-            validPieces: data.pieces.filter((p) => p.split === 'valid').map((p) => ({ id: p.id, sha256: data.hashes!.get(p.id) ?? '' })),
-          }
-        : {}),
+      ...(trainingPieces ? { trainingPieces } : {}),
+      ...(validPieces ? { validPieces } : {}),
       ...(options.credits ? { credits: options.credits } : {}),
       createdAt: new Date().toISOString(),
     };

@@ -9,6 +9,7 @@ import type { LstmArchitecture, LstmTrainSettings } from '../../../common/models
 import { lstmWeightShapes } from '../../../common/models/lstm';
 import type { TokenizerKind, Vocabulary } from '../../../common/tokenize/types';
 import { readJson } from '../../fs/atomic';
+import type { PieceRef } from '../../train/pieces';
 
 /** The folder format's name and version. */
 export const LSTM_MODEL_FORMAT = 'cadenza-lstm';
@@ -66,7 +67,7 @@ export interface LstmModelConfig {
   };
   metrics: LstmMetrics;
   /** The pieces it was trained on, by sha-256 of the MIDI file, when the data recorded them. */
-  trainingPieces?: { id: string; sha256: string }[];
+  trainingPieces?: PieceRef[];
   /** Where the training data came from, and its licence, when it asks for credit. */
   credits?: string;
   /** When the folder was written (ISO 8601). */
