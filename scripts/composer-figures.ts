@@ -56,6 +56,7 @@ const { values: args } = parseArgs({
     'max-targets': { type: 'string', default: '20000' },
     crop: { type: 'string' },
     temperature: { type: 'string' },
+    memory: { type: 'string' },
     'top-p': { type: 'string' },
   },
 });
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
       seed: 1,
       ...(args.temperature !== undefined ? { temperature: Number(args.temperature) } : {}),
       ...(args['top-p'] !== undefined ? { topP: Number(args['top-p']) } : {}),
+      ...(args.memory !== undefined ? { memory: Number(args.memory) } : {}),
     });
     generated = out.map((p) => p.song);
   } finally {
@@ -263,7 +265,11 @@ async function main(): Promise<void> {
     model: modelDir,
     corpus: corpusDir,
     split: { source: splitSource, training: train.length, heldOut: heldOut.length },
-    generated: { pieces: generated.length, seconds, seeds: [1, count], settings: args.temperature !== undefined || args['top-p'] !== undefined ? `temperature ${args.temperature ?? 'default'}, top-p ${args['top-p'] ?? 'default'}` : 'generate defaults' },
+    generated: { pieces: generated.length, seconds, seeds: [1, count], settings:
+        args.temperature !== undefined || args['top-p'] !== undefined || args.memory !== undefined
+          ? `temperature ${args.temperature ?? 'default'}, top-p ${args['top-p'] ?? 'default'}, memory ${args.memory ?? 'default'}`
+          : 'generate defaults',
+    },
     realPiecesCroppedToSeconds: crop ?? null,
     features: COMPOSER_FEATURES.map((id) => ({
       id,

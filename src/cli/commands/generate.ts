@@ -24,6 +24,7 @@ interface GenerateFlags extends GlobalOptions {
   topK?: string;
   topP?: string;
   maxRepeat?: string;
+  memory?: string;
   seed?: string;
   primer?: string;
   tempo?: string;
@@ -68,6 +69,7 @@ export function registerGenerate(program: Command): void {
     .option('--top-k <k>', 'sample only among the k likeliest events (0 = no limit)', String(DEFAULT_SAMPLING.topK))
     .option('--top-p <p>', `sample only among the likeliest events that make up this probability (default: ${COMPOSER_SAMPLING.topP} for the composer, ${DEFAULT_SAMPLING.topP} for a windowed BiLSTM)`)
     .option('--max-repeat <n>', 'never repeat one event more than n times in a row (0 = allow)', String(DEFAULT_SAMPLING.maxRepeat))
+    .option('--memory <m>', 'composer only: how much a piece reuses its own earlier passages, 0 (never copies itself) to 1 (as often as the fitted memory would) (default: the model’s setting)')
     .option('--seed <n>', 'seed of the first piece (piece i uses seed + i); the same seed gives the same piece on every runtime')
     .option('--primer <source>', 'start from a MIDI file, a corpus piece (corpus:<id> from "cadenza corpus list") or none', 'none')
     .option('--data-dir <dir>', 'data folder whose corpus corpus:<id> primers come from (default: the app’s data folder)')
@@ -107,6 +109,7 @@ export function registerGenerate(program: Command): void {
             topK: numberOption('--top-k', flags.topK, { min: 0, integer: true }),
             topP: numberOption('--top-p', flags.topP, { min: 0.001, max: 1 }),
             maxRepeat: numberOption('--max-repeat', flags.maxRepeat, { min: 0, integer: true }),
+            memory: numberOption('--memory', flags.memory, { min: 0, max: 1 }),
             seed: numberOption('--seed', flags.seed, { min: 0, max: 0xffffffff, integer: true }),
             primer: flags.primer,
             tempoBpm: numberOption('--tempo', flags.tempo, { min: 20, max: 400 }),

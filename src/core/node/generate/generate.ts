@@ -39,6 +39,7 @@ import { COMPOSER_SAMPLING } from '../../common/models/composer';
 import { sampleComposer } from '../models/composer/sample';
 import type { ComposerRuntime } from './composerRuntime';
 import { openComposerRuntime } from './composerRuntime';
+import { memoryScaleOf } from '../models/composer/config';
 
 /** Either kind of model, opened for generation. */
 type ModelRuntime = LstmRuntime | ComposerRuntime;
@@ -73,6 +74,11 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
   threads?: number;
   /** onnxruntime engine (default: `planOnnx`, the faster for this model); both give the same probabilities. */
   engine?: OnnxEngine;
+  /**
+   * How much the piece reuses its own earlier material (the composer's piece memory), 0 (the
+   * model alone) to 1 (as fitted on real continuations); default the model's `memory.sampleScale`.
+   */
+  memory?: number;
   /** Data folder whose corpus store resolves `corpus:<id>` primers (default: the app's). */
   dataDir?: string;
   /** Resolves `corpus:<id>` primers instead of the data folder's store (tests, other stores). */
@@ -119,6 +125,7 @@ export function checkGenerateOptions(options: GenerateOptions): void {
   if (tempoBpm !== undefined) check(tempoBpm >= 20 && tempoBpm <= 400, 'tempo', 'a number from 20 to 400', tempoBpm);
   if (transpose !== undefined) check(Number.isInteger(transpose) && transpose >= -24 && transpose <= 24, 'transpose', 'a whole number from -24 to 24', transpose);
   if (seed !== undefined) check(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff, 'seed', 'a whole number from 0 to 4294967295', seed);
+  if (options.memory !== undefined) check(options.memory >= 0 && options.memory <= 1, 'memory', 'a number from 0 to 1', options.memory);
   if (batchSize !== undefined) check(Number.isInteger(batchSize) && batchSize >= 1, 'batch-size', 'a whole number of at least 1', batchSize);
   if (options.name !== undefined) check(/^[\w.-]{1,100}$/.test(options.name) && !options.name.startsWith('.'), 'name', 'letters, digits, ".", "-" or "_"', options.name);
   checkSamplingOptions(samplingOf(options));
@@ -213,7 +220,13 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
         runtime.engine,
         vocab.tokens,
         seeds.map((s) => ({ primer: primer.ids, seed: s })),
-        { sampling, maxTokens: maxTokens * 2, isComplete, banned },
+        {
+          sampling,
+          maxTokens: maxTokens * 2,
+          isComplete,
+          banned,
+          ...(runtime.config.memory ? { memory: runtime.config.memory, memoryScale: memoryScaleOf(runtime.config.memory, options.memory) } : {}),
+        },
         { signal: run.signal, onProgress },
       );
     } else {
@@ -319,6 +332,7 @@ function sidecar(
     seed: p.seed,
     options: {
       ...run.sampling,
+      ...(runtime.kind === 'composer' && runtime.config.memory ? { memory: memoryScaleOf(runtime.config.memory, options.memory) } : {}),
       events: options.events ?? null,
       seconds: run.seconds ?? null,
       maxTokens: run.maxTokens,

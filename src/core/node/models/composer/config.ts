@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { ModelError } from '../../../common/errors';
 import type { ComposerArchitecture, ComposerTrainSettings } from '../../../common/models/composer';
+import type { PieceMemorySettings } from '../../../common/models/pieceMemory';
+import { CELL_KINDS, DEFAULT_MEMORY_SCALE } from '../../../common/models/pieceMemory';
 import { composerWeightShapes } from '../../../common/models/composer';
 import type { TokenizerKind, Vocabulary } from '../../../common/tokenize/types';
 import { readJson } from '../../fs/atomic';
@@ -41,6 +43,26 @@ export interface ComposerMetrics {
 
 export type { PieceRef } from '../../train/pieces';
 
+/** The piece memory as stored: its settings and what fitting measured. */
+export interface ComposerMemory extends PieceMemorySettings {
+  /** Pieces and targets (from the training split) the weights were fitted on. */
+  fittedPieces: number;
+  fittedTargets: number;
+  /** Validation NLL, nats/token, of the model with the memory (beside `metrics.validNll`, the model alone). */
+  validNll: number;
+  /**
+   * The share of the weights generation uses by default, 0..1: a sampled piece hears its own
+   * samples, so full weights feed loops; chosen so that pieces repeat themselves as much as the
+   * training pieces do (see docs/MODELS.md).
+   */
+  sampleScale?: number;
+}
+
+/** The memory share sampling uses: the one asked for, else the folder's, else the default. */
+export function memoryScaleOf(memory: ComposerMemory, requested?: number): number {
+  return requested ?? memory.sampleScale ?? DEFAULT_MEMORY_SCALE;
+}
+
 /** What `config.json` holds. */
 export interface ComposerModelConfig {
   format: typeof COMPOSER_MODEL_FORMAT;
@@ -53,6 +75,8 @@ export interface ComposerModelConfig {
   metrics: ComposerMetrics;
   trainingPieces?: PieceRef[];
   validPieces?: PieceRef[];
+  /** The fitted piece memory mixed into sampling and scoring; absent in older folders (the model alone). */
+  memory?: ComposerMemory;
   credits?: string;
   createdAt: string;
 }
@@ -93,6 +117,23 @@ export async function readComposerConfig(dir: string): Promise<ComposerModelConf
   if (!valid) throw new ModelError(`${file} has an invalid architecture.`, { path: file, field: 'architecture' });
   if (!Array.isArray(config.vocab?.tokens) || config.vocab.tokens.length !== a.vocabSize)
     throw new ModelError(`${file}: the vocabulary must have architecture.vocabSize (${a.vocabSize}) tokens.`, { path: file, field: 'vocab' });
+  const m = config.memory;
+  if (
+    m !== undefined &&
+    !(
+      Number.isInteger(m.minMatch) &&
+      m.minMatch >= 1 &&
+      m.minMatch <= 5 &&
+      Number.isInteger(m.maxMatch) &&
+      m.maxMatch >= m.minMatch &&
+      Array.isArray(m.bandStarts) &&
+      m.bandStarts[0] === m.minMatch &&
+      Array.isArray(m.weights) &&
+      m.weights.length === m.bandStarts.length * CELL_KINDS &&
+      m.weights.every((w) => typeof w === 'number' && w >= 0 && w < 1)
+    )
+  )
+    throw new ModelError(`${file} has an invalid memory (minMatch 1 to 5, ${CELL_KINDS} weights from 0 to below 1 per band).`, { path: file, field: 'memory' });
   return config;
 }
 

@@ -7,6 +7,8 @@
 import { CancelledError } from '../../../common/errors';
 import type { SamplingOptions } from '../../../common/generate/sampling';
 import { sampleToken } from '../../../common/generate/sampling';
+import type { PieceMemorySettings } from '../../../common/models/pieceMemory';
+import { PieceMemory } from '../../../common/models/pieceMemory';
 import type { RunOptions } from '../../../common/progress';
 import { Rng } from '../../../common/random';
 import type { RemiToken } from '../../../common/tokenize/remi';
@@ -31,6 +33,10 @@ export interface ComposerSampleOptions {
   isComplete: (piece: number, generated: readonly number[]) => boolean;
   /** Ids never drawn (e.g. `<unk>`). */
   banned?: ReadonlySet<number>;
+  /** The piece memory mixed into the model's distribution (the model's own, fitted), if any. */
+  memory?: PieceMemorySettings;
+  /** How much of the memory's fitted weight sampling uses, 0..1 (default 1). */
+  memoryScale?: number;
 }
 
 /**
@@ -54,6 +60,7 @@ export function sampleComposer(
   const read: number[][] = requests.map(() => [V]);
   const generated: number[][] = requests.map(() => []);
   const done = new Array<boolean>(P).fill(false);
+  const memories = options.memory ? requests.map(() => new PieceMemory(options.memory!)) : undefined;
   let state: ComposerState = engine.zeroState(P);
 
   /** Feeds the last token of every piece; returns the next-token probabilities [P, V]. */
@@ -84,6 +91,7 @@ export function sampleComposer(
       const id = requests[b]!.primer[t];
       if (id === undefined) continue;
       read[b]!.push(id);
+      memories?.[b]!.push(id);
       const g = parsed[id];
       if (g && grammars[b]!.allows(g)) grammars[b]!.advance(g);
       rows.push(b);
@@ -108,10 +116,13 @@ export function sampleComposer(
     for (let b = 0; b < P; b++) {
       if (done[b]) continue;
       const grammar = grammars[b]!;
-      for (let v = 0; v < V; v++) masked[v] = options.banned?.has(v) || !grammar.allows(parsed[v]) ? 0 : probs[b * V + v]!;
+      masked.set(probs.subarray(b * V, b * V + V));
+      memories?.[b]!.mixInto(masked, 0, options.memoryScale ?? 1);
+      for (let v = 0; v < V; v++) if (options.banned?.has(v) || !grammar.allows(parsed[v])) masked[v] = 0;
       const id = sampleToken(masked, options.sampling, rngs[b]!, {});
       grammar.advance(parsed[id]!);
       read[b]!.push(id);
+      memories?.[b]!.push(id);
       generated[b]!.push(id);
       if (options.isComplete(b, generated[b]!)) done[b] = true;
     }

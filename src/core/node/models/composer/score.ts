@@ -1,10 +1,14 @@
-/** The composer as a likelihood model for `cadenza evaluate --model`: nats per token of whole pieces. */
+/**
+ * The composer as a likelihood model for `cadenza evaluate --model`: nats per token of whole
+ * pieces, under the model with its piece memory when the folder has one (as it generates).
+ */
 import type { Vocabulary } from '../../../common/tokenize/types';
 import { blas } from '../../tensor/blas';
 import type { ComposerModelConfig } from './config';
 import { loadComposer } from './config';
 import { ComposerEngine } from './engine';
-import { scorePieces } from './train';
+import { scoreWithMemory } from './memory';
+import { scorePieces } from './likelihood';
 
 /** A loaded composer that scores token sequences. */
 export interface ComposerScorer {
@@ -28,7 +32,12 @@ export async function openComposerScorer(dir: string): Promise<ComposerScorer> {
   const { config, weights } = await loadComposer(dir);
   const engine = new ComposerEngine(config.architecture, weights, blas().sgemm);
   const many = (pieces: readonly Uint16Array[]): { sumNats: number; targets: number } => {
-    const r = scorePieces(engine, pieces.filter((p) => p.length > 0));
+    const kept = pieces.filter((p) => p.length > 0);
+    if (config.memory) {
+      const r = scoreWithMemory(engine, kept, config.memory);
+      return { sumNats: r.nats, targets: r.targets };
+    }
+    const r = scorePieces(engine, kept);
     return { sumNats: r.nats, targets: r.targets };
   };
   return {

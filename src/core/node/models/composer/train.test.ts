@@ -51,6 +51,11 @@ describe('trainComposer', () => {
     expect(m.validNll).toBeLessThan(m.unigramNll * 0.6);
     expect(result.config.trainingPieces?.map((p) => p.sha256)).toContain('hash-p0');
     expect(result.config.validPieces?.map((p) => p.id)).toEqual(['p20', 'p21', 'p22', 'p23']);
+    // The pieces repeat their motif bar after bar: the fitted piece memory must predict held-out pieces better.
+    const memory = result.config.memory!;
+    expect(memory.fittedPieces).toBe(20);
+    expect(Math.max(...memory.weights)).toBeGreaterThan(0.3);
+    expect(memory.validNll).toBeLessThan(m.validNll * 0.9);
 
     const { config, weights } = await loadComposer(result.modelDir);
     const engine = new ComposerEngine(config.architecture, weights, blas().sgemm);

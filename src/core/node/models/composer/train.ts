@@ -28,6 +28,9 @@ import { clipGradients, learningRateAt, Optimizer } from '../../train/optimizer'
 import { saveWeights } from '../weights';
 import type { ComposerChunk, ComposerState, ComposerWeights } from './engine';
 import { ComposerEngine, emptyChunk } from './engine';
+import { scorePieces } from './likelihood';
+import type { ComposerMemory } from './config';
+import { composerMemoryFor } from './memory';
 import type { ComposerMetrics, ComposerModelConfig } from './config';
 import { COMPOSER_MODEL_FORMAT, COMPOSER_MODEL_VERSION, flattenWeights } from './config';
 import { initComposerWeights, zerosLike } from './weights';
@@ -82,54 +85,6 @@ export function transpositionTable(vocab: Vocabulary, shift: number): Int32Array
     if (t?.type !== 'pitch' || shift === 0) return id;
     return index.get(`P_${t.pitch + shift}`) ?? -1;
   });
-}
-
-/**
- * Scores whole pieces (or their first `maxTokens` tokens): every token predicted from all before
- * it in its piece, the first from the start id. Returns summed nats, targets and correct top-1.
- */
-export function scorePieces(
-  engine: ComposerEngine,
-  pieces: readonly Uint16Array[],
-  maxTokens = 0,
-  chunkTokens = 256,
-  signal?: AbortSignal,
-): { nats: number; targets: number; correct: number } {
-  const a = engine.architecture;
-  const V = a.vocabSize;
-  const K = a.lookback;
-  let nats = 0;
-  let targets = 0;
-  let correct = 0;
-  // Streams of up to 32 pieces at once, so the products stay wide.
-  for (let p0 = 0; p0 < pieces.length; p0 += 32) {
-    const group = pieces.slice(p0, p0 + 32).map((p) => (maxTokens > 0 ? p.subarray(0, maxTokens) : p));
-    const B = group.length;
-    const longest = Math.max(...group.map((p) => p.length));
-    let state = engine.zeroState(B);
-    // Sequence position s: input = s == 0 ? start : piece[s-1]; target = piece[s].
-    for (let s0 = 0; s0 < longest; s0 += chunkTokens) {
-      if (signal?.aborted) throw new CancelledError();
-      const T = Math.min(chunkTokens, longest - s0);
-      const chunk = emptyChunk(B, T, K);
-      const at = (p: Uint16Array, s: number): number => (s <= 0 ? V : s - 1 < p.length ? p[s - 1]! : V);
-      for (let b = 0; b < B; b++) {
-        const p = group[b]!;
-        for (let t = 0; t < T; t++) {
-          const s = s0 + t;
-          chunk.inputs[t * B + b] = at(p, s);
-          chunk.targets[t * B + b] = s < p.length ? p[s]! : -1;
-        }
-        for (let k = 0; k < K - 1; k++) chunk.history[k * B + b] = at(p, s0 - (K - 1) + k);
-      }
-      const f = engine.forward(chunk, state);
-      nats += f.lossSum;
-      targets += f.count;
-      correct += f.correct;
-      state = f.state;
-    }
-  }
-  return { nats, targets, correct };
 }
 
 /** Streams of pieces for training: each row walks one (transposed) piece chunk by chunk. */
@@ -302,7 +257,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
     unigramNll: uniNll,
   });
 
-  const writeModel = async (final: boolean, validNll: number, validAccuracy: number, targets: number): Promise<ComposerModelConfig> => {
+  const writeModel = async (final: boolean, validNll: number, validAccuracy: number, targets: number, memory?: ComposerMemory): Promise<ComposerModelConfig> => {
     const metrics: ComposerMetrics = {
       validNll,
       validAccuracy,
@@ -325,6 +280,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
       metrics,
       ...(trainingPieces ? { trainingPieces } : {}),
       ...(validPieces ? { validPieces } : {}),
+      ...(memory ? { memory } : {}),
       ...(options.credits ? { credits: options.credits } : {}),
       createdAt: new Date().toISOString(),
     };
@@ -415,8 +371,11 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
   if (state.history[state.history.length - 1]?.step !== state.step && stoppedBy !== 'cancel') await validateNow();
   // The final score is over whole validation pieces with the best weights.
   const bestEngine = new ComposerEngine(architecture, best, provider.sgemm);
-  const whole = scorePieces(bestEngine, valid, 0, 256, stoppedBy === 'cancel' ? undefined : options.signal);
-  config = await writeModel(true, whole.nats / Math.max(1, whole.targets), whole.correct / Math.max(1, whole.targets), whole.targets);
+  const finalSignal = stoppedBy === 'cancel' ? undefined : options.signal;
+  const whole = scorePieces(bestEngine, valid, 0, 256, finalSignal);
+  options.onProgress?.({ stage: 'validate', done: state.step, total: s.steps, message: 'fitting the piece memory' });
+  const memory = composerMemoryFor(bestEngine, train, valid, finalSignal);
+  config = await writeModel(true, whole.nats / Math.max(1, whole.targets), whole.correct / Math.max(1, whole.targets), whole.targets, memory);
   await appendTrainingLog(logFile, { type: 'end', stoppedBy, step: state.step, validNll: config.metrics.validNll, seconds: state.trainSeconds });
   if (stoppedBy === 'cancel') throw new CancelledError();
   return { modelDir: dir, config, stoppedBy };

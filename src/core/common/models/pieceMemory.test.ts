@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { MemoryObservation, PieceMemorySettings } from './pieceMemory';
+import { fitMemoryWeights, memoryNll, PieceMemory, untrainedMemory } from './pieceMemory';
+
+const settings = (weights?: number[]): PieceMemorySettings => {
+  const s = untrainedMemory();
+  return weights ? { ...s, weights } : s;
+};
+
+function memoryOf(tokens: number[], s = settings()): PieceMemory {
+  const m = new PieceMemory(s);
+  for (const t of tokens) m.push(t);
+  return m;
+}
+
+describe('PieceMemory', () => {
+  it('proposes nothing until the last four tokens occurred before', () => {
+    expect(memoryOf([1, 2, 3]).propose()).toBeUndefined();
+    expect(memoryOf([1, 2, 3, 4, 5, 6, 7, 8]).propose()).toBeUndefined();
+  });
+
+  it('proposes what followed the earlier occurrence, with the match length', () => {
+    const p = memoryOf([9, 1, 2, 3, 4, 5, 8, 1, 2, 3, 4]).propose();
+    expect(p).toEqual({ matchTokens: 4, cell: 0, ids: [5], shares: [1] });
+  });
+
+  it('prefers the longest match and shares among equally long ones', () => {
+    // "1 2 3 4" occurs twice: after 7 (followed by 5) and after 6 (followed by 9); the end is "6 1 2 3 4".
+    const p = memoryOf([7, 1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 9, 0, 6, 1, 2, 3, 4]).propose()!;
+    expect(p.matchTokens).toBe(5);
+    expect(p.ids).toEqual([9]);
+    // Two five-token matches with different continuations share evenly (and are not "agreed").
+    const q = memoryOf([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0, 1, 2, 3, 4]).propose()!;
+    expect(q.matchTokens).toBe(5);
+    expect(q.ids).toEqual([5, 6]);
+    expect(q.shares).toEqual([0.5, 0.5]);
+    expect(q.cell % 3).toBe(2);
+  });
+
+  it('caps the match at maxMatch and puts it in the last band', () => {
+    const motif = Array.from({ length: 100 }, (_, i) => i % 37);
+    const p = memoryOf([...motif, ...motif.slice(0, 90)]).propose()!;
+    expect(p.matchTokens).toBe(64);
+    // The passage occurred once before: kind 0 of the last band.
+    expect(p.cell).toBe((untrainedMemory().bandStarts.length - 1) * 3);
+  });
+
+  it('mixes its proposal into a distribution that still sums to one', () => {
+    const s = settings();
+    s.weights = s.weights.map(() => 0.25);
+    const m = memoryOf([9, 1, 2, 3, 4, 5, 8, 1, 2, 3, 4], s);
+    const probs = new Float32Array(10).fill(0.1);
+    expect(m.mixInto(probs)).toBe(0.25);
+    expect(probs[5]).toBeCloseTo(0.75 * 0.1 + 0.25, 6);
+    expect(probs[0]).toBeCloseTo(0.075, 6);
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    // With the untrained (all-zero) weights the model's distribution is left alone.
+    const plain = new Float32Array(10).fill(0.1);
+    expect(memoryOf([9, 1, 2, 3, 4, 5, 8, 1, 2, 3, 4]).mixInto(plain)).toBe(0);
+    expect([...plain]).toEqual(new Array(10).fill(Math.fround(0.1)));
+  });
+});
+
+describe('fitMemoryWeights', () => {
+  it('finds the maximum-likelihood weight of each cell', () => {
+    // The memory is right 70% of the time, the model gives the truth 0.1: the optimum is λ = 2/3
+    // (d/dλ [0.7 ln(0.1 + 0.9λ) + 0.3 ln(0.1(1-λ))] = 0).
+    const obs: MemoryObservation[] = [];
+    for (let i = 0; i < 1000; i++) obs.push({ cell: 3, model: 0.1, memory: i % 10 < 7 ? 1 : 0 });
+    // A cell where the memory is always wrong gets no weight; one seen too rarely stays at 0.
+    for (let i = 0; i < 200; i++) obs.push({ cell: 0, model: 0.3, memory: 0 });
+    for (let i = 0; i < 10; i++) obs.push({ cell: 5, model: 0.1, memory: 1 });
+    const fit = fitMemoryWeights(obs, 6, 50, 200);
+    expect(fit.weights[3]).toBeCloseTo(2 / 3, 2);
+    expect(fit.weights[0]).toBeLessThan(1e-6);
+    expect(fit.weights[5]).toBe(0);
+    expect(fit.counts).toEqual([200, 0, 0, 1000, 0, 10]);
+    const nll = memoryNll(obs, fit.weights);
+    expect(nll.mixed).toBeLessThan(nll.model);
+  });
+});
