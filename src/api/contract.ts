@@ -90,6 +90,8 @@ export const generateRequestSchema = z.strictObject({
   temperature: z.number().min(0.05).max(3).default(1),
   /** Sample only among the k most likely tokens (0 = all). */
   topK: z.number().int().min(0).max(10_000).default(0),
+  /** Composer only: how much a piece reuses its own earlier passages, 0..1 (default: the model's). */
+  memory: z.number().min(0).max(1).optional(),
   seed: z.number().int().min(0).optional(),
   /** Start from the opening of this corpus piece instead of a random window. */
   primerPieceId: idSchema.optional(),

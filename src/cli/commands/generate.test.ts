@@ -37,7 +37,7 @@ describe('cadenza generate', () => {
   });
 
   it('exits with 2 and names the flag for a bad option', async () => {
-    for (const args of [['--top-p', '2'], ['--temperature', 'hot'], ['--runtime', 'gpu'], ['--engine', 'fast'], ['--threads', '0'], ['--count', '0'], ['--events', '10', '--seconds', '5']]) {
+    for (const args of [['--top-p', '2'], ['--memory', '1.5'], ['--temperature', 'hot'], ['--runtime', 'gpu'], ['--engine', 'fast'], ['--threads', '0'], ['--count', '0'], ['--events', '10', '--seconds', '5']]) {
       const r = await run('generate', '--model_path', model, '--output_path', path.join(tmp, 'out-bad'), ...args);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(args[0] === '--events' ? /--events or --seconds/ : new RegExp(args[0]!));

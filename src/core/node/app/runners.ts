@@ -194,6 +194,7 @@ export const runners: Record<string, JobRunner> = {
       lengthSeconds?: number;
       temperature: number;
       topK: number;
+      memory?: number;
       seed?: number;
       primerPieceId?: string;
       primerPath?: string;
@@ -210,6 +211,7 @@ export const runners: Record<string, JobRunner> = {
         ...(p.lengthSeconds !== undefined ? { seconds: p.lengthSeconds } : { events: p.lengthTokens }),
         temperature: p.temperature,
         topK: p.topK,
+        ...(p.memory !== undefined ? { memory: p.memory } : {}),
         tempoBpm: p.bpm,
         dataDir: ctx.dataDir,
         ...(p.seed !== undefined ? { seed: p.seed } : {}),
