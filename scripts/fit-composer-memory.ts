@@ -29,7 +29,7 @@ provider.setThreads(1);
 const engine = new ComposerEngine(config.architecture, weights, provider.sgemm);
 const split = (name: string): Uint16Array[] => data.pieces.filter((p) => p.split === name && p.tokens.length > 1).map((p) => p.tokens);
 const started = Date.now();
-const memory = composerMemoryFor(engine, split('train'), split('valid'));
+const memory = composerMemoryFor(engine, config.vocab.tokens, split('train'), split('valid'));
 await writeJsonAtomic(path.join(modelDir, 'config.json'), { ...config, memory });
 console.log(
   `${modelDir}: memory fitted on ${memory.fittedPieces} training pieces (${memory.fittedTargets} tokens) in ${((Date.now() - started) / 1000).toFixed(0)} s; ` +

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MemoryObservation, PieceMemorySettings } from './pieceMemory';
+import type { MemoryObservation, PieceMemorySettings, PitchReading } from './pieceMemory';
 import { fitMemoryWeights, memoryNll, PieceMemory, untrainedMemory } from './pieceMemory';
 
 const settings = (weights?: number[]): PieceMemorySettings => {
@@ -34,7 +34,7 @@ describe('PieceMemory', () => {
     expect(q.matchTokens).toBe(5);
     expect(q.ids).toEqual([5, 6]);
     expect(q.shares).toEqual([0.5, 0.5]);
-    expect(q.cell % 3).toBe(2);
+    expect(q.cell % 6).toBe(4);
   });
 
   it('caps the match at maxMatch and puts it in the last band', () => {
@@ -42,7 +42,28 @@ describe('PieceMemory', () => {
     const p = memoryOf([...motif, ...motif.slice(0, 90)]).propose()!;
     expect(p.matchTokens).toBe(64);
     // The passage occurred once before: kind 0 of the last band.
-    expect(p.cell).toBe((untrainedMemory().bandStarts.length - 1) * 3);
+    expect(p.cell).toBe((untrainedMemory().bandStarts.length - 1) * 6);
+  });
+
+  it('with a pitch reading, finds a passage played in another key and moves its proposal', () => {
+    // Ids 0..9 are other tokens, 100 + p is pitch p (as a remi vocabulary has P_<p> tokens).
+    const reading: PitchReading = { pitchOf: (id) => (id >= 100 ? id - 100 : undefined), idOf: (p) => (p >= 0 && p < 128 ? 100 + p : undefined) };
+    const phrase = (root: number): number[] => [1, 100 + root, 2, 100 + root + 4, 3, 100 + root + 7, 2];
+    const m = new PieceMemory(untrainedMemory(), reading);
+    for (const id of [...phrase(60), 100 + 72, 5, ...phrase(62)]) m.push(id);
+    const p = m.propose()!;
+    // The phrase a tone higher: what followed it (pitch 72 after 67) is proposed a tone higher, 74.
+    expect(p.ids).toEqual([100 + 74]);
+    expect(p.cell % 2).toBe(1);
+    // Without the reading, only the exact tokens match: the transposed phrase shares too little.
+    const plain = new PieceMemory(untrainedMemory());
+    for (const id of [...phrase(60), 100 + 72, 5, ...phrase(62)]) plain.push(id);
+    expect(plain.propose()).toBeUndefined();
+    // The same phrase in the same key is an exact match (even cell).
+    const same = new PieceMemory(untrainedMemory(), reading);
+    for (const id of [...phrase(60), 100 + 72, 5, 100 + 55, ...phrase(60)]) same.push(id);
+    expect(same.propose()!.ids).toEqual([100 + 72]);
+    expect(same.propose()!.cell % 2).toBe(0);
   });
 
   it('mixes its proposal into a distribution that still sums to one', () => {

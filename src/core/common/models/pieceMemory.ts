@@ -22,9 +22,10 @@ export interface PieceMemorySettings {
   /** Ascending starts of the match-length bands, tokens; the first equals `minMatch`. */
   bandStarts: number[];
   /**
-   * λ per cell, 0..1: cell = band * 3 + kind, kind 0 when the longest match occurred once before,
-   * 1 when several times and what followed agreed (the passage is already a repeat: play it a
-   * third time?), 2 when several times with different continuations. Length `bandStarts.length * 3`.
+   * λ per cell, 0..1: cell = band * 6 + kind * 2 + (1 when the match is in another key, else 0);
+   * kind 0 when the longest match occurred once before, 1 when several times and what followed
+   * agreed (the passage is already a repeat: play it a third time?), 2 when several times with
+   * different continuations. Length `bandStarts.length * 6`.
    */
   weights: number[];
 }
@@ -39,8 +40,8 @@ export interface PieceMemorySettings {
  */
 export const DEFAULT_MEMORY_SCALE = 0.83;
 
-/** Cells per band (see `PieceMemorySettings.weights`). */
-export const CELL_KINDS = 3;
+/** Cells per band (see `PieceMemorySettings.weights`): 3 kinds x exact or transposed. */
+export const CELL_KINDS = 6;
 
 /** Match bands used by the composer (tokens): short matches are mostly chance, long ones repeats. */
 export const MEMORY_BAND_STARTS: readonly number[] = [4, 6, 8, 12, 16, 24, 32, 48, 64];
@@ -63,15 +64,42 @@ export interface MemoryProposal {
 
 /** Most recent earlier occurrences examined per lookup (older ones rarely matter; bounds the cost). */
 const MAX_CANDIDATES = 64;
+/** Shapes at or above this stand for a pitch token, as the interval from the pitch before it. */
+const PITCH_SHAPE = 1024;
+/** Offset of the interval in a pitch shape (intervals -128..127). */
+const INTERVAL_ZERO = 128;
+/** Shape values stay below this (keys are base-2048 numbers of `minMatch` shapes). */
+const SHAPE_BASE = 2048;
 
-/** One piece's tokens so far, indexed by their `minMatch`-token contexts. */
+/** How the memory reads pitch tokens, so it can also find a passage played in another key. */
+export interface PitchReading {
+  /** MIDI pitch of a token id, undefined for tokens that are not pitches. */
+  pitchOf(id: number): number | undefined;
+  /** Token id of a MIDI pitch, undefined where the vocabulary has none. */
+  idOf(pitch: number): number | undefined;
+}
+
+/**
+ * One piece's tokens so far, indexed by their `minMatch`-token contexts. With a `PitchReading`,
+ * pitch tokens are matched by their interval from the pitch before, so a passage repeated a
+ * third higher (a sequence, a theme returning in another key) matches too, and the proposal is
+ * moved by the same interval.
+ */
 export class PieceMemory {
   private readonly tokens: number[] = [];
-  /** Context key (the `minMatch` tokens before position i) -> positions i, oldest first. */
+  /** The stream that is matched: token ids, or intervals for pitch tokens. */
+  private readonly shapes: number[] = [];
+  /** The last pitch before each position (NaN before the first). */
+  private readonly pitchBefore: number[] = [];
+  private lastPitch = Number.NaN;
+  /** Context key (the `minMatch` shapes before position i) -> positions i, oldest first. */
   private readonly index = new Map<number, number[]>();
 
-  constructor(private readonly settings: PieceMemorySettings) {
-    if (settings.minMatch < 1 || settings.minMatch > 5) throw new RangeError(`minMatch must be 1 to 5, not ${settings.minMatch}.`);
+  constructor(
+    private readonly settings: PieceMemorySettings,
+    private readonly pitch?: PitchReading,
+  ) {
+    if (settings.minMatch < 1 || settings.minMatch > 4) throw new RangeError(`minMatch must be 1 to 4, not ${settings.minMatch}.`);
     if (settings.weights.length !== settings.bandStarts.length * CELL_KINDS) throw new RangeError(`weights must have ${CELL_KINDS} cells per band.`);
   }
 
@@ -80,12 +108,19 @@ export class PieceMemory {
     return this.tokens.length;
   }
 
-  /** Appends the next token of the piece (ids below 2^10). */
+  /** Appends the next token of the piece (ids below 1024). */
   push(id: number): void {
+    const p = this.pitch?.pitchOf(id);
+    this.pitchBefore.push(this.lastPitch);
     this.tokens.push(id);
-    const m = this.settings.minMatch;
+    if (p === undefined) this.shapes.push(id);
+    else {
+      const interval = Number.isNaN(this.lastPitch) ? p : p - this.lastPitch;
+      this.shapes.push(PITCH_SHAPE + INTERVAL_ZERO + Math.max(-INTERVAL_ZERO, Math.min(INTERVAL_ZERO - 1, interval)));
+      this.lastPitch = p;
+    }
     const i = this.tokens.length - 1;
-    if (i < m) return;
+    if (i < this.settings.minMatch) return;
     const key = this.keyEndingAt(i);
     const list = this.index.get(key);
     if (list) list.push(i);
@@ -99,18 +134,28 @@ export class PieceMemory {
     if (n < m) return undefined;
     const candidates = this.index.get(this.keyEndingAt(n));
     if (!candidates) return undefined;
-    const t = this.tokens;
+    const t = this.shapes;
     let best = 0;
     let picked: number[] = [];
+    let exact = false;
     for (let c = candidates.length - 1; c >= 0 && c >= candidates.length - MAX_CANDIDATES; c--) {
       const i = candidates[c]!;
+      const next = this.continuation(i);
+      if (next === undefined) continue;
       let len = m;
       while (len < maxMatch && i - 1 - len >= 0 && t[i - 1 - len] === t[n - 1 - len]) len++;
+      const before = this.pitchBefore[i]!;
+      const same = before === this.lastPitch || (Number.isNaN(before) && Number.isNaN(this.lastPitch));
       if (len > best) {
         best = len;
-        picked = [t[i]!];
-      } else if (len === best) picked.push(t[i]!);
+        picked = [next];
+        exact = same;
+      } else if (len === best) {
+        picked.push(next);
+        exact ||= same;
+      }
     }
+    if (picked.length === 0) return undefined;
     const counts = new Map<number, number>();
     for (const id of picked) counts.set(id, (counts.get(id) ?? 0) + 1);
     const ids = [...counts.keys()].sort((a, b) => a - b);
@@ -118,7 +163,15 @@ export class PieceMemory {
     let band = 0;
     while (band + 1 < this.settings.bandStarts.length && best >= this.settings.bandStarts[band + 1]!) band++;
     const kind = picked.length === 1 ? 0 : ids.length === 1 ? 1 : 2;
-    return { matchTokens: best, cell: band * CELL_KINDS + kind, ids, shares };
+    return { matchTokens: best, cell: band * CELL_KINDS + kind * 2 + (exact ? 0 : 1), ids, shares };
+  }
+
+  /** The token that position i's continuation means now: itself, or its interval from the current pitch. */
+  private continuation(i: number): number | undefined {
+    const shape = this.shapes[i]!;
+    if (shape < PITCH_SHAPE) return shape;
+    if (Number.isNaN(this.lastPitch) || Number.isNaN(this.pitchBefore[i]!)) return this.tokens[i];
+    return this.pitch!.idOf(this.lastPitch + shape - PITCH_SHAPE - INTERVAL_ZERO);
   }
 
   /** The weight the settings give a proposal. */
@@ -145,9 +198,17 @@ export class PieceMemory {
   /** Key of the `minMatch` tokens before position `end` (exclusive). */
   private keyEndingAt(end: number): number {
     let key = 0;
-    for (let k = end - this.settings.minMatch; k < end; k++) key = key * 1024 + this.tokens[k]!;
+    for (let k = end - this.settings.minMatch; k < end; k++) key = key * SHAPE_BASE + this.shapes[k]!;
     return key;
   }
+}
+
+/** The pitch reading of a `remi` vocabulary (its `P_<midi>` tokens). */
+export function remiPitchReading(tokens: readonly string[]): PitchReading {
+  const pitchOfId = tokens.map((t) => (/^P_\d+$/.test(t) ? Number(t.slice(2)) : undefined));
+  const idOfPitch = new Map<number, number>();
+  pitchOfId.forEach((p, id) => p !== undefined && idOfPitch.set(p, id));
+  return { pitchOf: (id) => pitchOfId[id], idOf: (pitch) => idOfPitch.get(pitch) };
 }
 
 /** One scored target: which cell the memory's proposal fell in and both models' probability of the truth. */

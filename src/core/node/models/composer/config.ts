@@ -123,7 +123,7 @@ export async function readComposerConfig(dir: string): Promise<ComposerModelConf
     !(
       Number.isInteger(m.minMatch) &&
       m.minMatch >= 1 &&
-      m.minMatch <= 5 &&
+      m.minMatch <= 4 &&
       Number.isInteger(m.maxMatch) &&
       m.maxMatch >= m.minMatch &&
       Array.isArray(m.bandStarts) &&
@@ -133,7 +133,7 @@ export async function readComposerConfig(dir: string): Promise<ComposerModelConf
       m.weights.every((w) => typeof w === 'number' && w >= 0 && w < 1)
     )
   )
-    throw new ModelError(`${file} has an invalid memory (minMatch 1 to 5, ${CELL_KINDS} weights from 0 to below 1 per band).`, { path: file, field: 'memory' });
+    throw new ModelError(`${file} has an invalid memory (minMatch 1 to 4, ${CELL_KINDS} weights from 0 to below 1 per band).`, { path: file, field: 'memory' });
   return config;
 }
 

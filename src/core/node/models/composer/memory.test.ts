@@ -26,7 +26,7 @@ describe('the composer with its piece memory', () => {
   it('scores exactly as the model alone while the memory is untrained', () => {
     const ps = pieces(1, 5);
     const plain = scorePieces(engine, ps);
-    const mixed = scoreWithMemory(engine, ps, untrainedMemory());
+    const mixed = scoreWithMemory(engine, ps, untrainedMemory(), undefined);
     expect(mixed.targets).toBe(plain.targets);
     expect(mixed.nats).toBeCloseTo(plain.nats, 3);
     expect(mixed.modelNats).toBeCloseTo(plain.nats, 3);
@@ -34,9 +34,9 @@ describe('the composer with its piece memory', () => {
   });
 
   it('fits weights on some pieces that predict other, unseen pieces far better', () => {
-    const fit = fitComposerMemory(engine, pieces(2, 30));
+    const fit = fitComposerMemory(engine, pieces(2, 30), undefined);
     expect(fit.mixedNll).toBeLessThan(fit.modelNll * 0.8);
-    const held = scoreWithMemory(engine, pieces(3, 10), fit.settings);
+    const held = scoreWithMemory(engine, pieces(3, 10), fit.settings, undefined);
     // About half of each held-out piece is a repeat: the memory must take a large share of the loss off.
     expect(held.nats / held.targets).toBeLessThan((held.modelNats / held.targets) * 0.8);
   });

@@ -2,8 +2,8 @@
  * The composer with its piece memory (src/core/common/models/pieceMemory.ts): scoring pieces
  * under the mixture, and fitting the memory's weights on real continuations.
  */
-import type { MemoryObservation, PieceMemorySettings } from '../../../common/models/pieceMemory';
-import { fitMemoryWeights, PieceMemory, untrainedMemory } from '../../../common/models/pieceMemory';
+import type { MemoryObservation, PieceMemorySettings, PitchReading } from '../../../common/models/pieceMemory';
+import { fitMemoryWeights, PieceMemory, remiPitchReading, untrainedMemory } from '../../../common/models/pieceMemory';
 import type { ComposerMemory } from './config';
 import type { ComposerEngine } from './engine';
 import { scorePieces } from './likelihood';
@@ -29,11 +29,12 @@ export function scoreWithMemory(
   engine: ComposerEngine,
   pieces: readonly Uint16Array[],
   settings: PieceMemorySettings,
+  pitch: PitchReading | undefined,
   maxTokens = 0,
   signal?: AbortSignal,
 ): MemoryScore {
   const kept = pieces.filter((p) => p.length > 0);
-  const memories = kept.map(() => new PieceMemory(settings));
+  const memories = kept.map(() => new PieceMemory(settings, pitch));
   const observations: MemoryObservation[] = [];
   let nats = 0;
   let modelNats = 0;
@@ -74,9 +75,15 @@ export interface MemoryFitReport {
  * Fits the memory's weights by maximum likelihood on `pieces` (use pieces the model was trained
  * on or a split not used for reporting: the weights are then honest on held-out music).
  */
-export function fitComposerMemory(engine: ComposerEngine, pieces: readonly Uint16Array[], maxTokens = 0, signal?: AbortSignal): MemoryFitReport {
+export function fitComposerMemory(
+  engine: ComposerEngine,
+  pieces: readonly Uint16Array[],
+  pitch: PitchReading | undefined,
+  maxTokens = 0,
+  signal?: AbortSignal,
+): MemoryFitReport {
   const start = untrainedMemory();
-  const scored = scoreWithMemory(engine, pieces, start, maxTokens, signal);
+  const scored = scoreWithMemory(engine, pieces, start, pitch, maxTokens, signal);
   const fit = fitMemoryWeights(scored.observations, start.weights.length);
   const settings: PieceMemorySettings = { ...start, weights: fit.weights.map((w) => Math.round(w * 1e4) / 1e4) };
   // The mixture's NLL on the same targets: positions without a proposal keep the model's.
@@ -100,13 +107,15 @@ const FIT_TOKENS = 3000;
  */
 export function composerMemoryFor(
   engine: ComposerEngine,
+  vocabTokens: readonly string[],
   train: readonly Uint16Array[],
   valid: readonly Uint16Array[],
   signal?: AbortSignal,
 ): ComposerMemory {
   const every = Math.max(1, Math.floor(train.length / FIT_PIECES));
   const fitOn = train.filter((_, i) => i % every === 0).slice(0, FIT_PIECES);
-  const fit = fitComposerMemory(engine, fitOn, FIT_TOKENS, signal);
-  const v = scoreWithMemory(engine, valid, fit.settings, 0, signal);
+  const pitch = remiPitchReading(vocabTokens);
+  const fit = fitComposerMemory(engine, fitOn, pitch, FIT_TOKENS, signal);
+  const v = scoreWithMemory(engine, valid, fit.settings, pitch, 0, signal);
   return { ...fit.settings, fittedPieces: fit.pieces, fittedTargets: fit.targets, validNll: v.nats / Math.max(1, v.targets) };
 }

@@ -8,7 +8,7 @@ import { CancelledError } from '../../../common/errors';
 import type { SamplingOptions } from '../../../common/generate/sampling';
 import { sampleToken } from '../../../common/generate/sampling';
 import type { PieceMemorySettings } from '../../../common/models/pieceMemory';
-import { PieceMemory } from '../../../common/models/pieceMemory';
+import { PieceMemory, remiPitchReading } from '../../../common/models/pieceMemory';
 import type { RunOptions } from '../../../common/progress';
 import { Rng } from '../../../common/random';
 import type { RemiToken } from '../../../common/tokenize/remi';
@@ -60,7 +60,8 @@ export function sampleComposer(
   const read: number[][] = requests.map(() => [V]);
   const generated: number[][] = requests.map(() => []);
   const done = new Array<boolean>(P).fill(false);
-  const memories = options.memory ? requests.map(() => new PieceMemory(options.memory!)) : undefined;
+  const pitch = options.memory ? remiPitchReading(vocabTokens) : undefined;
+  const memories = options.memory ? requests.map(() => new PieceMemory(options.memory!, pitch)) : undefined;
   let state: ComposerState = engine.zeroState(P);
 
   /** Feeds the last token of every piece; returns the next-token probabilities [P, V]. */

@@ -7,6 +7,7 @@ import { blas } from '../../tensor/blas';
 import type { ComposerModelConfig } from './config';
 import { loadComposer } from './config';
 import { ComposerEngine } from './engine';
+import { remiPitchReading } from '../../../common/models/pieceMemory';
 import { scoreWithMemory } from './memory';
 import { scorePieces } from './likelihood';
 
@@ -34,7 +35,7 @@ export async function openComposerScorer(dir: string): Promise<ComposerScorer> {
   const many = (pieces: readonly Uint16Array[]): { sumNats: number; targets: number } => {
     const kept = pieces.filter((p) => p.length > 0);
     if (config.memory) {
-      const r = scoreWithMemory(engine, kept, config.memory);
+      const r = scoreWithMemory(engine, kept, config.memory, remiPitchReading(config.vocab.tokens));
       return { sumNats: r.nats, targets: r.targets };
     }
     const r = scorePieces(engine, kept);

@@ -374,7 +374,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
   const finalSignal = stoppedBy === 'cancel' ? undefined : options.signal;
   const whole = scorePieces(bestEngine, valid, 0, 256, finalSignal);
   options.onProgress?.({ stage: 'validate', done: state.step, total: s.steps, message: 'fitting the piece memory' });
-  const memory = composerMemoryFor(bestEngine, train, valid, finalSignal);
+  const memory = composerMemoryFor(bestEngine, data.vocab.tokens, train, valid, finalSignal);
   config = await writeModel(true, whole.nats / Math.max(1, whole.targets), whole.correct / Math.max(1, whole.targets), whole.targets, memory);
   await appendTrainingLog(logFile, { type: 'end', stoppedBy, step: state.step, validNll: config.metrics.validNll, seconds: state.trainSeconds });
   if (stoppedBy === 'cancel') throw new CancelledError();
