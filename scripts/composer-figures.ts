@@ -296,6 +296,7 @@ async function main(): Promise<void> {
     copying,
     likelihood: {
       modelNll: likelihood.modelNll,
+      modelWithoutMemoryNll: likelihood.modelWithoutMemoryNll ?? null,
       ngramNll: likelihood.ngramNll,
       ngramOrder: likelihood.ngramOrder,
       unigramNll: likelihood.unigramNll,
@@ -352,7 +353,8 @@ async function main(): Promise<void> {
     '',
     `| held-out NLL (nats/token, ${model.tokenizer.kind} tokens, ${likelihood.targets} targets of ${likelihood.pieces} pieces${likelihood.capped ? ', capped' : ''}) | value |`,
     '| --- | ---: |',
-    `| model | ${f(likelihood.modelNll, 3)} |`,
+    `| model${likelihood.modelWithoutMemoryNll !== undefined ? ' (with its piece memory)' : ''} | ${f(likelihood.modelNll, 3)} |`,
+    ...(likelihood.modelWithoutMemoryNll !== undefined ? [`| model without its piece memory | ${f(likelihood.modelWithoutMemoryNll, 3)} |`] : []),
     `| Kneser-Ney 5-gram | ${f(likelihood.ngramNll, 3)} |`,
     `| unigram | ${f(likelihood.unigramNll, 3)} |`,
     `| model / 5-gram | ${f(result.likelihood.ratioToNgram, 3)} |`,

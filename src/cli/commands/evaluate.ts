@@ -40,7 +40,7 @@ function headline(report: EvaluationReport, paths: { jsonPath: string; htmlPath:
   if (report.likelihood) {
     const l = report.likelihood;
     lines.push(
-      `likelihood: model ${formatNumber(l.modelNll, 4)}, ${l.ngramOrder}-gram ${formatNumber(l.ngramNll, 4)}, unigram ${formatNumber(l.unigramNll, 4)} nats/token on ${l.targets} tokens of ${l.pieces} held-out pieces (${l.unknownTokens} unknown tokens)`,
+      `likelihood: model ${formatNumber(l.modelNll, 4)}${l.modelWithoutMemoryNll !== undefined ? ` (without its piece memory ${formatNumber(l.modelWithoutMemoryNll, 4)})` : ''}, ${l.ngramOrder}-gram ${formatNumber(l.ngramNll, 4)}, unigram ${formatNumber(l.unigramNll, 4)} nats/token on ${l.targets} tokens of ${l.pieces} held-out pieces (${l.unknownTokens} unknown tokens)`,
     );
   }
   if (report.verdict?.length) lines.push('', ...report.verdict);

@@ -16,6 +16,8 @@ export interface NllSum {
   sumNats: number;
   /** Targets scored. */
   targets: number;
+  /** The same sum from the model without its piece memory (composer models that have one). */
+  withoutMemoryNats?: number;
 }
 
 /** Mean NLL in nats per target (NaN with no targets). */

@@ -105,6 +105,8 @@ export interface LikelihoodReport {
   tokenizer: string;
   /** The model's mean −ln p(next token). */
   modelNll: number;
+  /** The same model without its piece memory (a composer that has one; `modelNll` is with it, as it generates). */
+  modelWithoutMemoryNll?: number;
   /** The interpolated modified Kneser-Ney n-gram's, trained on the training pieces. */
   ngramNll: number;
   /** N of that n-gram. */

@@ -137,7 +137,7 @@ function likelihoodSection(report: EvaluationReport): string {
       : 'the pieces of --ngram-train';
   return `<h2>Held-out likelihood</h2>
 <p class="note">Model <span class="path">${escapeHtml(l.modelPath)}</span> (${escapeHtml(l.format)}, ${escapeHtml(l.tokenizer)} tokens) scored on ${l.pieces} reference piece${l.pieces === 1 ? '' : 's'} it was not trained on, tokenized with its own tokenizer and vocabulary (${l.unknownTokens} unknown token${l.unknownTokens === 1 ? '' : 's'}). The baselines were trained on ${l.trainingPieces} pieces (${l.trainingTokens} tokens): ${source}. All three are scored on the same targets${l.firstTarget ? `, each after the model's first ${l.firstTarget} tokens of context` : ''}${l.capped ? ' (each piece cut to the same share of its targets by --max-targets)' : ''}. Lower is better.</p>
-<table><thead><tr><th></th><th class="n">Targets</th><th class="n">NLL (nats/token)</th><th class="n">bits/token</th><th class="n">Perplexity</th><th class="n">× n-gram</th></tr></thead><tbody>${row('Model', l.modelNll)}${row(`Kneser-Ney ${l.ngramOrder}-gram`, l.ngramNll)}${row('Unigram (add-one)', l.unigramNll)}</tbody></table>`;
+<table><thead><tr><th></th><th class="n">Targets</th><th class="n">NLL (nats/token)</th><th class="n">bits/token</th><th class="n">Perplexity</th><th class="n">× n-gram</th></tr></thead><tbody>${row('Model', l.modelNll)}${l.modelWithoutMemoryNll !== undefined ? row('Model without its piece memory', l.modelWithoutMemoryNll) : ''}${row(`Kneser-Ney ${l.ngramOrder}-gram`, l.ngramNll)}${row('Unigram (add-one)', l.unigramNll)}</tbody></table>`;
 }
 
 function summaryOf(s: SetReport, id: ScalarMeasureId): Summary | undefined {

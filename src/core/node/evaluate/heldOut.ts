@@ -206,6 +206,8 @@ export async function scoreSplit(
   const share =
     options.maxTargets !== undefined && total > options.maxTargets ? options.maxTargets / total : 1;
   const sums = { model: 0, ngram: 0, unigram: 0, targets: 0 };
+  // The model alone, where it has a piece memory: known only if every piece reports it.
+  let withoutMemory: number | undefined = 0;
   let unknownTokens = 0;
   for (const [i, p] of scorable.entries()) {
     throwIfCancelled(options.signal);
@@ -221,6 +223,7 @@ export async function scoreSplit(
         { path: model.modelPath },
       );
     sums.model += m.sumNats;
+    withoutMemory = withoutMemory !== undefined && m.withoutMemoryNats !== undefined ? withoutMemory + m.withoutMemoryNats : undefined;
     sums.ngram += n.sumNats;
     sums.unigram += u.sumNats;
     sums.targets += m.targets;
@@ -232,6 +235,7 @@ export async function scoreSplit(
     format: model.format,
     tokenizer: model.tokenizer.kind,
     modelNll: meanNll({ sumNats: sums.model, targets: sums.targets }),
+    ...(withoutMemory !== undefined && scorable.length > 0 ? { modelWithoutMemoryNll: meanNll({ sumNats: withoutMemory, targets: sums.targets }) } : {}),
     ngramNll: meanNll({ sumNats: sums.ngram, targets: sums.targets }),
     ngramOrder: order,
     unigramNll: meanNll({ sumNats: sums.unigram, targets: sums.targets }),

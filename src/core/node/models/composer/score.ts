@@ -2,6 +2,7 @@
  * The composer as a likelihood model for `cadenza evaluate --model`: nats per token of whole
  * pieces, under the model with its piece memory when the folder has one (as it generates).
  */
+import type { NllSum } from '../../../common/evaluate/ngram';
 import type { Vocabulary } from '../../../common/tokenize/types';
 import { blas } from '../../tensor/blas';
 import type { ComposerModelConfig } from './config';
@@ -22,9 +23,9 @@ export interface ComposerScorer {
   tokenizer: ComposerModelConfig['tokenizer'];
   vocab: Vocabulary;
   /** Summed NLL (nats) of every token of `ids`, each predicted from all before it (the first from the start). */
-  nll(ids: Uint16Array): { sumNats: number; targets: number };
+  nll(ids: Uint16Array): NllSum;
   /** The same for many pieces at once (faster: they share the matrix products). */
-  nllMany(pieces: readonly Uint16Array[]): { sumNats: number; targets: number };
+  nllMany(pieces: readonly Uint16Array[]): NllSum;
   dispose(): void;
 }
 
@@ -32,11 +33,11 @@ export interface ComposerScorer {
 export async function openComposerScorer(dir: string): Promise<ComposerScorer> {
   const { config, weights } = await loadComposer(dir);
   const engine = new ComposerEngine(config.architecture, weights, blas().sgemm);
-  const many = (pieces: readonly Uint16Array[]): { sumNats: number; targets: number } => {
+  const many = (pieces: readonly Uint16Array[]): NllSum => {
     const kept = pieces.filter((p) => p.length > 0);
     if (config.memory) {
       const r = scoreWithMemory(engine, kept, config.memory, remiPitchReading(config.vocab.tokens));
-      return { sumNats: r.nats, targets: r.targets };
+      return { sumNats: r.nats, targets: r.targets, withoutMemoryNats: r.modelNats };
     }
     const r = scorePieces(engine, kept);
     return { sumNats: r.nats, targets: r.targets };

@@ -12,6 +12,7 @@ import { blas } from '../../tensor/blas';
 import { loadComposer } from './config';
 import { ComposerEngine } from './engine';
 import { sampleComposer } from './sample';
+import { openComposerScorer } from './score';
 import { trainComposer, transpositionTable } from './train';
 
 const tokenizer = new RemiTokenizer();
@@ -56,6 +57,11 @@ describe('trainComposer', () => {
     expect(memory.fittedPieces).toBe(20);
     expect(Math.max(...memory.weights)).toBeGreaterThan(0.3);
     expect(memory.validNll).toBeLessThan(m.validNll * 0.9);
+    // evaluate's scorer uses the memory and also reports the model alone, which is the training's own figure.
+    const scorer = await openComposerScorer(result.modelDir);
+    const held = scorer.nllMany(pieces.filter((p) => p.split === 'valid').map((p) => p.tokens));
+    expect(held.sumNats / held.targets).toBeCloseTo(memory.validNll, 4);
+    expect(held.withoutMemoryNats! / held.targets).toBeCloseTo(m.validNll, 4);
 
     const { config, weights } = await loadComposer(result.modelDir);
     const engine = new ComposerEngine(config.architecture, weights, blas().sgemm);
