@@ -72,5 +72,11 @@ describe('RemiGrammar', () => {
     expect(h.allows(parseRemiToken('Pos_6'))).toBe(false);
     expect(h.allows(parseRemiToken('Pos_24'))).toBe(true);
     expect(h.allows(parseRemiToken('Pos_48'))).toBe(false);
+    // An onset's pitches rise, each once (as the encoder writes them), so a chord cannot grow without end.
+    expect(h.allows(parseRemiToken('P_60'))).toBe(false);
+    expect(h.allows(parseRemiToken('P_55'))).toBe(false);
+    expect(h.allows(parseRemiToken('P_64'))).toBe(true);
+    h.advance(parseRemiToken('Pos_24')!);
+    expect(h.allows(parseRemiToken('P_55'))).toBe(true);
   });
 });

@@ -242,6 +242,8 @@ export class RemiGrammar {
   lastPos = -1;
   /** The current bar's length in grid steps. */
   barLength = barSteps(4, 4);
+  /** The last pitch at the current position (-1 before any): the encoder writes an onset's pitches rising, each once. */
+  lastPitch = -1;
 
   /** Whether `token` (parsed) may come next. */
   allows(t: RemiToken | undefined): boolean {
@@ -258,7 +260,7 @@ export class RemiGrammar {
       case 'pitch':
         return t.type === 'duration';
       case 'duration':
-        return t.type === 'pitch' || t.type === 'bar' || (t.type === 'pos' && t.steps > this.lastPos && t.steps < this.barLength);
+        return (t.type === 'pitch' && t.pitch > this.lastPitch) || t.type === 'bar' || (t.type === 'pos' && t.steps > this.lastPos && t.steps < this.barLength);
     }
   }
 
@@ -267,12 +269,17 @@ export class RemiGrammar {
     switch (t.type) {
       case 'bar':
         this.lastPos = -1;
+        this.lastPitch = -1;
         break;
       case 'ts':
         this.barLength = barSteps(t.numerator, t.denominator);
         break;
       case 'pos':
         this.lastPos = t.steps;
+        this.lastPitch = -1;
+        break;
+      case 'pitch':
+        this.lastPitch = t.pitch;
         break;
       default:
         break;
