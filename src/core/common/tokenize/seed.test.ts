@@ -232,6 +232,61 @@ describe('seed rules', () => {
     });
   });
 
+  describe('a track whose last event without duration falls on a barline (every bar’s end cached)', () => {
+    const twoFour = [{ ticks: 0, numerator: 2, denominator: 4 }];
+    const right: [number, number, number][] = [0, 1, 2, 3, 4, 5].map((q) => [72, q, 1]);
+    // Left hand: a 3-quarter chord alone in the first 2/4 bar, then quarters up to the end (6).
+    const left: [number, number, number][] = [
+      [48, 0, 3],
+      [52, 0, 3],
+      [60, 3, 1],
+      [62, 4, 2],
+    ];
+    const placed = (s: SmfScore): [string, number, number][] =>
+      seedEvents(s)
+        .filter((e) => e.track === 1)
+        .map((e) => [e.token, e.offsetQuarters, e.durationQuarters]);
+    const withMetaAt = (quarters: number): SmfScore => {
+      const s = score([right, left], twoFour);
+      s.tracks[1]!.metaTicks = [0, quarters * ppq];
+      return s;
+    };
+
+    it('a chord split in a bar filled in order keeps its full length, so the hand runs late', () => {
+      // makeMeasures stores the meta object at 6 "at end", which caches every bar's highestTime;
+      // splitting a chord does not clear it, so the first bar lasts 3 quarters.
+      expect(placed(withMetaAt(6))).toEqual([
+        ['0.4', 0, 2],
+        ['0.4', 3, 1],
+        ['C4', 4, 1],
+        ['D4', 5, 2],
+      ]);
+    });
+
+    it('nothing moves when the last event lies inside a bar', () => {
+      expect(placed(withMetaAt(5.5))).toEqual([
+        ['0.4', 0, 2],
+        ['0.4', 2, 1],
+        ['C4', 3, 1],
+        ['D4', 4, 2],
+      ]);
+    });
+
+    it('nothing moves when a rest fills a gap in the bar (it clears the cache)', () => {
+      const s = withMetaAt(6);
+      // The chord starts a quarter into the bar: makeRests puts a rest before it.
+      s.tracks[1]!.notes = s.tracks[1]!.notes.map((n, k) =>
+        k < 2 ? { ...n, startTicks: ppq, endTicks: 3 * ppq } : n,
+      );
+      expect(placed(s)).toEqual([
+        ['0.4', 1, 1],
+        ['0.4', 2, 1],
+        ['C4', 3, 1],
+        ['D4', 4, 2],
+      ]);
+    });
+  });
+
   it('merges tracks of one program and keeps other programs as later parts', () => {
     const s = score([[[72, 1, 1]], [[48, 0, 1]]]);
     s.tracks[0]!.program = 40;

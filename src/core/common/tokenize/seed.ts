@@ -264,10 +264,7 @@ function tieTrack(
   voicesRequired: boolean,
   metas: readonly number[],
 ): SeedElement[] {
-  // makeMeasures asks every measure but the last it makes for its highestTime (inserting the next).
-  let lastMade = 0;
-  for (const e of elements) lastMade = Math.max(lastMade, e.offset + e.duration);
-  for (const m of metas) lastMade = Math.max(lastMade, m);
+  const allCached = storedAtEnd(elements, metas, bars);
   let m = 0;
   const sorted = [...elements].sort((a, b) => a.offset - b.offset || a.order - b.order);
   const out: SeedElement[] = [];
@@ -343,6 +340,17 @@ function tieTrack(
       const voice = voiceOf.get(chord);
       if (voice?.cached && !noteSplit.has(voice)) highest = Math.max(highest, voice.end - barStart);
     }
+    // The same for a measure without voices, when makeMeasures cached every measure's end and
+    // nothing since has cleared this one's: no continuation, rest or split note went into it.
+    if (
+      allCached &&
+      voices.length === 0 &&
+      pending.length === 0 &&
+      staleChords.length > 0 &&
+      !noteSplit.has(undefined) &&
+      keepsCachedEnd(own, ownMetas, barStart)
+    )
+      for (const e of own) highest = Math.max(highest, e.offset + e.duration - barStart);
     // makeTies walks voice by voice, so continuations leave a voiced measure in voice order.
     const voiceIndex = (e: SeedElement): number => {
       const v = voiceOf.get(e);
@@ -356,6 +364,49 @@ function tieTrack(
     shift += highest - barLength;
   }
   return out;
+}
+
+/**
+ * True when makeMeasures stores one of the track's zero-length elements "at end": its last
+ * offset (the latest end of anything in the track) falls on a barline and something without
+ * duration sits there. Placing it asks the part for its highestTime, which asks, and caches, the
+ * highestTime of every measure, already filled.
+ */
+function storedAtEnd(
+  elements: readonly SeedElement[],
+  metas: readonly number[],
+  bars: readonly number[],
+): boolean {
+  let last = 0;
+  for (const e of elements) last = Math.max(last, e.offset + e.duration);
+  for (const m of metas) last = Math.max(last, m);
+  if (last === 0) return false;
+  if (!metas.includes(last) && !elements.some((e) => e.duration === 0 && e.offset === last)) return false;
+  for (let k = 0; ; k++) {
+    const end = barEnd(bars, k);
+    if (end >= last) return end === last;
+  }
+}
+
+/**
+ * True when a measure keeps its cached highestTime through makeTies and makeRests. makeMeasures
+ * fills a measure in offset order (meta objects first at an offset) and, before each insertion,
+ * asks it for its clef, which re-sorts it if the previous insertion came before the end of what
+ * was there; so only an out-of-order last insertion leaves it unsorted, and makeTies then sorts
+ * it, which clears the cache. A gap gets a rest from makeRests, which clears it too. Offsets in
+ * 1/96 quarters; `metas` are relative to the bar start.
+ */
+function keepsCachedEnd(own: readonly SeedElement[], metas: readonly number[], barStart: number): boolean {
+  const items = [
+    ...metas.map((o) => ({ start: o, end: o, rank: 0 })),
+    ...own.map((e) => ({ start: e.offset - barStart, end: e.offset - barStart + e.duration, rank: 1 })),
+  ].sort((a, b) => a.start - b.start || a.rank - b.rank);
+  let end = 0;
+  for (const [k, item] of items.entries()) {
+    if (item.start > end || (k === items.length - 1 && item.start < end)) return false;
+    end = Math.max(end, item.end);
+  }
+  return true;
 }
 
 /** The end of bar `index` (1/96 quarters), extending the last bar length past the list. */
