@@ -403,10 +403,30 @@ function keepsCachedEnd(own: readonly SeedElement[], metas: readonly number[], b
   ].sort((a, b) => a.start - b.start || a.rank - b.rank);
   let end = 0;
   for (const [k, item] of items.entries()) {
-    if (item.start > end || (k === items.length - 1 && item.start < end)) return false;
+    if (item.start > end) return false;
+    if (k === items.length - 1 && end > 0) {
+      // Inserting where the measure ends keeps it sorted, but makeMeasures computes that offset
+      // in floats (the element's offset minus the bar's): a third whose float lies below it reads
+      // as before the end.
+      if (item.start < end || floatBelow(barStart + item.start)) return false;
+    }
     end = Math.max(end, item.end);
   }
   return true;
+}
+
+/** True when the double nearest to `units` / 96 quarters lies below it (Python's float of that Fraction). */
+function floatBelow(units: number): boolean {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, units / UNITS_PER_QUARTER);
+  const bits = view.getBigUint64(0);
+  const exponentBits = Number((bits >> 52n) & 0x7ffn);
+  const mantissa = (bits & ((1n << 52n) - 1n)) | (exponentBits ? 1n << 52n : 0n);
+  // The double is mantissa · 2^exponent; compare it with units / 96 exactly.
+  const exponent = (exponentBits || 1) - 1075;
+  const scaled = mantissa * BigInt(UNITS_PER_QUARTER);
+  const target = BigInt(units);
+  return exponent >= 0 ? scaled << BigInt(exponent) < target : scaled < target << BigInt(-exponent);
 }
 
 /** The end of bar `index` (1/96 quarters), extending the last bar length past the list. */
