@@ -208,6 +208,29 @@ describe('seed rules', () => {
       ]);
     });
 
+    it('a voiced bar is read voice by voice: a continuation put into the first voice comes before the second voice', () => {
+      // Bar 2 has voices (C#6 and G#5 start together and end apart); the chord from bar 1 goes
+      // into its first voice, after C#6 and before G#5 (checked against music21 9.3).
+      const s = score([
+        [
+          [60, 0, 1],
+          [61, 3.5, 0.75],
+          [68, 3.5, 0.75],
+          [85, 4, 1.75],
+          [80, 4, 0.75],
+          [80, 5, 0.75],
+        ],
+      ]);
+      expect(seedEvents(s).map((e) => [e.token, e.offsetQuarters])).toEqual([
+        ['C4', 0],
+        ['8.1', 3.5],
+        ['C#6', 4],
+        ['8.1', 4],
+        ['G#5', 4],
+        ['G#5', 5],
+      ]);
+    });
+
     it('continuations leave a voiced bar voice by voice', () => {
       // Bar 0 voices: [A3, C4] and [A4]; C4 (voice 1) continues before A4 (voice 2) into bar 4,
       // which has voices of its own (E-4 under F#4), so both continuations follow its own notes.

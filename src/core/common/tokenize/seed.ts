@@ -310,8 +310,14 @@ function tieTrack(
       if (voiceHasGap(v, barStart)) v.cached = false;
       for (const e of v.elements) voiceOf.set(e, v);
     }
-    // Stable: at the bar's first offset its own elements come before the continuations.
-    const items = [...split, ...loose].sort((a, b) => a.offset - b.offset);
+    // Stable: at the bar's first offset its own elements come before the continuations. A voiced
+    // measure is read voice by voice (each voice's own elements, then what makeTies put into it),
+    // then its loose elements: that is the order music21's flattened part keeps at one offset.
+    const byOffset = (list: readonly SeedElement[]): SeedElement[] =>
+      [...list].sort((a, b) => a.offset - b.offset);
+    const items = ownVoices
+      ? [...voices.flatMap((v) => byOffset(v.elements)), ...loose]
+      : byOffset([...split, ...loose]);
     const next: SeedElement[] = [];
     const sourceOf: SeedElement[] = [];
     let highest = barLength;
