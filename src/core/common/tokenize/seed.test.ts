@@ -310,10 +310,90 @@ describe('seed rules', () => {
     });
   });
 
-  it('merges tracks of one program and keeps other programs as later parts', () => {
-    const s = score([[[72, 1, 1]], [[48, 0, 1]]]);
-    s.tracks[0]!.program = 40;
-    expect(tokens(s)).toEqual(['C5', 'C3']);
+  // Each case checked against music21 9.3 on a MIDI file with these events.
+  describe('parts: partitionByInstrument merges tracks by instrument name', () => {
+    const name = (ticks: number, text: string, kind: 'trackName' | 'instrumentName' = 'trackName') => ({
+      ticks,
+      kind,
+      text: new TextEncoder().encode(text),
+    });
+    const program = (ticks: number, value: number) => ({
+      ticks,
+      kind: 'program' as const,
+      program: value,
+      channel: 0,
+    });
+    const twoHands = (): SmfScore =>
+      score([
+        [
+          [72, 1, 1],
+          [74, 2, 1],
+        ],
+        [
+          [48, 0, 1],
+          [50, 2, 1],
+        ],
+      ]);
+
+    it('keeps instruments of other names as later parts, in order of first appearance', () => {
+      const s = twoHands();
+      s.tracks[0]!.program = 40;
+      expect(tokens(s)).toEqual(['C5', 'D5', 'C3', 'D3']);
+    });
+
+    it('merges programs 0 and 1, both a Piano named "Piano"', () => {
+      const s = twoHands();
+      s.tracks[0]!.instruments = [program(0, 1)];
+      s.tracks[1]!.instruments = [program(0, 0)];
+      expect(tokens(s)).toEqual(['C3', 'C5', 'D5', 'D3']);
+    });
+
+    it('a track name that names an instrument before the program change leaves that name an empty span', () => {
+      // "Piano right" (a Piano named so) and the program's "Piano" at one tick: two instrument
+      // names, so deduplicate keeps both; the first spans nothing, the second takes the notes.
+      const s = twoHands();
+      s.tracks[0]!.instruments = [name(0, 'Piano right'), program(0, 0)];
+      s.tracks[1]!.instruments = [name(0, 'Piano left'), program(0, 0)];
+      expect(tokens(s)).toEqual(['C3', 'C5', 'D5', 'D3']);
+    });
+
+    it('a program change before the track name sends that track to the name’s part', () => {
+      // Parts in order of first appearance: "Piano" (the first track's program), "Piano right"
+      // (which takes that track's notes), "Piano left" (empty); the second track's notes go to "Piano".
+      const s = twoHands();
+      s.tracks[0]!.instruments = [program(0, 0), name(0, 'Piano right')];
+      s.tracks[1]!.instruments = [name(0, 'Piano left'), program(0, 0)];
+      expect(tokens(s)).toEqual(['C3', 'D3', 'C5', 'D5']);
+    });
+
+    it('a name that is no instrument is dropped beside a program change (deduplicate)', () => {
+      const s = twoHands();
+      s.tracks[0]!.instruments = [name(0, 'Rechte Hand'), program(0, 0)];
+      s.tracks[1]!.instruments = [program(0, 0), name(0, 'Linke Hand')];
+      expect(tokens(s)).toEqual(['C3', 'C5', 'D5', 'D3']);
+    });
+
+    it('a track whose only name is no instrument is a part of its own, named ""', () => {
+      const s = twoHands();
+      s.tracks[0]!.instruments = [name(0, 'Allegro'), program(0, 0)];
+      s.tracks[1]!.instruments = [name(0, 'Moderato')];
+      expect(tokens(s)).toEqual(['C5', 'D5', 'C3', 'D3']);
+    });
+
+    it('an instrument change mid-track sends the rest of the track to another part', () => {
+      const s = twoHands();
+      s.tracks[0]!.instruments = [program(0, 0), program(2 * ppq, 40)];
+      s.tracks[1]!.instruments = [program(0, 0)];
+      expect(tokens(s)).toEqual(['C3', 'C5', 'D3', 'D5']);
+    });
+
+    it('leaves out notes of a track without instruments, unless no track has one', () => {
+      const s = twoHands();
+      s.tracks[1]!.instruments = [];
+      expect(tokens(s)).toEqual(['C5', 'D5']);
+      s.tracks[0]!.instruments = [];
+      expect(tokens(s)).toEqual(['C5', 'D5', 'C3', 'D3']);
+    });
   });
 });
 
@@ -346,6 +426,7 @@ describe('readSmfNotes', () => {
         // The time signature and the program change become objects of the track's music21 stream.
         metaTicks: [0, 0],
         conductorTicks: [0],
+        instruments: [{ ticks: 0, kind: 'program', program: 5, channel: 0 }],
       },
     ]);
     expect(new SeedTokenizer().encodeMidi(bytes)).toEqual(['0.4']);

@@ -14,9 +14,11 @@
  * 3. A note or chord that crosses a barline is split there (music21's ties); each piece is a
  *    token. The continuation sorts after the bar's own notes at the same offset. In a track that
  *    needs voices, bars with overlapping elements get voices, which changes the continuations'
- *    order, leaves some unsplit and can make a bar, and so the rest of the track, longer (`tieTrack`).
- * 4. Tracks with the same program merge into one part, interleaved by offset, then track,
- *    then file order; parts follow each other in order of their first track.
+ *    order, leaves some unsplit and can make a bar, and so the rest of the track, longer (`tieTrack`);
+ *    so can a split chord in any bar when music21 cached every bar's length (`storedAtEnd`).
+ * 4. Tracks merge into parts by instrument name (`seedInstruments.ts`: track names and program
+ *    changes as music21 names them), interleaved by offset, then track, then the track's order;
+ *    parts follow each other in order of their name's first appearance (`partitionByInstrument`).
  *
  * Sustain is ignored, as music21 ignores the pedal. The note order within one tick comes from
  * the file, so `encodeMidi` (raw bytes) is exact where `encode` (a Song, sorted by pitch) may
@@ -26,6 +28,8 @@ import type { Song, TimeSignatureEvent } from '../song/song';
 import { emptySong } from '../song/song';
 import type { DecodeOptions, Tokenizer } from './types';
 import { normalOrder, parsePitchName, pitchName } from './pitch';
+import type { SeedInstrument } from './seedInstruments';
+import { trackInstruments } from './seedInstruments';
 import type { SmfScore } from './smfNotes';
 import { readSmfNotes } from './smfNotes';
 
@@ -256,14 +260,15 @@ function voiceHasGap(v: Voice, barStart: number): boolean {
  * - a measure with voices keeps the full length of a chord it split when that voice's end was
  *   cached (see `makeVoices`), so the measure, and with it every later one of the track, lasts
  *   longer; the continuations leave such a measure voice by voice.
- * Returns the pieces with `order` = their place in that sequence and offsets after the shift.
+ * Returns the pieces with `order` = their place in that sequence and offsets after the shift, and
+ * the shift of the measure holding a given offset (1/96 quarters).
  */
 function tieTrack(
   elements: readonly SeedElement[],
   bars: readonly number[],
   voicesRequired: boolean,
   metas: readonly number[],
-): SeedElement[] {
+): { pieces: SeedElement[]; shiftAt: (units: number) => number } {
   const allCached = storedAtEnd(elements, metas, bars);
   let m = 0;
   const sorted = [...elements].sort((a, b) => a.offset - b.offset || a.order - b.order);
@@ -273,7 +278,9 @@ function tieTrack(
   let i = 0;
   let rank = 0;
   let shift = 0;
+  const barShifts: number[] = [];
   for (let bar = 0; i < sorted.length || pending.length > 0; bar++) {
+    barShifts.push(shift);
     const barStart = bar === 0 ? 0 : barEnd(bars, bar - 1);
     const barLength = barEnd(bars, bar) - barStart;
     const own: SeedElement[] = [];
@@ -369,7 +376,12 @@ function tieTrack(
     previousHadVoices = hasVoices;
     shift += highest - barLength;
   }
-  return out;
+  const shiftAt = (units: number): number => {
+    let bar = 0;
+    while (bar < barShifts.length && barEnd(bars, bar) <= units) bar++;
+    return bar < barShifts.length ? barShifts[bar]! : shift;
+  };
+  return { pieces: out, shiftAt };
 }
 
 /**
@@ -445,47 +457,44 @@ function barEnd(bars: readonly number[], index: number): number {
 
 /** The score's music21 notes and chords in music21's order, with their quantized places. */
 export function seedEvents(score: SmfScore): SeedEvent[] {
-  const parts = new Map<number, SeedElement[]>();
   let endUnits = 0;
-  const needsVoices = new Set<number>();
-  const metasOf = new Map<number, number[]>();
+  const quantized = (ticks: number): number => quantizeQuarters(ticks / score.ppq, true);
   // Tracks without notes make the conductor part, whose tempo, key and time signatures go into
   // every later part's measures.
   const conductor: number[] = [];
+  const noteTracks: {
+    elements: SeedElement[];
+    voicesRequired: boolean;
+    metas: number[];
+    instruments: SeedInstrument[];
+  }[] = [];
   score.tracks.forEach((track, index) => {
     if (track.notes.length === 0) {
       conductor.push(...(track.conductorTicks ?? []));
       return;
     }
-    let part = parts.get(track.program);
-    if (!part) parts.set(track.program, (part = []));
     const { elements, voicesRequired } = trackElements(track, score.ppq, index);
-    metasOf.set(
-      index,
-      [...conductor, ...(track.metaTicks ?? [])]
-        .map((t) => quantizeQuarters(t / score.ppq, true))
-        .sort((a, b) => a - b),
-    );
-    if (voicesRequired) needsVoices.add(index);
-    for (const e of elements) {
-      part.push(e);
-      endUnits = Math.max(endUnits, e.offset + e.duration);
-    }
+    const metas = [...conductor, ...(track.metaTicks ?? [])].map(quantized).sort((a, b) => a - b);
+    for (const e of elements) endUnits = Math.max(endUnits, e.offset + e.duration);
+    const events =
+      track.instruments ??
+      (track.program >= 0 ? [{ ticks: 0, kind: 'program' as const, program: track.program }] : []);
+    noteTracks.push({ elements, voicesRequired, metas, instruments: trackInstruments(events) });
   });
   const bars = barlines(score.ppq, score.timeSignatures, endUnits);
+  const parts = partitionByInstrument(
+    noteTracks.map((t) => {
+      const { pieces, shiftAt } = tieTrack(t.elements, bars, t.voicesRequired, t.metas);
+      // An instrument sits in the measure of its quantized offset, which moves with that measure.
+      const spans = t.instruments.map((i) => {
+        const offset = quantized(i.ticks);
+        return { offset: offset + shiftAt(offset), key: i.instrumentName ?? '' };
+      });
+      return { pieces, spans };
+    }),
+  );
   const events: SeedEvent[] = [];
-  for (const elements of parts.values()) {
-    const byTrack = new Map<number, SeedElement[]>();
-    for (const e of elements) {
-      let list = byTrack.get(e.track);
-      if (!list) byTrack.set(e.track, (list = []));
-      list.push(e);
-    }
-    const pieces: SeedElement[] = [];
-    for (const list of byTrack.values())
-      pieces.push(
-        ...tieTrack(list, bars, needsVoices.has(list[0]!.track), metasOf.get(list[0]!.track) ?? []),
-      );
+  for (const pieces of parts) {
     // music21 sorts grace notes (no duration) first at an offset, then by insertion: track, then the track's own order.
     pieces.sort(
       (a, b) =>
@@ -505,11 +514,43 @@ export function seedEvents(score: SmfScore): SeedEvent[] {
   return events;
 }
 
+/**
+ * music21's `instrument.partitionByInstrument` over the tracks' pieces: one part per instrument
+ * name, in order of first appearance (tracks in order, each track's instruments by offset). Each
+ * instrument of a track takes the track's elements from its offset up to the next instrument's;
+ * several at one offset leave all but the last an empty span, which still takes elements without
+ * duration there. Elements before a track's first instrument, or in a track without any, belong to
+ * no part. With no instrument in any track, music21 returns the tracks unpartitioned.
+ */
+function partitionByInstrument(
+  tracks: readonly { pieces: SeedElement[]; spans: readonly { offset: number; key: string }[] }[],
+): SeedElement[][] {
+  if (tracks.every((t) => t.spans.length === 0)) return tracks.map((t) => [...t.pieces]);
+  const parts = new Map<string, SeedElement[]>();
+  for (const t of tracks) for (const span of t.spans) if (!parts.has(span.key)) parts.set(span.key, []);
+  for (const { pieces, spans } of tracks)
+    for (const piece of pieces) {
+      let last = -1;
+      while (last + 1 < spans.length && spans[last + 1]!.offset <= piece.offset) last++;
+      if (last < 0) continue;
+      const keys = new Set([spans[last]!.key]);
+      if (piece.duration === 0)
+        for (const span of spans) if (span.offset === piece.offset) keys.add(span.key);
+      for (const key of keys) parts.get(key)!.push(piece);
+    }
+  return [...parts.values()];
+}
+
 /** The seed rules' view of a Song: notes of one tick in pitch order (a file's own order is lost). */
 export function seedScoreOfSong(song: Song): SmfScore {
+  // A Song keeps a track's name and first program: music21 would meet them in that order at 0.
   const tracks: SmfScore['tracks'] = song.tracks.map((t) => ({
     program: t.isDrum ? -2 : t.program,
     notes: [],
+    instruments: [
+      ...(t.name ? [{ ticks: 0, kind: 'trackName' as const, text: new TextEncoder().encode(t.name) }] : []),
+      { ticks: 0, kind: 'program' as const, program: t.program, channel: t.channel },
+    ],
   }));
   for (const n of song.notes) {
     while (tracks.length <= n.track) tracks.push({ program: 0, notes: [] });
