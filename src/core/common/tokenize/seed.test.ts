@@ -231,6 +231,35 @@ describe('seed rules', () => {
       ]);
     });
 
+    it('a grace note inside a held chord is an overlap too, so the bar gets voices', () => {
+      // music21's getOverlaps counts a zero-length note that starts inside a sounding one; the
+      // chord's voice end is then cached and the split chord makes the bar 6 quarters long.
+      const held: [number, number, number][] = [
+        [48, 0, 6],
+        [52, 0, 6],
+        [62, 6, 1],
+        [64, 6, 0.5],
+        [65, 8, 1],
+      ];
+      const events = (s: SmfScore): [string, number][] =>
+        seedEvents(s).map((e) => [e.token, e.offsetQuarters]);
+      expect(events(score([[...held, [70, 1, 0]]]))).toEqual([
+        ['0.4', 0],
+        ['B-4', 1],
+        ['0.4', 6],
+        ['D4', 8],
+        ['E4', 8],
+        ['F4', 10],
+      ]);
+      expect(events(score([held]))).toEqual([
+        ['0.4', 0],
+        ['0.4', 4],
+        ['D4', 6],
+        ['E4', 6],
+        ['F4', 8],
+      ]);
+    });
+
     it('continuations leave a voiced bar voice by voice', () => {
       // Bar 0 voices: [A3, C4] and [A4]; C4 (voice 1) continues before A4 (voice 2) into bar 4,
       // which has voices of its own (E-4 under F#4), so both continuations follow its own notes.

@@ -194,15 +194,50 @@ function elementToken(pitches: readonly number[]): string {
   return pitches.length === 1 ? pitchName(pitches[0]!) : normalOrder(pitches).join('.');
 }
 
-/** True when any two sounding elements overlap in time (music21's `getOverlaps` finds a group). */
-function anyOverlap(elements: readonly SeedElement[]): boolean {
-  let end = Number.NEGATIVE_INFINITY;
-  for (const e of elements) {
-    if (e.duration === 0) continue;
-    if (e.offset < end) return true;
-    end = Math.max(end, e.offset + e.duration);
-  }
-  return false;
+/**
+ * The number of voices music21's `makeVoices` makes for a measure: the size of the largest group
+ * `getOverlaps` forms (1 when nothing overlaps). `_findLayering` links every two elements whose
+ * spans overlap (a later start before an earlier end; a grace note inside a sounding note counts);
+ * `_consolidateLayering` then gathers each element's partners into the group that already holds
+ * one of them, or into a new group at the element's offset, one element at a time. A group can so
+ * be smaller than the most elements sounding at once; `makeVoices` then finds no free voice for
+ * some element and drops it.
+ */
+function voiceCount(elements: readonly SeedElement[]): number {
+  const spans = elements.map((e) => [e.offset, e.offset + e.duration] as const);
+  const partners: number[][] = elements.map(() => []);
+  for (let i = 0; i < spans.length; i++)
+    for (let j = i + 1; j < spans.length; j++) {
+      const [first, second] = [spans[i]!, spans[j]!].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      if (!(second![0] < first![1])) break;
+      partners[i]!.push(j);
+      partners[j]!.push(i);
+    }
+  const groups = new Map<number, number[]>();
+  const groupOf = (k: number): number | undefined => {
+    for (const [key, list] of groups) if (list.includes(k)) return key;
+    return undefined;
+  };
+  partners.forEach((indices, i) => {
+    if (indices.length === 0) return;
+    indices.sort((x, y) => x - y);
+    let key: number | undefined;
+    for (const j of indices) {
+      const found = groupOf(j);
+      if (found !== undefined) key = found;
+      key ??= spans[i]![0];
+      if (found === undefined) {
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key)!.push(j);
+      }
+    }
+    if (groupOf(i) === undefined) {
+      key ??= spans[i]![0];
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(i);
+    }
+  });
+  return Math.max(1, ...[...groups.values()].map((g) => g.length));
 }
 
 /** One of music21's voices in a measure, with what its cached `highestTime` would say. */
@@ -215,28 +250,35 @@ interface Voice {
 }
 
 /**
- * music21's `makeVoices`: each element (by offset) goes to the first voice that has ended by its
- * onset. Asking a voice for its end caches it; inserting into it clears the cache. Inserting the
- * second voice into the measure asks the first voice for its end too.
+ * music21's `makeVoices`: `count` voices; each element (by offset) goes to the first voice that
+ * has ended by its onset, and one that finds none is dropped (removed from the measure, put
+ * nowhere). Asking a voice for its end caches it; inserting into it clears the cache. Inserting
+ * the second voice into the measure asks the first voice for its end too. Returns the voices
+ * that got elements, and the dropped elements.
  */
-function makeVoices(own: readonly SeedElement[], asksFirst: boolean): Voice[] {
-  const voices: Voice[] = [];
+function makeVoices(
+  own: readonly SeedElement[],
+  count: number,
+  asksFirst: boolean,
+): { voices: Voice[]; dropped: Set<SeedElement> } {
+  const all: Voice[] = Array.from({ length: count }, () => ({ elements: [], end: 0, cached: false }));
+  const dropped = new Set<SeedElement>();
   for (const e of own) {
-    let target: Voice | undefined;
-    for (const v of voices) {
+    const target = all.find((v) => {
       v.cached = true;
-      if (v.end <= e.offset) {
-        target = v;
-        break;
-      }
+      return v.end <= e.offset;
+    });
+    if (!target) {
+      dropped.add(e);
+      continue;
     }
-    if (!target) voices.push((target = { elements: [], end: 0, cached: false }));
     target.elements.push(e);
     target.end = Math.max(target.end, e.offset + e.duration);
     target.cached = false;
   }
+  const voices = all.filter((v) => v.elements.length > 0);
   if (voices.length > 1 && asksFirst) voices[0]!.cached = true;
-  return voices;
+  return { voices, dropped };
 }
 
 /** True when `makeRests` would insert a rest into the voice (a gap before or between its elements), which clears its cache. */
@@ -283,7 +325,7 @@ function tieTrack(
     barShifts.push(shift);
     const barStart = bar === 0 ? 0 : barEnd(bars, bar - 1);
     const barLength = barEnd(bars, bar) - barStart;
-    const own: SeedElement[] = [];
+    let own: SeedElement[] = [];
     while (i < sorted.length && sorted[i]!.offset < barStart + barLength) own.push(sorted[i++]!);
     const ownMetas: number[] = [];
     while (m < metas.length && metas[m]! < barStart) m++;
@@ -291,13 +333,16 @@ function tieTrack(
       ownMetas.push(metas[k]! - barStart);
     // Inserting the second voice asks the measure's highestTime, and so the first voice's, only
     // while the measure is still sorted: no meta object (tempo, key…) left in it after offset 0.
-    const voices =
-      voicesRequired && anyOverlap(own)
+    const count = voicesRequired ? voiceCount(own) : 1;
+    const { voices, dropped } =
+      count > 1
         ? makeVoices(
             own,
+            count,
             ownMetas.every((o) => o === 0),
           )
-        : [];
+        : { voices: [], dropped: new Set<SeedElement>() };
+    if (dropped.size > 0) own = own.filter((e) => !dropped.has(e));
     const ownVoices = voices.length > 1;
     // A continuation from a voiced measure makes this one voiced too (moveNotesToVoices).
     const hasVoices: boolean = ownVoices || (previousHadVoices && pending.length > 0);
