@@ -260,6 +260,18 @@ describe('seed rules', () => {
       ]);
     });
 
+    it('a grace note goes first into the voices at its offset, so it finds a free voice', () => {
+      const s = score([
+        [
+          [72, 0, 0.5],
+          [82, 0, 1],
+          [68, 10 / ppq, 0],
+          [60, 1, 1],
+        ],
+      ]);
+      expect(tokens(s)).toEqual(['G#4', 'C5', 'B-5', 'C4']);
+    });
+
     it('continuations leave a voiced bar voice by voice', () => {
       // Bar 0 voices: [A3, C4] and [A4]; C4 (voice 1) continues before A4 (voice 2) into bar 4,
       // which has voices of its own (E-4 under F#4), so both continuations follow its own notes.

@@ -313,7 +313,10 @@ function tieTrack(
 ): { pieces: SeedElement[]; shiftAt: (units: number) => number } {
   const allCached = storedAtEnd(elements, metas, bars);
   let m = 0;
-  const sorted = [...elements].sort((a, b) => a.offset - b.offset || a.order - b.order);
+  // A measure keeps music21's sort: by offset, grace notes (no duration) first, then insertion.
+  const sorted = [...elements].sort(
+    (a, b) => a.offset - b.offset || Number(a.duration > 0) - Number(b.duration > 0) || a.order - b.order,
+  );
   const out: SeedElement[] = [];
   let pending: SeedElement[] = [];
   let previousHadVoices = false;
