@@ -260,6 +260,35 @@ describe('seed rules', () => {
       ]);
     });
 
+    it('a voice filled in thirds is left unsorted, so its split chord does not move later bars', () => {
+      // Stream.insert compares the float of 2/3 (below 2/3) with the voice's exact end; the
+      // unsorted voice is sorted when makeTies starts, which clears its cached end. In halves the
+      // voice stays sorted, keeps its end and the bar lasts half a quarter longer (music21 9.3).
+      const chain = (step: number): [number, number, number][] => {
+        const notes: [number, number, number][] = [];
+        let t = 0;
+        for (let k = 0; t + step <= 3 - 1e-9; k++, t += step)
+          notes.push([60 + k, t, step], [64 + k, t, step]);
+        // In file order: the held C3 starts with the first chord.
+        return [...notes.slice(0, 2), [48, 0, 3], ...notes.slice(2), [67, t, 1], [71, t, 1], [50, 4, 1]];
+      };
+      const threeFour = [{ ticks: 0, numerator: 3, denominator: 4 }];
+      const placed = (step: number): [string, number][] =>
+        seedEvents(score([chain(step)], threeFour))
+          .filter((e) => e.token === '7.11' || e.token === 'D3')
+          .map((e) => [e.token, e.offsetQuarters]);
+      expect(placed(2 / 3)).toEqual([
+        ['7.11', 8 / 3],
+        ['7.11', 3],
+        ['D3', 4],
+      ]);
+      expect(placed(0.5)).toEqual([
+        ['7.11', 2.5],
+        ['7.11', 3.5],
+        ['D3', 4.5],
+      ]);
+    });
+
     it('a grace note goes first into the voices at its offset, so it finds a free voice', () => {
       const s = score([
         [

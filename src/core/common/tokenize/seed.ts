@@ -260,8 +260,10 @@ function makeVoices(
   own: readonly SeedElement[],
   count: number,
   asksFirst: boolean,
+  barStart: number,
 ): { voices: Voice[]; dropped: Set<SeedElement> } {
   const all: Voice[] = Array.from({ length: count }, () => ({ elements: [], end: 0, cached: false }));
+  const unsorted = new Set<Voice>();
   const dropped = new Set<SeedElement>();
   for (const e of own) {
     const target = all.find((v) => {
@@ -272,12 +274,19 @@ function makeVoices(
       dropped.add(e);
       continue;
     }
+    // Stream.insert takes the offset as a float and compares it with the voice's exact end: an
+    // element at a third where the voice ends, whose float lies below it, leaves the voice unsorted.
+    if (target.elements.length > 0 && target.end === e.offset && floatBelow(e.offset - barStart))
+      unsorted.add(target);
     target.elements.push(e);
     target.end = Math.max(target.end, e.offset + e.duration);
     target.cached = false;
   }
   const voices = all.filter((v) => v.elements.length > 0);
   if (voices.length > 1 && asksFirst) voices[0]!.cached = true;
+  // makeTies starts by reading the part's time signatures through every measure and voice, which
+  // sorts an unsorted voice and so clears its cached end.
+  for (const v of unsorted) v.cached = false;
   return { voices, dropped };
 }
 
@@ -343,6 +352,7 @@ function tieTrack(
             own,
             count,
             ownMetas.every((o) => o === 0),
+            barStart,
           )
         : { voices: [], dropped: new Set<SeedElement>() };
     if (dropped.size > 0) own = own.filter((e) => !dropped.has(e));
