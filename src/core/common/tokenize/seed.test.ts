@@ -443,6 +443,14 @@ describe('seed rules', () => {
       expect(tokens(s)).toEqual(['C3', 'C5', 'D5', 'D3']);
     });
 
+    it('deduplicate takes all of a track’s instruments as one group, whatever their offsets', () => {
+      // The generic "Allegro" at 0 is dropped for the Violin at 2: the notes before 2 are in no part.
+      const s = twoHands();
+      s.tracks[0]!.instruments = [name(0, 'Allegro'), program(2 * ppq, 40)];
+      s.tracks[1]!.instruments = [program(0, 0)];
+      expect(tokens(s)).toEqual(['D5', 'C3', 'D3']);
+    });
+
     it('a track whose only name is no instrument is a part of its own, named ""', () => {
       const s = twoHands();
       s.tracks[0]!.instruments = [name(0, 'Allegro'), program(0, 0)];

@@ -99,36 +99,22 @@ function classDefault(className: string): string | null {
 
 /**
  * A track's instruments as music21 keeps them: one per name or program change, in file order;
- * then, among instruments at one tick, when at most one part name and one instrument name occur,
- * `deduplicate` keeps the first of a single class (or drops the generic ones of mixed classes) and
- * gives the survivors those names.
+ * then `deduplicate`, which means to look at each offset but, building its `OffsetTree` from the
+ * stream itself, sees all the track's instruments as one group: when they carry at most one part
+ * name and one instrument name, it keeps the first of a single class (or drops the generic ones of
+ * mixed classes) and gives the survivors those names, wherever they lie.
  */
 export function trackInstruments(events: readonly SmfInstrumentEvent[]): SeedInstrument[] {
-  const all = events.map(instrumentOf);
-  const byTicks = new Map<number, Instrument[]>();
-  for (const inst of all) {
-    let group = byTicks.get(inst.ticks);
-    if (!group) byTicks.set(inst.ticks, (group = []));
-    group.push(inst);
-  }
-  const removed = new Set<Instrument>();
-  for (const group of byTicks.values()) {
-    if (group.length === 1) continue;
-    const partNames = new Set(group.flatMap((i) => (i.partName === null ? [] : [i.partName])));
-    const instrumentNames = new Set(
-      group.flatMap((i) => (i.instrumentName === null ? [] : [i.instrumentName])),
-    );
-    if (partNames.size > 1 || instrumentNames.size > 1) continue;
+  const all = events.map(instrumentOf).sort((a, b) => a.ticks - b.ticks);
+  let kept = all;
+  const partNames = new Set(all.flatMap((i) => (i.partName === null ? [] : [i.partName])));
+  const instrumentNames = new Set(all.flatMap((i) => (i.instrumentName === null ? [] : [i.instrumentName])));
+  if (all.length > 1 && partNames.size <= 1 && instrumentNames.size <= 1) {
     const partName = [...partNames][0] ?? null;
     const instrumentName = [...instrumentNames][0] ?? null;
-    const single = new Set(group.map((i) => i.className)).size === 1;
-    group.forEach((inst, k) => {
-      if (single ? k > 0 : inst.className === GENERIC) removed.add(inst);
-      else Object.assign(inst, { partName, instrumentName });
-    });
+    const single = new Set(all.map((i) => i.className)).size === 1;
+    kept = single ? all.slice(0, 1) : all.filter((i) => i.className !== GENERIC);
+    for (const inst of kept) Object.assign(inst, { partName, instrumentName });
   }
-  return all
-    .filter((i) => !removed.has(i))
-    .map((i) => ({ ticks: i.ticks, instrumentName: i.instrumentName }))
-    .sort((a, b) => a.ticks - b.ticks);
+  return kept.map((i) => ({ ticks: i.ticks, instrumentName: i.instrumentName }));
 }
