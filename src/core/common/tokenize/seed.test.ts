@@ -208,6 +208,99 @@ describe('seed rules', () => {
       ]);
     });
 
+    it('a voiced bar is read voice by voice: a continuation put into the first voice comes before the second voice', () => {
+      // Bar 2 has voices (C#6 and G#5 start together and end apart); the chord from bar 1 goes
+      // into its first voice, after C#6 and before G#5 (checked against music21 9.3).
+      const s = score([
+        [
+          [60, 0, 1],
+          [61, 3.5, 0.75],
+          [68, 3.5, 0.75],
+          [85, 4, 1.75],
+          [80, 4, 0.75],
+          [80, 5, 0.75],
+        ],
+      ]);
+      expect(seedEvents(s).map((e) => [e.token, e.offsetQuarters])).toEqual([
+        ['C4', 0],
+        ['8.1', 3.5],
+        ['C#6', 4],
+        ['8.1', 4],
+        ['G#5', 4],
+        ['G#5', 5],
+      ]);
+    });
+
+    it('a grace note inside a held chord is an overlap too, so the bar gets voices', () => {
+      // music21's getOverlaps counts a zero-length note that starts inside a sounding one; the
+      // chord's voice end is then cached and the split chord makes the bar 6 quarters long.
+      const held: [number, number, number][] = [
+        [48, 0, 6],
+        [52, 0, 6],
+        [62, 6, 1],
+        [64, 6, 0.5],
+        [65, 8, 1],
+      ];
+      const events = (s: SmfScore): [string, number][] =>
+        seedEvents(s).map((e) => [e.token, e.offsetQuarters]);
+      expect(events(score([[...held, [70, 1, 0]]]))).toEqual([
+        ['0.4', 0],
+        ['B-4', 1],
+        ['0.4', 6],
+        ['D4', 8],
+        ['E4', 8],
+        ['F4', 10],
+      ]);
+      expect(events(score([held]))).toEqual([
+        ['0.4', 0],
+        ['0.4', 4],
+        ['D4', 6],
+        ['E4', 6],
+        ['F4', 8],
+      ]);
+    });
+
+    it('a voice filled in thirds is left unsorted, so its split chord does not move later bars', () => {
+      // Stream.insert compares the float of 2/3 (below 2/3) with the voice's exact end; the
+      // unsorted voice is sorted when makeTies starts, which clears its cached end. In halves the
+      // voice stays sorted, keeps its end and the bar lasts half a quarter longer (music21 9.3).
+      const chain = (step: number): [number, number, number][] => {
+        const notes: [number, number, number][] = [];
+        let t = 0;
+        for (let k = 0; t + step <= 3 - 1e-9; k++, t += step)
+          notes.push([60 + k, t, step], [64 + k, t, step]);
+        // In file order: the held C3 starts with the first chord.
+        return [...notes.slice(0, 2), [48, 0, 3], ...notes.slice(2), [67, t, 1], [71, t, 1], [50, 4, 1]];
+      };
+      const threeFour = [{ ticks: 0, numerator: 3, denominator: 4 }];
+      const placed = (step: number): [string, number][] =>
+        seedEvents(score([chain(step)], threeFour))
+          .filter((e) => e.token === '7.11' || e.token === 'D3')
+          .map((e) => [e.token, e.offsetQuarters]);
+      expect(placed(2 / 3)).toEqual([
+        ['7.11', 8 / 3],
+        ['7.11', 3],
+        ['D3', 4],
+      ]);
+      expect(placed(0.5)).toEqual([
+        ['7.11', 2.5],
+        ['7.11', 3.5],
+        ['D3', 4.5],
+      ]);
+    });
+
+    it('a grace note goes first into the voices at its offset, so it finds a free voice', () => {
+      const s = score([
+        [
+          [72, 0, 0.5],
+          [82, 0, 1],
+          [68, 10 / ppq, 0],
+          [60, 1, 1],
+        ],
+      ]);
+      expect(tokens(s)).toEqual(['G#4', 'C5', 'B-5', 'C4']);
+    });
+
     it('continuations leave a voiced bar voice by voice', () => {
       // Bar 0 voices: [A3, C4] and [A4]; C4 (voice 1) continues before A4 (voice 2) into bar 4,
       // which has voices of its own (E-4 under F#4), so both continuations follow its own notes.
@@ -232,10 +325,153 @@ describe('seed rules', () => {
     });
   });
 
-  it('merges tracks of one program and keeps other programs as later parts', () => {
-    const s = score([[[72, 1, 1]], [[48, 0, 1]]]);
-    s.tracks[0]!.program = 40;
-    expect(tokens(s)).toEqual(['C5', 'C3']);
+  describe('a track whose last event without duration falls on a barline (every bar’s end cached)', () => {
+    const twoFour = [{ ticks: 0, numerator: 2, denominator: 4 }];
+    const right: [number, number, number][] = [0, 1, 2, 3, 4, 5].map((q) => [72, q, 1]);
+    // Left hand: a 3-quarter chord alone in the first 2/4 bar, then quarters up to the end (6).
+    const left: [number, number, number][] = [
+      [48, 0, 3],
+      [52, 0, 3],
+      [60, 3, 1],
+      [62, 4, 2],
+    ];
+    const placed = (s: SmfScore): [string, number, number][] =>
+      seedEvents(s)
+        .filter((e) => e.track === 1)
+        .map((e) => [e.token, e.offsetQuarters, e.durationQuarters]);
+    const withMetaAt = (quarters: number): SmfScore => {
+      const s = score([right, left], twoFour);
+      s.tracks[1]!.metaTicks = [0, quarters * ppq];
+      return s;
+    };
+
+    it('a chord split in a bar filled in order keeps its full length, so the hand runs late', () => {
+      // makeMeasures stores the meta object at 6 "at end", which caches every bar's highestTime;
+      // splitting a chord does not clear it, so the first bar lasts 3 quarters.
+      expect(placed(withMetaAt(6))).toEqual([
+        ['0.4', 0, 2],
+        ['0.4', 3, 1],
+        ['C4', 4, 1],
+        ['D4', 5, 2],
+      ]);
+    });
+
+    it('nothing moves when the last event lies inside a bar', () => {
+      expect(placed(withMetaAt(5.5))).toEqual([
+        ['0.4', 0, 2],
+        ['0.4', 2, 1],
+        ['C4', 3, 1],
+        ['D4', 4, 2],
+      ]);
+    });
+
+    it('nothing moves when a rest fills a gap in the bar (it clears the cache)', () => {
+      const s = withMetaAt(6);
+      // The chord starts a quarter into the bar: makeRests puts a rest before it.
+      s.tracks[1]!.notes = s.tracks[1]!.notes.map((n, k) =>
+        k < 2 ? { ...n, startTicks: ppq, endTicks: 3 * ppq } : n,
+      );
+      expect(placed(s)).toEqual([
+        ['0.4', 1, 1],
+        ['0.4', 2, 1],
+        ['C4', 3, 1],
+        ['D4', 4, 2],
+      ]);
+    });
+  });
+
+  // Each case checked against music21 9.3 on a MIDI file with these events.
+  describe('parts: partitionByInstrument merges tracks by instrument name', () => {
+    const name = (ticks: number, text: string, kind: 'trackName' | 'instrumentName' = 'trackName') => ({
+      ticks,
+      kind,
+      text: new TextEncoder().encode(text),
+    });
+    const program = (ticks: number, value: number) => ({
+      ticks,
+      kind: 'program' as const,
+      program: value,
+      channel: 0,
+    });
+    const twoHands = (): SmfScore =>
+      score([
+        [
+          [72, 1, 1],
+          [74, 2, 1],
+        ],
+        [
+          [48, 0, 1],
+          [50, 2, 1],
+        ],
+      ]);
+
+    it('keeps instruments of other names as later parts, in order of first appearance', () => {
+      const s = twoHands();
+      s.tracks[0]!.program = 40;
+      expect(tokens(s)).toEqual(['C5', 'D5', 'C3', 'D3']);
+    });
+
+    it('merges programs 0 and 1, both a Piano named "Piano"', () => {
+      const s = twoHands();
+      s.tracks[0]!.instruments = [program(0, 1)];
+      s.tracks[1]!.instruments = [program(0, 0)];
+      expect(tokens(s)).toEqual(['C3', 'C5', 'D5', 'D3']);
+    });
+
+    it('a track name that names an instrument before the program change leaves that name an empty span', () => {
+      // "Piano right" (a Piano named so) and the program's "Piano" at one tick: two instrument
+      // names, so deduplicate keeps both; the first spans nothing, the second takes the notes.
+      const s = twoHands();
+      s.tracks[0]!.instruments = [name(0, 'Piano right'), program(0, 0)];
+      s.tracks[1]!.instruments = [name(0, 'Piano left'), program(0, 0)];
+      expect(tokens(s)).toEqual(['C3', 'C5', 'D5', 'D3']);
+    });
+
+    it('a program change before the track name sends that track to the name’s part', () => {
+      // Parts in order of first appearance: "Piano" (the first track's program), "Piano right"
+      // (which takes that track's notes), "Piano left" (empty); the second track's notes go to "Piano".
+      const s = twoHands();
+      s.tracks[0]!.instruments = [program(0, 0), name(0, 'Piano right')];
+      s.tracks[1]!.instruments = [name(0, 'Piano left'), program(0, 0)];
+      expect(tokens(s)).toEqual(['C3', 'D3', 'C5', 'D5']);
+    });
+
+    it('a name that is no instrument is dropped beside a program change (deduplicate)', () => {
+      const s = twoHands();
+      s.tracks[0]!.instruments = [name(0, 'Rechte Hand'), program(0, 0)];
+      s.tracks[1]!.instruments = [program(0, 0), name(0, 'Linke Hand')];
+      expect(tokens(s)).toEqual(['C3', 'C5', 'D5', 'D3']);
+    });
+
+    it('deduplicate takes all of a track’s instruments as one group, whatever their offsets', () => {
+      // The generic "Allegro" at 0 is dropped for the Violin at 2: the notes before 2 are in no part.
+      const s = twoHands();
+      s.tracks[0]!.instruments = [name(0, 'Allegro'), program(2 * ppq, 40)];
+      s.tracks[1]!.instruments = [program(0, 0)];
+      expect(tokens(s)).toEqual(['D5', 'C3', 'D3']);
+    });
+
+    it('a track whose only name is no instrument is a part of its own, named ""', () => {
+      const s = twoHands();
+      s.tracks[0]!.instruments = [name(0, 'Allegro'), program(0, 0)];
+      s.tracks[1]!.instruments = [name(0, 'Moderato')];
+      expect(tokens(s)).toEqual(['C5', 'D5', 'C3', 'D3']);
+    });
+
+    it('an instrument change mid-track sends the rest of the track to another part', () => {
+      const s = twoHands();
+      s.tracks[0]!.instruments = [program(0, 0), program(2 * ppq, 40)];
+      s.tracks[1]!.instruments = [program(0, 0)];
+      expect(tokens(s)).toEqual(['C3', 'C5', 'D3', 'D5']);
+    });
+
+    it('leaves out notes of a track without instruments, unless no track has one', () => {
+      const s = twoHands();
+      s.tracks[1]!.instruments = [];
+      expect(tokens(s)).toEqual(['C5', 'D5']);
+      s.tracks[0]!.instruments = [];
+      expect(tokens(s)).toEqual(['C5', 'D5', 'C3', 'D3']);
+    });
   });
 });
 
@@ -268,6 +504,7 @@ describe('readSmfNotes', () => {
         // The time signature and the program change become objects of the track's music21 stream.
         metaTicks: [0, 0],
         conductorTicks: [0],
+        instruments: [{ ticks: 0, kind: 'program', program: 5, channel: 0 }],
       },
     ]);
     expect(new SeedTokenizer().encodeMidi(bytes)).toEqual(['0.4']);

@@ -14,9 +14,11 @@
  * 3. A note or chord that crosses a barline is split there (music21's ties); each piece is a
  *    token. The continuation sorts after the bar's own notes at the same offset. In a track that
  *    needs voices, bars with overlapping elements get voices, which changes the continuations'
- *    order, leaves some unsplit and can make a bar, and so the rest of the track, longer (`tieTrack`).
- * 4. Tracks with the same program merge into one part, interleaved by offset, then track,
- *    then file order; parts follow each other in order of their first track.
+ *    order, leaves some unsplit and can make a bar, and so the rest of the track, longer (`tieTrack`);
+ *    so can a split chord in any bar when music21 cached every bar's length (`storedAtEnd`).
+ * 4. Tracks merge into parts by instrument name (`seedInstruments.ts`: track names and program
+ *    changes as music21 names them), interleaved by offset, then track, then the track's order;
+ *    parts follow each other in order of their name's first appearance (`partitionByInstrument`).
  *
  * Sustain is ignored, as music21 ignores the pedal. The note order within one tick comes from
  * the file, so `encodeMidi` (raw bytes) is exact where `encode` (a Song, sorted by pitch) may
@@ -26,6 +28,8 @@ import type { Song, TimeSignatureEvent } from '../song/song';
 import { emptySong } from '../song/song';
 import type { DecodeOptions, Tokenizer } from './types';
 import { normalOrder, parsePitchName, pitchName } from './pitch';
+import type { SeedInstrument } from './seedInstruments';
+import { trackInstruments } from './seedInstruments';
 import type { SmfScore } from './smfNotes';
 import { readSmfNotes } from './smfNotes';
 
@@ -190,15 +194,50 @@ function elementToken(pitches: readonly number[]): string {
   return pitches.length === 1 ? pitchName(pitches[0]!) : normalOrder(pitches).join('.');
 }
 
-/** True when any two sounding elements overlap in time (music21's `getOverlaps` finds a group). */
-function anyOverlap(elements: readonly SeedElement[]): boolean {
-  let end = Number.NEGATIVE_INFINITY;
-  for (const e of elements) {
-    if (e.duration === 0) continue;
-    if (e.offset < end) return true;
-    end = Math.max(end, e.offset + e.duration);
-  }
-  return false;
+/**
+ * The number of voices music21's `makeVoices` makes for a measure: the size of the largest group
+ * `getOverlaps` forms (1 when nothing overlaps). `_findLayering` links every two elements whose
+ * spans overlap (a later start before an earlier end; a grace note inside a sounding note counts);
+ * `_consolidateLayering` then gathers each element's partners into the group that already holds
+ * one of them, or into a new group at the element's offset, one element at a time. A group can so
+ * be smaller than the most elements sounding at once; `makeVoices` then finds no free voice for
+ * some element and drops it.
+ */
+function voiceCount(elements: readonly SeedElement[]): number {
+  const spans = elements.map((e) => [e.offset, e.offset + e.duration] as const);
+  const partners: number[][] = elements.map(() => []);
+  for (let i = 0; i < spans.length; i++)
+    for (let j = i + 1; j < spans.length; j++) {
+      const [first, second] = [spans[i]!, spans[j]!].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      if (!(second![0] < first![1])) break;
+      partners[i]!.push(j);
+      partners[j]!.push(i);
+    }
+  const groups = new Map<number, number[]>();
+  const groupOf = (k: number): number | undefined => {
+    for (const [key, list] of groups) if (list.includes(k)) return key;
+    return undefined;
+  };
+  partners.forEach((indices, i) => {
+    if (indices.length === 0) return;
+    indices.sort((x, y) => x - y);
+    let key: number | undefined;
+    for (const j of indices) {
+      const found = groupOf(j);
+      if (found !== undefined) key = found;
+      key ??= spans[i]![0];
+      if (found === undefined) {
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key)!.push(j);
+      }
+    }
+    if (groupOf(i) === undefined) {
+      key ??= spans[i]![0];
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push(i);
+    }
+  });
+  return Math.max(1, ...[...groups.values()].map((g) => g.length));
 }
 
 /** One of music21's voices in a measure, with what its cached `highestTime` would say. */
@@ -211,28 +250,44 @@ interface Voice {
 }
 
 /**
- * music21's `makeVoices`: each element (by offset) goes to the first voice that has ended by its
- * onset. Asking a voice for its end caches it; inserting into it clears the cache. Inserting the
- * second voice into the measure asks the first voice for its end too.
+ * music21's `makeVoices`: `count` voices; each element (by offset) goes to the first voice that
+ * has ended by its onset, and one that finds none is dropped (removed from the measure, put
+ * nowhere). Asking a voice for its end caches it; inserting into it clears the cache. Inserting
+ * the second voice into the measure asks the first voice for its end too. Returns the voices
+ * that got elements, and the dropped elements.
  */
-function makeVoices(own: readonly SeedElement[], asksFirst: boolean): Voice[] {
-  const voices: Voice[] = [];
+function makeVoices(
+  own: readonly SeedElement[],
+  count: number,
+  asksFirst: boolean,
+  barStart: number,
+): { voices: Voice[]; dropped: Set<SeedElement> } {
+  const all: Voice[] = Array.from({ length: count }, () => ({ elements: [], end: 0, cached: false }));
+  const unsorted = new Set<Voice>();
+  const dropped = new Set<SeedElement>();
   for (const e of own) {
-    let target: Voice | undefined;
-    for (const v of voices) {
+    const target = all.find((v) => {
       v.cached = true;
-      if (v.end <= e.offset) {
-        target = v;
-        break;
-      }
+      return v.end <= e.offset;
+    });
+    if (!target) {
+      dropped.add(e);
+      continue;
     }
-    if (!target) voices.push((target = { elements: [], end: 0, cached: false }));
+    // Stream.insert takes the offset as a float and compares it with the voice's exact end: an
+    // element at a third where the voice ends, whose float lies below it, leaves the voice unsorted.
+    if (target.elements.length > 0 && target.end === e.offset && floatBelow(e.offset - barStart))
+      unsorted.add(target);
     target.elements.push(e);
     target.end = Math.max(target.end, e.offset + e.duration);
     target.cached = false;
   }
+  const voices = all.filter((v) => v.elements.length > 0);
   if (voices.length > 1 && asksFirst) voices[0]!.cached = true;
-  return voices;
+  // makeTies starts by reading the part's time signatures through every measure and voice, which
+  // sorts an unsorted voice and so clears its cached end.
+  for (const v of unsorted) v.cached = false;
+  return { voices, dropped };
 }
 
 /** True when `makeRests` would insert a rest into the voice (a gap before or between its elements), which clears its cache. */
@@ -256,30 +311,33 @@ function voiceHasGap(v: Voice, barStart: number): boolean {
  * - a measure with voices keeps the full length of a chord it split when that voice's end was
  *   cached (see `makeVoices`), so the measure, and with it every later one of the track, lasts
  *   longer; the continuations leave such a measure voice by voice.
- * Returns the pieces with `order` = their place in that sequence and offsets after the shift.
+ * Returns the pieces with `order` = their place in that sequence and offsets after the shift, and
+ * the shift of the measure holding a given offset (1/96 quarters).
  */
 function tieTrack(
   elements: readonly SeedElement[],
   bars: readonly number[],
   voicesRequired: boolean,
   metas: readonly number[],
-): SeedElement[] {
-  // makeMeasures asks every measure but the last it makes for its highestTime (inserting the next).
-  let lastMade = 0;
-  for (const e of elements) lastMade = Math.max(lastMade, e.offset + e.duration);
-  for (const m of metas) lastMade = Math.max(lastMade, m);
+): { pieces: SeedElement[]; shiftAt: (units: number) => number } {
+  const allCached = storedAtEnd(elements, metas, bars);
   let m = 0;
-  const sorted = [...elements].sort((a, b) => a.offset - b.offset || a.order - b.order);
+  // A measure keeps music21's sort: by offset, grace notes (no duration) first, then insertion.
+  const sorted = [...elements].sort(
+    (a, b) => a.offset - b.offset || Number(a.duration > 0) - Number(b.duration > 0) || a.order - b.order,
+  );
   const out: SeedElement[] = [];
   let pending: SeedElement[] = [];
   let previousHadVoices = false;
   let i = 0;
   let rank = 0;
   let shift = 0;
+  const barShifts: number[] = [];
   for (let bar = 0; i < sorted.length || pending.length > 0; bar++) {
+    barShifts.push(shift);
     const barStart = bar === 0 ? 0 : barEnd(bars, bar - 1);
     const barLength = barEnd(bars, bar) - barStart;
-    const own: SeedElement[] = [];
+    let own: SeedElement[] = [];
     while (i < sorted.length && sorted[i]!.offset < barStart + barLength) own.push(sorted[i++]!);
     const ownMetas: number[] = [];
     while (m < metas.length && metas[m]! < barStart) m++;
@@ -287,13 +345,17 @@ function tieTrack(
       ownMetas.push(metas[k]! - barStart);
     // Inserting the second voice asks the measure's highestTime, and so the first voice's, only
     // while the measure is still sorted: no meta object (tempo, key…) left in it after offset 0.
-    const voices =
-      voicesRequired && anyOverlap(own)
+    const count = voicesRequired ? voiceCount(own) : 1;
+    const { voices, dropped } =
+      count > 1
         ? makeVoices(
             own,
+            count,
             ownMetas.every((o) => o === 0),
+            barStart,
           )
-        : [];
+        : { voices: [], dropped: new Set<SeedElement>() };
+    if (dropped.size > 0) own = own.filter((e) => !dropped.has(e));
     const ownVoices = voices.length > 1;
     // A continuation from a voiced measure makes this one voiced too (moveNotesToVoices).
     const hasVoices: boolean = ownVoices || (previousHadVoices && pending.length > 0);
@@ -313,8 +375,14 @@ function tieTrack(
       if (voiceHasGap(v, barStart)) v.cached = false;
       for (const e of v.elements) voiceOf.set(e, v);
     }
-    // Stable: at the bar's first offset its own elements come before the continuations.
-    const items = [...split, ...loose].sort((a, b) => a.offset - b.offset);
+    // Stable: at the bar's first offset its own elements come before the continuations. A voiced
+    // measure is read voice by voice (each voice's own elements, then what makeTies put into it),
+    // then its loose elements: that is the order music21's flattened part keeps at one offset.
+    const byOffset = (list: readonly SeedElement[]): SeedElement[] =>
+      [...list].sort((a, b) => a.offset - b.offset);
+    const items = ownVoices
+      ? [...voices.flatMap((v) => byOffset(v.elements)), ...loose]
+      : byOffset([...split, ...loose]);
     const next: SeedElement[] = [];
     const sourceOf: SeedElement[] = [];
     let highest = barLength;
@@ -343,6 +411,17 @@ function tieTrack(
       const voice = voiceOf.get(chord);
       if (voice?.cached && !noteSplit.has(voice)) highest = Math.max(highest, voice.end - barStart);
     }
+    // The same for a measure without voices, when makeMeasures cached every measure's end and
+    // nothing since has cleared this one's: no continuation, rest or split note went into it.
+    if (
+      allCached &&
+      voices.length === 0 &&
+      pending.length === 0 &&
+      staleChords.length > 0 &&
+      !noteSplit.has(undefined) &&
+      keepsCachedEnd(own, ownMetas, barStart)
+    )
+      for (const e of own) highest = Math.max(highest, e.offset + e.duration - barStart);
     // makeTies walks voice by voice, so continuations leave a voiced measure in voice order.
     const voiceIndex = (e: SeedElement): number => {
       const v = voiceOf.get(e);
@@ -355,7 +434,75 @@ function tieTrack(
     previousHadVoices = hasVoices;
     shift += highest - barLength;
   }
-  return out;
+  const shiftAt = (units: number): number => {
+    let bar = 0;
+    while (bar < barShifts.length && barEnd(bars, bar) <= units) bar++;
+    return bar < barShifts.length ? barShifts[bar]! : shift;
+  };
+  return { pieces: out, shiftAt };
+}
+
+/**
+ * True when makeMeasures stores one of the track's zero-length elements "at end": its last
+ * offset (the latest end of anything in the track) falls on a barline and something without
+ * duration sits there. Placing it asks the part for its highestTime, which asks, and caches, the
+ * highestTime of every measure, already filled.
+ */
+function storedAtEnd(
+  elements: readonly SeedElement[],
+  metas: readonly number[],
+  bars: readonly number[],
+): boolean {
+  let last = 0;
+  for (const e of elements) last = Math.max(last, e.offset + e.duration);
+  for (const m of metas) last = Math.max(last, m);
+  if (last === 0) return false;
+  if (!metas.includes(last) && !elements.some((e) => e.duration === 0 && e.offset === last)) return false;
+  for (let k = 0; ; k++) {
+    const end = barEnd(bars, k);
+    if (end >= last) return end === last;
+  }
+}
+
+/**
+ * True when a measure keeps its cached highestTime through makeTies and makeRests. makeMeasures
+ * fills a measure in offset order (meta objects first at an offset) and, before each insertion,
+ * asks it for its clef, which re-sorts it if the previous insertion came before the end of what
+ * was there; so only an out-of-order last insertion leaves it unsorted, and makeTies then sorts
+ * it, which clears the cache. A gap gets a rest from makeRests, which clears it too. Offsets in
+ * 1/96 quarters; `metas` are relative to the bar start.
+ */
+function keepsCachedEnd(own: readonly SeedElement[], metas: readonly number[], barStart: number): boolean {
+  const items = [
+    ...metas.map((o) => ({ start: o, end: o, rank: 0 })),
+    ...own.map((e) => ({ start: e.offset - barStart, end: e.offset - barStart + e.duration, rank: 1 })),
+  ].sort((a, b) => a.start - b.start || a.rank - b.rank);
+  let end = 0;
+  for (const [k, item] of items.entries()) {
+    if (item.start > end) return false;
+    if (k === items.length - 1 && end > 0) {
+      // Inserting where the measure ends keeps it sorted, but makeMeasures computes that offset
+      // in floats (the element's offset minus the bar's): a third whose float lies below it reads
+      // as before the end.
+      if (item.start < end || floatBelow(barStart + item.start)) return false;
+    }
+    end = Math.max(end, item.end);
+  }
+  return true;
+}
+
+/** True when the double nearest to `units` / 96 quarters lies below it (Python's float of that Fraction). */
+function floatBelow(units: number): boolean {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, units / UNITS_PER_QUARTER);
+  const bits = view.getBigUint64(0);
+  const exponentBits = Number((bits >> 52n) & 0x7ffn);
+  const mantissa = (bits & ((1n << 52n) - 1n)) | (exponentBits ? 1n << 52n : 0n);
+  // The double is mantissa · 2^exponent; compare it with units / 96 exactly.
+  const exponent = (exponentBits || 1) - 1075;
+  const scaled = mantissa * BigInt(UNITS_PER_QUARTER);
+  const target = BigInt(units);
+  return exponent >= 0 ? scaled << BigInt(exponent) < target : scaled < target << BigInt(-exponent);
 }
 
 /** The end of bar `index` (1/96 quarters), extending the last bar length past the list. */
@@ -368,47 +515,44 @@ function barEnd(bars: readonly number[], index: number): number {
 
 /** The score's music21 notes and chords in music21's order, with their quantized places. */
 export function seedEvents(score: SmfScore): SeedEvent[] {
-  const parts = new Map<number, SeedElement[]>();
   let endUnits = 0;
-  const needsVoices = new Set<number>();
-  const metasOf = new Map<number, number[]>();
+  const quantized = (ticks: number): number => quantizeQuarters(ticks / score.ppq, true);
   // Tracks without notes make the conductor part, whose tempo, key and time signatures go into
   // every later part's measures.
   const conductor: number[] = [];
+  const noteTracks: {
+    elements: SeedElement[];
+    voicesRequired: boolean;
+    metas: number[];
+    instruments: SeedInstrument[];
+  }[] = [];
   score.tracks.forEach((track, index) => {
     if (track.notes.length === 0) {
       conductor.push(...(track.conductorTicks ?? []));
       return;
     }
-    let part = parts.get(track.program);
-    if (!part) parts.set(track.program, (part = []));
     const { elements, voicesRequired } = trackElements(track, score.ppq, index);
-    metasOf.set(
-      index,
-      [...conductor, ...(track.metaTicks ?? [])]
-        .map((t) => quantizeQuarters(t / score.ppq, true))
-        .sort((a, b) => a - b),
-    );
-    if (voicesRequired) needsVoices.add(index);
-    for (const e of elements) {
-      part.push(e);
-      endUnits = Math.max(endUnits, e.offset + e.duration);
-    }
+    const metas = [...conductor, ...(track.metaTicks ?? [])].map(quantized).sort((a, b) => a - b);
+    for (const e of elements) endUnits = Math.max(endUnits, e.offset + e.duration);
+    const events =
+      track.instruments ??
+      (track.program >= 0 ? [{ ticks: 0, kind: 'program' as const, program: track.program }] : []);
+    noteTracks.push({ elements, voicesRequired, metas, instruments: trackInstruments(events) });
   });
   const bars = barlines(score.ppq, score.timeSignatures, endUnits);
+  const parts = partitionByInstrument(
+    noteTracks.map((t) => {
+      const { pieces, shiftAt } = tieTrack(t.elements, bars, t.voicesRequired, t.metas);
+      // An instrument sits in the measure of its quantized offset, which moves with that measure.
+      const spans = t.instruments.map((i) => {
+        const offset = quantized(i.ticks);
+        return { offset: offset + shiftAt(offset), key: i.instrumentName ?? '' };
+      });
+      return { pieces, spans };
+    }),
+  );
   const events: SeedEvent[] = [];
-  for (const elements of parts.values()) {
-    const byTrack = new Map<number, SeedElement[]>();
-    for (const e of elements) {
-      let list = byTrack.get(e.track);
-      if (!list) byTrack.set(e.track, (list = []));
-      list.push(e);
-    }
-    const pieces: SeedElement[] = [];
-    for (const list of byTrack.values())
-      pieces.push(
-        ...tieTrack(list, bars, needsVoices.has(list[0]!.track), metasOf.get(list[0]!.track) ?? []),
-      );
+  for (const pieces of parts) {
     // music21 sorts grace notes (no duration) first at an offset, then by insertion: track, then the track's own order.
     pieces.sort(
       (a, b) =>
@@ -428,11 +572,43 @@ export function seedEvents(score: SmfScore): SeedEvent[] {
   return events;
 }
 
+/**
+ * music21's `instrument.partitionByInstrument` over the tracks' pieces: one part per instrument
+ * name, in order of first appearance (tracks in order, each track's instruments by offset). Each
+ * instrument of a track takes the track's elements from its offset up to the next instrument's;
+ * several at one offset leave all but the last an empty span, which still takes elements without
+ * duration there. Elements before a track's first instrument, or in a track without any, belong to
+ * no part. With no instrument in any track, music21 returns the tracks unpartitioned.
+ */
+function partitionByInstrument(
+  tracks: readonly { pieces: SeedElement[]; spans: readonly { offset: number; key: string }[] }[],
+): SeedElement[][] {
+  if (tracks.every((t) => t.spans.length === 0)) return tracks.map((t) => [...t.pieces]);
+  const parts = new Map<string, SeedElement[]>();
+  for (const t of tracks) for (const span of t.spans) if (!parts.has(span.key)) parts.set(span.key, []);
+  for (const { pieces, spans } of tracks)
+    for (const piece of pieces) {
+      let last = -1;
+      while (last + 1 < spans.length && spans[last + 1]!.offset <= piece.offset) last++;
+      if (last < 0) continue;
+      const keys = new Set([spans[last]!.key]);
+      if (piece.duration === 0)
+        for (const span of spans) if (span.offset === piece.offset) keys.add(span.key);
+      for (const key of keys) parts.get(key)!.push(piece);
+    }
+  return [...parts.values()];
+}
+
 /** The seed rules' view of a Song: notes of one tick in pitch order (a file's own order is lost). */
 export function seedScoreOfSong(song: Song): SmfScore {
+  // A Song keeps a track's name and first program: music21 would meet them in that order at 0.
   const tracks: SmfScore['tracks'] = song.tracks.map((t) => ({
     program: t.isDrum ? -2 : t.program,
     notes: [],
+    instruments: [
+      ...(t.name ? [{ ticks: 0, kind: 'trackName' as const, text: new TextEncoder().encode(t.name) }] : []),
+      { ticks: 0, kind: 'program' as const, program: t.program, channel: t.channel },
+    ],
   }));
   for (const n of song.notes) {
     while (tracks.length <= n.track) tracks.push({ program: 0, notes: [] });

@@ -15,6 +15,19 @@ export interface SmfNote {
   channel: number;
 }
 
+/** A MIDI event that music21's import turns into an Instrument: a track or instrument name, or a program change. */
+export interface SmfInstrumentEvent {
+  ticks: number;
+  /** `trackName` (meta 0x03), `instrumentName` (meta 0x04) or `program` (a program change). */
+  kind: 'trackName' | 'instrumentName' | 'program';
+  /** The name's bytes as the file has them (names only). */
+  text?: Uint8Array;
+  /** The program number 0..127 (program changes only). */
+  program?: number;
+  /** The 0-based channel (program changes only). */
+  channel?: number;
+}
+
 /** One track's notes in the order their note-on events appear. */
 export interface SmfTrack {
   /** The first program change in the track, or -1 when it has none. */
@@ -27,6 +40,8 @@ export interface SmfTrack {
   metaTicks?: number[];
   /** Ticks of its tempo, key and time signature events: what a track without notes gives the conductor part. */
   conductorTicks?: number[];
+  /** Its names and program changes in file order; absent means one program change at 0 (none when `program` is -1). */
+  instruments?: SmfInstrumentEvent[];
 }
 
 /** What the seed rules read from a file. */
@@ -82,6 +97,7 @@ function readTrack(
   const events: [number, boolean, number, number][] = [];
   const metaTicks: number[] = [];
   const conductorTicks: number[] = [];
+  const instruments: SmfInstrumentEvent[] = [];
   const readVarLen = (): number => {
     let value = 0;
     for (let i = 0; i < 4; i++) {
@@ -109,6 +125,12 @@ function readTrack(
       if (type === 0x51 || type === 0x58 || type === 0x59 || type === 0x03 || type === 0x04)
         metaTicks.push(ticks);
       if (type === 0x51 || type === 0x58 || type === 0x59) conductorTicks.push(ticks);
+      if (type === 0x03 || type === 0x04)
+        instruments.push({
+          ticks,
+          kind: type === 0x03 ? 'trackName' : 'instrumentName',
+          text: bytes.slice(pos, Math.min(pos + len, end)),
+        });
       if (type === 0x2f) break;
       pos += len;
       continue;
@@ -128,6 +150,7 @@ function readTrack(
     else if (kind === 0xc0) {
       if (program < 0) program = d1;
       metaTicks.push(ticks);
+      instruments.push({ ticks, kind: 'program', program: d1, channel });
     }
   }
   // As music21 9.3: each note-on, in file order, takes the first later note-off of its key that no
@@ -146,5 +169,5 @@ function readTrack(
       }
     }
   }
-  return { program, notes, metaTicks, conductorTicks };
+  return { program, notes, metaTicks, conductorTicks, instruments };
 }

@@ -51,10 +51,10 @@ describe.skipIf(!corpus)('seed tokenizer against music21 (goldens)', () => {
       total += gold.length;
       if (sameTokens(seed.encode(parseMidi(bytes, { sustain: false }).song), gold)) exactViaSong++;
     }
-    // Measured 2026-11: 17 of 20 identical, 99.92% token agreement (1 - edit distance / length).
+    // Measured 2026-12-02: 20 of 20 identical (1 - edit distance / length = 100%).
     expect(Object.keys(goldens)).toHaveLength(20);
-    expect(exact).toBeGreaterThanOrEqual(17);
-    expect(1 - distance / total).toBeGreaterThanOrEqual(0.999);
+    expect(exact).toBe(20);
+    expect(1 - distance / total).toBe(1);
     // From a Song, same-tick notes of one hand lose the file's order: fewer are identical.
     expect(exactViaSong).toBeGreaterThanOrEqual(5);
   });
@@ -135,13 +135,15 @@ describe.skipIf(!corpus || !existsSync(moreFile))(
         names.slice(150),
         tokensOf,
       );
-      // Measured 2026-12-02: goldens 0.9996 (19 of 20 identical, worst 0.992), tuned 0.982 (134 of 150
-      // identical, 13 below 0.95), held out 0.986 (81 of 94 identical, 7 below 0.95). The target
-      // (mean >= 0.99, none below 0.95) is not reached on the more.json.gz files; these floors keep what is.
-      expect(golden.mean).toBeGreaterThanOrEqual(0.999);
-      expect(golden.worst).toBeGreaterThanOrEqual(0.99);
-      expect(tuned.mean).toBeGreaterThanOrEqual(0.98);
-      expect(held.mean).toBeGreaterThanOrEqual(0.985);
+      // Measured 2026-12-02 (second pass, docs/TOKENIZERS.md): goldens 1.0000 (20 of 20 identical),
+      // tuned 1.0000 (150 of 150), held out 0.9989 (90 of 94 identical, 1 below 0.95:
+      // schu_143_3 0.918, left as it is so that the held-out figure stays a held-out one).
+      expect(golden.mean).toBe(1);
+      expect(tuned.mean).toBe(1);
+      expect(tuned.below).toBe(0);
+      expect(held.mean).toBeGreaterThanOrEqual(0.998);
+      expect(held.below).toBeLessThanOrEqual(1);
+      expect(held.worst).toBeGreaterThanOrEqual(0.9);
     }, 60_000);
   },
 );
