@@ -9,6 +9,7 @@ import { emptySong } from '../../common/song/song';
 import { RemiTokenizer } from '../../common/tokenize/remi';
 import type { Vocabulary } from '../../common/tokenize/types';
 import { trainComposer } from '../models/composer/train';
+import { resourcesDir } from '../paths';
 import { checkComposed, generatePieces } from './generate';
 
 const tokenizer = new RemiTokenizer();
@@ -47,6 +48,27 @@ describe('generate with a composer', () => {
     const again = await generatePieces({ modelPath: modelDir, outputPath: path.join(dir, 'b'), seed: 6, count: 1, seconds: 8 });
     expect(again[0]!.tokens).toEqual(a[1]!.tokens);
   }, 60_000);
+
+  it('the bundled composer returns to its own passages with its piece memory, and wanders without it', async () => {
+    const bundled = path.join(resourcesDir(), 'models', 'composer');
+    const repeatedShare = (notes: readonly { startTicks: number; pitch: number }[]): number => {
+      // 4-grams of onset groups (the pitches sounding together at each onset), as evaluate counts them.
+      const groups = new Map<number, number[]>();
+      for (const n of notes) groups.set(n.startTicks, [...(groups.get(n.startTicks) ?? []), n.pitch]);
+      const seq = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, ps]) => ps.sort((a, b) => a - b).join('.'));
+      const grams = seq.slice(3).map((_, i) => seq.slice(i, i + 4).join(' '));
+      return 1 - new Set(grams).size / Math.max(1, grams.length);
+    };
+    const share = async (memory: number | undefined, out: string): Promise<number> => {
+      const pieces = await generatePieces({ modelPath: bundled, outputPath: path.join(dir, out), seed: 1, count: 4, seconds: 45, ...(memory !== undefined ? { memory } : {}) });
+      return pieces.reduce((a, p) => a + repeatedShare(p.song.notes), 0) / pieces.length;
+    };
+    const withMemory = await share(undefined, 'mem');
+    const without = await share(0, 'nomem');
+    // Real pieces repeat about 28% of their 4-grams; without the memory the composer repeats almost none.
+    expect(without).toBeLessThan(0.1);
+    expect(withMemory).toBeGreaterThan(without + 0.1);
+  }, 120_000);
 
   it('refuses a piece with no notes, or far shorter than asked, naming the model', () => {
     const empty = emptySong(480);
