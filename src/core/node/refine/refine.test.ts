@@ -103,6 +103,13 @@ describe('refinePieces', () => {
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   }, 120_000);
 
+  it('refuses a MIDI file with no notes as damaged input (exit 1), not as a usage error', async () => {
+    const midi = path.join(tmp, 'silent.mid');
+    await writeMidiFile(midi, emptySong(480));
+    const report = await refinePieces({ midiPaths: [midi], outputPath: path.join(tmp, 'r3'), modelPath: modelDir, engine: 'wasm', soundfontPath: small });
+    expect(report.failures[0]!.error).toMatchObject({ code: 'MIDI_PARSE', message: `${midi} has no notes to refine.` });
+  });
+
   it('reports a WAV without a sidecar and goes on with the rest', async () => {
     const lonely = path.join(tmp, 'lonely.wav');
     await fs.writeFile(lonely, new Uint8Array(44));

@@ -11,7 +11,7 @@ import { master, type MasterReport } from '../../common/audio/master';
 import { noiseFloorSnr } from '../../common/audio/snr';
 import { measureLevels } from '../../common/audio/levels';
 import { encodeWav, type PcmAudio, type WavSampleFormat } from '../../common/audio/wav';
-import { CadenzaError, ModelError, serializeError, throwIfCancelled, UsageError, type SerializedError } from '../../common/errors';
+import { CadenzaError, MidiParseError, ModelError, serializeError, throwIfCancelled, UsageError, type SerializedError } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import { refineExpression, type ExpressionReport } from '../../common/refine/expression';
 import type { Song } from '../../common/song/song';
@@ -297,7 +297,7 @@ async function refineOne(
     sourceBits = wav.bitsPerSample;
   }
   const { song } = await readMidiFile(midiPath!);
-  if (song.notes.length === 0) throw new UsageError(`${midiPath} has no notes to refine.`, { path: midiPath });
+  if (song.notes.length === 0) throw new MidiParseError(`${midiPath} has no notes to refine.`, { path: midiPath });
   const { song: refined, report: expression } = refineSong(song, model, { ...options, baseVelocity: histogramMeanVelocity(corpusVelocities) });
 
   const base = path.basename(input.audio ?? midiPath!).replace(/\.(wav|midi?)$/i, '');
