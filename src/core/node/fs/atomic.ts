@@ -4,6 +4,7 @@
  * new one, never half of one; `writeFilesAtomic` does the same for files that belong together.
  */
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { IoError } from '../../common/errors';
 
@@ -92,6 +93,75 @@ export async function writeFilesAtomic(files: readonly FileToWrite[]): Promise<v
     }
   }
   for (const dir of new Set(files.map((f) => path.dirname(f.path)))) await syncDir(dir);
+}
+
+/** A file written in pieces that appears at its path only when complete (`openAtomicFile`). */
+export interface AtomicFile {
+  /** Appends `data`. */
+  append(data: Uint8Array): Promise<void>;
+  /** Overwrites bytes at `positionBytes`, e.g. a header whose sizes are known only at the end. */
+  writeAt(data: Uint8Array, positionBytes: number): Promise<void>;
+  /** Flushes the file to the disk and renames it into place. */
+  commit(): Promise<void>;
+  /** Removes what was written, leaving the path as it was; harmless after a failure or a commit. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens `file` to be written in pieces, atomically: the pieces go to a temporary file beside it,
+ * renamed over it by `commit`, so a crash, a full disk or `abort` leaves what was there before.
+ * A failed write removes the temporary file. Throws `IoError` naming `file`.
+ */
+export async function openAtomicFile(file: string): Promise<AtomicFile> {
+  const dir = path.dirname(file);
+  const tmp = tempNameFor(file);
+  let handle: FileHandle | undefined;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    handle = await fs.open(tmp, 'w');
+  } catch (error) {
+    throw ioError(error, file, 'write');
+  }
+  let end = 0;
+  let done = false;
+  const abort = async (): Promise<void> => {
+    if (done) return;
+    done = true;
+    await handle?.close().catch(() => {});
+    await fs.rm(tmp, { force: true }).catch(() => {});
+  };
+  const writeAt = async (data: Uint8Array, positionBytes: number): Promise<void> => {
+    try {
+      if (done || !handle) throw new Error('the file was already committed or aborted');
+      for (let at = 0; at < data.length; ) {
+        const { bytesWritten } = await handle.write(data, at, data.length - at, positionBytes + at);
+        at += bytesWritten;
+      }
+    } catch (error) {
+      await abort();
+      throw ioError(error, file, 'write');
+    }
+    end = Math.max(end, positionBytes + data.length);
+  };
+  return {
+    append: (data) => writeAt(data, end),
+    writeAt,
+    abort,
+    commit: async () => {
+      try {
+        if (done || !handle) throw new Error('the file was already committed or aborted');
+        await handle.sync();
+        await handle.close();
+        done = true;
+        await fs.rename(tmp, file);
+      } catch (error) {
+        done = false;
+        await abort();
+        throw ioError(error, file, 'write');
+      }
+      await syncDir(dir);
+    },
+  };
 }
 
 /** Writes `data` to the new file `file` and flushes it to the disk. */
