@@ -484,6 +484,12 @@ const cases: BadCase[] = [
   },
   // A file with no notes fails (exit 1) on every command, one rule (docs/ARCHITECTURE.md).
   {
+    name: 'corpus import: a file with no notes',
+    args: () => ['corpus', 'import', f.noNotes, '--data-dir', f.data],
+    code: 1,
+    names: () => 'could not be read',
+  },
+  {
     name: 'tokenize: a file with no notes',
     args: () => ['tokenize', f.noNotes],
     code: 1,
@@ -500,7 +506,18 @@ const cases: BadCase[] = [
     args: (out) => ['refine', '--midi_path', f.noNotes, '--output_path', out, '--model_path', f.transformer],
     code: 1,
     names: () => f.noNotes,
-    knownBug: 'refine exits 2 for a MIDI file with no notes (issue 19, item 8); src/core/node/refine is being changed by its owner',
+  },
+  {
+    name: 'generate: a primer with no notes',
+    args: (out) => ['generate', '--output_path', out, '--primer', f.noNotes],
+    code: 1,
+    names: () => f.noNotes,
+  },
+  {
+    name: 'synthesize: a file with no notes',
+    args: (out) => ['synthesize', '--midi_path', f.noNotes, '--output_path', out],
+    code: 1,
+    names: () => f.noNotes,
   },
   {
     name: 'serve: a port out of range',

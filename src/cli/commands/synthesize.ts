@@ -73,7 +73,7 @@ export function registerSynthesize(program: Command): void {
     )
     .option(
       '--jobs <n>',
-      'files rendered at once on worker threads, 1 to 16 (default: one per idle core, at most 4)',
+      'files rendered at once (this thread and worker threads), 1 to 16 (default: one per idle core, at most 4)',
     )
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'print only the result')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amplitudeToDbfs, measureLevels, rmsEnvelope } from './levels';
+import { amplitudeToDbfs, LevelMeter, measureLevels, rmsEnvelope } from './levels';
 
 describe('measureLevels', () => {
   it('finds the peak over channels, the RMS of a sine and counts clipped samples', () => {
@@ -27,6 +27,26 @@ describe('measureLevels', () => {
     expect(levels.rmsDbfs).toBe(-Infinity);
     expect(measureLevels([]).rms).toBe(0);
     expect(amplitudeToDbfs(1)).toBe(0);
+  });
+});
+
+describe('LevelMeter', () => {
+  it('measures audio added in pieces as measureLevels measures it whole', () => {
+    const left = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i / 7) * 0.8);
+    const right = Float32Array.from({ length: 5000 }, (_, i) => (i === 4321 ? -1.2 : Math.cos(i / 5) * 0.3));
+    const meter = new LevelMeter();
+    for (const [a, b] of [
+      [0, 64],
+      [64, 3000],
+      [3000, 5000],
+    ])
+      meter.add([left.subarray(a, b), right.subarray(a, b)]);
+    const whole = measureLevels([left, right]);
+    const pieces = meter.levels();
+    expect(pieces.peak).toBe(whole.peak);
+    expect(pieces.clippedSamples).toBe(1);
+    expect(pieces.rms).toBeCloseTo(whole.rms, 12);
+    expect(new LevelMeter().levels()).toMatchObject({ peak: 0, rms: 0, clippedSamples: 0 });
   });
 });
 

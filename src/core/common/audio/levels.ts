@@ -25,22 +25,44 @@ export function amplitudeToDbfs(amplitude: number): Decibels {
 
 /** Measures peak, RMS and clipped samples of float audio (channels of equal or unequal length). */
 export function measureLevels(channels: readonly Float32Array[]): AudioLevels {
-  let peak = 0;
-  let sumSquares = 0;
-  let count = 0;
-  let clippedSamples = 0;
-  for (const channel of channels) {
-    for (let i = 0; i < channel.length; i++) {
-      const v = channel[i]!;
-      const a = Math.abs(v);
-      if (a > peak) peak = a;
-      if (a >= 1) clippedSamples++;
-      sumSquares += v * v;
+  const meter = new LevelMeter();
+  meter.add(channels);
+  return meter.levels();
+}
+
+/** Peak, RMS and clipping of audio that arrives in pieces: `add` each piece, read `levels()` at the end. */
+export class LevelMeter {
+  private peak = 0;
+  private sumSquares = 0;
+  private count = 0;
+  private clippedSamples = 0;
+
+  /** Takes in the next piece of audio (any number of channels); measures as if all pieces were one. */
+  add(channels: readonly Float32Array[]): void {
+    let peak = this.peak;
+    let sumSquares = this.sumSquares;
+    let clipped = this.clippedSamples;
+    for (const channel of channels) {
+      for (let i = 0; i < channel.length; i++) {
+        const v = channel[i]!;
+        const a = Math.abs(v);
+        if (a > peak) peak = a;
+        if (a >= 1) clipped++;
+        sumSquares += v * v;
+      }
+      this.count += channel.length;
     }
-    count += channel.length;
+    this.peak = peak;
+    this.sumSquares = sumSquares;
+    this.clippedSamples = clipped;
   }
-  const rms = count === 0 ? 0 : Math.sqrt(sumSquares / count);
-  return { peak, peakDbfs: amplitudeToDbfs(peak), rms, rmsDbfs: amplitudeToDbfs(rms), clippedSamples };
+
+  /** The levels of everything added so far. */
+  levels(): AudioLevels {
+    const { peak, clippedSamples } = this;
+    const rms = this.count === 0 ? 0 : Math.sqrt(this.sumSquares / this.count);
+    return { peak, peakDbfs: amplitudeToDbfs(peak), rms, rmsDbfs: amplitudeToDbfs(rms), clippedSamples };
+  }
 }
 
 /**

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { AudioError } from '../errors';
-import { decodeWav, encodeWav, WAV_SAMPLE_FORMATS, type PcmAudio } from './wav';
+import {
+  decodeWav,
+  encodeWav,
+  encodeWavFrames,
+  WAV_HEADER_BYTES,
+  wavHeader,
+  WAV_SAMPLE_FORMATS,
+  type PcmAudio,
+} from './wav';
 
 /** A short stereo test signal: a 440 Hz sine left, a 1 kHz sine at half level right, plus full-scale edges. */
 function testSignal(sampleRateHz: number): PcmAudio {
@@ -164,5 +172,81 @@ describe('encodeWav / decodeWav', () => {
     expect(() => encodeWav({ sampleRateHz: 44100.5, channels: [new Float32Array(1)] }, 'float32')).toThrow(
       /44100\.5 Hz/,
     );
+  });
+
+  it('encodes in pieces (header first, frames after) exactly what it encodes whole, aligned or not', () => {
+    const audio = testSignal(44100);
+    for (const format of WAV_SAMPLE_FORMATS) {
+      const whole = encodeWav(audio, format, { quantization: 'libsndfile' });
+      const parts = [wavHeader(format, 2, 44100, 1000)];
+      for (const [start, end] of [
+        [0, 1],
+        [1, 640],
+        [640, 1000],
+      ] as const)
+        parts.push(
+          encodeWavFrames(
+            audio.channels.map((c) => c.subarray(start, end)),
+            format,
+            { quantization: 'libsndfile' },
+          ),
+        );
+      expect(Buffer.concat(parts)).toEqual(Buffer.from(whole));
+      // Into bytes that typed arrays cannot view (odd offset): the same samples.
+      const odd = new Uint8Array(1 + whole.length - WAV_HEADER_BYTES);
+      encodeWavFrames(audio.channels, format, { quantization: 'libsndfile' }, odd.subarray(1));
+      expect(Buffer.from(odd.subarray(1))).toEqual(Buffer.from(whole.subarray(WAV_HEADER_BYTES)));
+    }
+  });
+
+  it('rounds as libsndfile does (lrintf of x * 2^31, clipped, shifted), on a million samples and the edges', () => {
+    // The long form, as libsndfile writes it, against which the closed form in wav.ts is checked.
+    const lrint32 = (x: number): number => {
+      if (Number.isNaN(x)) return 0;
+      const scaled = Math.fround(x * 2147483648);
+      if (scaled >= 2147483647) return 2147483647;
+      if (scaled <= -2147483648) return -2147483648;
+      const rounded = Math.round(scaled);
+      return rounded - scaled === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
+    };
+    const n = 1 << 20;
+    const bits = new Uint32Array(n);
+    const samples = new Float32Array(bits.buffer);
+    let seed = 12345;
+    for (let i = 0; i < n; i++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      // Exponents 100 to 127: magnitudes from 2^-27 to 2, where the rounding and clipping happen.
+      bits[i] = (seed & 0x807fffff) | ((100 + (i % 28)) << 23);
+    }
+    const edges = [
+      0,
+      -0,
+      1,
+      -1,
+      1.5,
+      -1.5,
+      0.99999994,
+      -0.99999994,
+      2 ** -8,
+      -(2 ** -8),
+      3 * 2 ** -17,
+      -3 * 2 ** -17,
+    ];
+    edges.forEach((x, i) => (samples[i] = x));
+    const pcm16 = encodeWav({ sampleRateHz: 44100, channels: [samples] }, 'pcm16', {
+      quantization: 'libsndfile',
+    });
+    const pcm24 = encodeWav({ sampleRateHz: 44100, channels: [samples] }, 'pcm24', {
+      quantization: 'libsndfile',
+    });
+    const v16 = new DataView(pcm16.buffer, WAV_HEADER_BYTES);
+    let wrong = 0;
+    for (let i = 0; i < n; i++) {
+      const x = samples[i]!;
+      const o = WAV_HEADER_BYTES + 3 * i;
+      const got24 = ((pcm24[o + 2]! << 24) | (pcm24[o + 1]! << 16) | (pcm24[o]! << 8)) >> 8;
+      if (v16.getInt16(2 * i, true) !== lrint32(x) >> 16 || got24 !== lrint32(x) >> 8) wrong++;
+    }
+    expect(wrong).toBe(0);
   });
 });

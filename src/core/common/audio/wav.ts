@@ -56,6 +56,56 @@ function bytesPerSample(format: WavSampleFormat): number {
   return format === 'pcm16' ? 2 : format === 'pcm24' ? 3 : 4;
 }
 
+/** Bytes of the canonical header `wavHeader` writes (RIFF, fmt, data). */
+export const WAV_HEADER_BYTES = 44;
+
+/**
+ * The 44-byte header of a canonical WAV file (RIFF, fmt, data) of `lengthFrames` frames.
+ * Throws `AudioError` for a channel count or rate a WAV cannot hold, or more data than a RIFF
+ * file can hold (4 GiB).
+ */
+export function wavHeader(
+  format: WavSampleFormat,
+  channelCount: number,
+  sampleRateHz: Hertz,
+  lengthFrames: Frames,
+): Uint8Array {
+  if (channelCount < 1 || channelCount > 16)
+    throw new AudioError(`Cannot write a WAV with ${channelCount} channels; 1 to 16 are allowed.`, {
+      field: 'channels',
+    });
+  if (!Number.isInteger(sampleRateHz) || sampleRateHz < 1 || sampleRateHz > 768000)
+    throw new AudioError(
+      `Cannot write a WAV at ${sampleRateHz} Hz; the rate must be a whole number from 1 to 768000.`,
+      {
+        field: 'sampleRateHz',
+      },
+    );
+  const width = bytesPerSample(format);
+  const blockAlign = width * channelCount;
+  const dataBytes = lengthFrames * blockAlign;
+  if (dataBytes > 0xffffffff - 36)
+    throw new AudioError(`Cannot write ${lengthFrames} frames to one WAV file: it would exceed 4 GiB.`, {
+      field: 'channels',
+    });
+  const bytes = new Uint8Array(WAV_HEADER_BYTES);
+  const view = new DataView(bytes.buffer);
+  writeTag(bytes, 0, 'RIFF');
+  view.setUint32(4, 36 + dataBytes, true);
+  writeTag(bytes, 8, 'WAVE');
+  writeTag(bytes, 12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, format === 'float32' ? FORMAT_FLOAT : FORMAT_PCM, true);
+  view.setUint16(22, channelCount, true);
+  view.setUint32(24, sampleRateHz, true);
+  view.setUint32(28, sampleRateHz * blockAlign, true);
+  view.setUint16(32, blockAlign, true);
+  view.setUint16(34, width * 8, true);
+  writeTag(bytes, 36, 'data');
+  view.setUint32(40, dataBytes, true);
+  return bytes;
+}
+
 /**
  * Encodes audio as a canonical WAV file (44-byte header: RIFF, fmt, data).
  * Integer formats use a full scale of 2^(bits-1) and clamp, so a value of exactly 1.0 becomes
@@ -70,76 +120,66 @@ export function encodeWav(
   options: EncodeWavOptions = {},
 ): Uint8Array {
   const { channels, sampleRateHz } = audio;
-  if (channels.length === 0 || channels.length > 16)
-    throw new AudioError(`Cannot write a WAV with ${channels.length} channels; 1 to 16 are allowed.`, {
-      field: 'channels',
-    });
-  if (!Number.isInteger(sampleRateHz) || sampleRateHz < 1 || sampleRateHz > 768000)
-    throw new AudioError(
-      `Cannot write a WAV at ${sampleRateHz} Hz; the rate must be a whole number from 1 to 768000.`,
-      {
-        field: 'sampleRateHz',
-      },
-    );
-  const lengthFrames = channels[0]!.length;
+  const lengthFrames = channels[0]?.length ?? 0;
+  const header = wavHeader(format, channels.length, sampleRateHz, lengthFrames);
+  const bytes = new Uint8Array(WAV_HEADER_BYTES + lengthFrames * channels.length * bytesPerSample(format));
+  bytes.set(header);
+  encodeWavFrames(channels, format, options, bytes.subarray(WAV_HEADER_BYTES));
+  return bytes;
+}
+
+/**
+ * Encodes `channels` (of equal length) as a WAV file's interleaved sample bytes, as `encodeWav`
+ * does after its header: into `out` when given (it must hold them all), else into new bytes.
+ * Returns the bytes written. Throws `AudioError` for channels of unequal length.
+ */
+export function encodeWavFrames(
+  channels: readonly Float32Array[],
+  format: WavSampleFormat,
+  options: EncodeWavOptions = {},
+  out?: Uint8Array,
+): Uint8Array {
+  const channelCount = channels.length;
+  const lengthFrames = channels[0]?.length ?? 0;
   if (channels.some((c) => c.length !== lengthFrames))
     throw new AudioError('Cannot write a WAV whose channels differ in length.', { field: 'channels' });
   const width = bytesPerSample(format);
-  const blockAlign = width * channels.length;
-  const dataBytes = lengthFrames * blockAlign;
-  if (dataBytes > 0xffffffff - 36)
-    throw new AudioError(`Cannot write ${lengthFrames} frames to one WAV file: it would exceed 4 GiB.`, {
-      field: 'channels',
-    });
-
-  const bytes = new Uint8Array(44 + dataBytes);
-  const view = new DataView(bytes.buffer);
-  writeTag(bytes, 0, 'RIFF');
-  view.setUint32(4, 36 + dataBytes, true);
-  writeTag(bytes, 8, 'WAVE');
-  writeTag(bytes, 12, 'fmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, format === 'float32' ? FORMAT_FLOAT : FORMAT_PCM, true);
-  view.setUint16(22, channels.length, true);
-  view.setUint32(24, sampleRateHz, true);
-  view.setUint32(28, sampleRateHz * blockAlign, true);
-  view.setUint16(32, blockAlign, true);
-  view.setUint16(34, width * 8, true);
-  writeTag(bytes, 36, 'data');
-  view.setUint32(40, dataBytes, true);
-
-  const channelCount = channels.length;
+  const blockAlign = width * channelCount;
+  const size = lengthFrames * blockAlign;
+  if (out && out.length < size)
+    throw new RangeError(`encodeWavFrames needs ${size} bytes of room, not ${out.length}.`);
+  const bytes = out ? out.subarray(0, size) : new Uint8Array(size);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const libsndfile = options.quantization === 'libsndfile';
   // Typed-array views write samples several times faster than DataView; WAV is little-endian,
-  // so they are used when this machine is too (all Cadenza targets are), DataView otherwise.
+  // so they are used when this machine is too (all Cadenza targets are) and the bytes are
+  // aligned for them, DataView otherwise.
+  const typed = LITTLE_ENDIAN && bytes.byteOffset % width === 0;
   if (format === 'float32') {
-    if (LITTLE_ENDIAN) {
-      const out = new Float32Array(bytes.buffer, 44, lengthFrames * channelCount);
+    if (typed) {
+      const samples = new Float32Array(bytes.buffer, bytes.byteOffset, lengthFrames * channelCount);
       channels.forEach((ch, c) => {
-        for (let i = 0, j = c; i < lengthFrames; i++, j += channelCount) out[j] = ch[i]!;
+        for (let i = 0, j = c; i < lengthFrames; i++, j += channelCount) samples[j] = ch[i]!;
       });
     } else
-      for (let i = 0, offset = 44; i < lengthFrames; i++)
+      for (let i = 0, offset = 0; i < lengthFrames; i++)
         for (let c = 0; c < channelCount; c++, offset += 4) view.setFloat32(offset, channels[c]![i]!, true);
   } else if (format === 'pcm16') {
-    const toInt = libsndfile
-      ? (x: number): number => quantize32(x) >> 16
-      : (x: number): number => quantize(x, 32768);
-    if (LITTLE_ENDIAN) {
-      const out = new Int16Array(bytes.buffer, 44, lengthFrames * channelCount);
-      channels.forEach((ch, c) => {
-        for (let i = 0, j = c; i < lengthFrames; i++, j += channelCount) out[j] = toInt(ch[i]!);
-      });
+    const toInt = libsndfile ? libsndfile16 : (x: number): number => quantize(x, 32768);
+    if (typed) {
+      const samples = new Int16Array(bytes.buffer, bytes.byteOffset, lengthFrames * channelCount);
+      for (let c = 0; c < channelCount; c++) {
+        const ch = channels[c]!;
+        for (let i = 0, j = c; i < lengthFrames; i++, j += channelCount) samples[j] = toInt(ch[i]!);
+      }
     } else
-      for (let i = 0, offset = 44; i < lengthFrames; i++)
+      for (let i = 0, offset = 0; i < lengthFrames; i++)
         for (let c = 0; c < channelCount; c++, offset += 2)
           view.setInt16(offset, toInt(channels[c]![i]!), true);
   } else {
-    const toInt = libsndfile
-      ? (x: number): number => quantize32(x) >> 8
-      : (x: number): number => quantize(x, 8388608);
+    const toInt = libsndfile ? libsndfile24 : (x: number): number => quantize(x, 8388608);
     channels.forEach((ch, c) => {
-      for (let i = 0, offset = 44 + c * 3; i < lengthFrames; i++, offset += blockAlign) {
+      for (let i = 0, offset = c * 3; i < lengthFrames; i++, offset += blockAlign) {
         const v = toInt(ch[i]!);
         bytes[offset] = v & 0xff;
         bytes[offset + 1] = (v >> 8) & 0xff;
@@ -158,15 +198,25 @@ function quantize(sample: number, fullScale: number): number {
   return v >= fullScale ? fullScale - 1 : v < -fullScale ? -fullScale : v;
 }
 
-/** libsndfile's float-to-int32 with clipping: scale by 2^31 in single precision, round half to even. */
-function quantize32(sample: number): number {
-  if (Number.isNaN(sample)) return 0;
-  const scaled = Math.fround(sample * 2147483648);
-  if (scaled >= 2147483647) return 2147483647;
-  if (scaled <= -2147483648) return -2147483648;
-  const rounded = Math.round(scaled);
-  // Math.round sends halves up; lrintf sends them to the even neighbour.
-  return rounded - scaled === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
+/*
+ * libsndfile with clipping on (and so the fluidsynth CLI) scales a float sample by 2^31 in single
+ * precision, rounds half to even (lrintf), clips to 32 bits and shifts right to the output width.
+ * For a float32 sample x that is floor(x * 2^(bits-1) + 2^-(33-bits)), clamped: the scaling is
+ * exact, and the rounding can carry into the kept bits only where half-to-even would round
+ * to an odd number, which the shift never keeps (checked against the long form on 74 million
+ * samples; wav.test.ts keeps a million of them). NaN comes out as NaN, which typed arrays and the
+ * byte writer store as 0.
+ */
+/** A float32 sample to 16 bits as libsndfile writes it. */
+function libsndfile16(x: number): number {
+  const v = Math.floor(x * 32768 + 7.62939453125e-6);
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+}
+
+/** A float32 sample to 24 bits as libsndfile writes it. */
+function libsndfile24(x: number): number {
+  const v = Math.floor(x * 8388608 + 0.001953125);
+  return v > 8388607 ? 8388607 : v < -8388608 ? -8388608 : v;
 }
 
 function writeTag(bytes: Uint8Array, offset: number, tag: string): void {

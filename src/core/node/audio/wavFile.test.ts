@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { promises as fs } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AudioError, IoError } from '../../common/errors';
-import { readWavFile, writeWavFile } from './wavFile';
+import { readWavFile, WavFileWriter, writeWavFile } from './wavFile';
 
 let dir: string;
 beforeAll(async () => {
@@ -36,5 +37,59 @@ describe('readWavFile / writeWavFile', () => {
     await writeFile(text, 'not a wav');
     await expect(readWavFile(text)).rejects.toBeInstanceOf(AudioError);
     await expect(readWavFile(text)).rejects.toThrow(`${text} is not a WAV file Cadenza can read`);
+  });
+});
+
+describe('WavFileWriter', () => {
+  const left = Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i / 9) * 0.7);
+  const right = Float32Array.from(left, (x) => x / 3);
+  const layout = { channelCount: 2, sampleRateHz: 44100, quantization: 'libsndfile' } as const;
+
+  it('writes in pieces exactly the bytes writeWavFile writes whole, visible only once finished', async () => {
+    for (const format of ['pcm16', 'pcm24', 'float32'] as const) {
+      const whole = path.join(dir, `whole-${format}.wav`);
+      await writeWavFile(whole, { sampleRateHz: 44100, channels: [left, right] }, format, {
+        quantization: 'libsndfile',
+      });
+      const piecewise = path.join(dir, 'pieces', `pieces-${format}.wav`);
+      const writer = await WavFileWriter.open(piecewise, { ...layout, format });
+      for (const [a, b] of [
+        [0, 64],
+        [64, 2000],
+        [2000, 3000],
+      ])
+        await writer.write([left.subarray(a, b), right.subarray(a, b)]);
+      expect(
+        (await readdir(path.join(dir, 'pieces'))).filter((f) => f.startsWith(`pieces-${format}`)),
+      ).toEqual([]);
+      expect(await writer.finish()).toBe((await readFile(whole)).length);
+      expect((await readFile(piecewise)).equals(await readFile(whole))).toBe(true);
+    }
+    expect((await readdir(path.join(dir, 'pieces'))).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('leaves nothing behind when aborted, or when a write fails as on a full disk', async () => {
+    const out = path.join(dir, 'failing');
+    const aborted = await WavFileWriter.open(path.join(out, 'aborted.wav'), { ...layout, format: 'pcm16' });
+    await aborted.write([left, right]);
+    await aborted.abort();
+    const realOpen = fs.open.bind(fs);
+    const spy = vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      const handle = await realOpen(...args);
+      handle.write = (() =>
+        Promise.reject(
+          Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }),
+        )) as typeof handle.write;
+      return handle;
+    });
+    const file = path.join(out, 'full.wav');
+    await expect(
+      (async () => {
+        const writer = await WavFileWriter.open(file, { ...layout, format: 'pcm16' });
+        await writer.write([left, right]);
+      })(),
+    ).rejects.toThrow(`Could not write ${file}: the disk is full.`);
+    spy.mockRestore();
+    expect(await readdir(out)).toEqual([]);
   });
 });

@@ -22,15 +22,35 @@ describe('withLock', () => {
     const spy = vi.spyOn(fs, 'open').mockImplementationOnce(async (...args: Parameters<typeof fs.open>) => {
       const handle = await realOpen(...args);
       // The file exists now; writing its content fails as on a full disk.
-      handle.writeFile = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+      handle.writeFile = () =>
+        Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
       return handle;
     });
-    await expect(withLock(lockFile, async () => 'never')).rejects.toThrow(`Could not create ${lockFile}: the disk is full.`);
+    await expect(withLock(lockFile, async () => 'never')).rejects.toThrow(
+      `Could not create ${lockFile}: the disk is full.`,
+    );
     spy.mockRestore();
     await expect(fs.stat(lockFile)).rejects.toMatchObject({ code: 'ENOENT' });
     const t0 = Date.now();
     expect(await withLock(lockFile, async () => 'next', { timeoutMs: 30_000 })).toBe('next');
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('breaks an empty lock at once: a crash or a full disk left it, no writer is still filling it', async () => {
+    await fs.writeFile(lockFile, '');
+    const t0 = Date.now();
+    expect(await withLock(lockFile, async () => 'ran', { timeoutMs: 30_000 })).toBe('ran');
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('holds its owner from the moment the lock exists, and leaves no draft behind', async () => {
+    const seen = await withLock(lockFile, async () => ({
+      names: await fs.readdir(dir),
+      owner: JSON.parse(await fs.readFile(lockFile, 'utf8')) as { pid: number },
+    }));
+    expect(seen.names).toEqual(['.lock']);
+    expect(seen.owner.pid).toBe(process.pid);
+    expect(await fs.readdir(dir)).toEqual([]);
   });
 
   it('runs writers one at a time and removes the lock afterwards', async () => {

@@ -1,19 +1,19 @@
 /**
  * A single-writer lock on a folder: a lock file created with O_EXCL holding the owner's pid,
- * host and start time. A lock whose process is gone (same host), or that is older than
- * `staleAfterMs` (another host, or unreadable), is stale and is broken; otherwise a second
- * writer waits up to `timeoutMs`, then gets a `CorpusError` naming the holder.
+ * host and start time. A lock whose process is gone (same host), that is older than
+ * `staleAfterMs` (another host), or that cannot be read (empty, damaged) is stale and is broken;
+ * otherwise a second writer waits up to `timeoutMs`, then gets a `CorpusError` naming the holder.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import { CorpusError, IoError } from '../../common/errors';
+import { CorpusError } from '../../common/errors';
 import { ioError } from '../fs/atomic';
 
 /** How long to wait for a held lock and when to call one stale. */
 export interface LockOptions {
   /** How long to wait for another writer to finish; default 30 s. */
   timeoutMs?: number;
-  /** Age after which a lock from another host, or one we cannot read, is stale; default 1 hour. */
+  /** Age after which a lock from another host is stale; default 1 hour. */
   staleAfterMs?: number;
 }
 
@@ -52,28 +52,11 @@ async function acquire(lockFile: string, owner: LockOwner, options: LockOptions)
   const deadline = Date.now() + timeoutMs;
   let delayMs = 10;
   for (;;) {
-    try {
-      const handle = await fs.open(lockFile, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(owner));
-        await handle.close();
-      } catch (error) {
-        // A full disk creates the file but not its content: an empty lock would hold off the next writer.
-        await handle.close().catch(() => {});
-        await fs.rm(lockFile, { force: true }).catch(() => {});
-        throw ioError(error, lockFile, 'create');
-      }
-      return;
-    } catch (error) {
-      if (error instanceof IoError) throw error;
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(error, lockFile, 'create');
-    }
+    if (await create(lockFile, owner)) return;
     const holder = await readOwner(lockFile);
     if (holder === 'gone') continue;
-    if (await isStale(lockFile, holder, staleAfterMs)) {
-      await breakLock(lockFile, holder);
-      continue;
-    }
+    // A stale lock that cannot be moved aside (a read-only folder) is waited on like a live one.
+    if ((await isStale(lockFile, holder, staleAfterMs)) && (await breakLock(lockFile, holder))) continue;
     if (Date.now() >= deadline) {
       const who = holder
         ? `process ${holder.pid} on ${holder.host} since ${holder.createdAt}`
@@ -85,6 +68,62 @@ async function acquire(lockFile: string, owner: LockOwner, options: LockOptions)
     }
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     delayMs = Math.min(200, delayMs * 2);
+  }
+}
+
+/**
+ * Creates the lock file holding `owner`; false when another writer holds it. The owner is written
+ * to a draft file first and hard-linked in as the lock, so a lock file holds its owner from the
+ * moment it exists: a full disk leaves no lock at all, and an empty or unreadable lock is never a
+ * writer's half-made one but a leftover, broken at once.
+ */
+async function create(lockFile: string, owner: LockOwner): Promise<boolean> {
+  const draft = `${lockFile}.${owner.token}.new`;
+  try {
+    await writeOwner(draft, owner);
+  } catch (error) {
+    throw ioError(error, lockFile, 'create');
+  }
+  try {
+    await fs.link(draft, lockFile);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links (FAT, exFAT): create the lock in place, as before.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')
+      return createInPlace(lockFile, owner);
+    throw ioError(error, lockFile, 'create');
+  } finally {
+    await fs.rm(draft, { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Creates the lock with O_EXCL and writes its owner into it. The file exists for a moment before
+ * its content, and a writer that reads it then takes it for a leftover: the price of no hard links.
+ */
+async function createInPlace(lockFile: string, owner: LockOwner): Promise<boolean> {
+  try {
+    await writeOwner(lockFile, owner);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw ioError(error, lockFile, 'create');
+  }
+}
+
+/** Writes `owner` to the new file `file` (O_EXCL); a failure after creating it removes it again. */
+async function writeOwner(file: string, owner: LockOwner): Promise<void> {
+  const handle = await fs.open(file, 'wx');
+  try {
+    await handle.writeFile(JSON.stringify(owner));
+    await handle.close();
+  } catch (error) {
+    // A full disk creates the file but not its content: an empty lock would hold off the next writer.
+    await handle.close().catch(() => {});
+    await fs.rm(file, { force: true }).catch(() => {});
+    throw error;
   }
 }
 
@@ -102,17 +141,18 @@ async function readOwner(lockFile: string): Promise<LockOwner | null | 'gone'> {
     if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.token === 'string')
       return value as LockOwner;
   } catch {
-    /* a writer may be between creating the file and writing it */
+    /* empty or damaged */
   }
   return null;
 }
 
 async function isStale(lockFile: string, holder: LockOwner | null, staleAfterMs: number): Promise<boolean> {
-  if (holder && holder.host === os.hostname()) return !processAlive(holder.pid);
+  // Locks are linked in whole (see `create`): one that cannot be read was left by a crash or a full disk.
+  if (!holder) return true;
+  if (holder.host === os.hostname()) return !processAlive(holder.pid);
   try {
     const { mtimeMs } = await fs.stat(lockFile);
-    // An unreadable lock gets a few seconds: its writer may be between creating and writing it.
-    return Date.now() - mtimeMs > (holder ? staleAfterMs : Math.min(staleAfterMs, 10_000));
+    return Date.now() - mtimeMs > staleAfterMs;
   } catch {
     return false;
   }
@@ -132,17 +172,19 @@ function processAlive(pid: number): boolean {
  * Removes a stale lock without removing a fresh one another writer made meanwhile: the lock is
  * renamed aside (only one breaker wins the rename), checked, and put back if it was not the stale one.
  */
-async function breakLock(lockFile: string, stale: LockOwner | null): Promise<void> {
+async function breakLock(lockFile: string, stale: LockOwner | null): Promise<boolean> {
   const aside = `${lockFile}.${process.pid}.${Date.now()}.${tokens++}.stale`;
   try {
     await fs.rename(lockFile, aside);
-  } catch {
-    return;
+  } catch (error) {
+    // Gone already: someone else broke or released it, so try again at once.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
   const moved = await readOwner(aside);
   const same = moved !== 'gone' && (moved === null ? stale === null : moved.token === stale?.token);
   if (!same) await fs.link(aside, lockFile).catch(() => {});
   await fs.rm(aside, { force: true }).catch(() => {});
+  return true;
 }
 
 async function release(lockFile: string, owner: LockOwner): Promise<void> {

@@ -5,7 +5,7 @@
  * continues the primer, which is not written into the output.
  */
 import { promises as fs } from 'node:fs';
-import { UsageError } from '../../common/errors';
+import { MidiParseError, UsageError } from '../../common/errors';
 import type { Song } from '../../common/song/song';
 import type { Tokenizer, Vocabulary } from '../../common/tokenize/types';
 import { encodeWithVocabulary } from '../../common/tokenize/vocabulary';
@@ -30,7 +30,8 @@ export type CorpusLookup = (id: string) => Promise<Song>;
 
 /**
  * Turns a `--primer` value into ids. `undefined`, '' and 'none' mean no primer; `corpus:<id>`
- * needs `corpus`; anything else is a MIDI file path. Throws `UsageError` naming the primer.
+ * needs `corpus`; anything else is a MIDI file path. Throws `UsageError` naming the primer when it
+ * names nothing usable, `MidiParseError` when the file holds no notes (a damaged input, exit 1).
  */
 export async function resolvePrimer(
   spec: string | undefined,
@@ -57,7 +58,7 @@ export async function resolvePrimer(
   }
   const { ids, stats } = encodeWithVocabulary(tokenizer.encode(song), vocab, tokenizer);
   const unknown = stats.unknownTokens;
-  if (ids.length === 0) throw new UsageError(`--primer ${spec} has no notes the model can read.`, { field: 'primer', path: spec });
+  if (ids.length === 0) throw new MidiParseError(`--primer ${spec} has no notes the model can read.`, { field: 'primer', path: spec });
   const resolved: ResolvedPrimer = { kind, source: spec, ids, unknownTokens: unknown };
   if (song.tempos[0]) resolved.bpm = song.tempos[0].bpm;
   return resolved;

@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { measureLoudness } from '../../common/audio/loudness';
 import { measureLevels } from '../../common/audio/levels';
 import { Rng } from '../../common/random';
@@ -11,12 +11,15 @@ import { readWavFile } from '../audio/wavFile';
 import { readMidiFile } from '../midi/read';
 import { writeMidiFile } from '../midi/write';
 import { loadTransformer } from '../models/transformer/load';
+import { bundledSoundFontPath } from '../render/soundfont';
 import { trainTransformer } from '../models/transformer/train';
 import { selectTensorBackend } from '../tensor/backend';
 import { refinePieces } from './refine';
 
 let tmp: string;
 let modelDir: string;
+/** The smallest bundled SoundFont, for tests about files rather than sound. */
+const small = bundledSoundFontPath('TimGM6mb');
 
 /** A "corpus" piece: a melody with chords whose velocities swing between soft and loud. */
 function corpusSong(rng: Rng, beats: number): Song {
@@ -76,6 +79,36 @@ describe('refinePieces', () => {
     const sidecar = JSON.parse(await fs.readFile(path.join(out, 'flat.wav.json'), 'utf8')) as { refinedMidi: string };
     expect(sidecar.refinedMidi).toBe(path.resolve(out, 'flat.mid'));
   }, 120_000);
+
+  it('leaves neither the refined MIDI nor its WAV when the disk fills while writing the WAV', async () => {
+    const song = emptySong(480);
+    for (let b = 0; b < 16; b++)
+      song.notes.push({ pitch: 60 + (b % 7), velocity: 70, startTicks: b * 240, endTicks: b * 240 + 200, track: 0, channel: 0 });
+    const midi = path.join(tmp, 'full.mid');
+    await writeMidiFile(midi, song);
+    const out = path.join(tmp, 'full-disk');
+    const realOpen = fs.open.bind(fs);
+    const spy = vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      const handle = await realOpen(...args);
+      // The WAV's temporary file (".full.wav.<pid>…", not its sidecar's): writing it fails as on a full disk.
+      if (/^\.full\.wav\.\d/.test(path.basename(String(args[0]))))
+        handle.writeFile = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+      return handle;
+    });
+    const report = await refinePieces({ midiPaths: [midi], outputPath: out, modelPath: modelDir, engine: 'wasm', soundfontPath: small }).finally(() =>
+      spy.mockRestore(),
+    );
+    expect(report.pieces).toEqual([]);
+    expect(report.failures[0]!.error.message).toBe(`Could not write ${path.join(out, 'full.wav')}: the disk is full.`);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  }, 120_000);
+
+  it('refuses a MIDI file with no notes as damaged input (exit 1), not as a usage error', async () => {
+    const midi = path.join(tmp, 'silent.mid');
+    await writeMidiFile(midi, emptySong(480));
+    const report = await refinePieces({ midiPaths: [midi], outputPath: path.join(tmp, 'r3'), modelPath: modelDir, engine: 'wasm', soundfontPath: small });
+    expect(report.failures[0]!.error).toMatchObject({ code: 'MIDI_PARSE', message: `${midi} has no notes to refine.` });
+  });
 
   it('reports a WAV without a sidecar and goes on with the rest', async () => {
     const lonely = path.join(tmp, 'lonely.wav');

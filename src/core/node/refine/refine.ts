@@ -10,8 +10,8 @@ import path from 'node:path';
 import { master, type MasterReport } from '../../common/audio/master';
 import { noiseFloorSnr } from '../../common/audio/snr';
 import { measureLevels } from '../../common/audio/levels';
-import type { PcmAudio, WavSampleFormat } from '../../common/audio/wav';
-import { CadenzaError, ModelError, serializeError, throwIfCancelled, UsageError, type SerializedError } from '../../common/errors';
+import { encodeWav, type PcmAudio, type WavSampleFormat } from '../../common/audio/wav';
+import { CadenzaError, MidiParseError, ModelError, serializeError, throwIfCancelled, UsageError, type SerializedError } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import { refineExpression, type ExpressionReport } from '../../common/refine/expression';
 import type { Song } from '../../common/song/song';
@@ -19,10 +19,10 @@ import { tempoMapOf } from '../../common/song/tempo';
 import { phraseLevels, pedalFor, shapeTempo, voiceChords } from '../../common/refine/performance';
 import { binVelocity, PerformanceTokenizer, performanceTokens, VELOCITY_BINS, velocityBin } from '../../common/tokenize/performance';
 import type { Decibels, Lufs, Seconds } from '../../common/units';
-import { readWavFile, writeWavFile } from '../audio/wavFile';
-import { ioError, readJson, writeJsonAtomic } from '../fs/atomic';
+import { readWavFile } from '../audio/wavFile';
+import { ioError, readJson, writeFilesAtomic } from '../fs/atomic';
 import { readMidiFile } from '../midi/read';
-import { writeMidiFile } from '../midi/write';
+import { encodeMidi } from '../midi/write';
 import { loadTransformer, type LoadedTransformer } from '../models/transformer/load';
 import { createRenderer, type EngineChoice, type Renderer } from '../render/renderer';
 
@@ -297,7 +297,7 @@ async function refineOne(
     sourceBits = wav.bitsPerSample;
   }
   const { song } = await readMidiFile(midiPath!);
-  if (song.notes.length === 0) throw new UsageError(`${midiPath} has no notes to refine.`, { path: midiPath });
+  if (song.notes.length === 0) throw new MidiParseError(`${midiPath} has no notes to refine.`, { path: midiPath });
   const { song: refined, report: expression } = refineSong(song, model, { ...options, baseVelocity: histogramMeanVelocity(corpusVelocities) });
 
   const base = path.basename(input.audio ?? midiPath!).replace(/\.(wav|midi?)$/i, '');
@@ -352,9 +352,12 @@ async function refineOne(
   await fs.mkdir(options.outputPath, { recursive: true }).catch((error: unknown) => {
     throw ioError(error, options.outputPath, 'create');
   });
-  // MIDI first, then audio, then the sidecar: a sidecar only ever describes files that exist.
-  await writeMidiFile(refinedMidi, refined);
-  await writeWavFile(refinedAudio, mastered.audio, format);
-  await writeJsonAtomic(sidecarPath, JSON.parse(JSON.stringify(sidecar, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))));
+  // All three or none: a full disk part-way must not leave a refined MIDI without its audio, nor a
+  // sidecar describing files that are not there.
+  await writeFilesAtomic([
+    { path: refinedMidi, data: encodeMidi(refined) },
+    { path: refinedAudio, data: encodeWav(mastered.audio, format) },
+    { path: sidecarPath, data: JSON.stringify(sidecar, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n' },
+  ]);
   return sidecar;
 }

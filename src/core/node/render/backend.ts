@@ -34,6 +34,13 @@ export interface FluidBackend {
   removeSoundFont(synth: FluidHandle, soundFont: FluidHandle): void;
   systemReset(synth: FluidHandle): void;
   activeVoiceCount(synth: FluidHandle): number;
+  /**
+   * Optional: a left and a right array of `frames` frames that `writeFloat` renders into
+   * directly, without a copy (native memory on the native engine). Freed with `freeFrames`.
+   */
+  allocateFrames?(frames: number): [Float32Array, Float32Array];
+  /** Frees what `allocateFrames` returned (given its left array); the arrays must not be used after. */
+  freeFrames?(left: Float32Array): void;
   /** Renders `lengthFrames` frames into `left`/`right` starting at `offsetFrames`. */
   writeFloat(
     synth: FluidHandle,

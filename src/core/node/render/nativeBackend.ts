@@ -16,6 +16,8 @@ export function createNativeBackend(libraryPath?: string): FluidBackend {
     scratch = koffi.alloc('float', frames * 2);
     scratchView = new Float32Array(koffi.view(scratch, frames * 8));
   };
+  // Arrays over native memory from allocateFrames, by their buffer: FluidSynth writes into them in place.
+  const owned = new Map<ArrayBufferLike, unknown>();
   return {
     engine: 'native',
     version: lib.version,
@@ -32,7 +34,34 @@ export function createNativeBackend(libraryPath?: string): FluidBackend {
     removeSoundFont: (synth, soundFont) => void lib.fluid_synth_remove_sfont(synth, soundFont),
     systemReset: (synth) => void lib.fluid_synth_system_reset(synth),
     activeVoiceCount: (synth) => lib.fluid_synth_get_active_voice_count(synth),
+    allocateFrames: (frames) => {
+      const pointer = koffi.alloc('float', frames * 2);
+      const buffer = koffi.view(pointer, frames * 8);
+      owned.set(buffer, pointer);
+      return [new Float32Array(buffer, 0, frames), new Float32Array(buffer, frames * 4, frames)];
+    },
+    freeFrames: (left) => {
+      const pointer = owned.get(left.buffer);
+      if (pointer === undefined) return;
+      owned.delete(left.buffer);
+      koffi.free(pointer);
+    },
     writeFloat: (synth, lengthFrames, left, right, offsetFrames) => {
+      const pointer = owned.get(left.buffer);
+      if (pointer !== undefined && right.buffer === left.buffer) {
+        // Both channels live in one native block: FluidSynth takes offsets in floats from its start.
+        lib.fluid_synth_write_float(
+          synth,
+          lengthFrames,
+          pointer,
+          left.byteOffset / 4 + offsetFrames,
+          1,
+          pointer,
+          right.byteOffset / 4 + offsetFrames,
+          1,
+        );
+        return;
+      }
       ensureScratch(lengthFrames);
       // Left in the first half, right in the second: two block copies instead of a per-sample loop.
       lib.fluid_synth_write_float(synth, lengthFrames, scratch, 0, 1, scratch, lengthFrames, 1);
@@ -46,6 +75,8 @@ export function createNativeBackend(libraryPath?: string): FluidBackend {
     playerIsPlaying: (player) => lib.fluid_player_get_status(player) === FLUID_PLAYER_PLAYING,
     takeLogMessages: () => lib.takeLogMessages(),
     dispose: () => {
+      for (const pointer of owned.values()) koffi.free(pointer);
+      owned.clear();
       if (scratch) koffi.free(scratch);
       scratch = null;
       scratchView = new Float32Array(0);

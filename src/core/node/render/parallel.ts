@@ -1,11 +1,12 @@
 /**
  * Parallel rendering: a pool of worker threads, each with its own synthesizer and SoundFont,
- * fed one file at a time, so a batch uses every core. Each worker loads the SoundFont once.
+ * fed one file at a time, so a batch uses every core; the calling thread can render beside them
+ * (one thread and one SoundFont fewer to start). Each renderer loads the SoundFont once.
  */
 import type { Worker } from 'node:worker_threads';
-import { CancelledError, deserializeError, type SerializedError } from '../../common/errors';
+import { CancelledError, deserializeError, serializeError, type SerializedError } from '../../common/errors';
 import type { EngineName } from './backend';
-import type { RenderResult } from './renderer';
+import type { Renderer, RenderFileOptions, RenderResult } from './renderer';
 import type { RenderWorkerData } from './renderWorker';
 import { isTypeScriptSource, startWorker } from '../workers/start';
 
@@ -38,11 +39,20 @@ function workerModule(): URL | null {
   return isTypeScriptSource(module) ? module : null;
 }
 
+/** A renderer in the calling thread that takes files from the pool beside its workers. */
+export interface LocalRenderer {
+  /** Makes the renderer (it is disposed when the pool is done). */
+  create: () => Promise<Renderer>;
+  /** How it writes each file. */
+  fileOptions: RenderFileOptions;
+}
+
 /**
- * Renders `jobs` on `workers` threads, calling `onOutcome` as each file finishes. Resolves with the
- * engine the workers used, or null when workers cannot run here (nothing was rendered then).
- * Throws the first worker's fatal error (e.g. a SoundFont it cannot load) and `CancelledError`
- * when `signal` aborts (files in flight are abandoned without leaving partial files).
+ * Renders `jobs`, in their order, on `workers` threads and, with `local`, in this thread too,
+ * calling `onOutcome` as each file finishes. Resolves with the engine used, or null when workers
+ * cannot run here (nothing was rendered then). Throws the first fatal error (e.g. a SoundFont a
+ * renderer cannot load) and `CancelledError` when `signal` aborts (files in flight are
+ * abandoned without leaving partial files).
  */
 export async function renderInWorkers(
   jobs: ReadonlyArray<{ midiPath: string; wavPath: string }>,
@@ -50,10 +60,14 @@ export async function renderInWorkers(
   data: RenderWorkerData,
   onOutcome: (outcome: PoolOutcome) => void,
   signal?: AbortSignal,
+  local?: LocalRenderer,
 ): Promise<PoolEngine | null> {
   const entry = workerModule();
   if (!entry) return null;
   const pool: Worker[] = [];
+  // Stops the local renderer's file in flight: on the caller's cancel, and when the pool fails.
+  const localStop = new AbortController();
+  let localDone: Promise<void> = Promise.resolve();
   let next = 0;
   let finished = 0;
   let inFlight = 0;
@@ -73,8 +87,26 @@ export async function renderInWorkers(
         inFlight++;
         worker.postMessage({ type: 'render', index, ...jobs[index]! } satisfies WorkerRequest);
       };
+      const finish = (outcome: PoolOutcome): boolean => {
+        try {
+          onOutcome(outcome);
+        } catch (error) {
+          // The caller found the error fatal (not a per-file problem): stop the pool with it.
+          fail(error as Error);
+          return false;
+        }
+        finished++;
+        if (finished === jobs.length) {
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          resolve(engine);
+          return false;
+        }
+        return true;
+      };
       const onAbort = (): void => {
         cancelling = true;
+        localStop.abort();
         for (const worker of pool) worker.postMessage({ type: 'cancel' } satisfies WorkerRequest);
         // Wait for files in flight to stop (each at its next check, within about a second of audio),
         // so no worker is terminated halfway through writing a file.
@@ -101,27 +133,60 @@ export async function renderInWorkers(
             if (inFlight === 0) fail(new CancelledError());
             return;
           }
-          try {
-            onOutcome(
+          if (
+            finish(
               reply.type === 'done'
                 ? { index: reply.index, result: reply.result }
                 : { index: reply.index, error: reply.error },
-            );
-          } catch (error) {
-            // The caller found the error fatal (not a per-file problem): stop the pool with it.
-            return fail(error as Error);
-          }
-          finished++;
-          if (finished === jobs.length) {
-            settled = true;
-            signal?.removeEventListener('abort', onAbort);
-            resolve(engine);
-          } else feed(worker);
+            )
+          )
+            feed(worker);
         });
       }
+      if (local)
+        localDone = (async () => {
+          let renderer: Renderer;
+          try {
+            renderer = await local.create();
+          } catch (error) {
+            return fail(error as Error);
+          }
+          engine ??= {
+            engine: renderer.engine,
+            engineVersion: renderer.engineVersion,
+            ...(renderer.fallbackReason ? { fallbackReason: renderer.fallbackReason } : {}),
+          };
+          try {
+            while (!settled && !cancelling && next < jobs.length) {
+              const index = next++;
+              inFlight++;
+              let outcome: PoolOutcome;
+              try {
+                const { midiPath, wavPath } = jobs[index]!;
+                const result = await renderer.renderFile(midiPath, wavPath, local.fileOptions, {
+                  signal: localStop.signal,
+                });
+                outcome = { index, result };
+              } catch (error) {
+                outcome = { index, error: serializeError(error) };
+              }
+              inFlight--;
+              if (settled) return;
+              if (cancelling) {
+                if (inFlight === 0) fail(new CancelledError());
+                return;
+              }
+              if (!finish(outcome)) return;
+            }
+          } finally {
+            renderer.dispose();
+          }
+        })();
       if (signal?.aborted) onAbort();
     });
   } finally {
+    localStop.abort();
+    await localDone;
     // Give each worker the chance to free its synthesizer, then make sure it is gone.
     await Promise.all(
       pool.map(async (worker) => {

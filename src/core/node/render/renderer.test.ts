@@ -282,12 +282,40 @@ describe('wasm engine', () => {
     await expect(wasm.renderFile(fixture, out, {}, { signal: controller.signal })).rejects.toThrow(
       CancelledError,
     );
-    expect((await readdir(dir)).filter((f) => f.startsWith('cancelled'))).toEqual([]);
+    expect((await readdir(dir)).filter((f) => f.includes('cancelled'))).toEqual([]);
+  });
+
+  it('stops mid-render when the signal aborts, leaving no partial or temporary file', async () => {
+    const controller = new AbortController();
+    const out = path.join(dir, 'stopped.wav');
+    const render = wasm.renderFile(fixture, out, {}, { signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(render).rejects.toThrow(CancelledError);
+    expect((await readdir(dir)).filter((f) => f.includes('stopped'))).toEqual([]);
   });
 });
 
 describe('renderFile output', () => {
   let result: RenderResult;
+  it('writes as it renders exactly the audio renderMidiBytes returns, a fade across chunks included', async () => {
+    // 1.5 s at 44.1 kHz, still sounding when cut: 65,536 frames in the first storage chunk, 614 in
+    // the second, so the 50 ms fade straddles the two.
+    const midi = path.join(dir, 'high.mid');
+    await writeFile(midi, highNoteSong());
+    const out = path.join(dir, 'streamed.wav');
+    const streamed = await wasm.renderFile(midi, out, { maxTailSeconds: 0.5, format: 'float32', sidecar: false });
+    const whole = await wasm.renderMidiBytes(highNoteSong(), { maxTailSeconds: 0.5 });
+    expectCutAndFaded(whole, 0.5);
+    const wav = decodeWav(await readFile(out));
+    expect(wav.lengthFrames).toBe(whole.channels[0]!.length);
+    for (const c of [0, 1])
+      expect(Buffer.from(wav.channels[c]!.buffer).equals(Buffer.from(whole.channels[c]!.buffer))).toBe(true);
+    const levels = measureLevels(whole.channels);
+    expect(streamed.peak).toBe(levels.peak);
+    expect(streamed.rms).toBeCloseTo(levels.rms, 12);
+    expect(streamed.durationSeconds).toBe(1.5);
+    expect(streamed.tailSeconds).toBe(0.5);
+  });
+
   it('writes the WAV and a sidecar that describes it', async () => {
     const out = path.join(dir, 'out', 'fixture.wav');
     result = await wasm.renderFile(fixture, out);

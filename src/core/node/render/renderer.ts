@@ -5,14 +5,14 @@
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { measureLevels } from '../../common/audio/levels';
+import { LevelMeter } from '../../common/audio/levels';
 import type { WavSampleFormat } from '../../common/audio/wav';
 import { CadenzaError, CancelledError, IoError, MidiParseError, UsageError } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import type { Song } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
 import type { Decibels, Hertz, Seconds } from '../../common/units';
-import { writeWavFile } from '../audio/wavFile';
+import { WavFileWriter } from '../audio/wavFile';
 import { ioError, writeJsonAtomic } from '../fs/atomic';
 import { parseMidi } from '../midi/read';
 import { encodeMidi } from '../midi/write';
@@ -20,7 +20,7 @@ import type { EngineName, FluidBackend } from './backend';
 import { createNativeBackend } from './nativeBackend';
 import { musicEndSeconds } from './musicEnd';
 import { checkSoundFont } from './soundfont';
-import { FluidSynth, type RenderedAudio, type RenderMidiOptions } from './synth';
+import { FluidSynth, type RenderedAudio, type RenderedStream, type RenderMidiOptions } from './synth';
 import { createWasmBackend } from './wasmBackend';
 
 /** Which engine to use: 'auto' takes native when the library loads, else wasm. */
@@ -214,15 +214,36 @@ class MidiRenderer implements Renderer {
       throw new MidiParseError(`${midiPath} has no notes to render.`, { path: midiPath });
     // Fail before rendering, not after minutes of it, when the WAV could not be written anyway.
     await ensureWritableDir(path.dirname(wavPath));
+    // The WAV is written as it renders (into a temporary file, renamed in at the end), so a
+    // long piece is never held whole in memory, as float samples or as file bytes.
+    const wav = await WavFileWriter.open(wavPath, {
+      format,
+      channelCount: 2,
+      sampleRateHz: this.sampleRateHz,
+      // libsndfile's rounding, so a render with no tail is byte-identical to `fluidsynth -F`.
+      quantization: 'libsndfile',
+    });
+    const meter = new LevelMeter();
     const started = performance.now();
-    const audio = await this.synth.renderMidi(
-      bytes,
-      withMusicEnd(bytes, { ...options, name: midiPath, expectedSeconds: durationSeconds(song) }),
-      run,
-    );
+    let audio: RenderedStream;
+    try {
+      audio = await this.synth.renderMidiTo(
+        bytes,
+        async (left, right) => {
+          meter.add([left, right]);
+          await wav.write([left, right]);
+        },
+        withMusicEnd(bytes, { ...options, name: midiPath, expectedSeconds: durationSeconds(song) }),
+        run,
+      );
+      if (run.signal?.aborted) throw new CancelledError();
+    } catch (error) {
+      await wav.abort();
+      throw error;
+    }
     const renderSeconds = (performance.now() - started) / 1000;
-    const levels = measureLevels(audio.channels);
-    const frames = audio.channels[0]!.length;
+    const levels = meter.levels();
+    const frames = audio.lengthFrames;
     const sidecarPath = options.sidecar === false ? undefined : `${wavPath}.json`;
     const result: RenderResult = {
       midiPath: path.resolve(midiPath),
@@ -245,9 +266,7 @@ class MidiRenderer implements Renderer {
       realtimeFactor: frames / this.sampleRateHz / Math.max(renderSeconds, 1e-9),
       renderedAt: new Date().toISOString(),
     };
-    if (run.signal?.aborted) throw new CancelledError();
-    // libsndfile's rounding, so a render with no tail is byte-identical to `fluidsynth -F`.
-    await writeWavFile(wavPath, audio, format, { quantization: 'libsndfile' });
+    await wav.finish();
     if (sidecarPath) {
       try {
         await writeJsonAtomic(sidecarPath, {

@@ -52,6 +52,24 @@ export interface RenderedAudio extends PcmAudio {
   tailFrames: Frames;
 }
 
+/**
+ * Receives a render's audio in order, a run of frames at a time (a few hundred thousand at most).
+ * The arrays are reused once it returns or its promise settles: copy what must be kept.
+ */
+export type AudioSink = (left: Float32Array, right: Float32Array) => void | Promise<void>;
+
+/** How long a streamed render came out and where its music ended. */
+export interface RenderedStream {
+  /** Frames per second. */
+  sampleRateHz: Hertz;
+  /** Frames handed to the sink in all. */
+  lengthFrames: Frames;
+  /** Frames rendered while the MIDI player was playing (what the fluidsynth CLI writes). */
+  playedFrames: Frames;
+  /** Frames of release tail: after the music's end when `musicEndSeconds` was given, else after the player stopped. */
+  tailFrames: Frames;
+}
+
 /** FluidSynth's audio period: the CLI renders and checks the player in blocks of this many frames. */
 export const BLOCK_FRAMES = 64;
 /** Frames per storage chunk while rendering (a multiple of BLOCK_FRAMES). */
@@ -80,6 +98,8 @@ export class FluidSynth {
   private readonly soundFont: FluidHandle;
   private busy = false;
   private disposeWhenIdle = false;
+  /** Storage chunks kept between renders (native memory on the native engine). */
+  private readonly spareChunks: Stereo[] = [];
 
   private constructor(
     backend: FluidBackend,
@@ -151,6 +171,35 @@ export class FluidSynth {
     options: RenderMidiOptions = {},
     run: RunOptions = {},
   ): Promise<RenderedAudio> {
+    const parts: Stereo[] = [];
+    const stream = await this.renderMidiTo(bytes, (l, r) => void parts.push([l.slice(), r.slice()]), options, run);
+    const left = new Float32Array(stream.lengthFrames);
+    const right = new Float32Array(stream.lengthFrames);
+    let at = 0;
+    for (const [l, r] of parts.splice(0)) {
+      left.set(l, at);
+      right.set(r, at);
+      at += l.length;
+    }
+    return {
+      sampleRateHz: stream.sampleRateHz,
+      channels: [left, right],
+      playedFrames: stream.playedFrames,
+      tailFrames: stream.tailFrames,
+    };
+  }
+
+  /**
+   * Renders as `renderMidi` does, handing the audio to `sink` as it is made instead of keeping it,
+   * so memory stays flat however long the piece (what `renderMidi` returns is what the sink gets,
+   * in order). Throws what `renderMidi` throws, and what the sink throws.
+   */
+  async renderMidiTo(
+    bytes: Uint8Array,
+    sink: AudioSink,
+    options: RenderMidiOptions = {},
+    run: RunOptions = {},
+  ): Promise<RenderedStream> {
     if (!this.owner) throw new RenderError('This synthesizer has been disposed.');
     if (this.busy)
       throw new RenderError('This synthesizer is already rendering; wait for it or create another.');
@@ -168,7 +217,15 @@ export class FluidSynth {
     const rate = this.options.sampleRateHz;
     const maxTailFrames = Math.round(Math.max(0, options.maxTailSeconds ?? DEFAULT_MAX_TAIL_SECONDS) * rate);
     const silence = options.silenceLevel ?? DEFAULT_SILENCE_LEVEL;
+    const fadeFrames = Math.min(FADE_SECONDS * rate, maxTailFrames);
     const player = backend.newPlayer(synth);
+    // The last `fadeFrames` stay in memory until the end, where a fade may change them.
+    const out = new StereoStream(
+      () => this.spareChunks.pop() ?? this.newChunk(),
+      (chunk) => this.spareChunks.push(chunk),
+      sink,
+      Math.ceil(fadeFrames),
+    );
     try {
       if (!player) throw new RenderError(`FluidSynth (${this.engine}) could not create a MIDI player.`);
       if (!backend.playerAddMidi(player, bytes) || !backend.playerPlay(player))
@@ -176,7 +233,6 @@ export class FluidSynth {
           `FluidSynth could not play ${name}: it is not a Standard MIDI File it can read.`,
           { path: name },
         );
-      const out = new ChunkedStereo();
       const yieldEvery = rate; // about one second of audio between checks for cancel and progress
       let nextYield = yieldEvery;
       // Called only once per second of audio (see the loops), so the loops stay free of promises.
@@ -227,6 +283,7 @@ export class FluidSynth {
             windowPeak = 0;
           }
         }
+        if (out.flushDue) await out.flush();
         if (out.length >= nextYield) await report('render');
       }
       const playedFrames = out.length;
@@ -240,21 +297,23 @@ export class FluidSynth {
         for (let i = offset; i < offset + frames; i++)
           peak = Math.max(peak, Math.abs(left[i]!), Math.abs(right[i]!));
         if (peak < silence) silent = true;
+        if (out.flushDue) await out.flush();
         if (out.length >= nextYield) await report('render tail');
       }
-      const [left, right] = out.toArrays();
       // Cut by the limit while still sounding: fade out, so the end is not a click.
       const cut =
         out.length >= capFrames || (maxTailFrames > 0 && out.length - playedFrames >= maxTailFrames);
-      if (!silent && cut) fadeOut([left, right], Math.min(FADE_SECONDS * rate, maxTailFrames));
+      if (!silent && cut) out.fadeOut(fadeFrames);
+      await out.flush(true);
       return {
         sampleRateHz: rate,
-        channels: [left, right],
+        lengthFrames: out.length,
         playedFrames,
         tailFrames:
           out.length - (musicEndFrames !== undefined ? Math.min(musicEndFrames, out.length) : playedFrames),
       };
     } finally {
+      out.release();
       if (player) backend.deletePlayer(player);
       // The SoundFont belongs to the owner synthesizer; detach it so deleting this one leaves it loaded.
       backend.removeSoundFont(synth, this.soundFont);
@@ -262,6 +321,11 @@ export class FluidSynth {
       this.busy = false;
       if (this.disposeWhenIdle) this.dispose();
     }
+  }
+
+  /** A storage chunk: in memory FluidSynth writes to directly where the engine offers it. */
+  private newChunk(): Stereo {
+    return this.backend.allocateFrames?.(CHUNK_FRAMES) ?? [new Float32Array(CHUNK_FRAMES), new Float32Array(CHUNK_FRAMES)];
   }
 
   /** Frees the synthesizer and its SoundFont (after the render in progress, if any); it cannot render afterwards. */
@@ -272,6 +336,7 @@ export class FluidSynth {
       this.disposeWhenIdle = true;
       return;
     }
+    for (const [left] of this.spareChunks.splice(0)) this.backend.freeFrames?.(left);
     this.backend.deleteSynth(this.owner);
     this.backend.deleteSettings(this.settings);
     this.backend.dispose();
@@ -280,57 +345,84 @@ export class FluidSynth {
   }
 }
 
-/** Fades the last `frames` frames of `channels` linearly to zero, in place. */
-function fadeOut(channels: Float32Array[], frames: number): void {
-  for (const channel of channels) {
-    const n = Math.min(Math.round(frames), channel.length);
-    for (let i = 0; i < n; i++) channel[channel.length - n + i]! *= 1 - (i + 1) / n;
-  }
-}
+/** A left and a right channel of the same length. */
+type Stereo = [Float32Array, Float32Array];
 
-/** Stereo float audio that grows in fixed chunks, so long renders never copy what they already hold. */
-class ChunkedStereo {
-  private readonly chunks: Array<[Float32Array, Float32Array]> = [];
-  private used = CHUNK_FRAMES;
-  /** Frames committed so far. */
+/**
+ * Stereo float audio made in fixed chunks and handed to a sink as they fill, all but the last
+ * `keepFrames` (a fade at the end may still change those). Chunks come from `take` and go back
+ * through `give` once the sink is done with them.
+ */
+class StereoStream {
+  /** Chunks not yet handed on, oldest first, with the frames written in each; the last is being filled. */
+  private readonly chunks: { arrays: Stereo; frames: number }[] = [];
+  private held = 0;
+  /** Frames written so far. */
   length = 0;
+  /** Whether a chunk filled up since the last flush. */
+  flushDue = false;
+
+  constructor(
+    private readonly take: () => Stereo,
+    private readonly give: (chunk: Stereo) => void,
+    private readonly sink: AudioSink,
+    private readonly keepFrames: number,
+  ) {}
 
   /** Space for `frames` contiguous frames: the chunk's arrays and the offset to write at. */
   reserve(frames: number): [Float32Array, Float32Array, number] {
-    if (this.used + frames > CHUNK_FRAMES) {
-      // Chunk ends are multiples of the block and window sizes, so a reservation never straddles two chunks
-      // unless a window was cut short by the tail limit; then the rest of that chunk is skipped.
-      if (this.chunks.length > 0) this.trimLast();
-      this.chunks.push([new Float32Array(CHUNK_FRAMES), new Float32Array(CHUNK_FRAMES)]);
-      this.used = 0;
+    let last = this.chunks[this.chunks.length - 1];
+    // Chunk ends are multiples of the block and window sizes, so a reservation never straddles two chunks
+    // unless a window was cut short by the tail limit; then the rest of that chunk is left unused.
+    if (!last || last.frames + frames > CHUNK_FRAMES) {
+      last = { arrays: this.take(), frames: 0 };
+      this.chunks.push(last);
+      this.flushDue = this.chunks.length > 1;
     }
-    const chunk = this.chunks[this.chunks.length - 1]!;
-    return [chunk[0], chunk[1], this.used];
+    return [last.arrays[0], last.arrays[1], last.frames];
   }
 
   /** Marks `frames` frames after the last reservation's offset as written. */
   commit(frames: number): void {
-    this.used += frames;
+    this.chunks[this.chunks.length - 1]!.frames += frames;
+    this.held += frames;
     this.length += frames;
   }
 
-  private trimLast(): void {
-    const last = this.chunks[this.chunks.length - 1]!;
-    if (this.used < CHUNK_FRAMES)
-      this.chunks[this.chunks.length - 1] = [last[0].subarray(0, this.used), last[1].subarray(0, this.used)];
+  /**
+   * Hands the sink every filled chunk it may have, keeping the last `keepFrames` frames; `end`
+   * hands it everything, the chunk being filled included, once the render is over.
+   */
+  async flush(end = false): Promise<void> {
+    this.flushDue = false;
+    const keep = end ? 0 : this.keepFrames;
+    while (this.chunks.length > (end ? 0 : 1) && this.held - this.chunks[0]!.frames >= keep) {
+      const { arrays, frames } = this.chunks[0]!;
+      if (frames > 0) await this.sink(arrays[0].subarray(0, frames), arrays[1].subarray(0, frames));
+      this.chunks.shift();
+      this.held -= frames;
+      this.give(arrays);
+    }
   }
 
-  /** The audio as two arrays of exactly `length` frames. */
-  toArrays(): [Float32Array, Float32Array] {
-    const left = new Float32Array(this.length);
-    const right = new Float32Array(this.length);
-    let at = 0;
-    this.chunks.forEach(([l, r], i) => {
-      const n = i === this.chunks.length - 1 ? this.used : l.length;
-      left.set(l.subarray(0, n), at);
-      right.set(r.subarray(0, n), at);
-      at += n;
-    });
-    return [left, right];
+  /** Fades the last `frames` frames (at most `keepFrames`) linearly to zero, in place. */
+  fadeOut(frames: number): void {
+    const n = Math.min(Math.round(frames), this.held);
+    // Frame k of the last n, counted from the start of the fade, gets 1 - (k + 1) / n.
+    let k = n - 1;
+    for (let c = this.chunks.length - 1; c >= 0 && k >= 0; c--) {
+      const { arrays, frames: filled } = this.chunks[c]!;
+      for (let i = filled - 1; i >= 0 && k >= 0; i--, k--) {
+        const gain = 1 - (k + 1) / n;
+        arrays[0][i]! *= gain;
+        arrays[1][i]! *= gain;
+      }
+    }
+  }
+
+  /** Gives back the chunks still held (after a failure, or when done). */
+  release(): void {
+    for (const { arrays } of this.chunks.splice(0)) this.give(arrays);
+    this.held = 0;
   }
 }

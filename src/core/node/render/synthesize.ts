@@ -16,6 +16,8 @@ import {
   type SerializedError,
 } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
+import type { Song } from '../../common/song/song';
+import { tempoMapOf } from '../../common/song/tempo';
 import type { Seconds } from '../../common/units';
 import { ioError } from '../fs/atomic';
 import { parseMidi } from '../midi/read';
@@ -36,8 +38,9 @@ export interface SynthesizeOptions extends RendererOptions, RenderFileOptions {
   /** Render with this renderer instead of creating one (it is not disposed); implies `jobs: 1`. */
   renderer?: Renderer;
   /**
-   * Worker threads rendering at once, each with its own SoundFont in memory (default: one per
-   * idle core, at most 4 and at most one per file). 1 renders in this thread.
+   * Files rendered at once, each renderer with its own SoundFont in memory: this thread and
+   * jobs - 1 worker threads (default: one per idle core, at most 4 and at most one per file).
+   * 1 renders in this thread alone.
    */
   jobs?: number;
 }
@@ -136,6 +139,17 @@ function idleCores(): number {
   return Math.max(1, Math.floor(os.availableParallelism() - os.loadavg()[0]! + 0.5));
 }
 
+/**
+ * About how long `song` takes to synthesize, in voice-seconds: each note's length plus a release.
+ * Only the order matters (the batch renders the costliest first); denser pieces rank higher.
+ */
+function renderCost(song: Song): number {
+  const map = tempoMapOf(song);
+  let total = 0;
+  for (const n of song.notes) total += Math.min(map.toSeconds(n.endTicks) - map.toSeconds(n.startTicks), 10) + 0.5;
+  return total;
+}
+
 async function readInput(file: string): Promise<Uint8Array> {
   try {
     return await fs.readFile(file);
@@ -224,6 +238,7 @@ async function synthesizePlanned(
   const failures: SynthesizeFailure[] = [];
   // Read every file before loading a SoundFont (seconds for a big one), so bad input fails fast.
   const jobs: Job[] = [];
+  const cost = new Map<Job, number>();
   for (const job of planned) {
     try {
       const { song } = parseMidi(await readInput(job.midiPath), {
@@ -234,6 +249,7 @@ async function synthesizePlanned(
       if (song.notes.length === 0)
         throw new MidiParseError(`${job.midiPath} has no notes to render.`, { path: job.midiPath });
       jobs.push(job);
+      cost.set(job, renderCost(song));
     } catch (error) {
       if (error instanceof MidiParseError || error instanceof IoError)
         failures.push({ midiPath: job.midiPath, error: serializeError(error) });
@@ -286,18 +302,23 @@ async function synthesizePlanned(
   if (workers > 1) {
     progress();
     const { renderer: _unused, jobs: _jobs, ...rendererOptions } = options;
+    // Longest first: the batch ends when its last file does, so no long file is left to the end
+    // while the other renderers sit idle. Results keep the input order.
+    const queue = [...jobs].sort((a, b) => cost.get(b)! - cost.get(a)!);
+    // This thread renders too, beside workers - 1 threads: one thread and one SoundFont fewer to start.
     const pool = await renderInWorkers(
-      jobs,
-      workers,
+      queue,
+      workers - 1,
       { rendererOptions, fileOptions: rendererOptions },
       (outcome) => {
         record(
-          jobs[outcome.index]!,
+          queue[outcome.index]!,
           'result' in outcome ? { result: outcome.result } : { error: outcome.error },
         );
-        progress(path.basename(jobs[outcome.index]!.midiPath));
+        progress(path.basename(queue[outcome.index]!.midiPath));
       },
       run.signal,
+      { create: () => createRenderer(rendererOptions), fileOptions: rendererOptions },
     );
     if (pool) engine = { ...pool, soundfontPath: await checkSoundFont(options.soundfontPath) };
   }

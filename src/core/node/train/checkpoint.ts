@@ -26,7 +26,10 @@ interface StoredState<S> {
   groups: Record<string, { name: string; length: number; offset: number }[]>;
 }
 
-/** Writes `checkpoint` to the folder `dir`, replacing what was there in one rename. */
+/**
+ * Writes `checkpoint` to the folder `dir`, replacing what was there in one rename. A failure (a
+ * full disk) removes the half-written `dir.tmp` and leaves the previous checkpoint as it was.
+ */
 export async function saveCheckpoint<S>(dir: string, checkpoint: Checkpoint<S>): Promise<void> {
   const tmp = `${dir}.tmp`;
   const old = `${dir}.old`;
@@ -34,41 +37,74 @@ export async function saveCheckpoint<S>(dir: string, checkpoint: Checkpoint<S>):
     await fs.rm(tmp, { recursive: true, force: true });
     await fs.mkdir(tmp, { recursive: true });
   } catch (error) {
+    await removeQuietly(tmp);
     throw ioError(error, tmp, 'create');
   }
-  const groups: StoredState<S>['groups'] = {};
-  for (const [group, tensors] of Object.entries(checkpoint.tensors)) {
-    const total = [...tensors.values()].reduce((n, t) => n + t.length, 0);
-    const bin = new Float32Array(total);
-    const list: { name: string; length: number; offset: number }[] = [];
-    let offset = 0;
-    for (const [name, t] of tensors) {
-      bin.set(t, offset);
-      list.push({ name, length: t.length, offset });
-      offset += t.length;
-    }
-    groups[group] = list;
-    // Float32Array bytes are little-endian on every platform Node supports.
-    await writeFileAtomic(path.join(tmp, `${group}.bin`), new Uint8Array(bin.buffer));
-  }
-  await writeJsonAtomic(path.join(tmp, 'state.json'), {
-    state: checkpoint.state,
-    groups,
-  } satisfies StoredState<S>);
   try {
-    await fs.rm(old, { recursive: true, force: true });
-    if (existsSync(dir)) await fs.rename(dir, old);
-    await fs.rename(tmp, dir);
-    await fs.rm(old, { recursive: true, force: true });
+    const groups: StoredState<S>['groups'] = {};
+    for (const [group, tensors] of Object.entries(checkpoint.tensors)) {
+      const total = [...tensors.values()].reduce((n, t) => n + t.length, 0);
+      const bin = new Float32Array(total);
+      const list: { name: string; length: number; offset: number }[] = [];
+      let offset = 0;
+      for (const [name, t] of tensors) {
+        bin.set(t, offset);
+        list.push({ name, length: t.length, offset });
+        offset += t.length;
+      }
+      groups[group] = list;
+      // Float32Array bytes are little-endian on every platform Node supports.
+      await writeFileAtomic(path.join(tmp, `${group}.bin`), new Uint8Array(bin.buffer));
+    }
+    // Written last: a folder with state.json is complete.
+    await writeJsonAtomic(path.join(tmp, 'state.json'), {
+      state: checkpoint.state,
+      groups,
+    } satisfies StoredState<S>);
   } catch (error) {
+    await removeQuietly(tmp);
+    throw error;
+  }
+  try {
+    await swapIn(tmp, dir, old);
+  } catch (error) {
+    // The newest complete checkpoint is still in `dir` or `dir.old`; the new one is given up.
+    await removeQuietly(tmp);
     throw ioError(error, dir, 'write');
   }
 }
 
+/**
+ * Moves the complete folder `tmp` to `dir`. Whichever of `dir` and `old` holds the newest
+ * complete checkpoint is kept until `tmp` is in place, so a crash between any two steps leaves
+ * one that `loadCheckpoint` finds.
+ */
+async function swapIn(tmp: string, dir: string, old: string): Promise<void> {
+  if (isComplete(dir)) {
+    // `old` is an older checkpoint than `dir` (or a leftover of it): only `dir` needs keeping.
+    await fs.rm(old, { recursive: true, force: true });
+    await fs.rename(dir, old);
+  } else {
+    // An interrupted swap left the newest checkpoint in `old`; whatever is in `dir` is not one.
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  await fs.rename(tmp, dir);
+  // The new checkpoint is in place; an `old` that cannot be removed now goes at the next save.
+  await removeQuietly(old);
+}
+
+function isComplete(dir: string): boolean {
+  return existsSync(path.join(dir, 'state.json'));
+}
+
+async function removeQuietly(dir: string): Promise<void> {
+  await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+}
+
 /** Which folder holds the newest complete checkpoint: `dir`, or `dir.old` if a swap was interrupted. */
 function checkpointDir(dir: string): string | undefined {
-  if (existsSync(path.join(dir, 'state.json'))) return dir;
-  if (existsSync(path.join(`${dir}.old`, 'state.json'))) return `${dir}.old`;
+  if (isComplete(dir)) return dir;
+  if (isComplete(`${dir}.old`)) return `${dir}.old`;
   return undefined;
 }
 
