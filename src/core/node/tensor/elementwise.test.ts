@@ -41,9 +41,11 @@ function twins<T extends Record<string, Float32Array | Int32Array | undefined>>(
 }
 
 describe('WebAssembly SIMD element-wise kernels', () => {
-  it('is the provider chosen here, and the TypeScript one when asked', () => {
-    expect(elementwise().kind).toBe('wasm-simd');
-    expect(elementwise().workspace()).toBeInstanceOf(SimdWorkspace);
+  it('is the provider chosen here (Node 20 runs wasm SIMD), and the TypeScript one when asked', () => {
+    const forcedOff = process.env.CADENZA_SIMD === '0' || process.env.CADENZA_KERNELS === 'js';
+    expect(elementwise().kind).toBe(forcedOff ? 'js' : 'wasm-simd');
+    expect(elementwise().workspace()).toBeInstanceOf(forcedOff ? JsWorkspace : SimdWorkspace);
+    expect(chooseElementwise({}).kind).toBe('wasm-simd');
     const off = chooseElementwise({ CADENZA_SIMD: '0' });
     expect(off.kind).toBe('js');
     expect(off.reason).toMatch(/CADENZA_SIMD=0/);
