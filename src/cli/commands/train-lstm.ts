@@ -228,7 +228,7 @@ export function registerTrainLstm(program: Command): void {
         const m = config.metrics;
         printResult(flags, { ...result, config }, () =>
           [
-            `Trained on ${result.backend.name} (${result.backend.reason}).`,
+            `Trained on ${result.backend.name} (${result.backend.reason}); ${result.backend.elementwise}.`,
             `Held-out NLL ${m.validNll.toFixed(3)} nats/token (accuracy ${((m.validAccuracy ?? 0) * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}` +
               (m.seedDesignNll !== undefined
                 ? `; original design (float input) ${m.seedDesignNll.toFixed(3)}.`
@@ -320,7 +320,7 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
     const m = result.config.metrics;
     printResult(flags, result, () =>
       [
-        `Trained on ${result.config.training.kernelReason}.`,
+        `Trained on ${result.config.training.kernelReason}; ${result.config.training.elementwiseReason ?? 'TypeScript element-wise kernels'}.`,
         `Held-out NLL ${m.validNll.toFixed(3)} nats/token over whole validation pieces (accuracy ${(m.validAccuracy * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}.`,
         `${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best at step ${m.bestStep}; model in ${result.modelDir}`,
         'Compare it with a 5-gram on the same pieces: cadenza evaluate --model <this folder> --reference <the corpus>',

@@ -41,6 +41,11 @@ export class Rng {
     return this.state;
   }
 
+  /** Continues from a state saved with `getState` (or reached by an equivalent generator elsewhere). */
+  setState(state: number): void {
+    this.state = state >>> 0;
+  }
+
   /** Restores a generator saved with `getState`. */
   static fromState(state: number): Rng {
     return new Rng(state);

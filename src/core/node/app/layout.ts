@@ -53,4 +53,6 @@ export interface RunRecord {
   seed: number;
   /** The tensor backend the last session trained on. */
   backend?: string;
+  /** The element-wise kernels it ran ('wasm-simd' or 'js'). */
+  elementwise?: string;
 }

@@ -93,7 +93,8 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   const { selectKernels } = await import('../tensor/kernels');
   const blasLibrary = settingsOf(ctx).blasLibrary ?? undefined;
   const choice = await selectKernels(settingsOf(ctx).backend, blasLibrary ? { blasLibrary } : {});
-  record = { ...record, backend: choice.provider };
+  const { elementwise } = await import('../tensor/elementwise');
+  record = { ...record, backend: choice.provider, elementwise: elementwise().kind };
   await writeJsonAtomic(runFile, record);
   ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${choice.provider}` });
   const { trainLstm } = await import('../train/trainLstm');
@@ -331,7 +332,8 @@ async function runComposerTraining(record: RunRecord, resume: boolean, modelDir:
   });
   throwIfCancelled(ctx.signal);
   const { blas } = await import('../tensor/blas');
-  record = { ...record, backend: blas().kind };
+  const { elementwise } = await import('../tensor/elementwise');
+  record = { ...record, backend: blas().kind, elementwise: elementwise().kind };
   await fs.mkdir(modelDir, { recursive: true });
   await writeJsonAtomic(path.join(modelDir, 'run.json'), record);
   ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${blas().kind}` });

@@ -3,6 +3,7 @@ import type { ComposerModelConfig } from '../models/composer/config';
 import { loadComposer } from '../models/composer/config';
 import { ComposerEngine } from '../models/composer/engine';
 import { blas } from '../tensor/blas';
+import { elementwise } from '../tensor/elementwise';
 
 /** An opened composer. */
 export interface ComposerRuntime {
@@ -24,7 +25,7 @@ export async function openComposerRuntime(dir: string): Promise<ComposerRuntime>
     kind: 'composer',
     config,
     engine: new ComposerEngine(config.architecture, weights, provider.sgemm),
-    kernels: provider.reason,
+    kernels: `${provider.reason}; ${elementwise().reason}`,
     dispose: () => Promise.resolve(),
   };
 }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, DataError } from '../../common/errors';
 import { LSTM_PRESETS } from '../../common/models/lstm';
 import { loadLstmModel } from '../models/lstm/model';
+import { elementwise } from '../tensor/elementwise';
 import { readTrainingLog } from './log';
 import { motifDataset } from './testing';
 import { trainLstm } from './trainLstm';
@@ -204,6 +205,9 @@ describe('trainLstm on the kernel providers', () => {
     const start = native.log.find((e) => e.type === 'start')!;
     expect(start.backend).toBe('blas');
     expect(start.backendReason).toBe(native.result.config.training.backendReason);
+    expect(start.elementwise).toBe(elementwise().kind);
+    expect(native.result.config.training.elementwise).toBe(elementwise().kind);
+    expect(native.result.config.training.elementwiseReason).toMatch(/element-wise kernels/);
     expect(wasm.result.config.training.backend).toBe('wasm');
     expect(native.losses).toHaveLength(3);
     native.losses.flat().forEach((l, i) => expect(l).toBeCloseTo(wasm.losses.flat()[i]!, 3));

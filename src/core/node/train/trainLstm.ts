@@ -19,6 +19,7 @@ import { BiLstmEngine } from '../models/lstm/engine';
 import type { LstmWeights } from '../models/lstm/weights';
 import { initLstmWeights, saveLstmWeights } from '../models/lstm/weights';
 import type { KernelRequest } from '../tensor/kernels';
+import { elementwise } from '../tensor/elementwise';
 import { selectKernels } from '../tensor/kernels';
 import type { LoopResult, Trainable } from './loop';
 import { hasCheckpoint } from './checkpoint';
@@ -77,8 +78,8 @@ export interface TrainLstmResult {
   modelDir: string;
   config: LstmModelConfig;
   stoppedBy: LoopResult['stoppedBy'];
-  /** Which kernel provider ran, and why. */
-  backend: { name: string; reason: string; library?: string };
+  /** Which kernel provider ran, and why; `elementwise`: which element-wise kernels, in words. */
+  backend: { name: string; reason: string; library?: string; elementwise: string };
 }
 
 /** The files of a model folder. */
@@ -277,6 +278,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   const valid = spreadSubset(validAll, s.validWindows ?? 0);
 
   const choice = await selectKernels(options.backend ?? 'auto', options.blasLibrary ? { blasLibrary: options.blasLibrary } : {});
+  const ew = elementwise();
   const corpusHash = corpusHashOf(data);
   const dir = options.modelDir;
   // Checked before the folder is created, so a mistaken --resume leaves nothing behind.
@@ -323,6 +325,8 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
         backendReason: choice.reason,
         backendsSkipped: choice.skipped,
         ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
+        elementwise: ew.kind,
+        elementwiseReason: ew.reason,
         threads,
         architecture,
         trainTargets: train.offsets.length,
@@ -365,6 +369,8 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
       backend: choice.provider,
       backendReason: choice.reason,
       ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
+      elementwise: ew.kind,
+      elementwiseReason: ew.reason,
       threads,
       ...(options.preset ? { preset: options.preset } : {}),
       ...(options.dataPath ? { dataPath: options.dataPath } : {}),
@@ -381,7 +387,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     modelDir: dir,
     config,
     stoppedBy: loop.stoppedBy,
-    backend: { name: choice.provider, reason: choice.reason, ...(choice.library ? { library: choice.library } : {}) },
+    backend: { name: choice.provider, reason: choice.reason, ...(choice.library ? { library: choice.library } : {}), elementwise: ew.reason },
   };
 }
 
@@ -403,7 +409,17 @@ export async function addSeedDesignBaseline(
     throw ioError(error, baselineDir, 'remove');
   });
   const { vocabSize: _v, ...sizes } = main.architecture;
-  const { backend: _b, backendReason: _r, blasLibrary: _l, blasThreads: _t, preset: _p, dataPath: _d, ...training } = main.training;
+  const {
+    backend: _b,
+    backendReason: _r,
+    blasLibrary: _l,
+    blasThreads: _t,
+    elementwise: _e,
+    elementwiseReason: _er,
+    preset: _p,
+    dataPath: _d,
+    ...training
+  } = main.training;
   const baseline = await trainLstm(data, {
     modelDir: baselineDir,
     architecture: seedDesignArchitecture(sizes),

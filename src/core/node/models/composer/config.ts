@@ -71,7 +71,16 @@ export interface ComposerModelConfig {
   tokenizer: { kind: TokenizerKind } & Record<string, unknown>;
   vocab: Vocabulary;
   corpusHash: string;
-  training: ComposerTrainSettings & { kernels: string; kernelLibrary: string; kernelReason: string; threads: number; preset?: string };
+  training: ComposerTrainSettings & {
+    kernels: string;
+    kernelLibrary: string;
+    kernelReason: string;
+    /** Which element-wise kernels ran ('wasm-simd' or 'js'; absent in folders trained before they existed), and why. */
+    elementwise?: string;
+    elementwiseReason?: string;
+    threads: number;
+    preset?: string;
+  };
   metrics: ComposerMetrics;
   trainingPieces?: PieceRef[];
   validPieces?: PieceRef[];

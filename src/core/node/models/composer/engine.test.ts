@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ComposerArchitecture } from '../../../common/models/composer';
 import { Rng } from '../../../common/random';
 import { blas, jsSgemm } from '../../tensor/blas';
+import { JsWorkspace, SimdWorkspace } from '../../tensor/elementwise';
 import type { ComposerChunk } from './engine';
 import { ComposerEngine } from './engine';
 import { initComposerWeights, zerosLike } from './weights';
@@ -135,5 +136,30 @@ describe('ComposerEngine', () => {
     const second: ComposerChunk = { batch: 2, steps: 4, inputs: whole.inputs.slice(8), history: whole.inputs.slice(8 - (K - 1) * 2, 8), targets: whole.targets.slice(8) };
     const f2 = engine.forward(second, f1.state);
     expect((f1.lossSum + f2.lossSum) / (f1.count + f2.count)).toBeCloseTo(one.lossSum / one.count, 5);
+  });
+  it('gives the same loss and gradients on the WebAssembly SIMD and the TypeScript element-wise kernels (dropout on)', () => {
+    const dropped = { ...arch, dropout: 0.3 };
+    const runs = [new SimdWorkspace(), new JsWorkspace()].map((ws) => {
+      const engine = new ComposerEngine(dropped, w, jsSgemm, ws);
+      const grads = zerosLike(w);
+      const f = engine.forward(c, state, new Rng(5));
+      return { loss: engine.backward(f, grads), grads, probs: f.probs, state: f.state };
+    });
+    const [simd, js] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(simd.loss).toBeCloseTo(js.loss, 6);
+    for (let i = 0; i < js.probs.length; i++) expect(simd.probs[i]).toBeCloseTo(js.probs[i]!, 6);
+    for (const [name, gj] of js.grads) {
+      const gs = simd.grads.get(name)!;
+      for (let i = 0; i < gj.length; i++)
+        expect(Math.abs(gs[i]! - gj[i]!), `${name}[${i}]`).toBeLessThan(1e-6 + 1e-5 * Math.abs(gj[i]!));
+    }
+  });
+
+  it('refuses a backward pass whose forward pass a later one has overwritten', () => {
+    const engine = new ComposerEngine(arch, w, jsSgemm);
+    const first = engine.forward(c, state);
+    const second = engine.forward(c, state);
+    expect(() => engine.backward(first, zerosLike(w))).toThrow(/latest forward pass/);
+    expect(engine.backward(second, zerosLike(w))).toBeCloseTo(second.lossSum / second.count, 10);
   });
 });

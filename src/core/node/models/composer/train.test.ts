@@ -9,6 +9,7 @@ import { emptySong } from '../../../common/song/song';
 import { RemiGrammar, RemiTokenizer, parseRemiToken } from '../../../common/tokenize/remi';
 import type { Vocabulary } from '../../../common/tokenize/types';
 import { blas } from '../../tensor/blas';
+import { elementwise } from '../../tensor/elementwise';
 import { loadComposer } from './config';
 import { ComposerEngine } from './engine';
 import { sampleComposer } from './sample';
@@ -49,6 +50,8 @@ describe('trainComposer', () => {
     );
     const m = result.config.metrics;
     expect(m.validScope).toBe('whole validation pieces');
+    expect(result.config.training.elementwise).toBe(elementwise().kind);
+    expect(result.config.training.elementwiseReason).toMatch(/element-wise kernels/);
     expect(m.validNll).toBeLessThan(m.unigramNll * 0.6);
     expect(result.config.trainingPieces?.map((p) => p.sha256)).toContain('hash-p0');
     expect(result.config.validPieces?.map((p) => p.id)).toEqual(['p20', 'p21', 'p22', 'p23']);

@@ -21,6 +21,7 @@ import { parseRemiToken } from '../../../common/tokenize/remi';
 import type { TokenizerKind, Vocabulary } from '../../../common/tokenize/types';
 import { ioError, writeJsonAtomic } from '../../fs/atomic';
 import { blas } from '../../tensor/blas';
+import { elementwise } from '../../tensor/elementwise';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../../train/checkpoint';
 import { appendTrainingLog } from '../../train/log';
 import { piecesByHash } from '../../train/pieces';
@@ -213,6 +214,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
     throw ioError(error, dir, 'create');
   }
   const provider = blas();
+  const ew = elementwise();
   const threads = options.threads ?? 2;
   provider.setThreads(threads);
   const corpusHash = data.manifest?.corpusHash ?? createHash('sha256').update(data.pieces.map((p) => `${p.id}:${p.tokens.length}`).join('\n')).digest('hex');
@@ -248,6 +250,8 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
     kernels: provider.kind,
     kernelLibrary: provider.library,
     kernelReason: provider.reason,
+    elementwise: ew.kind,
+    elementwiseReason: ew.reason,
     threads,
     architecture,
     training: s,
@@ -276,7 +280,14 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
       tokenizer: { kind: 'remi', ...(data.manifest?.tokenizerOptions ?? {}) },
       vocab: data.vocab,
       corpusHash,
-      training: { ...s, kernels: provider.kind, kernelLibrary: provider.library, kernelReason: provider.reason, threads, ...(options.preset ? { preset: options.preset } : {}) },
+      training: {
+        ...s,
+        kernels: provider.kind,
+        kernelLibrary: provider.library,
+        kernelReason: provider.reason,
+        elementwise: ew.kind,
+        elementwiseReason: ew.reason,
+        threads, ...(options.preset ? { preset: options.preset } : {}) },
       metrics,
       ...(trainingPieces ? { trainingPieces } : {}),
       ...(validPieces ? { validPieces } : {}),

@@ -56,6 +56,9 @@ export interface LstmModelConfig {
   training: LstmTrainSettings & {
     backend: string;
     backendReason: string;
+    /** Which element-wise kernels ran ('wasm-simd' or 'js'; absent in folders trained before they existed), and why. */
+    elementwise?: string;
+    elementwiseReason?: string;
     /** The native library, when the provider was `blas`. */
     blasLibrary?: string;
     /** Threads inside each BLAS product (results do not depend on it). */

@@ -4,11 +4,15 @@
  * BLAS, or a TF.js backend): activations are in time-major order (row t*B + b), the input
  * projection of every time step is one big product, each step multiplies only h·U, and the
  * gradients of all kernels are one product each after the step loop, read in place (transposes
- * are flags to the product, not copies).
+ * are flags to the product, not copies). The element-wise passes are fused kernels on the engine's
+ * workspace (`tensor/elementwise.ts`: WebAssembly SIMD where it runs, else TypeScript), whose
+ * arrays are reused from one forward pass to the next.
  * The maths is exactly the contract in src/core/common/models/lstm.ts (Keras gate order i, f, c, o).
  */
 import type { LstmArchitecture } from '../../../common/models/lstm';
 import type { Rng } from '../../../common/random';
+import type { Workspace } from '../../tensor/elementwise';
+import { elementwise } from '../../tensor/elementwise';
 import type { ConstMatrix, Kernels } from '../../tensor/kernels';
 import { activeKernels } from '../../tensor/kernels';
 import type { LstmWeights } from './weights';
@@ -37,9 +41,11 @@ interface LayerCache {
 export interface ForwardResult {
   /** Windows in the batch. */
   batch: number;
-  /** Next-token probabilities, [batch, vocabSize]. */
+  /** Next-token probabilities, [batch, vocabSize] (the caller's to keep). */
   probs: Float32Array;
-  /** @internal */
+  /** @internal the workspace frame the arrays below live in. */
+  frame: number;
+  /** @internal the ids, in the workspace. */
   ids: Int32Array;
   /** @internal */
   layers: LayerCache[];
@@ -55,22 +61,18 @@ export interface ForwardResult {
   denseMask?: Float32Array;
 }
 
-function dropoutMask(size: number, rate: number, rng: Rng): Float32Array {
-  const mask = new Float32Array(size);
-  const keep = 1 / (1 - rate);
-  for (let i = 0; i < size; i++) mask[i] = rng.next() < rate ? 0 : keep;
-  return mask;
-}
-
 /**
  * A BiLSTM over `weights` (not copied: an optimizer may update them between calls), multiplying
- * on `kernels` (default: the provider `selectKernels` chose).
+ * on `kernels` (default: the provider `selectKernels` chose), with its element-wise passes and
+ * working arrays on `workspace` (default: a new one of the process's element-wise provider). A
+ * forward pass's caches are valid until the engine's next `forward`.
  */
 export class BiLstmEngine {
   constructor(
     readonly architecture: LstmArchitecture,
     readonly weights: LstmWeights,
     readonly kernels: Kernels = activeKernels(),
+    readonly workspace: Workspace = elementwise().workspace(),
   ) {}
 
   private w(name: string): Float32Array {
@@ -88,6 +90,9 @@ export class BiLstmEngine {
     const V = a.vocabSize;
     const N = T * B;
     const train = dropoutRng !== undefined && a.dropout > 0;
+    const ws = this.workspace;
+    const frame = ws.frame();
+    const idsWs = ws.copy(ids.subarray(0, B * T));
     const layers: LayerCache[] = [];
 
     let input: Float32Array | undefined;
@@ -95,44 +100,44 @@ export class BiLstmEngine {
     if (a.embedding > 0 && !a.floatInput) {
       const E = a.embedding;
       const emb = this.w('embedding');
-      input = new Float32Array(N * E);
+      input = ws.f32(N * E, false);
       for (let t = 0; t < T; t++)
         for (let b = 0; b < B; b++)
           input.set(emb.subarray(ids[b * T + t]! * E, ids[b * T + t]! * E + E), (t * B + b) * E);
     }
 
-    let features = new Float32Array(0);
+    let features: Float32Array = new Float32Array(0);
     let featureMask: Float32Array | undefined;
     a.lstmUnits.forEach((H, l) => {
       const last = l === a.lstmUnits.length - 1;
-      const dirs = [0, 1].map((d) => this.runDirection(l, d === 1, input, inWidth, ids, B)) as [
+      const dirs = [0, 1].map((d) => this.runDirection(l, d === 1, input, inWidth, idsWs, B)) as [
         DirectionCache,
         DirectionCache,
       ];
       const layer: LayerCache = { dirs };
       if (input) layer.input = input;
       if (!last) {
-        const out = new Float32Array(N * 2 * H);
+        const out = ws.f32(N * 2 * H, false);
         for (let r = 0; r < N; r++) {
           out.set(dirs[0].hidden.subarray(r * H, r * H + H), r * 2 * H);
           out.set(dirs[1].hidden.subarray(r * H, r * H + H), r * 2 * H + H);
         }
         if (train) {
-          layer.mask = dropoutMask(out.length, a.dropout, dropoutRng);
-          for (let i = 0; i < out.length; i++) out[i]! *= layer.mask[i]!;
+          layer.mask = ws.f32(out.length, false);
+          ws.dropout(out, out, layer.mask, a.dropout, dropoutRng);
         }
         input = out;
         inWidth = 2 * H;
       } else {
-        features = new Float32Array(B * 2 * H);
+        features = ws.f32(B * 2 * H, false);
         const fwdLast = (T - 1) * B * H;
         for (let b = 0; b < B; b++) {
           features.set(dirs[0].hidden.subarray(fwdLast + b * H, fwdLast + b * H + H), b * 2 * H);
           features.set(dirs[1].hidden.subarray(b * H, b * H + H), b * 2 * H + H);
         }
         if (train) {
-          featureMask = dropoutMask(features.length, a.dropout, dropoutRng);
-          for (let i = 0; i < features.length; i++) features[i]! *= featureMask[i]!;
+          featureMask = ws.f32(features.length, false);
+          ws.dropout(features, features, featureMask, a.dropout, dropoutRng);
         }
       }
       layers.push(layer);
@@ -140,32 +145,21 @@ export class BiLstmEngine {
 
     const F = 2 * a.lstmUnits[a.lstmUnits.length - 1]!;
     const D = a.denseUnits;
-    const densePre = new Float32Array(B * D);
+    const densePre = ws.f32(B * D, false);
     const k = this.kernels;
     k.gemm(false, false, B, D, F, features, this.w('dense_kernel'), densePre);
     const denseBias = this.w('dense_bias');
-    const denseOut = new Float32Array(B * D);
+    const denseOut = ws.f32(B * D, false);
     let denseMask: Float32Array | undefined;
-    if (train) denseMask = dropoutMask(B * D, a.dropout, dropoutRng);
+    if (train) ws.dropout(undefined, undefined, (denseMask = ws.f32(B * D, false)), a.dropout, dropoutRng);
     for (let i = 0; i < B * D; i++) {
       const v = (densePre[i]! += denseBias[i % D]!);
       denseOut[i] = v > 0 ? (denseMask ? v * denseMask[i]! : v) : 0;
     }
-    const probs = new Float32Array(B * V);
+    const probs = ws.f32(B * V, false);
     k.gemm(false, false, B, V, D, denseOut, this.w('output_kernel'), probs);
-    const outBias = this.w('output_bias');
-    for (let b = 0; b < B; b++) {
-      const row = probs.subarray(b * V, b * V + V);
-      let max = -Infinity;
-      for (let v = 0; v < V; v++) {
-        row[v]! += outBias[v]!;
-        if (row[v]! > max) max = row[v]!;
-      }
-      let sum = 0;
-      for (let v = 0; v < V; v++) sum += row[v] = Math.exp(row[v]! - max);
-      for (let v = 0; v < V; v++) row[v]! /= sum;
-    }
-    const result: ForwardResult = { batch: B, probs, ids, layers, features, densePre, denseOut };
+    ws.softmaxRows(probs, this.w('output_bias'), B, V, ws.i32(B));
+    const result: ForwardResult = { batch: B, probs: probs.slice(), frame, ids: idsWs, layers, features, densePre, denseOut };
     if (featureMask) result.featureMask = featureMask;
     if (denseMask) result.denseMask = denseMask;
     return result;
@@ -188,54 +182,47 @@ export class BiLstmEngine {
     const kernel = this.w(`${prefix}_kernel`);
     const bias = this.w(`${prefix}_bias`);
 
-    // The input's contribution for every time step at once: one product (or a row lookup for one-hot).
-    // `gates` first holds the pre-activations without the bias (input projection; each step adds h·U
-    // into its block), then the loop adds the bias and activates them in place: one pass, not two.
-    const gates = new Float32Array(N * G);
+    // The input's contribution for every time step at once: one product; a one-hot input is a row
+    // of the kernel per token instead, which the cell kernel adds itself (as it adds the bias).
+    // Each step then adds h·U into its block of `gates` and activates it in place.
+    const ws = this.workspace;
+    const oneHot = !input && !a.floatInput;
+    const gates = ws.f32(N * G, false);
     if (input) this.kernels.gemm(false, false, N, G, inWidth, input, kernel, gates);
-    else
+    else if (a.floatInput)
       for (let t = 0; t < T; t++)
         for (let b = 0; b < B; b++) {
           const row = (t * B + b) * G;
-          const id = ids[b * T + t]!;
-          if (a.floatInput) {
-            const x = id / a.vocabSize;
-            for (let j = 0; j < G; j++) gates[row + j] = x * kernel[j]!;
-          } else gates.set(kernel.subarray(id * G, id * G + G), row);
+          const x = ids[b * T + t]! / a.vocabSize;
+          for (let j = 0; j < G; j++) gates[row + j] = x * kernel[j]!;
         }
+    const table = oneHot ? ws.copy(kernel) : undefined;
+    const biasWs = ws.copy(bias);
 
-    const cells = new Float32Array(N * H);
-    const cellTanh = new Float32Array(N * H);
-    const hidden = new Float32Array(N * H);
+    const cells = ws.f32(N * H, false);
+    const cellTanh = ws.f32(N * H, false);
+    const hidden = ws.f32(N * H, false);
     const recurrent = this.kernels.constant(this.w(`${prefix}_recurrent`), H, G);
     try {
       for (let s = 0; s < T; s++) {
         const t = backward ? T - 1 - s : s;
         const tp = backward ? t + 1 : t - 1;
         const rec = s > 0;
-        if (rec) this.kernels.gemmConst(hidden.subarray(tp * B * H, (tp + 1) * B * H), B, recurrent, gates.subarray(t * B * G, (t + 1) * B * G), true);
-        for (let b = 0; b < B; b++) {
-          const xr = (t * B + b) * G;
-          const hr = (t * B + b) * H;
-          const pr = (tp * B + b) * H;
-          // sigmoid and tanh written out (tanh from exp: faster than Math.tanh in V8, and saturates
-          // correctly at both ends).
-          for (let j = 0; j < H; j++) {
-            const i = 1 / (1 + Math.exp(-(gates[xr + j]! + bias[j]!)));
-            const f = 1 / (1 + Math.exp(-(gates[xr + H + j]! + bias[H + j]!)));
-            const g = 1 - 2 / (Math.exp(2 * (gates[xr + 2 * H + j]! + bias[2 * H + j]!)) + 1);
-            const o = 1 / (1 + Math.exp(-(gates[xr + 3 * H + j]! + bias[3 * H + j]!)));
-            const c = (rec ? f * cells[pr + j]! : 0) + i * g;
-            const tc = 1 - 2 / (Math.exp(2 * c) + 1);
-            gates[xr + j] = i;
-            gates[xr + H + j] = f;
-            gates[xr + 2 * H + j] = g;
-            gates[xr + 3 * H + j] = o;
-            cells[hr + j] = c;
-            cellTanh[hr + j] = tc;
-            hidden[hr + j] = o * tc;
-          }
-        }
+        const block = gates.subarray(t * B * G, (t + 1) * B * G);
+        // A one-hot step's block holds nothing before its recurrent product, so that overwrites it.
+        if (rec) this.kernels.gemmConst(hidden.subarray(tp * B * H, (tp + 1) * B * H), B, recurrent, block, !oneHot);
+        ws.cellForward({
+          gates: block,
+          hasProduct: !oneHot || rec,
+          ...(table ? { table, ids: ids.subarray(t), idStride: T } : {}),
+          bias: biasWs,
+          ...(rec ? { cPrev: cells.subarray(tp * B * H, (tp + 1) * B * H) } : {}),
+          cells: cells.subarray(t * B * H),
+          cellTanh: cellTanh.subarray(t * B * H),
+          hidden: hidden.subarray(t * B * H),
+          rows: B,
+          units: H,
+        });
       }
     } finally {
       this.kernels.release(recurrent);
@@ -256,6 +243,8 @@ export class BiLstmEngine {
     const L = a.lstmUnits.length;
     const Hlast = a.lstmUnits[L - 1]!;
     const F = 2 * Hlast;
+    const ws = this.workspace;
+    if (fwd.frame !== ws.current) throw new Error('BiLstmEngine.backward needs the latest forward pass: a later forward pass has reused its arrays.');
 
     let loss = 0;
     const dLogits = new Float32Array(B * V);
@@ -269,7 +258,7 @@ export class BiLstmEngine {
     // Output layer.
     const k = this.kernels;
     k.gemm(true, false, D, V, B, fwd.denseOut, dLogits, grads.get('output_kernel')!, true);
-    addColumnSums(dLogits, B, V, grads.get('output_bias')!);
+    ws.addRows(dLogits, undefined, 0, B, V, grads.get('output_bias')!);
     const dDense = new Float32Array(B * D);
     k.gemm(false, true, B, D, V, dLogits, this.w('output_kernel'), dDense);
     for (let i = 0; i < B * D; i++)
@@ -277,13 +266,13 @@ export class BiLstmEngine {
 
     // Dense layer.
     k.gemm(true, false, F, D, B, fwd.features, dDense, grads.get('dense_kernel')!, true);
-    addColumnSums(dDense, B, D, grads.get('dense_bias')!);
-    const dFeatures = new Float32Array(B * F);
+    ws.addRows(dDense, undefined, 0, B, D, grads.get('dense_bias')!);
+    const dFeatures = ws.f32(B * F, false);
     k.gemm(false, true, B, F, D, dDense, this.w('dense_kernel'), dFeatures);
-    if (fwd.featureMask) for (let i = 0; i < B * F; i++) dFeatures[i]! *= fwd.featureMask[i]!;
+    if (fwd.featureMask) ws.mul(dFeatures, fwd.featureMask, dFeatures);
 
     // The last layer's output is each direction's final state: fwd at t = T-1, bwd at t = 0.
-    let dOut = new Float32Array(T * B * F);
+    let dOut = ws.f32(T * B * F);
     for (let b = 0; b < B; b++) {
       dOut.set(dFeatures.subarray(b * F, b * F + Hlast), ((T - 1) * B + b) * F);
       dOut.set(dFeatures.subarray(b * F + Hlast, b * F + F), b * F + Hlast);
@@ -293,22 +282,19 @@ export class BiLstmEngine {
       const H = a.lstmUnits[l]!;
       const inWidth = l > 0 ? 2 * a.lstmUnits[l - 1]! : a.floatInput ? 1 : a.embedding > 0 ? a.embedding : V;
       const needInputGrad = l > 0 || (a.embedding > 0 && !a.floatInput);
-      const dInput = needInputGrad ? new Float32Array(T * B * inWidth) : undefined;
+      const dInput = needInputGrad ? ws.f32(T * B * inWidth) : undefined;
       for (let d = 0; d < 2; d++)
         this.backDirection(l, d === 1, layer, dOut, 2 * H, d * H, fwd.ids, B, inWidth, dInput, grads);
       if (l > 0) {
         const below = fwd.layers[l - 1]!;
-        if (below.mask) for (let i = 0; i < dInput!.length; i++) dInput![i]! *= below.mask[i]!;
+        if (below.mask) ws.mul(dInput!, below.mask, dInput!);
         dOut = dInput!;
       } else if (dInput) {
+        // Row (t, b) of dInput belongs to token ids[b * T + t]: step t's B rows read ids from t, T apart.
         const E = a.embedding;
-        const dEmb = grads.get('embedding')!;
-        for (let t = 0; t < T; t++)
-          for (let b = 0; b < B; b++) {
-            const id = fwd.ids[b * T + t]!;
-            const src = (t * B + b) * E;
-            for (let e = 0; e < E; e++) dEmb[id * E + e]! += dInput[src + e]!;
-          }
+        const dEmb = ws.f32(grads.get('embedding')!.length);
+        for (let t = 0; t < T; t++) ws.addRows(dInput.subarray(t * B * E), fwd.ids.subarray(t), T, B, E, dEmb);
+        ws.addRows(dEmb, undefined, 0, 1, dEmb.length, grads.get('embedding')!);
       }
     }
     return loss;
@@ -334,9 +320,13 @@ export class BiLstmEngine {
     const N = T * B;
     const prefix = `lstm${l}_${backward ? 'bwd' : 'fwd'}`;
     const { gates, cells, cellTanh, hidden } = layer.dirs[backward ? 1 : 0];
-    const dz = new Float32Array(N * G);
-    const dh = new Float32Array(B * H);
-    const dc = new Float32Array(B * H);
+    const ws = this.workspace;
+    const oneHot = !layer.input && !a.floatInput;
+    const dz = ws.f32(N * G, false);
+    const dh = ws.f32(B * H);
+    const dc = ws.f32(B * H);
+    const dBias = ws.f32(G);
+    const dTable = oneHot ? ws.f32(grads.get(`${prefix}_kernel`)!.length) : undefined;
     const k = this.kernels;
     // U is stored H x 4H; the step loop multiplies by its transpose.
     const recurrentT: ConstMatrix = k.constant(this.w(`${prefix}_recurrent`), G, H, true);
@@ -344,27 +334,20 @@ export class BiLstmEngine {
       for (let s = T - 1; s >= 0; s--) {
         const t = backward ? T - 1 - s : s;
         const tp = backward ? t + 1 : t - 1;
-        for (let b = 0; b < B; b++) {
-          const r = t * B + b;
-          const gr = r * G;
-          const pr = (tp * B + b) * H;
-          for (let j = 0; j < H; j++) {
-            const k = b * H + j;
-            const dhT = dh[k]! + dOut[r * outWidth + outOffset + j]!;
-            const i = gates[gr + j]!;
-            const f = gates[gr + H + j]!;
-            const g = gates[gr + 2 * H + j]!;
-            const o = gates[gr + 3 * H + j]!;
-            const tc = cellTanh[r * H + j]!;
-            const dcT = dc[k]! + dhT * o * (1 - tc * tc);
-            const cPrev = s > 0 ? cells[pr + j]! : 0;
-            dz[gr + j] = dcT * g * i * (1 - i);
-            dz[gr + H + j] = dcT * cPrev * f * (1 - f);
-            dz[gr + 2 * H + j] = dcT * i * (1 - g * g);
-            dz[gr + 3 * H + j] = dhT * tc * o * (1 - o);
-            dc[k] = dcT * f;
-          }
-        }
+        ws.cellBackward({
+          gates: gates.subarray(t * B * G),
+          cellTanh: cellTanh.subarray(t * B * H),
+          ...(s > 0 ? { cPrev: cells.subarray(tp * B * H, (tp + 1) * B * H) } : {}),
+          dh,
+          dhAdd: dOut.subarray(t * B * outWidth + outOffset),
+          dhAddStride: outWidth,
+          dcNext: dc,
+          dz: dz.subarray(t * B * G, (t + 1) * B * G),
+          dBias,
+          ...(dTable ? { dTable, ids: ids.subarray(t), idStride: T } : {}),
+          rows: B,
+          units: H,
+        });
         if (s > 0) k.gemmConst(dz.subarray(t * B * G, (t + 1) * B * G), B, recurrentT, dh);
       }
     } finally {
@@ -380,30 +363,21 @@ export class BiLstmEngine {
       if (backward) k.gemm(true, false, H, G, M, hidden.subarray(B * H), dz.subarray(0, M * G), gU, true);
       else k.gemm(true, false, H, G, M, hidden.subarray(0, M * H), dz.subarray(B * G), gU, true);
     }
-    addColumnSums(dz, N, G, grads.get(`${prefix}_bias`)!);
+    ws.addRows(dBias, undefined, 0, 1, G, grads.get(`${prefix}_bias`)!);
 
     const dKernel = grads.get(`${prefix}_kernel`)!;
     if (layer.input) {
       k.gemm(true, false, inWidth, G, N, layer.input, dz, dKernel, true);
       k.gemm(false, true, N, inWidth, G, dz, this.w(`${prefix}_kernel`), dInput!, true);
-    } else {
-      // One-hot or float input: the kernel's gradient is a scatter of dz rows, no product needed.
+    } else if (dTable) ws.addRows(dTable, undefined, 0, 1, dTable.length, dKernel);
+    else
+      // Float input: the kernel's gradient is the sum of dz rows times each row's input value.
       for (let t = 0; t < T; t++)
         for (let b = 0; b < B; b++) {
-          const id = ids[b * T + t]!;
+          const x = ids[b * T + t]! / a.vocabSize;
           const src = (t * B + b) * G;
-          if (a.floatInput) {
-            const x = id / a.vocabSize;
-            for (let j = 0; j < G; j++) dKernel[j]! += x * dz[src + j]!;
-          } else for (let j = 0; j < G; j++) dKernel[id * G + j]! += dz[src + j]!;
+          for (let j = 0; j < G; j++) dKernel[j]! += x * dz[src + j]!;
         }
-    }
   }
 }
 
-function addColumnSums(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) out[c]! += m[o + c]!;
-  }
-}
