@@ -7,7 +7,7 @@
 /** Namespace → method names, as in `contract`. */
 export const METHOD_NAMES = {
   app: ['info'],
-  corpus: ['import', 'list', 'search', 'get', 'remove', 'rescan'],
+  corpus: ['import', 'list', 'search', 'get', 'rename', 'remove', 'rescan'],
   preprocess: ['start', 'info'],
   train: ['start', 'resume', 'cancel', 'runs'],
   generate: ['start'],

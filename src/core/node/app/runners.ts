@@ -13,7 +13,7 @@ import type { ComposerPresetName } from '../../common/models/composer';
 import { composerPreset, isComposerPresetName } from '../../common/models/composer';
 import { writeJsonAtomic } from '../fs/atomic';
 import type { JobContext, JobRunner } from '../jobs/types';
-import { fileInfo, listFiles, type FileInfo } from './files';
+import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import { dataLayout, type RunRecord } from './layout';
 import { resolveModelDir } from './resolveModel';
 import type { AppSettings } from './settings';
@@ -125,7 +125,12 @@ export const runners: Record<string, JobRunner> = {
   import: async (params, ctx) => {
     const { CorpusStore } = await import('../corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
-    const report = await store.import((params as { paths: string[] }).paths, { onProgress: ctx.onProgress, signal: ctx.signal });
+    // Files uploaded on their own land directly in uploads/, a name that says nothing about them.
+    const report = await store.import(
+      (params as { paths: string[] }).paths,
+      { onProgress: ctx.onProgress, signal: ctx.signal },
+      { anonymousFolders: [path.join(ctx.dataDir, OUTPUT_FOLDERS.uploads)] },
+    );
     return {
       imported: report.added.length,
       duplicates: report.duplicates.length,
