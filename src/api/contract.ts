@@ -270,6 +270,16 @@ export const contract = {
     export: call(z.strictObject({ from: pathSchema, to: pathSchema }), z.object({ path: z.string() })),
     /** A URL that downloads or streams a file (browser mode: the way to export). */
     url: call(z.strictObject({ path: pathSchema }), z.object({ url: z.string() })),
+    /** A piece's takes kept from earlier renders and refinements (the latest of each), so a reload shows them again. */
+    takes: call(
+      z.strictObject({ path: pathSchema }),
+      z.object({
+        /** The latest render of the piece itself. */
+        render: fileEntrySchema.optional(),
+        /** The latest refinement, with its audio. */
+        refined: z.object({ midi: fileEntrySchema, wav: fileEntrySchema.optional() }).optional(),
+      }),
+    ),
     /** The SoundFont rendering uses (the settings' one, else the bundled default), as a URL the page may fetch for live playback. */
     soundFont: call(none, z.object({ url: z.string(), name: z.string(), sizeBytes: z.number().int().min(0) })),
     /** Store an uploaded file in `<dataDir>/uploads` (browser mode's way to bring MIDI in); answers its path. */

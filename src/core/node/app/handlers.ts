@@ -24,6 +24,7 @@ import { datasetInfo, exportModel, importModel, listModels, listRuns, removeMode
 import { dataLayout } from './layout';
 import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
+import { takesOf } from './takes';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../../common/audio/loudness';
@@ -327,6 +328,15 @@ export function createAppHandlers(deps: AppDeps) {
         return { path: to };
       },
       url: async (req: { path: string }) => ({ url: deps.mediaUrl(await guard.readable(req.path)) }),
+      takes: async (req: { path: string }) => {
+        const takes = await takesOf(dataDir, await guard.readable(req.path));
+        return {
+          ...(takes.render ? { render: await fileInfo(takes.render) } : {}),
+          ...(takes.refined
+            ? { refined: { midi: await fileInfo(takes.refined.midi), ...(takes.refined.wav ? { wav: await fileInfo(takes.refined.wav) } : {}) } }
+            : {}),
+        };
+      },
       soundFont: async () => {
         const chosen = settings.get().soundFont;
         const file = chosen ?? bundledSoundFontPath();

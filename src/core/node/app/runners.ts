@@ -16,6 +16,7 @@ import type { JobContext, JobRunner } from '../jobs/types';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import { dataLayout, type RunRecord } from './layout';
 import { resolveModelDir } from './resolveModel';
+import { recordRefinement, recordRenders } from './takes';
 import type { AppSettings } from './settings';
 
 function settingsOf(ctx: JobContext): AppSettings {
@@ -252,6 +253,8 @@ export const runners: Record<string, JobRunner> = {
     await publish(out, target);
     const files: FileInfo[] = [];
     for (const r of report.results) files.push(await fileInfo(path.join(target, path.relative(out, r.wavPath))));
+    // Linked to their pieces, so a reload shows each piece's waveform again.
+    await recordRenders(ctx.dataDir, report.results.map((r, i) => ({ midi: r.midiPath, wav: files[i]!.path })));
     return { files };
   },
 
@@ -282,8 +285,11 @@ export const runners: Record<string, JobRunner> = {
     const target = dataLayout(ctx.dataDir).refined(ctx.jobId);
     await publish(out, target);
     const files: FileInfo[] = [];
-    for (const piece of report.pieces)
-      for (const f of [piece.refinedAudio, piece.refinedMidi]) files.push(await fileInfo(path.join(target, path.relative(out, f))));
+    const published = (f: string): string => path.join(target, path.relative(out, f));
+    for (const piece of report.pieces) {
+      for (const f of [piece.refinedAudio, piece.refinedMidi]) files.push(await fileInfo(published(f)));
+      await recordRefinement(ctx.dataDir, piece.sourceMidi, { midi: published(piece.refinedMidi), wav: published(piece.refinedAudio) });
+    }
     return { files };
   },
 
