@@ -15,9 +15,10 @@ export interface Backend {
   mode: 'electron' | 'browser';
   /**
    * Electron: the dropped file's path (the backend may then read it). Browser mode: the file is
-   * uploaded into `<dataDir>/uploads` and the stored copy's path is answered.
+   * uploaded into `<dataDir>/uploads` (under `folder`, the folder it was in relative to what the
+   * user picked, which names its composer when the file does not) and the stored copy's path is answered.
    */
-  pathForFile(file: File): Promise<string>;
+  pathForFile(file: File, folder?: string): Promise<string>;
   /** Application-menu commands (Electron only; browser mode has no menu and never calls the listener). */
   onMenu(listener: (command: MenuCommand) => void): () => void;
 }
@@ -50,9 +51,9 @@ export async function connectBackend(): Promise<Backend> {
     api,
     mode: 'browser',
     onMenu: () => () => {},
-    pathForFile: async (file) => {
+    pathForFile: async (file, folder) => {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const entry = await api.files.upload({ name: file.name, dataBase64: bytesToBase64(bytes) });
+      const entry = await api.files.upload({ name: file.name, dataBase64: bytesToBase64(bytes), ...(folder ? { folder } : {}) });
       return entry.path;
     },
   };

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import {
   fileEntrySchema,
+  pieceSummarySchema,
   idSchema,
   jobInfoSchema,
   jobRefSchema,
@@ -207,6 +208,12 @@ export const contract = {
     search: call(z.strictObject({ query: z.string().max(500), ...pageFields }), piecePageSchema),
     /** One piece with its notes. */
     get: call(z.strictObject({ id: idSchema }), pieceSchema),
+    /** Give a piece the composer and title the user chose (either may be left out); answers the piece. */
+    rename: call(
+      // Lengths and emptiness are checked by the store, which says so in the app's words.
+      z.strictObject({ id: idSchema, composer: z.string().max(10_000).optional(), title: z.string().max(10_000).optional() }),
+      pieceSummarySchema,
+    ),
     /** Delete pieces from the corpus (the imported originals are not touched). */
     remove: call(z.strictObject({ ids: z.array(idSchema).min(1).max(100_000) }), z.object({ removed: z.number().int().min(0) })),
     /** Re-read every stored file and rebuild the index (job). */
@@ -265,11 +272,26 @@ export const contract = {
     export: call(z.strictObject({ from: pathSchema, to: pathSchema }), z.object({ path: z.string() })),
     /** A URL that downloads or streams a file (browser mode: the way to export). */
     url: call(z.strictObject({ path: pathSchema }), z.object({ url: z.string() })),
+    /** A piece's takes kept from earlier renders and refinements (the latest of each), so a reload shows them again. */
+    takes: call(
+      z.strictObject({ path: pathSchema }),
+      z.object({
+        /** The latest render of the piece itself. */
+        render: fileEntrySchema.optional(),
+        /** The latest refinement, with its audio. */
+        refined: z.object({ midi: fileEntrySchema, wav: fileEntrySchema.optional() }).optional(),
+      }),
+    ),
     /** The SoundFont rendering uses (the settings' one, else the bundled default), as a URL the page may fetch for live playback. */
     soundFont: call(none, z.object({ url: z.string(), name: z.string(), sizeBytes: z.number().int().min(0) })),
     /** Store an uploaded file in `<dataDir>/uploads` (browser mode's way to bring MIDI in); answers its path. */
     upload: call(
-      z.strictObject({ name: z.string().min(1).max(255), dataBase64: z.string().max(16 * 1024 * 1024 * 4 / 3 + 4) }),
+      z.strictObject({
+        name: z.string().min(1).max(255),
+        dataBase64: z.string().max(16 * 1024 * 1024 * 4 / 3 + 4),
+        /** The folder the file was in, relative to what the user picked or dropped ("Mozart"): it names the composer when the file does not. */
+        folder: z.string().max(1000).optional(),
+      }),
       fileEntrySchema,
     ),
     /** Files in a folder of the data folder: generated pieces, renders, uploads, evaluation reports. */

@@ -7,7 +7,7 @@
 /** Namespace → method names, as in `contract`. */
 export const METHOD_NAMES = {
   app: ['info'],
-  corpus: ['import', 'list', 'search', 'get', 'remove', 'rescan'],
+  corpus: ['import', 'list', 'search', 'get', 'rename', 'remove', 'rescan'],
   preprocess: ['start', 'info'],
   train: ['start', 'resume', 'cancel', 'runs'],
   generate: ['start'],
@@ -15,7 +15,7 @@ export const METHOD_NAMES = {
   refine: ['start'],
   evaluate: ['start'],
   models: ['list', 'import', 'export', 'remove', 'setDefault'],
-  files: ['readMidi', 'waveform', 'export', 'url', 'soundFont', 'upload', 'list'],
+  files: ['readMidi', 'waveform', 'export', 'url', 'takes', 'soundFont', 'upload', 'list'],
   dialogs: ['openMidi', 'openFolder', 'save'],
   settings: ['get', 'update', 'chooseDataDir'],
   jobs: ['list', 'get', 'cancel'],

@@ -260,6 +260,30 @@ describe('cadenza serve (browser mode)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('names uploaded pieces by the folder they came from, not by uploads/, and lets the user rename them', async () => {
+    const midi = (pitch: number) => {
+      const song = twoNotes();
+      song.notes[0]!.pitch = pitch;
+      return Buffer.from(encodeMidi(song)).toString('base64');
+    };
+    const inFolder = await conn.api.files.upload({ name: 'kv545.mid', folder: 'Classics/../Mozart', dataBase64: midi(50) });
+    expect(inFolder.path).toBe(path.join(path.resolve(dataDir), 'uploads', 'Classics', 'Mozart', 'kv545.mid'));
+    const alone = await conn.api.files.upload({ name: 'sketch.mid', dataBase64: midi(51) });
+    const { jobId } = await conn.api.corpus.import({ paths: [inFolder.path, alone.path] });
+    await server.backend.jobs.waitFor(jobId);
+    const { pieces } = await conn.api.corpus.search({ query: 'kv545' });
+    expect(pieces).toMatchObject([{ composer: 'Mozart', title: 'Kv545' }]);
+    const sketch = (await conn.api.corpus.search({ query: 'sketch' })).pieces[0]!;
+    expect(sketch.title).toBe('Sketch');
+    expect(sketch.composer).toBeUndefined();
+    // The emptied folders go with the uploads.
+    await expect.poll(() => existsSync(path.join(dataDir, 'uploads', 'Classics')), { timeout: 5000 }).toBe(false);
+    const renamed = await conn.api.corpus.rename({ id: sketch.id, composer: 'Erik Satie', title: 'Vexations' });
+    expect(renamed).toMatchObject({ id: sketch.id, composer: 'Erik Satie', title: 'Vexations' });
+    expect((await conn.api.corpus.search({ query: 'satie' })).pieces.map((p) => p.id)).toEqual([sketch.id]);
+    await expect(conn.api.corpus.rename({ id: sketch.id, title: ' ' })).rejects.toMatchObject({ name: 'CorpusError', field: 'title', message: 'A title cannot be empty.' });
+  });
+
   it('never lets the page overwrite the data folder\'s own files (upload, then export over them)', async () => {
     await conn.api.corpus.list();
     const bad = await conn.api.files.upload({ name: 'x.mid', dataBase64: 'bm90' });

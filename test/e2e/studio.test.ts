@@ -5,10 +5,9 @@
  * switch A/B, export. Stages the backend does not offer yet (`app.info().stages`) are checked for
  * their clear "not available" message instead. Screenshots of every screen go to test-results/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/server';
@@ -16,36 +15,11 @@ import { projectRoot } from '../../src/core/node/paths';
 import { sharedCorpusOrSkip } from '../../src/core/node/testing/sharedCorpus';
 import { encodeMidi } from '../../src/core/node/midi/write';
 import { arpeggioSong, choraleSong, denseSong, dropFixtures } from './fixtures';
+import { CHROMIUM, ensureRendererBuilt, haveChromium } from './support/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = projectRoot();
 const rendererDir = path.join(root, 'out', 'renderer');
 const shotsDir = path.join(root, 'test-results', 'e2e');
-const haveChromium = existsSync(CHROMIUM);
-
-if (!haveChromium) {
-  if (process.env.CI === 'true') throw new Error(`Chromium is missing at ${CHROMIUM}; CI must install it (apt-get install chromium).`);
-  console.warn(`[cadenza e2e] skipping the UI test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
-}
-
-/** The newest modification time under `dir`, in ms. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const f of readdirSync(dir)) {
-    const p = path.join(dir, f);
-    const s = statSync(p);
-    newest = Math.max(newest, s.isDirectory() ? newestMtime(p) : s.mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the renderer when out/renderer is missing or older than its sources. */
-function ensureBuilt(): void {
-  const index = path.join(rendererDir, 'index.html');
-  const sources = [path.join(root, 'src', 'renderer'), path.join(root, 'src', 'api'), path.join(root, 'src', 'core', 'common')];
-  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: root, stdio: 'pipe' });
-}
 
 describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () => {
   let server: RunningServer;
@@ -65,7 +39,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
   };
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureRendererBuilt();
     // Only this run's screenshots: a skipped stage must not leave an old picture behind.
     rmSync(shotsDir, { recursive: true, force: true });
     mkdirSync(shotsDir, { recursive: true });

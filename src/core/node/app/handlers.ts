@@ -16,6 +16,7 @@ import { readMidiFile, type MidiReadReport } from '../midi/read';
 import type { JobManager } from '../jobs/manager';
 import type { JobRecord } from '../jobs/types';
 import { CorpusStore } from '../corpus/store';
+import { UNKNOWN_COMPOSER } from '../corpus/metadata';
 import { bundledTransformerPath } from '../models/transformer/load';
 import { bundledSoundFontPath } from '../render/soundfont';
 import type { Piece as CorpusPiece } from '../corpus/piece';
@@ -23,6 +24,7 @@ import { datasetInfo, exportModel, importModel, listModels, listRuns, removeMode
 import { dataLayout } from './layout';
 import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
+import { takesOf } from './takes';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../../common/audio/loudness';
@@ -88,12 +90,12 @@ function page(pieces: CorpusPiece[], req: PageRequest) {
   return { pieces: sorted.slice(req.offset, req.offset + req.limit).map(summaryOf), total: pieces.length };
 }
 
-/** A corpus piece as the api lists it. */
+/** A corpus piece as the api lists it (the store's "Unknown" is no composer: the page shows and sorts it as such). */
 function summaryOf(p: CorpusPiece) {
   return {
     id: p.id,
     title: p.title,
-    composer: p.composer,
+    ...(p.composer && p.composer !== UNKNOWN_COMPOSER ? { composer: p.composer } : {}),
     sourcePath: p.sourcePath,
     durationSeconds: p.durationSeconds,
     noteCount: p.noteCount,
@@ -107,6 +109,19 @@ function safeFileName(name: string): string {
   return base.replace(/^\.+/, '_') || 'file';
 }
 
+/**
+ * The folders of a relative folder path from the page ("Mozart", "Classics/Mozart"), each made
+ * safe to store; `.`, `..` and empty parts are dropped, and at most the last four are kept.
+ */
+function safeFolderParts(folder: string | undefined): string[] {
+  if (!folder) return [];
+  return folder
+    .split(/[\\/]+/)
+    .filter((part) => part && part !== '.' && part !== '..')
+    .map((part) => safeFileName(part).slice(0, 100))
+    .slice(-4);
+}
+
 /** A path in `dir` no file has yet: `name`, else `name (2)`, `(3)`… with the stem shortened to keep within the name limit. */
 async function uniquePath(dir: string, name: string): Promise<string> {
   const ext = path.extname(name);
@@ -115,6 +130,15 @@ async function uniquePath(dir: string, name: string): Promise<string> {
   let candidate = named('');
   for (let i = 2; existsSync(candidate); i++) candidate = named(` (${i})`);
   return candidate;
+}
+
+/** Deletes an uploaded file, then its folders inside `uploadsDir` that it leaves empty. */
+async function removeUpload(file: string, uploadsDir: string): Promise<void> {
+  await fs.rm(file, { recursive: true, force: true });
+  for (let dir = path.dirname(file); dir.startsWith(uploadsDir) && dir.length > uploadsDir.length; dir = path.dirname(dir)) {
+    // rmdir refuses a folder that still holds files (another import's uploads): that ends the walk.
+    if (!(await fs.rmdir(dir).then(() => true, () => false))) return;
+  }
 }
 
 /** Builds the handler object: one async function per api operation, grouped by namespace. */
@@ -173,7 +197,7 @@ export function createAppHandlers(deps: AppDeps) {
         if (uploaded.length)
           void jobs
             .waitFor(started.jobId)
-            .then(() => Promise.all(uploaded.map((p) => fs.rm(p, { recursive: true, force: true }))))
+            .then(() => Promise.all(uploaded.map((p) => removeUpload(p, uploadsDir))))
             .catch(() => {});
         return started;
       },
@@ -184,6 +208,7 @@ export function createAppHandlers(deps: AppDeps) {
         const piece = await store.get(req.id);
         return { piece: summaryOf(piece), song: await store.readSong(piece.id) };
       },
+      rename: async (req: { id: string; composer?: string; title?: string }) => summaryOf(await (await corpus()).rename(req.id, req)),
       remove: async (req: { ids: string[] }) => {
         if (busyWith('import') || busyWith('rescan') || busyWith('preprocess'))
           throw new JobError('The corpus is in use by a running job (import, rescan or preprocess); wait for it or cancel it first.', { field: 'ids' });
@@ -303,6 +328,15 @@ export function createAppHandlers(deps: AppDeps) {
         return { path: to };
       },
       url: async (req: { path: string }) => ({ url: deps.mediaUrl(await guard.readable(req.path)) }),
+      takes: async (req: { path: string }) => {
+        const takes = await takesOf(dataDir, await guard.readable(req.path));
+        return {
+          ...(takes.render ? { render: await fileInfo(takes.render) } : {}),
+          ...(takes.refined
+            ? { refined: { midi: await fileInfo(takes.refined.midi), ...(takes.refined.wav ? { wav: await fileInfo(takes.refined.wav) } : {}) } }
+            : {}),
+        };
+      },
       soundFont: async () => {
         const chosen = settings.get().soundFont;
         const file = chosen ?? bundledSoundFontPath();
@@ -311,7 +345,7 @@ export function createAppHandlers(deps: AppDeps) {
         const real = await guard.readable(file, 'soundFont');
         return { url: deps.mediaUrl(real), name: path.basename(real).replace(/\.wasm$/, ''), sizeBytes: (await fs.stat(real)).size };
       },
-      upload: async (req: { name: string; dataBase64: string }): Promise<FileInfo> => {
+      upload: async (req: { name: string; dataBase64: string; folder?: string }): Promise<FileInfo> => {
         const name = safeFileName(req.name);
         const ext = path.extname(name).toLowerCase();
         if (!UPLOAD_EXTENSIONS.has(ext))
@@ -319,7 +353,8 @@ export function createAppHandlers(deps: AppDeps) {
         if (!/^[A-Za-z0-9+/]*={0,2}$/.test(req.dataBase64)) throw new ApiError(`The upload of ${req.name} is not valid base64.`, { field: 'dataBase64' });
         const bytes = Buffer.from(req.dataBase64, 'base64');
         if (bytes.length > MAX_UPLOAD_BYTES) throw new ApiError(`${req.name} is larger than the ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB upload limit.`, { field: 'dataBase64' });
-        const target = await uniquePath(path.join(dataDir, OUTPUT_FOLDERS.uploads), name);
+        // The folder it came from is kept: it names the composer when the file does not.
+        const target = await uniquePath(path.join(dataDir, OUTPUT_FOLDERS.uploads, ...safeFolderParts(req.folder)), name);
         await writeFileAtomic(target, bytes);
         return fileInfo(target);
       },

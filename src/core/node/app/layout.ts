@@ -13,6 +13,7 @@
  *   evaluations/<jobId>/    report.json + report.html
  *   uploads/  exports/      files brought in (browser mode) and copied out
  *   tmp/jobs/<jobId>/       staging of running jobs (deleted when they end)
+ *   takes.json              each piece's latest render and refinement (links to the files above)
  *   jobs.json settings.json job history and settings
  */
 import path from 'node:path';

@@ -13,9 +13,10 @@ import type { ComposerPresetName } from '../../common/models/composer';
 import { composerPreset, isComposerPresetName } from '../../common/models/composer';
 import { writeJsonAtomic } from '../fs/atomic';
 import type { JobContext, JobRunner } from '../jobs/types';
-import { fileInfo, listFiles, type FileInfo } from './files';
+import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import { dataLayout, type RunRecord } from './layout';
 import { resolveModelDir } from './resolveModel';
+import { recordRefinement, recordRenders } from './takes';
 import type { AppSettings } from './settings';
 
 function settingsOf(ctx: JobContext): AppSettings {
@@ -126,7 +127,12 @@ export const runners: Record<string, JobRunner> = {
   import: async (params, ctx) => {
     const { CorpusStore } = await import('../corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
-    const report = await store.import((params as { paths: string[] }).paths, { onProgress: ctx.onProgress, signal: ctx.signal });
+    // Files uploaded on their own land directly in uploads/, a name that says nothing about them.
+    const report = await store.import(
+      (params as { paths: string[] }).paths,
+      { onProgress: ctx.onProgress, signal: ctx.signal },
+      { anonymousFolders: [path.join(ctx.dataDir, OUTPUT_FOLDERS.uploads)] },
+    );
     return {
       imported: report.added.length,
       duplicates: report.duplicates.length,
@@ -250,6 +256,8 @@ export const runners: Record<string, JobRunner> = {
     await publish(out, target);
     const files: FileInfo[] = [];
     for (const r of report.results) files.push(await fileInfo(path.join(target, path.relative(out, r.wavPath))));
+    // Linked to their pieces, so a reload shows each piece's waveform again.
+    await recordRenders(ctx.dataDir, report.results.map((r, i) => ({ midi: r.midiPath, wav: files[i]!.path })));
     return { files };
   },
 
@@ -280,8 +288,11 @@ export const runners: Record<string, JobRunner> = {
     const target = dataLayout(ctx.dataDir).refined(ctx.jobId);
     await publish(out, target);
     const files: FileInfo[] = [];
-    for (const piece of report.pieces)
-      for (const f of [piece.refinedAudio, piece.refinedMidi]) files.push(await fileInfo(path.join(target, path.relative(out, f))));
+    const published = (f: string): string => path.join(target, path.relative(out, f));
+    for (const piece of report.pieces) {
+      for (const f of [piece.refinedAudio, piece.refinedMidi]) files.push(await fileInfo(published(f)));
+      await recordRefinement(ctx.dataDir, piece.sourceMidi, { midi: published(piece.refinedMidi), wav: published(piece.refinedAudio) });
+    }
     return { files };
   },
 

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MetadataLookup, metadataFromNames, parseCsv, tidyName } from './metadata';
+import { MetadataLookup, metadataFromNames, parseCsv, tidyName, UNKNOWN_COMPOSER } from './metadata';
 
 describe('parseCsv', () => {
   it('reads quoted fields, doubled quotes, commas and newlines inside quotes, CRLF and a BOM', () => {
@@ -84,5 +84,20 @@ describe('MetadataLookup', () => {
     expect(meta).toEqual({ composer: 'Other', title: 'Y' });
     expect(lookup.warnings).toHaveLength(1);
     expect(lookup.warnings[0]).toMatch(/Other\/metadata\.csv has no "midi" column/);
+  });
+
+  it('takes the file’s own credits over folder and file names, and the csv over both', async () => {
+    const lookup = new MetadataLookup();
+    const credits = { composer: 'Frederic Chopin', title: 'Nocturne Op. 48, No. 1' };
+    expect(await lookup.find(path.join(dir, 'lib', 'Chopin', 'Nocturnes', 'op48_no1.mid'), credits)).toEqual(credits);
+    expect(await lookup.find(path.join(dir, 'lib', 'Chopin', 'Nocturnes', 'op48_no1.mid'), { title: 'Nocturne' })).toEqual({ composer: 'Nocturnes', title: 'Nocturne' });
+    expect(await lookup.find(path.join(dir, 'lib', 'Chopin', 'Nocturnes', 'n92.mid'), credits)).toEqual({ composer: 'Chopin', title: 'Nocturne Opus 9 No 2', year: 1832 });
+  });
+
+  it('takes no composer from a folder that names nothing, but does from a folder inside it', async () => {
+    const uploads = path.join(dir, 'uploads');
+    const lookup = new MetadataLookup([uploads]);
+    expect(await lookup.find(path.join(uploads, 'gymnopedie_1.mid'))).toEqual({ composer: UNKNOWN_COMPOSER, title: 'Gymnopedie 1' });
+    expect(await lookup.find(path.join(uploads, 'Mozart', 'kv545.mid'))).toEqual({ composer: 'Mozart', title: 'Kv545' });
   });
 });

@@ -1,10 +1,17 @@
 /**
- * Composer, title and year for an imported file: from a `metadata.csv` in its folder or a
- * parent folder that lists it (columns `composer,title,year,midi`, with `midi` the file's path
- * relative to the csv, as in the shared piano corpus), else from the folder and file names.
+ * Composer, title and year for an imported file, first found wins:
+ *
+ * 1. a `metadata.csv` in its folder or a parent folder that lists it (columns
+ *    `composer,title,year,midi`, with `midi` the file's path relative to the csv, as in the
+ *    shared piano corpus): the user's own catalogue;
+ * 2. what the MIDI file says about itself in its meta events (`creditsFromTexts`);
+ * 3. the folder it is in for the composer (not a folder that names nothing, such as the app's
+ *    uploads), its file name for the title.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { creditsFromTexts, type Credits } from '../../common/song/credits';
+import type { MidiReadResult } from '../midi/read';
 
 /** What the store records about a piece besides its notes. */
 export interface PieceMetadata {
@@ -57,13 +64,25 @@ export function tidyName(name: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Metadata from names alone: composer from the file's folder, title from its name without extension. */
-export function metadataFromNames(file: string): PieceMetadata {
-  const folder = path.basename(path.dirname(path.resolve(file)));
+/** The composer shown when neither the file nor its folder names one. */
+export const UNKNOWN_COMPOSER = 'Unknown';
+
+/**
+ * Metadata from names alone: composer from the file's folder, title from its name without
+ * extension. A file directly in one of `anonymousFolders` (absolute paths) takes no composer from it.
+ */
+export function metadataFromNames(file: string, anonymousFolders: ReadonlySet<string> = new Set()): PieceMetadata {
+  const dir = path.dirname(path.resolve(file));
+  const folder = anonymousFolders.has(dir) ? '' : path.basename(dir);
   return {
-    composer: folder ? tidyName(folder) : 'Unknown',
+    composer: folder ? tidyName(folder) : UNKNOWN_COMPOSER,
     title: tidyName(path.basename(file).replace(/\.midi?$/i, '')) || 'Untitled',
   };
+}
+
+/** What a read file says about its composer and title (its meta events, the file name settling disagreements). */
+export function creditsOfFile(read: Pick<MidiReadResult, 'song' | 'texts'>, file: string): Credits {
+  return creditsFromTexts(read.texts, { fileName: path.basename(file), beforeTicks: read.song.notes[0]?.startTicks });
 }
 
 /**
@@ -72,15 +91,22 @@ export function metadataFromNames(file: string): PieceMetadata {
  */
 export class MetadataLookup {
   private readonly byFolder = new Map<string, Promise<Map<string, PieceMetadata> | null>>();
+  private readonly anonymous: ReadonlySet<string>;
   /** One sentence per csv that could not be used. */
   readonly warnings: string[] = [];
 
+  /** `anonymousFolders`: folders whose names say nothing about the pieces directly in them (the app's uploads). */
+  constructor(anonymousFolders: readonly string[] = []) {
+    this.anonymous = new Set(anonymousFolders.map((f) => path.resolve(f)));
+  }
+
   /**
-   * Metadata for `file`: the nearest csv, from its folder upwards, that names it. The search goes
-   * on past the imported folder (so importing `corpus/Chopin` still finds `corpus/metadata.csv`);
-   * a csv only ever describes the files it lists, so a far one cannot mislabel others.
+   * Metadata for `file`: the nearest csv, from its folder upwards, that names it; else the
+   * file's own `credits`, completed from its folder and file names. The csv search goes on past
+   * the imported folder (so importing `corpus/Chopin` still finds `corpus/metadata.csv`); a csv
+   * only ever describes the files it lists, so a far one cannot mislabel others.
    */
-  async find(file: string): Promise<PieceMetadata> {
+  async find(file: string, credits: Credits = {}): Promise<PieceMetadata> {
     const target = path.resolve(file);
     for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
       const csv = await this.csvOf(dir);
@@ -89,7 +115,8 @@ export class MetadataLookup {
       if (entry) return entry;
       if (path.dirname(dir) === dir) break;
     }
-    return metadataFromNames(target);
+    const names = metadataFromNames(target, this.anonymous);
+    return { composer: credits.composer ?? names.composer, title: credits.title ?? names.title };
   }
 
   private csvOf(dir: string): Promise<Map<string, PieceMetadata> | null> {

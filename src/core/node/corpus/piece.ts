@@ -8,9 +8,9 @@ import type { Bpm, MidiNote, Seconds } from '../../common/units';
 export interface Piece {
   /** sha-256 of the stored MIDI bytes, 64 lowercase hex digits (show `shortId(id)`). */
   id: string;
-  /** From metadata.csv, else the file's folder name. */
+  /** From metadata.csv, else the file's meta events, else its folder's name (see `metadata.ts`); the user may change it. */
   composer: string;
-  /** From metadata.csv, else the file name. */
+  /** From metadata.csv, else the file's meta events, else its file name; the user may change it. */
   title: string;
   /** Year of composition, when metadata.csv gives one. */
   year?: number;

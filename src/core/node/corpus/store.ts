@@ -19,12 +19,13 @@ import { z } from 'zod';
 import { CorpusError, IoError, MidiParseError, throwIfCancelled } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import type { Song } from '../../common/song/song';
+import { foldName, type MidiText } from '../../common/song/credits';
 import { ioError, writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
 import type { MidiReadReport, ReadMidiOptions } from '../midi/read';
 import { checkMidiSize, parseMidi } from '../midi/read';
 import type { LockOptions } from './lock';
 import { withLock } from './lock';
-import { MetadataLookup } from './metadata';
+import { creditsOfFile, MetadataLookup } from './metadata';
 import type { Piece } from './piece';
 import { pieceSchema, pieceStats } from './piece';
 import { findMidiFiles } from './scan';
@@ -60,6 +61,21 @@ export interface RescanReport {
   /** Stored files no entry named (left by an interrupted import), deleted. */
   orphansRemoved: number;
 }
+
+/** Options of `CorpusStore.import`. */
+export interface ImportOptions {
+  /** Folders whose names say nothing about the pieces directly in them (the app's uploads): no composer is taken from them. */
+  anonymousFolders?: readonly string[];
+}
+
+/** A change of a piece's names (`CorpusStore.rename`); an absent field is left as it is. */
+export interface PieceNames {
+  composer?: string;
+  title?: string;
+}
+
+/** Longest composer or title a user may give, in characters. */
+export const MAX_PIECE_NAME_CHARS = 200;
 
 /** Options of `CorpusStore.open`. */
 export interface CorpusStoreOptions {
@@ -118,14 +134,15 @@ export class CorpusStore {
   }
 
   /**
-   * Pieces matching `query`, sorted as `list()`: every word of the query (case-insensitive) must
-   * occur in the composer, title or source file name, or begin the id. An empty query matches everything.
+   * Pieces matching `query`, sorted as `list()`: every word of the query (case and accents
+   * ignored) must occur in the composer, title or source file name, or begin the id. An empty
+   * query matches everything.
    */
   async search(query: string): Promise<Piece[]> {
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    const words = foldName(query).split(/\s+/).filter(Boolean);
     const all = await this.list();
     return all.filter((p) => {
-      const text = `${p.composer}\n${p.title}\n${path.basename(p.sourcePath)}`.toLowerCase();
+      const text = foldName(`${p.composer}\n${p.title}\n${path.basename(p.sourcePath)}`);
       return words.every((w) => text.includes(w) || p.id.startsWith(w));
     });
   }
@@ -154,7 +171,7 @@ export class CorpusStore {
    * be read is reported in `skipped` and the rest go on. Progress: stage 'import', files done
    * of total, the current file as message. Cancelling leaves the corpus as it was.
    */
-  async import(paths: readonly string[], run: RunOptions = {}): Promise<ImportReport> {
+  async import(paths: readonly string[], run: RunOptions = {}, options: ImportOptions = {}): Promise<ImportReport> {
     const started = performance.now();
     return this.change(async () => {
       const index = await this.readIndex();
@@ -162,7 +179,7 @@ export class CorpusStore {
       const report: ImportReport = { added: [], duplicates: [], repaired: [], skipped: [], warnings: [], durationMs: 0 };
       const { files, unreadable } = await findMidiFiles(paths);
       report.skipped.push(...unreadable);
-      const metadata = new MetadataLookup();
+      const metadata = new MetadataLookup(options.anonymousFolders);
       const newBlobs: string[] = [];
       // Blob writes (each two fsyncs) overlap with parsing the next files; the index waits for all of them.
       const writes = new WriteQueue(8);
@@ -190,8 +207,9 @@ export class CorpusStore {
           }
           let song: Song;
           let read: MidiReadReport;
+          let texts: MidiText[];
           try {
-            ({ song, report: read } = parseMidi(bytes, { path: file }));
+            ({ song, report: read, texts } = parseMidi(bytes, { path: file }));
           } catch (error) {
             if (!(error instanceof MidiParseError)) throw error;
             report.skipped.push({ path: file, reason: error.message });
@@ -212,7 +230,7 @@ export class CorpusStore {
           known.add(id);
           report.added.push({
             id,
-            ...(await metadata.find(file)),
+            ...(await metadata.find(file, creditsOfFile({ song, texts }, file))),
             ...pieceStats(song),
             sizeBytes: bytes.length,
             importedAt: new Date().toISOString(),
@@ -233,6 +251,30 @@ export class CorpusStore {
       report.warnings.push(...metadata.warnings);
       report.durationMs = performance.now() - started;
       return report;
+    });
+  }
+
+  /**
+   * Gives piece `idOrPrefix` the composer and title the user chose; answers the piece as stored.
+   * Throws `CorpusError` naming the field when a name is empty or too long.
+   */
+  async rename(idOrPrefix: string, names: PieceNames): Promise<Piece> {
+    const tidy = (value: string | undefined, field: keyof PieceNames): string | undefined => {
+      if (value === undefined) return undefined;
+      const text = value.replace(/\s+/g, ' ').trim();
+      const what = field === 'title' ? 'A title' : 'A composer';
+      if (!text) throw new CorpusError(`${what} cannot be empty.`, { field });
+      if (text.length > MAX_PIECE_NAME_CHARS) throw new CorpusError(`${what} can be at most ${MAX_PIECE_NAME_CHARS} characters long.`, { field });
+      return text;
+    };
+    const composer = tidy(names.composer, 'composer');
+    const title = tidy(names.title, 'title');
+    return this.change(async () => {
+      const index = await this.readIndex();
+      const piece = resolveId(index.pieces, idOrPrefix, this.indexFile);
+      const renamed: Piece = { ...piece, ...(composer !== undefined ? { composer } : {}), ...(title !== undefined ? { title } : {}) };
+      await this.writeIndex({ version: INDEX_VERSION, pieces: index.pieces.map((p) => (p.id === piece.id ? renamed : p)) });
+      return renamed;
     });
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MidiParseError } from '../../common/errors';
 import type { Note } from '../../common/song/song';
-import { parseMidi } from './read';
+import { MAX_TEXTS, parseMidi } from './read';
 import { ev, smfFile, track } from './smfBuilder';
 
 /** The fields a test compares, in the Song's note order. */
@@ -224,5 +224,25 @@ describe('parseMidi', () => {
     const { song, report } = read(bytes);
     expect(brief(song.notes)).toEqual(['60@0-300 v80 t0 c0']);
     expect(report.unterminatedNotes).toBe(1);
+  });
+
+  it('keeps track names, text events and copyright notices in file order, Latin-1 decoded where not UTF-8', () => {
+    const latin1 = (text: string): number[] => [...text].map((c) => c.charCodeAt(0));
+    const bytes = smfFile(1, 480, [
+      track([ev.name(0, 'Etude'), ev.meta(0, 0x02, latin1('Copyright \u00a9 1999')), ev.meta(0, 0x01, latin1('Fr\u00e9d\u00e9ric Chopin')), ev.meta(0, 0x05, latin1('la'))]),
+      track([ev.name(0, 'Piano right'), ev.on(0, 0, 60, 80), ev.off(480, 0, 60), ev.meta(0, 0x01, latin1('later'))]),
+    ]);
+    expect(read(bytes).texts).toEqual([
+      { track: 0, ticks: 0, kind: 'trackName', text: 'Etude' },
+      { track: 0, ticks: 0, kind: 'copyright', text: 'Copyright \u00a9 1999' },
+      { track: 0, ticks: 0, kind: 'text', text: 'Fr\u00e9d\u00e9ric Chopin' },
+      { track: 1, ticks: 0, kind: 'trackName', text: 'Piano right' },
+      { track: 1, ticks: 480, kind: 'text', text: 'later' },
+    ]);
+  });
+
+  it('keeps at most MAX_TEXTS texts, so a file of lyrics cannot grow the result without bound', () => {
+    const many = Array.from({ length: MAX_TEXTS + 50 }, (_, i) => ev.meta(1, 0x01, [...`word ${i}`].map((c) => c.charCodeAt(0))));
+    expect(read(smfFile(0, 480, [track(many)])).texts).toHaveLength(MAX_TEXTS);
   });
 });

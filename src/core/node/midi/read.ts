@@ -24,9 +24,12 @@
  * - CC64 (sustain) becomes pedal changes per (track, channel): value >= 64 is down, and an
  *   event that does not change the pedal's state is dropped. By default the pedal is then
  *   applied to note lengths (`applySustain`).
+ * - Track names, text events and copyright notices are kept as `texts` (at most
+ *   `MAX_TEXTS` of them, in file order), for naming the piece (`core/common/song/credits.ts`).
  * - Sysex, aftertouch, pitch bend, other controllers and other meta events are skipped.
  */
 import { promises as fs } from 'node:fs';
+import type { MidiText } from '../../common/song/credits';
 import type {
   KeySignatureEvent,
   Note,
@@ -80,7 +83,12 @@ export interface MidiReadReport {
 export interface MidiReadResult {
   song: Song;
   report: MidiReadReport;
+  /** The file's track names, text events and copyright notices, in file order (the first `MAX_TEXTS`). */
+  texts: MidiText[];
 }
+
+/** Most text events kept per file: credits come first, and a lyrics file may hold thousands. */
+export const MAX_TEXTS = 200;
 
 /** Checks the chunk structure of an SMF, throwing `MidiParseError` with one clear reason. */
 export function checkMidiStructure(
@@ -110,8 +118,9 @@ export function parseMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): Mid
   const tempos: TempoEvent[] = [];
   const timeSignatures: TimeSignatureEvent[] = [];
   const keySignatures: KeySignatureEvent[] = [];
+  const texts: MidiText[] = [];
   const tracks = smf.tracks.map((track, index) =>
-    readTrack(track, index, dropDrums, report, { notes, pedals, tempos, timeSignatures, keySignatures }),
+    readTrack(track, index, dropDrums, report, { notes, pedals, tempos, timeSignatures, keySignatures, texts }),
   );
 
   notes.sort((a, b) => compareNotes(a, b) || a.channel - b.channel);
@@ -128,7 +137,7 @@ export function parseMidi(bytes: Uint8Array, options: ReadMidiOptions = {}): Mid
   // The spec makes the first track's name the sequence's name in formats 0 and 1.
   if (tracks[0]?.name) song.name = tracks[0].name;
   if (options.sustain ?? true) song = applySustain(song);
-  return { song, report };
+  return { song, report, texts };
 }
 
 /** The largest file `readMidiFile` reads; real MIDI files are far smaller (the corpus's largest is about 0.2 MB). */
@@ -170,6 +179,7 @@ interface Sinks {
   tempos: TempoEvent[];
   timeSignatures: TimeSignatureEvent[];
   keySignatures: KeySignatureEvent[];
+  texts: MidiText[];
 }
 
 function readTrack(
@@ -274,6 +284,11 @@ function readTrack(
       }
       case 'trackName':
         name ??= e.text;
+        if (out.texts.length < MAX_TEXTS) out.texts.push({ track: index, ticks: e.ticks, kind: 'trackName', text: e.text });
+        break;
+      case 'text':
+      case 'copyright':
+        if (out.texts.length < MAX_TEXTS) out.texts.push({ track: index, ticks: e.ticks, kind: e.kind, text: e.text });
         break;
       case 'malformedMeta':
         report.ignoredMetaEvents++;

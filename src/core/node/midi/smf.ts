@@ -7,7 +7,7 @@
 import { MidiParseError } from '../../common/errors';
 import type { Ticks } from '../../common/units';
 
-/** One event the Song builder needs; everything else (aftertouch, pitch bend, sysex, text) is skipped. */
+/** One event the Song builder needs; everything else (aftertouch, pitch bend, sysex, lyrics, markers) is skipped. */
 export type SmfEvent =
   | { kind: 'noteOn'; ticks: Ticks; channel: number; pitch: number; velocity: number }
   | { kind: 'noteOff'; ticks: Ticks; channel: number; pitch: number }
@@ -17,6 +17,10 @@ export type SmfEvent =
   | { kind: 'timeSignature'; ticks: Ticks; numerator: number; denominatorPower: number }
   | { kind: 'keySignature'; ticks: Ticks; sharps: number; minor: number }
   | { kind: 'trackName'; ticks: Ticks; text: string }
+  /** A text event (0x01): credits, tempo words, notes by the sequencer. */
+  | { kind: 'text'; ticks: Ticks; text: string }
+  /** A copyright notice (0x02). */
+  | { kind: 'copyright'; ticks: Ticks; text: string }
   /** A meta event whose length is wrong for its type (kept so the reader can count it). */
   | { kind: 'malformedMeta'; ticks: Ticks; type: number };
 
@@ -201,6 +205,10 @@ function readMeta(
   ticks: number,
 ): SmfEvent | null {
   switch (type) {
+    case 0x01:
+      return { kind: 'text', ticks, text: decodeText(bytes.subarray(at, at + length)) };
+    case 0x02:
+      return { kind: 'copyright', ticks, text: decodeText(bytes.subarray(at, at + length)) };
     case 0x03:
       return { kind: 'trackName', ticks, text: decodeText(bytes.subarray(at, at + length)) };
     case 0x51:

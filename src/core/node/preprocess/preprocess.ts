@@ -22,7 +22,8 @@ import {
   encodeWithVocabulary,
   vocabularyIndex,
 } from '../../common/tokenize/vocabulary';
-import { MetadataLookup, METADATA_FILE } from '../corpus/metadata';
+import { creditsOfFile, MetadataLookup, METADATA_FILE } from '../corpus/metadata';
+import type { MidiText } from '../../common/song/credits';
 import { ioError } from '../fs/atomic';
 import { parseMidi } from '../midi/read';
 import type { PieceIndexEntry, PreprocessManifest, SkippedFile, Split } from './types';
@@ -213,9 +214,10 @@ export async function preprocess(
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     hashes.push(`${rel(file)} ${sha256}`);
     let song: Song;
+    let texts: MidiText[];
     try {
       // Sustain is off here: the notes tokenizer wants written durations; the performance tokenizer applies the pedal itself.
-      song = parseMidi(bytes, { sustain: false, path: rel(file) }).song;
+      ({ song, texts } = parseMidi(bytes, { sustain: false, path: rel(file) }));
     } catch (error) {
       if (!(error instanceof MidiParseError)) throw error;
       skipped.push({ path: rel(file), reason: error.message });
@@ -231,7 +233,7 @@ export async function preprocess(
     const tokens = new Map<PreprocessKind, string[]>();
     for (const [kind, tokenizer] of tokenizers) tokens.set(kind, tokenizer.encode(song));
     tokenizeSeconds += (performance.now() - t1) / 1000;
-    const meta = await metadata.find(file);
+    const meta = await metadata.find(file, creditsOfFile({ song, texts }, file));
     pieces.push({
       id: rel(file),
       path: file,

@@ -2,7 +2,7 @@
 import type { PieceSummary } from '../../../api/schemas';
 import type { Song } from '../../../core/common/song/song';
 import { filterAndSort, type SortKey } from '../lib/library/sortPieces';
-import { partitionMidi, type DropContents, type SkippedFile } from '../lib/library/dropFiles';
+import { partitionMidi, pickedFromInput, type DropContents, type PickedFile, type SkippedFile } from '../lib/library/dropFiles';
 import { app, errorText } from './app.svelte';
 import { player } from './player.svelte';
 
@@ -72,11 +72,11 @@ export class LibraryState {
    * Imports a drop or a pick: MIDI files (others are listed as skipped) and, in Electron, dropped
    * folders by path (the backend walks them). Browser mode uploads each MIDI file first.
    */
-  async importFiles(files: readonly File[], topLevel: DropContents['topLevel'] = []): Promise<void> {
+  async importFiles(files: readonly PickedFile[], topLevel: DropContents['topLevel'] = []): Promise<void> {
     const backend = app.backend;
     if (!backend) return;
     const electronItems = backend.mode === 'electron' && topLevel.length > 0;
-    const { midi, skipped } = partitionMidi(electronItems ? topLevel.filter((t) => !t.isDirectory).map((t) => t.file) : files);
+    const { midi, skipped } = partitionMidi(electronItems ? topLevel.filter((t) => !t.isDirectory).map((t) => ({ file: t.file, folder: '' })) : files);
     this.skipped = skipped;
     this.importError = null;
     this.lastImport = null;
@@ -84,14 +84,14 @@ export class LibraryState {
     try {
       if (backend.mode === 'electron') {
         for (const t of topLevel) if (t.isDirectory) paths.push(await backend.pathForFile(t.file));
-        for (const f of midi) paths.push(await backend.pathForFile(f));
+        for (const f of midi) paths.push(await backend.pathForFile(f.file));
       } else {
         this.uploading = { done: 0, total: midi.length };
         for (const f of midi) {
           try {
-            paths.push(await backend.pathForFile(f));
+            paths.push(await backend.pathForFile(f.file, f.folder));
           } catch (error) {
-            this.skipped = [...this.skipped, { path: f.name, reason: errorText(error) }];
+            this.skipped = [...this.skipped, { path: f.file.name, reason: errorText(error) }];
           }
           this.uploading = { done: this.uploading.done + 1, total: midi.length };
         }
@@ -153,7 +153,7 @@ export class LibraryState {
     input.multiple = true;
     if (folders) input.webkitdirectory = true;
     else input.accept = '.mid,.midi,.kar,.smf,audio/midi';
-    input.addEventListener('change', () => void this.importFiles(Array.from(input.files ?? [])));
+    input.addEventListener('change', () => void this.importFiles(pickedFromInput(Array.from(input.files ?? []))));
     input.click();
   }
 
@@ -168,6 +168,20 @@ export class LibraryState {
       player.load({ kind: 'midi', label: piece.title, song, path: piece.sourcePath });
     } catch (error) {
       this.openError = errorText(error);
+    }
+  }
+
+  /**
+   * Gives a piece the composer and title the user typed; the list shows them at once.
+   * Answers null when stored, else why not (one sentence).
+   */
+  async rename(id: string, names: { composer?: string; title?: string }): Promise<string | null> {
+    try {
+      const piece = await app.api.corpus.rename({ id, ...names });
+      this.pieces = this.pieces.map((p) => (p.id === id ? piece : p));
+      return null;
+    } catch (error) {
+      return errorText(error);
     }
   }
 

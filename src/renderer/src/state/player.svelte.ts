@@ -71,10 +71,14 @@ export class PlayerState {
     });
   }
 
-  /** Loads `source`; with `keepPosition` (A/B switching) it stays at the same time and keeps playing if it was. */
-  load(source: PlaySource | null, keepPosition = false): void {
+  /**
+   * Loads `source` at its start; with `resume` (an A/B switch) at `resume.atSeconds` instead,
+   * playing on if it was playing, and keeping the loop.
+   */
+  load(source: PlaySource | null, resume?: { atSeconds: Seconds }): void {
     const wasPlaying = this.playing || this.wantPlaying;
-    const at = keepPosition ? this.positionSeconds : 0;
+    const keepPosition = resume !== undefined;
+    const at = resume ? Math.max(0, resume.atSeconds) : 0;
     this.pause();
     this.synth?.dispose();
     this.synth = null;

@@ -50,19 +50,68 @@ export class StudioState {
     return { midi, song };
   }
 
-  /** Makes `midi` the raw take (clearing its refined version). */
+  /** Adds the WAV `wav` and its peaks to `take`. */
+  async withRender(take: Take, wav: FileEntry): Promise<Take> {
+    return { ...take, wav, waveform: await app.api.files.waveform({ path: wav.path, buckets: 2000 }) };
+  }
+
+  /**
+   * Makes `midi` the raw take, with the render and refinement kept from earlier sessions (the
+   * backend links each piece to its takes), and remembers it for the next visit.
+   */
   async open(midi: FileEntry): Promise<Take | null> {
     this.error = null;
     try {
-      const take = await this.readTake(midi);
+      let take = await this.readTake(midi);
       this.raw = take;
       this.refined = null;
       this.side = 'raw';
+      remember(midi);
+      const kept = await app.api.files.takes({ path: midi.path });
+      if (this.raw?.midi.path !== midi.path) return take;
+      if (kept.render) take = await this.withRender(take, kept.render);
+      let refined: Take | null = null;
+      if (kept.refined) {
+        refined = await this.readTake(kept.refined.midi);
+        if (kept.refined.wav) refined = await this.withRender(refined, kept.refined.wav);
+      }
+      // The user may have picked another piece meanwhile.
+      if (this.raw?.midi.path !== midi.path) return take;
+      this.raw = take;
+      this.refined = refined;
       return take;
     } catch (error) {
       this.error = errorText(error);
-      return null;
+      return this.raw?.midi.path === midi.path ? this.raw : null;
     }
+  }
+
+  /** Opens the piece open at the last visit (a reload), if there was one and nothing is open now. */
+  async reopen(): Promise<Take | null> {
+    const last = remembered();
+    if (!last || this.raw) return null;
+    return this.open(last);
+  }
+}
+
+const STORAGE_KEY = 'cadenza.studio.piece';
+
+/** Keeps the open piece for the next visit (the page's own storage: the takes are the backend's). */
+function remember(midi: FileEntry): void {
+  try {
+    globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify(midi));
+  } catch {
+    /* storage refused (private mode): the piece is simply not reopened */
+  }
+}
+
+function remembered(): FileEntry | null {
+  try {
+    const text = globalThis.localStorage?.getItem(STORAGE_KEY);
+    const entry = text ? (JSON.parse(text) as FileEntry) : null;
+    return entry && typeof entry.path === 'string' && typeof entry.name === 'string' ? entry : null;
+  } catch {
+    return null;
   }
 }
 

@@ -13,14 +13,32 @@ export function isMidiName(name: string): boolean {
   return /\.(mid|midi|kar|smf)$/i.test(name);
 }
 
+/** A file picked or dropped, with the folder it was in. */
+export interface PickedFile {
+  file: File;
+  /** Its folder relative to what was picked or dropped ("Mozart", "Classics/Mozart"); '' for a file picked on its own. */
+  folder: string;
+}
+
+/** The folder part of a relative path ("Mozart/kv545.mid" → "Mozart"; a leading slash, as drop entries have, ignored). */
+export function folderOf(relativePath: string): string {
+  const parts = relativePath.split('/').filter(Boolean);
+  return parts.slice(0, -1).join('/');
+}
+
+/** Files from an `<input type=file>`: with `webkitdirectory`, each knows its path inside the chosen folder. */
+export function pickedFromInput(files: readonly File[]): PickedFile[] {
+  return files.map((file) => ({ file, folder: folderOf((file as File & { webkitRelativePath?: string }).webkitRelativePath ?? '') }));
+}
+
 /** Splits files into MIDI files to import and the others, each with its reason. */
-export function partitionMidi(files: readonly File[]): { midi: File[]; skipped: SkippedFile[] } {
-  const midi: File[] = [];
+export function partitionMidi(files: readonly PickedFile[]): { midi: PickedFile[]; skipped: SkippedFile[] } {
+  const midi: PickedFile[] = [];
   const skipped: SkippedFile[] = [];
-  for (const f of files) {
-    const path = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
-    if (isMidiName(f.name)) midi.push(f);
-    else skipped.push({ path, reason: `${f.name} is not a MIDI file (.mid or .midi).` });
+  for (const picked of files) {
+    const name = picked.file.name;
+    if (isMidiName(name)) midi.push(picked);
+    else skipped.push({ path: picked.folder ? `${picked.folder}/${name}` : name, reason: `${name} is not a MIDI file (.mid or .midi).` });
   }
   return { midi, skipped };
 }
@@ -43,10 +61,11 @@ function readAll(reader: FileSystemDirectoryReader): Promise<Entry[]> {
   });
 }
 
-async function walk(entry: Entry, out: File[]): Promise<void> {
+async function walk(entry: Entry, out: PickedFile[]): Promise<void> {
   if (entry.isFile) {
     const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-    out.push(file);
+    // An entry's fullPath is "/Mozart/kv545.mid" for a file inside a dropped folder "Mozart".
+    out.push({ file, folder: folderOf(entry.fullPath) });
   } else if (entry.isDirectory) {
     for (const child of await readAll((entry as FileSystemDirectoryEntry).createReader())) await walk(child, out);
   }
@@ -54,8 +73,8 @@ async function walk(entry: Entry, out: File[]): Promise<void> {
 
 /** What a drop holds. */
 export interface DropContents {
-  /** Every file, folders walked (what browser mode uploads). */
-  files: File[];
+  /** Every file, folders walked (what browser mode uploads), each with its folder. */
+  files: PickedFile[];
   /** The dropped items themselves, folders included (Electron passes their paths to the backend, which walks folders). */
   topLevel: Array<{ file: File; isDirectory: boolean }>;
 }
@@ -65,8 +84,8 @@ export async function filesFromDrop(dt: DataTransfer): Promise<DropContents> {
   const items = Array.from(dt.items ?? []);
   const entries = items.map((it) => (it.kind === 'file' ? (it.webkitGetAsEntry?.() ?? null) : null));
   const plain = Array.from(dt.files ?? []);
-  if (!entries.some((e) => e)) return { files: plain, topLevel: plain.map((file) => ({ file, isDirectory: false })) };
-  const files: File[] = [];
+  if (!entries.some((e) => e)) return { files: plain.map((file) => ({ file, folder: '' })), topLevel: plain.map((file) => ({ file, isDirectory: false })) };
+  const files: PickedFile[] = [];
   const topLevel: DropContents['topLevel'] = [];
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];

@@ -40,6 +40,17 @@ describe('filterAndSort', () => {
     expect(filterAndSort(pieces, 'mozart', 'title', false)).toEqual([]);
   });
 
+  it('sorts composers by surname, so a full name sits beside the short one', () => {
+    const named = [piece('x', 'Etude', 'Frederic Chopin', 1, 1), piece('y', 'Sonata', 'Ludwig van Beethoven', 1, 1), piece('z', 'Prelude', 'Chopin', 1, 1), piece('w', 'Aria', 'Johann Sebastian Bach', 1, 1)];
+    expect(filterAndSort(named, '', 'composer', false).map((p) => p.composer)).toEqual(['Johann Sebastian Bach', 'Ludwig van Beethoven', 'Chopin', 'Frederic Chopin']);
+  });
+
+  it('ignores accents and umlaut spellings in search', () => {
+    const accented = [piece('e', 'Étude Op. 10, No. 1', 'Frédéric Chopin', 1, 1), piece('f', 'Fürchtenmachen', 'Robert Schumann', 1, 1)];
+    expect(filterAndSort(accented, 'etude frederic', 'title', false).map((p) => p.id)).toEqual(['e']);
+    expect(filterAndSort(accented, 'fuerchten', 'title', false).map((p) => p.id)).toEqual(['f']);
+  });
+
   it('does not reorder its input', () => {
     const copy = [...pieces];
     filterAndSort(pieces, '', 'notes', true);

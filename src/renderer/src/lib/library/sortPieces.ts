@@ -1,22 +1,26 @@
 /** Search and sort of the library list, done in the page so every column can sort instantly. */
 import type { PieceSummary } from '../../../../api/schemas';
+import { composerSortKey, foldName } from '../../../../core/common/song/credits';
 
 /** Columns the library sorts by. */
 export type SortKey = 'composer' | 'title' | 'duration' | 'notes';
 
-/** Pieces matching `query` (title, composer or file name, case-insensitive, every word must match), sorted by `key`. */
+/**
+ * Pieces matching `query` (title, composer or file name; case and accents ignored, so "etude"
+ * finds "Étude"; every word must match), sorted by `key`. Composers sort by surname.
+ */
 export function filterAndSort(pieces: readonly PieceSummary[], query: string, key: SortKey, descending: boolean): PieceSummary[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const words = foldName(query).split(/\s+/).filter(Boolean);
   const matches =
     words.length === 0
       ? [...pieces]
       : pieces.filter((p) => {
-          const hay = `${p.title} ${p.composer ?? ''} ${p.sourcePath ?? ''}`.toLowerCase();
+          const hay = foldName(`${p.title} ${p.composer ?? ''} ${p.sourcePath ?? ''}`);
           return words.every((w) => hay.includes(w));
         });
   const byTitle = (a: PieceSummary, b: PieceSummary) => a.title.localeCompare(b.title, 'en', { numeric: true, sensitivity: 'base' });
   const compare: Record<SortKey, (a: PieceSummary, b: PieceSummary) => number> = {
-    composer: (a, b) => (a.composer ?? '').localeCompare(b.composer ?? '', 'en', { sensitivity: 'base' }) || byTitle(a, b),
+    composer: (a, b) => composerSortKey(a.composer ?? '').localeCompare(composerSortKey(b.composer ?? ''), 'en', { sensitivity: 'base' }) || byTitle(a, b),
     title: byTitle,
     duration: (a, b) => a.durationSeconds - b.durationSeconds || byTitle(a, b),
     notes: (a, b) => a.noteCount - b.noteCount || byTitle(a, b),
