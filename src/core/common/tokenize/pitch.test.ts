@@ -47,4 +47,10 @@ describe('normalOrder', () => {
     // Dominant seventh on G: G B D F = 7 11 2 5 -> 11 2 5 7 (span 8) beats 7 11 2 5 (span 10).
     expect(normalOrder([67, 71, 74, 77])).toEqual([11, 2, 5, 7]);
   });
+
+  it('breaks the ties music21’s Forte tables break otherwise than Rahn', () => {
+    // Both from music21 9.3 (Chord.normalOrder).
+    expect(normalOrder([60, 61, 63, 67, 68])).toEqual([0, 1, 3, 7, 8]);
+    expect(normalOrder([66, 67, 70, 71, 72, 75])).toEqual([10, 11, 0, 3, 6, 7]);
+  });
 });

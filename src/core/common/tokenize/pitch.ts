@@ -1,5 +1,6 @@
 /** Pitch names as music21 spells MIDI pitches, and pitch-class sets in normal order. */
 import type { MidiNote } from '../units';
+import { MUSIC21_NORMAL_ORDER_STARTS } from './music21NormalOrder';
 
 const NAMES = ['C', 'C#', 'D', 'E-', 'E', 'F', 'F#', 'G', 'G#', 'A', 'B-', 'B'] as const;
 
@@ -30,31 +31,15 @@ export function parsePitchName(name: string): MidiNote | undefined {
 }
 
 /**
- * The pitch classes of `pitches` in normal order (the rotation of the sorted set with the
- * smallest span; ties broken by the smaller interval to the next-to-last note, then further
- * inwards (Rahn), then by the lowest starting pitch class), as music21's `Chord.normalOrder`.
+ * The pitch classes of `pitches` in normal order, as music21's `Chord.normalOrder` gives it: the
+ * sorted set rotated to start where music21's Forte tables say. That is the rotation with the
+ * smallest span, but music21 breaks ties its own way for 204 of the 4,095 sets (5-note sets and
+ * larger, such as {0,1,3,7,8} -> 0 1 3 7 8, where Rahn's rule gives 7 8 0 1 3).
  */
 export function normalOrder(pitches: readonly number[]): number[] {
   const pcs = [...new Set(pitches.map((p) => ((p % 12) + 12) % 12))].sort((a, b) => a - b);
-  const n = pcs.length;
-  if (n <= 1) return pcs;
-  let best: number[] | undefined;
-  let bestKey: number[] | undefined;
-  for (let r = 0; r < n; r++) {
-    const rot = [...pcs.slice(r), ...pcs.slice(0, r)];
-    // Intervals from the first note to the last, then to each earlier one: compared in that order.
-    const key: number[] = [];
-    for (let k = n - 1; k >= 1; k--) key.push((rot[k]! - rot[0]! + 12) % 12);
-    key.push(rot[0]!);
-    if (!bestKey || compareKeys(key, bestKey) < 0) {
-      best = rot;
-      bestKey = key;
-    }
-  }
-  return best!;
-}
-
-function compareKeys(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
+  if (pcs.length <= 1) return pcs;
+  const mask = pcs.reduce((m, pc) => m | (1 << pc), 0);
+  const start = pcs.indexOf(parseInt(MUSIC21_NORMAL_ORDER_STARTS[mask - 1]!, 16));
+  return [...pcs.slice(start), ...pcs.slice(0, start)];
 }
