@@ -13,6 +13,8 @@
  * Pure code: no I/O; the composer's scorer and sampler use it alike.
  */
 
+import { parseRemiToken } from '../tokenize/remi';
+
 /** How the memory matches and how much it is trusted. Stored in a composer's config.json. */
 export interface PieceMemorySettings {
   /** Shortest match, tokens, for the memory to propose anything. */
@@ -179,18 +181,16 @@ export class PieceMemory {
   }
 
   /**
-   * Mixes a proposal into a model distribution in place: `probs[offset .. offset+V)` becomes
-   * (1-λ) probs + λ memory, λ the fitted weight times `scale` (0..1). Returns λ (0 when there is
-   * nothing to mix).
+   * Mixes a proposal into a model distribution in place: `probs` becomes (1-λ) probs + λ memory,
+   * λ the fitted weight times `scale` (0..1). Returns λ (0 when there is nothing to mix).
    */
-  mixInto(probs: Float32Array | Float64Array, offset = 0, scale = 1): number {
+  mixInto(probs: Float32Array | Float64Array, scale = 1): number {
     const p = this.propose();
     if (!p) return 0;
     const lambda = this.weightOf(p) * scale;
     if (lambda <= 0) return 0;
-    const V = probs.length - offset;
-    for (let v = 0; v < V && offset + v < probs.length; v++) probs[offset + v]! *= 1 - lambda;
-    for (let k = 0; k < p.ids.length; k++) probs[offset + p.ids[k]!]! += lambda * p.shares[k]!;
+    for (let v = 0; v < probs.length; v++) probs[v]! *= 1 - lambda;
+    for (let k = 0; k < p.ids.length; k++) probs[p.ids[k]!]! += lambda * p.shares[k]!;
     return lambda;
   }
 
@@ -204,7 +204,10 @@ export class PieceMemory {
 
 /** The pitch reading of a `remi` vocabulary (its `P_<midi>` tokens). */
 export function remiPitchReading(tokens: readonly string[]): PitchReading {
-  const pitchOfId = tokens.map((t) => (/^P_\d+$/.test(t) ? Number(t.slice(2)) : undefined));
+  const pitchOfId = tokens.map((t) => {
+    const parsed = parseRemiToken(t);
+    return parsed?.type === 'pitch' ? parsed.pitch : undefined;
+  });
   const idOfPitch = new Map<number, number>();
   pitchOfId.forEach((p, id) => p !== undefined && idOfPitch.set(p, id));
   return { pitchOf: (id) => pitchOfId[id], idOf: (pitch) => idOfPitch.get(pitch) };

@@ -747,35 +747,13 @@ function zero(): Fn {
   return f;
 }
 
-/** expInto(x, out, n): out[i] = e^x[i] (the kernel's exp, exported for its tests). */
-function expInto(): Fn {
-  const f = new Fn('exp', { x: 'i32', out: 'i32', n: 'i32' });
+/** A kernel `name(x, out, n)`: out[i] = op(x[i]) over f32 lanes (exported for the tests). */
+function unaryInto(name: string, op: (f: Fn, x: Bytes) => Bytes): Fn {
+  const f = new Fn(name, { x: 'i32', out: 'i32', n: 'i32' });
   const p = f.p as Record<'x' | 'out' | 'n', number>;
   const u = f.local('i32');
   f.body = columns(u, I.shl(get(p.n), i32(2)), (lanes) =>
-    store(lanes, I.add(get(p.out), get(u)), exp(f, load(lanes, I.add(get(p.x), get(u))))),
-  );
-  return f;
-}
-
-/** tanhInto(x, out, n): out[i] = tanh x[i] (exported for tests). */
-function tanhInto(): Fn {
-  const f = new Fn('tanh', { x: 'i32', out: 'i32', n: 'i32' });
-  const p = f.p as Record<'x' | 'out' | 'n', number>;
-  const u = f.local('i32');
-  f.body = columns(u, I.shl(get(p.n), i32(2)), (lanes) =>
-    store(lanes, I.add(get(p.out), get(u)), tanh(f, load(lanes, I.add(get(p.x), get(u))))),
-  );
-  return f;
-}
-
-/** sigmoidInto(x, out, n): out[i] = 1 / (1 + e^-x[i]) (exported for tests). */
-function sigmoidInto(): Fn {
-  const f = new Fn('sigmoid', { x: 'i32', out: 'i32', n: 'i32' });
-  const p = f.p as Record<'x' | 'out' | 'n', number>;
-  const u = f.local('i32');
-  f.body = columns(u, I.shl(get(p.n), i32(2)), (lanes) =>
-    store(lanes, I.add(get(p.out), get(u)), sigmoid(f, load(lanes, I.add(get(p.x), get(u))))),
+    store(lanes, I.add(get(p.out), get(u)), op(f, load(lanes, I.add(get(p.x), get(u))))),
   );
   return f;
 }
@@ -848,9 +826,9 @@ export function simdModuleBytes(): Uint8Array {
       mul(),
       addRows(),
       zero(),
-      expInto(),
-      tanhInto(),
-      sigmoidInto(),
+      unaryInto('exp', exp),
+      unaryInto('tanh', tanh),
+      unaryInto('sigmoid', sigmoid),
     ],
     SIMD_MAX_PAGES,
   );

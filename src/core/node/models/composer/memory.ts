@@ -3,7 +3,7 @@
  * under the mixture, and fitting the memory's weights on real continuations.
  */
 import type { MemoryObservation, PieceMemorySettings, PitchReading } from '../../../common/models/pieceMemory';
-import { fitMemoryWeights, PieceMemory, remiPitchReading, untrainedMemory } from '../../../common/models/pieceMemory';
+import { fitMemoryWeights, memoryNll, PieceMemory, remiPitchReading, untrainedMemory } from '../../../common/models/pieceMemory';
 import type { ComposerMemory } from './config';
 import type { ComposerEngine } from './engine';
 import { scorePieces } from './likelihood';
@@ -87,11 +87,8 @@ export function fitComposerMemory(
   const fit = fitMemoryWeights(scored.observations, start.weights.length);
   const settings: PieceMemorySettings = { ...start, weights: fit.weights.map((w) => Math.round(w * 1e4) / 1e4) };
   // The mixture's NLL on the same targets: positions without a proposal keep the model's.
-  let gain = 0;
-  for (const o of scored.observations) {
-    const l = settings.weights[o.cell] ?? 0;
-    gain += Math.log(Math.max(1e-30, (1 - l) * o.model + l * o.memory)) - Math.log(o.model);
-  }
+  const proposed = memoryNll(scored.observations, settings.weights);
+  const gain = (proposed.model - proposed.mixed) * scored.observations.length;
   const n = Math.max(1, scored.targets);
   return { settings, pieces: pieces.length, targets: scored.targets, modelNll: scored.modelNats / n, mixedNll: (scored.modelNats - gain) / n };
 }

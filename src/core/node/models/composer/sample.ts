@@ -118,7 +118,7 @@ export function sampleComposer(
       if (done[b]) continue;
       const grammar = grammars[b]!;
       masked.set(probs.subarray(b * V, b * V + V));
-      memories?.[b]!.mixInto(masked, 0, options.memoryScale ?? 1);
+      memories?.[b]!.mixInto(masked, options.memoryScale ?? 1);
       for (let v = 0; v < V; v++) if (options.banned?.has(v) || !grammar.allows(parsed[v])) masked[v] = 0;
       const id = sampleToken(masked, options.sampling, rngs[b]!, {});
       grammar.advance(parsed[id]!);
