@@ -12,7 +12,13 @@ import type { TransformerWeights } from './engine';
 import { TransformerEngine } from './engine';
 import { MusicTransformer } from './model';
 
-const jsProvider: BlasProvider = { kind: 'js', library: 'typescript', reason: 'test', sgemm: jsSgemm, setThreads: () => {} };
+const jsProvider: BlasProvider = {
+  kind: 'js',
+  library: 'typescript',
+  reason: 'test',
+  sgemm: jsSgemm,
+  setThreads: () => {},
+};
 
 /** A small model with every part present: 2 layers, 2 heads, context 12. */
 const arch: TransformerArchitecture = {
@@ -34,7 +40,10 @@ function randomWeights(a: TransformerArchitecture, seed: number): TransformerWei
     const size = shape.reduce((x, y) => x * y, 1);
     const base = name.endsWith('_gamma') ? 1 : 0;
     const spread = name.endsWith('_gamma') || name.endsWith('_beta') || name.endsWith('_bias') ? 0.2 : 0.4;
-    out.set(name, Float32Array.from({ length: size }, () => base + (rng.next() * 2 - 1) * spread));
+    out.set(
+      name,
+      Float32Array.from({ length: size }, () => base + (rng.next() * 2 - 1) * spread),
+    );
   }
   return out;
 }
@@ -59,7 +68,14 @@ function tokens(n: number, vocab: number, seed: number): Int32Array {
 }
 
 /** The TF.js reference: loss and gradients by autodiff on the same weights. */
-function reference(a: TransformerArchitecture, w: TransformerWeights, x: Int32Array, y: Int32Array, batch: number, length: number): { loss: number; grads: TransformerWeights } {
+function reference(
+  a: TransformerArchitecture,
+  w: TransformerWeights,
+  x: Int32Array,
+  y: Int32Array,
+  batch: number,
+  length: number,
+): { loss: number; grads: TransformerWeights } {
   const model = MusicTransformer.fromFlat(a, flat(w));
   const xt = tf.tensor2d(x, [batch, length], 'int32');
   const yt = tf.tensor2d(y, [batch, length], 'int32');
@@ -116,7 +132,11 @@ describe('TransformerEngine', () => {
         for (const [weight, g] of grads) {
           const ref = want.grads.get(weight)!;
           // Weights this length never touches (relative embeddings of unused distances) have zero gradient in both.
-          if (ref.every((v) => v === 0)) expect(g.every((v) => v === 0), weight).toBe(true);
+          if (ref.every((v) => v === 0))
+            expect(
+              g.every((v) => v === 0),
+              weight,
+            ).toBe(true);
           else expect(relativeError(g, ref), `${weight}`).toBeLessThan(1e-4);
         }
       });
@@ -177,9 +197,13 @@ describe('TransformerEngine', () => {
   it('rejects a sequence longer than the context and a token outside the vocabulary', () => {
     const w = randomWeights(arch, 1);
     const engine = new TransformerEngine(arch, w, blasKernels(jsProvider));
-    expect(() => engine.forward(new Int32Array(13), new Int32Array(13), 1, 13)).toThrow(/longer than the model's context of 12/);
+    expect(() => engine.forward(new Int32Array(13), new Int32Array(13), 1, 13)).toThrow(
+      /longer than the model's context of 12/,
+    );
     const bad = new Int32Array(12);
     bad[3] = 19;
-    expect(() => engine.forward(bad, new Int32Array(12), 1, 12)).toThrow(/Token id 19 is outside the vocabulary of 19/);
+    expect(() => engine.forward(bad, new Int32Array(12), 1, 12)).toThrow(
+      /Token id 19 is outside the vocabulary of 19/,
+    );
   });
 });

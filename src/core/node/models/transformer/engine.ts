@@ -83,7 +83,16 @@ export interface TransformerForward {
 }
 
 /** Row-wise layer norm: out = gamma * (x - mean) / sqrt(var + eps) + beta; keeps xhat and 1/std. */
-function layerNorm(x: Float32Array, n: number, d: number, gamma: Float32Array, beta: Float32Array, xhat: Float32Array, rstd: Float32Array, out: Float32Array): void {
+function layerNorm(
+  x: Float32Array,
+  n: number,
+  d: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  xhat: Float32Array,
+  rstd: Float32Array,
+  out: Float32Array,
+): void {
   for (let r = 0; r < n; r++) {
     const o = r * d;
     let mean = 0;
@@ -105,7 +114,17 @@ function layerNorm(x: Float32Array, n: number, d: number, gamma: Float32Array, b
 }
 
 /** Backward of `layerNorm`: adds d(loss)/dx into `dx`, d/dgamma and d/dbeta into their gradients. */
-function layerNormBackward(dy: Float32Array, xhat: Float32Array, rstd: Float32Array, n: number, d: number, gamma: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array): void {
+function layerNormBackward(
+  dy: Float32Array,
+  xhat: Float32Array,
+  rstd: Float32Array,
+  n: number,
+  d: number,
+  gamma: Float32Array,
+  dx: Float32Array,
+  dGamma: Float32Array,
+  dBeta: Float32Array,
+): void {
   for (let r = 0; r < n; r++) {
     const o = r * d;
     let meanG = 0;
@@ -184,7 +203,10 @@ export class TransformerEngine {
     readonly kernels: Kernels = activeKernels(),
   ) {
     if (architecture.dModel % architecture.heads !== 0)
-      throw new ModelError(`The model width (${architecture.dModel}) must be divisible by the number of heads (${architecture.heads}).`, { field: 'heads' });
+      throw new ModelError(
+        `The model width (${architecture.dModel}) must be divisible by the number of heads (${architecture.heads}).`,
+        { field: 'heads' },
+      );
   }
 
   private w(name: string): Float32Array {
@@ -205,12 +227,21 @@ export class TransformerEngine {
    * @param inputs [batch * length] token ids; @param targets the same shifted by one.
    * @param dropoutRng when given, a training pass with dropout drawn from it.
    */
-  forward(inputs: Int32Array, targets: Int32Array, batch: number, length: number, dropoutRng?: Rng): TransformerForward {
+  forward(
+    inputs: Int32Array,
+    targets: Int32Array,
+    batch: number,
+    length: number,
+    dropoutRng?: Rng,
+  ): TransformerForward {
     const a = this.architecture;
     const B = batch;
     const L = length;
     const S = a.seqLength;
-    if (L > S) throw new ModelError(`A sequence of ${L} events is longer than the model's context of ${S} events.`, { field: 'seqLength' });
+    if (L > S)
+      throw new ModelError(`A sequence of ${L} events is longer than the model's context of ${S} events.`, {
+        field: 'seqLength',
+      });
     const d = a.dModel;
     const h = a.heads;
     const dh = d / h;
@@ -227,7 +258,8 @@ export class TransformerEngine {
     const root = Math.sqrt(d);
     for (let r = 0; r < N; r++) {
       const t = inputs[r]!;
-      if (!(t >= 0 && t < V)) throw new ModelError(`Token id ${t} is outside the vocabulary of ${V}.`, { field: 'tokens' });
+      if (!(t >= 0 && t < V))
+        throw new ModelError(`Token id ${t} is outside the vocabulary of ${V}.`, { field: 'tokens' });
       for (let c = 0; c < d; c++) x[r * d + c] = emb[t * d + c]! * root;
     }
     let embMask: Float32Array | undefined;
@@ -248,7 +280,11 @@ export class TransformerEngine {
       const q = this.buf(tag('q'), N * d);
       const k = this.buf(tag('k'), N * d);
       const v = this.buf(tag('v'), N * d);
-      for (const [name, into] of [['wq', q], ['wk', k], ['wv', v]] as const) {
+      for (const [name, into] of [
+        ['wq', q],
+        ['wk', k],
+        ['wv', v],
+      ] as const) {
         kern.gemm(false, false, N, d, d, n1, this.w(p + name), tmp);
         toHeads(tmp, N, h, dh, into);
       }
@@ -257,11 +293,21 @@ export class TransformerEngine {
       const rel = this.w(`${p}rel`);
       const m = this.buf('relLogits', h * N * L);
       for (let hi = 0; hi < h; hi++)
-        kern.gemm(false, true, N, L, dh, q.subarray(hi * N * dh, (hi + 1) * N * dh), rel.subarray((hi * S + S - L) * dh, (hi * S + S) * dh), m.subarray(hi * N * L, (hi + 1) * N * L));
+        kern.gemm(
+          false,
+          true,
+          N,
+          L,
+          dh,
+          q.subarray(hi * N * dh, (hi + 1) * N * dh),
+          rel.subarray((hi * S + S - L) * dh, (hi * S + S) * dh),
+          m.subarray(hi * N * L, (hi + 1) * N * L),
+        );
 
       const probs = this.buf(tag('p'), h * N * L);
       const pDrop = rate > 0 ? this.buf(tag('pDrop'), h * N * L) : probs;
-      const pMask = rate > 0 ? dropoutMask(dropoutRng!, h * N * L, rate, this.buf(tag('pMask'), h * N * L)) : undefined;
+      const pMask =
+        rate > 0 ? dropoutMask(dropoutRng!, h * N * L, rate, this.buf(tag('pMask'), h * N * L)) : undefined;
       const ctxHeads = this.buf('ctxHeads', N * d);
       for (let hi = 0; hi < h; hi++)
         for (let b = 0; b < B; b++) {
@@ -294,7 +340,16 @@ export class TransformerEngine {
             pb = pDrop.subarray(blk * L, (blk + L) * L);
             for (let e = 0; e < L * L; e++) pb[e] = sb[e]! * pMask[blk * L + e]!;
           }
-          kern.gemm(false, false, L, dh, L, pb, v.subarray(blk * dh, (blk + L) * dh), ctxHeads.subarray(blk * dh, (blk + L) * dh));
+          kern.gemm(
+            false,
+            false,
+            L,
+            dh,
+            L,
+            pb,
+            v.subarray(blk * dh, (blk + L) * dh),
+            ctxHeads.subarray(blk * dh, (blk + L) * dh),
+          );
         }
       const ctx = this.buf(tag('ctx'), N * d);
       fromHeads(ctxHeads, N, h, dh, ctx);
@@ -327,7 +382,27 @@ export class TransformerEngine {
       }
       const x2 = this.buf(tag('x2'), N * d);
       for (let e = 0; e < N * d; e++) x2[e] = x1[e]! + ff[e]!;
-      layers.push({ x, xhat1, rstd1, n1, q, k, v, p: probs, pDrop, pMask, ctx, attnMask, x1, xhat2, rstd2, n2, f1, a1, ffMask });
+      layers.push({
+        x,
+        xhat1,
+        rstd1,
+        n1,
+        q,
+        k,
+        v,
+        p: probs,
+        pDrop,
+        pMask,
+        ctx,
+        attnMask,
+        x1,
+        xhat2,
+        rstd2,
+        n2,
+        f1,
+        a1,
+        ffMask,
+      });
       x = x2;
     }
 
@@ -350,7 +425,8 @@ export class TransformerEngine {
           arg = c;
         }
       const target = targets[r]!;
-      if (!(target >= 0 && target < V)) throw new ModelError(`Token id ${target} is outside the vocabulary of ${V}.`, { field: 'tokens' });
+      if (!(target >= 0 && target < V))
+        throw new ModelError(`Token id ${target} is outside the vocabulary of ${V}.`, { field: 'tokens' });
       if (arg === target) correct++;
       const picked = probs[o + target]! - max;
       let sum = 0;
@@ -363,7 +439,21 @@ export class TransformerEngine {
       const inv = 1 / sum;
       for (let c = 0; c < V; c++) probs[o + c]! *= inv;
     }
-    return { batch: B, length: L, loss: nll / N, correct, inputs, targets, embMask, layers, xf: x, xhatf, rstdf, nf, probs };
+    return {
+      batch: B,
+      length: L,
+      loss: nll / N,
+      correct,
+      inputs,
+      targets,
+      embMask,
+      layers,
+      xf: x,
+      xhatf,
+      rstdf,
+      nf,
+      probs,
+    };
   }
 
   /**
@@ -430,7 +520,17 @@ export class TransformerEngine {
       addColumnSums(dInner, N, F, g(`${p}ff1_bias`));
       kern.gemm(false, true, N, d, F, dInner, this.w(`${p}ff1_kernel`), dRows);
       // dx now means d/dx1: the residual plus the norm's share.
-      layerNormBackward(dRows, c.xhat2, c.rstd2, N, d, this.w(`${p}ln2_gamma`), dx, g(`${p}ln2_gamma`), g(`${p}ln2_beta`));
+      layerNormBackward(
+        dRows,
+        c.xhat2,
+        c.rstd2,
+        N,
+        d,
+        this.w(`${p}ln2_gamma`),
+        dx,
+        g(`${p}ln2_gamma`),
+        g(`${p}ln2_beta`),
+      );
 
       // Attention branch: x1 = x + drop(ctx Wo).
       dAttn.set(dx);
@@ -477,16 +577,40 @@ export class TransformerEngine {
         const dmh = dm.subarray(hi * N * L, (hi + 1) * N * L);
         const eh = rel.subarray((hi * S + S - L) * dh, (hi * S + S) * dh);
         kern.gemm(false, false, N, dh, L, dmh, eh, dq.subarray(hi * N * dh, (hi + 1) * N * dh), true);
-        kern.gemm(true, false, L, dh, N, dmh, c.q.subarray(hi * N * dh, (hi + 1) * N * dh), dRel.subarray((hi * S + S - L) * dh, (hi * S + S) * dh), true);
+        kern.gemm(
+          true,
+          false,
+          L,
+          dh,
+          N,
+          dmh,
+          c.q.subarray(hi * N * dh, (hi + 1) * N * dh),
+          dRel.subarray((hi * S + S - L) * dh, (hi * S + S) * dh),
+          true,
+        );
       }
       // Projections: q = n1 Wq etc.
       dRows.fill(0);
-      for (const [name, dh_] of [['wq', dq], ['wk', dk], ['wv', dv]] as const) {
+      for (const [name, dh_] of [
+        ['wq', dq],
+        ['wk', dk],
+        ['wv', dv],
+      ] as const) {
         fromHeads(dh_, N, h, dh, dCtx);
         kern.gemm(true, false, d, d, N, c.n1, dCtx, g(p + name), true);
         kern.gemm(false, true, N, d, d, dCtx, this.w(p + name), dRows, true);
       }
-      layerNormBackward(dRows, c.xhat1, c.rstd1, N, d, this.w(`${p}ln1_gamma`), dx, g(`${p}ln1_gamma`), g(`${p}ln1_beta`));
+      layerNormBackward(
+        dRows,
+        c.xhat1,
+        c.rstd1,
+        N,
+        d,
+        this.w(`${p}ln1_gamma`),
+        dx,
+        g(`${p}ln1_gamma`),
+        g(`${p}ln1_beta`),
+      );
     }
 
     // Embedding: x0 = drop(E[t] * sqrt(d)).
