@@ -1,15 +1,25 @@
 /**
- * Music Transformer figures: training throughput of the default preset on the tensor backend,
+ * Music Transformer figures: training throughput of the default preset (the hand-written engine on
+ * each kernel provider, beside PyTorch in the same run, and the TF.js autodiff it replaced),
  * incremental decoding (cached keys/values, TypeScript) against recomputing the whole window per
  * event (onnxruntime and TF.js), and the time to refine a 60-second piece (model + render + master).
  */
 import * as tf from '@tensorflow/tfjs';
 import { master } from '../src/core/common/audio/master';
-import { TRANSFORMER_PRESETS, type TransformerArchitecture } from '../src/core/common/models/transformer';
+import {
+  TRANSFORMER_PRESETS,
+  transformerWeightShapes,
+  type TransformerArchitecture,
+} from '../src/core/common/models/transformer';
 import { TransformerDecoder } from '../src/core/common/models/transformerDecoder';
 import { Rng } from '../src/core/common/random';
 import { emptySong } from '../src/core/common/song/song';
+import { TransformerEngine } from '../src/core/node/models/transformer/engine';
 import { MusicTransformer } from '../src/core/node/models/transformer/model';
+import { blas } from '../src/core/node/tensor/blas';
+import type { Kernels } from '../src/core/node/tensor/kernels';
+import { blasKernels, tfjsKernels } from '../src/core/node/tensor/kernels';
+import { Optimizer } from '../src/core/node/train/optimizer';
 import { refineSong } from '../src/core/node/refine/refine';
 import { buildTransformerOnnx, openOnnxTransformer } from '../src/core/node/onnx/exportTransformer';
 import { createRenderer } from '../src/core/node/render/renderer';
@@ -24,28 +34,62 @@ const time = async (f: () => unknown | Promise<unknown>): Promise<number> => {
   return performance.now() - t0;
 };
 
+/** One training step of the engine (forward, backward, Adam) on `kernels`, in ms (median of `steps`). */
+function engineStepMs(
+  arch: TransformerArchitecture,
+  flat: Float32Array,
+  kernels: Kernels,
+  tokens: Int32Array,
+  batch: number,
+  steps: number,
+): number {
+  const params = new Map<string, Float32Array>();
+  let offset = 0;
+  for (const [name, shape] of transformerWeightShapes(arch)) {
+    const size = shape.reduce((x, y) => x * y, 1);
+    params.set(name, flat.slice(offset, offset + size));
+    offset += size;
+  }
+  const grads = new Map([...params].map(([k, v]) => [k, new Float32Array(v.length)]));
+  const engine = new TransformerEngine(arch, params, kernels);
+  const optimizer = new Optimizer('adam', params);
+  const targets = tokens.map((t) => (t + 1) % arch.vocabSize);
+  const times: number[] = [];
+  for (let i = 0; i <= steps; i++) {
+    const t0 = performance.now();
+    for (const g of grads.values()) g.fill(0);
+    engine.backward(engine.forward(tokens, targets, batch, arch.seqLength, new Rng(i)), grads);
+    optimizer.apply(params, grads, 1e-3);
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)]!;
+}
+
 export default async function bench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const choice = await selectTensorBackend('auto');
   const arch: TransformerArchitecture = { ...TRANSFORMER_PRESETS.default.architecture, vocabSize: 388 };
   const model = MusicTransformer.create(arch, 1);
-  const optimizer = tf.train.adam(1e-3);
   const batch = TRANSFORMER_PRESETS.default.training.batchSize;
   const rng = new Rng(1);
   const tokens = Int32Array.from({ length: batch * arch.seqLength }, () => rng.int(388));
-  const x = tf.tensor2d(tokens, [batch, arch.seqLength], 'int32');
-  const y = tf.tensor2d(tokens.map((t) => (t + 1) % 388), [batch, arch.seqLength], 'int32');
-  const step = (): void => {
-    const loss = optimizer.minimize(() => model.loss(x, y, true), true, model.variables())!;
-    loss.dataSync();
-    loss.dispose();
-  };
   // The PyTorch peer of the same preset first, in the same run (CADENZA_BENCH_PEER=0 skips it).
   const noPeer = process.env.CADENZA_BENCH_PEER === '0' ? 'CADENZA_BENCH_PEER=0' : torchMissing();
   let peerMs: number | undefined;
-  if (noPeer) rows.push({ name: 'transformer train step, PyTorch peer', value: NaN, unit: 'ms/step', note: `not run: ${noPeer}` });
+  if (noPeer)
+    rows.push({
+      name: 'transformer train step, PyTorch peer',
+      value: NaN,
+      unit: 'ms/step',
+      note: `not run: ${noPeer}`,
+    });
   else {
-    const peer = runPeer('torch_transformer_bench.py', { BENCH_CONFIGS: 'default', BENCH_THREADS: '2', BENCH_STEPS: '5' });
+    const peer = runPeer('torch_transformer_bench.py', {
+      BENCH_CONFIGS: 'default',
+      BENCH_THREADS: '2',
+      BENCH_STEPS: '10',
+    });
     peerMs = (peer.results as { ms_per_step: number }[])[0]!.ms_per_step;
     const tps = (batch * arch.seqLength * 1000) / peerMs;
     rows.push({
@@ -53,22 +97,89 @@ export default async function bench(): Promise<BenchRow[]> {
       value: peerMs,
       unit: 'ms/step',
       note: `${tps.toFixed(0)} targets/s; load avg ${os.loadavg()[0]!.toFixed(1)}`,
-      json: { stage: 'transformer', config: 'default', implementation: `pytorch ${String(peer.torch)}`, provider: 'pytorch', threads: 2, msPerStep: peerMs, targetsPerSecond: tps, peerMsPerStep: peerMs, loadAverage: os.loadavg()[0] },
+      json: {
+        stage: 'transformer',
+        config: 'default',
+        implementation: `pytorch ${String(peer.torch)}`,
+        provider: 'pytorch',
+        threads: 2,
+        msPerStep: peerMs,
+        targetsPerSecond: tps,
+        peerMsPerStep: peerMs,
+        loadAverage: os.loadavg()[0],
+      },
     });
   }
+  const flat0 = await model.toFlat();
+  // The engine on every provider present: the system BLAS with 1 and 2 threads, and tfjs-wasm.
+  const providers: [string, Kernels, number][] = [];
+  const native = blas();
+  if (native.kind === 'blas') {
+    providers.push(['blas', blasKernels(native), 1], ['blas', blasKernels(native), 2]);
+  } else
+    rows.push({
+      name: 'transformer train step, BLAS',
+      value: NaN,
+      unit: 'ms/step',
+      note: `not run: ${native.reason}`,
+    });
+  providers.push([choice.kind, tfjsKernels(choice.kind), 1]);
+  for (const [name, kernels, threads] of providers) {
+    kernels.setThreads(threads);
+    const steps = name === 'blas' ? 10 : 3;
+    const ms = engineStepMs(arch, flat0, kernels, tokens, batch, steps);
+    const tps = (batch * arch.seqLength * 1000) / ms;
+    const ratio = peerMs !== undefined ? `; ${(peerMs / ms).toFixed(2)}x PyTorch's targets/s` : '';
+    rows.push({
+      name: `transformer train step, default preset, batch ${batch} x ${arch.seqLength}, engine on ${name}, ${threads} thread${threads > 1 ? 's' : ''}`,
+      value: ms,
+      unit: 'ms/step',
+      note: `${tps.toFixed(0)} targets/s${ratio}; load avg ${os.loadavg()[0]!.toFixed(1)}`,
+      json: {
+        stage: 'transformer',
+        config: 'default',
+        implementation: 'cadenza engine',
+        provider: name,
+        threads,
+        msPerStep: ms,
+        targetsPerSecond: tps,
+        peerMsPerStep: peerMs ?? null,
+        loadAverage: os.loadavg()[0],
+      },
+    });
+    if (name === 'blas') kernels.setThreads(1);
+  }
+  // The TF.js autodiff reference the engine replaced, for the record (one step: it is slow).
+  const x = tf.tensor2d(tokens, [batch, arch.seqLength], 'int32');
+  const y = tf.tensor2d(
+    tokens.map((t) => (t + 1) % 388),
+    [batch, arch.seqLength],
+    'int32',
+  );
+  const optimizer = tf.train.adam(1e-3);
+  const step = (): void => {
+    const loss = optimizer.minimize(() => model.loss(x, y, true), true, model.variables())!;
+    loss.dataSync();
+    loss.dispose();
+  };
   step();
-  const steps = 3;
-  const ms = (await time(() => Array.from({ length: steps }, step))) / steps;
-  const tps = (batch * arch.seqLength * 1000) / ms;
-  const ratio = peerMs !== undefined ? `; ${(peerMs / ms).toFixed(3)}x PyTorch's targets/s` : '';
+  const autodiffMs = await time(step);
   rows.push({
-    name: `transformer train step, default preset, batch ${batch} x ${arch.seqLength}`,
-    value: ms,
+    name: 'transformer train step, TF.js autodiff (the reference, no longer the training path)',
+    value: autodiffMs,
     unit: 'ms/step',
-    note: `${choice.backend}${ratio}; load avg ${os.loadavg()[0]!.toFixed(1)}`,
-    json: { stage: 'transformer', config: 'default', implementation: 'cadenza tfjs autodiff', provider: choice.kind, threads: 1, msPerStep: ms, targetsPerSecond: tps, peerMsPerStep: peerMs ?? null, loadAverage: os.loadavg()[0] },
+    note: `${choice.backend}; load avg ${os.loadavg()[0]!.toFixed(1)}`,
+    json: {
+      stage: 'transformer',
+      config: 'default',
+      implementation: 'cadenza tfjs autodiff',
+      provider: choice.kind,
+      threads: 1,
+      msPerStep: autodiffMs,
+      peerMsPerStep: peerMs ?? null,
+      loadAverage: os.loadavg()[0],
+    },
   });
-  rows.push({ name: 'transformer training throughput', value: tps, unit: 'targets/s', note: choice.backend });
   x.dispose();
   y.dispose();
   optimizer.dispose();
@@ -79,28 +190,53 @@ export default async function bench(): Promise<BenchRow[]> {
   const decodeMs = await time(() => {
     for (let i = 0; i < events; i++) decoder.step(tokens[i]!);
   });
-  rows.push({ name: `incremental decoding (cached keys/values), ${events} events`, value: decodeMs / events, unit: 'ms/event', note: 'TypeScript' });
+  rows.push({
+    name: `incremental decoding (cached keys/values), ${events} events`,
+    value: decodeMs / events,
+    unit: 'ms/event',
+    note: 'TypeScript',
+  });
   const session = await openOnnxTransformer(buildTransformerOnnx(arch, flat), arch);
   const window = tokens.subarray(0, arch.seqLength);
   await session.predict(window, 1);
-  const onnxMs = (await time(async () => {
-    for (let i = 0; i < 20; i++) await session.predict(window, 1);
-  })) / 20;
+  const onnxMs =
+    (await time(async () => {
+      for (let i = 0; i < 20; i++) await session.predict(window, 1);
+    })) / 20;
   rows.push({ name: 'full-window recompute per event (onnxruntime)', value: onnxMs, unit: 'ms/event' });
   await session.dispose();
-  const tfjsMs = (await time(() => {
-    for (let i = 0; i < 3; i++) tf.tidy(() => model.logits(tf.tensor2d(window, [1, arch.seqLength], 'int32')).dataSync());
-  })) / 3;
-  rows.push({ name: 'full-window recompute per event (TF.js)', value: tfjsMs, unit: 'ms/event', note: choice.backend });
+  const tfjsMs =
+    (await time(() => {
+      for (let i = 0; i < 3; i++)
+        tf.tidy(() => model.logits(tf.tensor2d(window, [1, arch.seqLength], 'int32')).dataSync());
+    })) / 3;
+  rows.push({
+    name: 'full-window recompute per event (TF.js)',
+    value: tfjsMs,
+    unit: 'ms/event',
+    note: choice.backend,
+  });
   model.dispose();
 
   // A 60-second, flat, grid-timed piece like the generator writes: 4 notes a second.
   const song = emptySong(480);
   for (let i = 0; i < 240; i++) {
     const t = i * 240;
-    song.notes.push({ pitch: 48 + rng.int(36), velocity: 80, startTicks: t, endTicks: t + 220, track: 0, channel: 0 });
+    song.notes.push({
+      pitch: 48 + rng.int(36),
+      velocity: 80,
+      startTicks: t,
+      endTicks: t + 220,
+      track: 0,
+      channel: 0,
+    });
   }
-  const loaded = { dir: 'bench', config: { vocab: { tokens: [], counts: [] } } as never, weights: flat, decoder: () => new TransformerDecoder(arch, flat) };
+  const loaded = {
+    dir: 'bench',
+    config: { vocab: { tokens: [], counts: [] } } as never,
+    weights: flat,
+    decoder: () => new TransformerDecoder(arch, flat),
+  };
   const renderer = await createRenderer({ engine: 'auto' });
   let refined = song;
   const refineMs = await time(() => {
@@ -113,8 +249,21 @@ export default async function bench(): Promise<BenchRow[]> {
   const masterMs = await time(() => master(rendered!));
   renderer.dispose();
   rows.push({ name: 'refine a 60 s piece: transformer re-performance', value: refineMs / 1000, unit: 's' });
-  rows.push({ name: 'refine a 60 s piece: render', value: renderMs / 1000, unit: 's', note: renderer.engine });
-  rows.push({ name: 'refine a 60 s piece: master (loudness, true-peak limiter)', value: masterMs / 1000, unit: 's' });
-  rows.push({ name: 'refine a 60 s piece: total', value: (refineMs + renderMs + masterMs) / 1000, unit: 's' });
+  rows.push({
+    name: 'refine a 60 s piece: render',
+    value: renderMs / 1000,
+    unit: 's',
+    note: renderer.engine,
+  });
+  rows.push({
+    name: 'refine a 60 s piece: master (loudness, true-peak limiter)',
+    value: masterMs / 1000,
+    unit: 's',
+  });
+  rows.push({
+    name: 'refine a 60 s piece: total',
+    value: (refineMs + renderMs + masterMs) / 1000,
+    unit: 's',
+  });
   return rows;
 }

@@ -14,6 +14,9 @@ interface Flags extends GlobalOptions {
   model_path: string;
   preset: string;
   backend: string;
+  blasLibrary?: string;
+  blasThreads?: string;
+  transpose?: string;
   resume?: boolean;
   epochs?: string;
   batchSize?: string;
@@ -30,18 +33,55 @@ interface Flags extends GlobalOptions {
   timeLimit?: string;
 }
 
+/** `--transpose`: a range `a..b` or a comma list of whole semitone shifts from -12 to 12. */
+export function parseShifts(text: string): number[] {
+  const range = /^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$/.exec(text);
+  const shifts = range
+    ? Array.from(
+        { length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) },
+        (_, i) => Number(range[1]) + i,
+      )
+    : text.split(',').map((t) => (/^\s*-?\d+\s*$/.test(t) ? Number(t) : NaN));
+  if (shifts.length === 0 || !shifts.every((t) => Number.isInteger(t) && Math.abs(t) <= 12))
+    throw new UsageError(
+      `--transpose must be a range like -5..6 or a list like 0,2,-2 of whole numbers from -12 to 12, not "${text}".`,
+      {
+        field: '--transpose',
+      },
+    );
+  return shifts;
+}
+
 /** Adds `train-transformer` to the program. */
 export function registerTrainTransformer(program: Command): void {
   program
     .command('train-transformer')
-    .description('Train the Music Transformer (relative attention) on performance tokens from `cadenza preprocess`.')
-    .requiredOption('--data_path <dir>', 'preprocessed data: the output folder of `cadenza preprocess` or its performance/ folder')
-    .requiredOption('--model_path <dir>', 'model folder to write (config.json, weights, training-log.jsonl, checkpoint/)')
-    .option('--preset <name>', `starting sizes and settings: ${Object.keys(TRANSFORMER_PRESETS).join(', ')}`, 'default')
+    .description(
+      'Train the Music Transformer (relative attention) on performance tokens from `cadenza preprocess`.',
+    )
+    .requiredOption(
+      '--data_path <dir>',
+      'preprocessed data: the output folder of `cadenza preprocess` or its performance/ folder',
+    )
+    .requiredOption(
+      '--model_path <dir>',
+      'model folder to write (config.json, weights, training-log.jsonl, checkpoint/)',
+    )
+    .option(
+      '--preset <name>',
+      `starting sizes and settings: ${Object.keys(TRANSFORMER_PRESETS).join(', ')}`,
+      'default',
+    )
     .option(
       '--backend <name>',
-      'provider: auto (the fastest TF.js backend present), blas (runs on the fastest TF.js backend, since the transformer trains through TF.js ops), tensorflow-gpu, tensorflow, wasm, cpu',
+      'kernel provider for the matrix products: auto (the system BLAS where it loads, else the fastest TF.js backend), blas, tensorflow-gpu, tensorflow, wasm, cpu',
       'auto',
+    )
+    .option('--blas-library <file>', 'a BLAS library to load before the system’s (OpenBLAS, Accelerate, MKL)')
+    .option('--blas-threads <n>', 'threads for the BLAS provider (default 1)')
+    .option(
+      '--transpose <list>',
+      'transposition augmentation: semitone shifts drawn per window, e.g. -5..6 or 0,2,-2 (default: the preset’s)',
     )
     .option('--resume', 'continue from the model folder’s checkpoint')
     .option('--epochs <n>', 'most passes over the data')
@@ -56,23 +96,35 @@ export function registerTrainTransformer(program: Command): void {
     .option('--max-steps-per-epoch <n>', 'cap on steps per epoch (0 = none)')
     .option('--patience <n>', 'epochs without improvement before stopping')
     .option('--seed <n>', 'seed for initialisation, data order and dropout')
-    .option('--time-limit <minutes>', 'stop training after this many minutes (the epoch in progress is validated)')
+    .option(
+      '--time-limit <minutes>',
+      'stop training after this many minutes (the epoch in progress is validated)',
+    )
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'print only the result')
-    .addHelpText('after', '\nExample:\n  cadenza train-transformer --data_path processed_data/ --model_path models/transformer/ --preset default\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  cadenza train-transformer --data_path processed_data/ --model_path models/transformer/ --preset default\n',
+    )
     .action(async (flags: Flags) => {
       if (!(flags.preset in TRANSFORMER_PRESETS))
-        throw new UsageError(`--preset must be one of ${Object.keys(TRANSFORMER_PRESETS).join(', ')}, not "${flags.preset}".`, {
-          field: '--preset',
-        });
+        throw new UsageError(
+          `--preset must be one of ${Object.keys(TRANSFORMER_PRESETS).join(', ')}, not "${flags.preset}".`,
+          {
+            field: '--preset',
+          },
+        );
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { KERNEL_REQUESTS } = await import('../../core/node/tensor/kernels');
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainTransformer } = await import('../../core/node/models/transformer/train');
       if (!KERNEL_REQUESTS.includes(flags.backend as KernelRequest))
-        throw new UsageError(`--backend must be one of ${KERNEL_REQUESTS.join(', ')}, not "${flags.backend}".`, {
-          field: '--backend',
-        });
+        throw new UsageError(
+          `--backend must be one of ${KERNEL_REQUESTS.join(', ')}, not "${flags.backend}".`,
+          {
+            field: '--backend',
+          },
+        );
       const int = (flag: string, v: string | undefined, min: number): number | undefined =>
         numberOption(flag, v, { min, integer: true });
       const architecture = Object.fromEntries(
@@ -93,10 +145,14 @@ export function registerTrainTransformer(program: Command): void {
           maxStepsPerEpoch: int('--max-steps-per-epoch', flags.maxStepsPerEpoch, 0),
           patience: int('--patience', flags.patience, 1),
           seed: int('--seed', flags.seed, 0),
+          transpositions: flags.transpose === undefined ? undefined : parseShifts(flags.transpose),
         }).filter(([, v]) => v !== undefined),
       );
       if (!existsSync(flags.data_path))
-        throw new UsageError(`--data_path names ${flags.data_path}, which does not exist.`, { field: '--data_path', path: flags.data_path });
+        throw new UsageError(`--data_path names ${flags.data_path}, which does not exist.`, {
+          field: '--data_path',
+          path: flags.data_path,
+        });
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       const data = await loadTokenDataset(flags.data_path, 'performance');
       const bar = progressBar(flags);
@@ -112,6 +168,10 @@ export function registerTrainTransformer(program: Command): void {
           architecture,
           training,
           backend: flags.backend as KernelRequest,
+          ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}),
+          ...(flags.blasThreads !== undefined
+            ? { blasThreads: int('--blas-threads', flags.blasThreads, 1)! }
+            : {}),
           resume: flags.resume,
           ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
           signal: controller.signal,

@@ -2,29 +2,29 @@
  * Trains the Music Transformer on performance tokens: windows of held-in pieces, validation on
  * held-out pieces every epoch. The loop itself (optimizer, schedule with warm-up, clipping, early
  * stopping, checkpoints, exact resume, time limit, log, progress) is the LSTM's
- * (`src/core/node/train/loop.ts`); this file supplies the model's gradients (TF.js autodiff) and
- * its validation, and keeps the model folder usable after every epoch.
+ * (`src/core/node/train/loop.ts`); this file supplies the model's gradients (the hand-written
+ * engine of `engine.ts` on the kernel layer: the system BLAS or a TF.js backend), transposition
+ * augmentation and validation, and keeps the model folder usable after every epoch.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DataError, ModelError } from '../../../common/errors';
+import { DataError, ModelError, UsageError } from '../../../common/errors';
 import type { RunOptions } from '../../../common/progress';
 import type { Vocabulary } from '../../../common/tokenize/types';
-import type {
-  TransformerArchitecture,
-  TransformerTrainSettings,
-} from '../../../common/models/transformer';
+import type { TransformerArchitecture, TransformerTrainSettings } from '../../../common/models/transformer';
 import { TRANSFORMER_PRESETS, transformerWeightShapes } from '../../../common/models/transformer';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fs/atomic';
 import { hasCheckpoint } from '../../train/checkpoint';
 import type { Trainable } from '../../train/loop';
 import { runTrainingLoop } from '../../train/loop';
-import type { KernelRequest } from '../../tensor/kernels';
-import { selectTensorBackend } from '../../tensor/backend';
+import { Rng } from '../../../common/random';
+import type { KernelRequest, Kernels } from '../../tensor/kernels';
+import { selectKernels } from '../../tensor/kernels';
 import { buildTransformerOnnx } from '../../onnx/exportTransformer';
 import { saveWeights } from '../weights';
+import { TransformerEngine } from './engine';
 import { MusicTransformer } from './model';
 
 /** The data training needs: a vocabulary and pieces split by `cadenza preprocess`. */
@@ -44,11 +44,12 @@ export interface TrainTransformerOptions extends RunOptions {
   architecture?: Partial<Omit<TransformerArchitecture, 'vocabSize'>>;
   /** Training settings to override. */
   training?: Partial<TransformerTrainSettings>;
-  /**
-   * Provider to use; `auto` picks the fastest TF.js backend present. The transformer trains through
-   * TF.js ops, so `blas` (the BiLSTM's native kernels) runs on the fastest TF.js backend, saying so.
-   */
+  /** Kernel provider for the matrix products; `auto` takes the system BLAS where it loads, else the fastest TF.js backend. */
   backend?: KernelRequest;
+  /** A BLAS library file to try before the system's. */
+  blasLibrary?: string;
+  /** BLAS threads (default 1). */
+  blasThreads?: number;
   /** Continue from the folder's checkpoint instead of starting over. */
   resume?: boolean;
   /** Cap on validation windows (each one `seqLength` events), to keep validation short. */
@@ -70,7 +71,7 @@ export interface TransformerTrainResult {
   unigramNll: number;
   /** True when early stopping ended the run. */
   stoppedEarly: boolean;
-  /** The TF.js backend that ran, and why. */
+  /** The kernel provider that ran, and why. */
   backend: string;
   backendReason: string;
   /** Wall time of this run (not counting earlier runs resumed from), in seconds. */
@@ -85,7 +86,7 @@ export interface TransformerConfig {
   tokenizer: { kind: 'performance'; options?: Record<string, unknown> };
   vocab: Vocabulary;
   corpusHash?: string;
-  training: TransformerTrainSettings & { backend?: string };
+  training: TransformerTrainSettings & { backend?: string; blasLibrary?: string; blasThreads?: number };
   metrics: {
     validNll?: number;
     validPerplexity?: number;
@@ -106,7 +107,12 @@ interface Window {
   start: number;
 }
 
-function windowsOf(pieces: TransformerTrainingData['pieces'], split: 'train' | 'valid', length: number, stride: number): Window[] {
+function windowsOf(
+  pieces: TransformerTrainingData['pieces'],
+  split: 'train' | 'valid',
+  length: number,
+  stride: number,
+): Window[] {
   const out: Window[] = [];
   pieces.forEach((p, i) => {
     if (p.split !== split) return;
@@ -115,46 +121,68 @@ function windowsOf(pieces: TransformerTrainingData['pieces'], split: 'train' | '
   return out;
 }
 
-function batchTensors(
+/**
+ * Token ids of `windows` as inputs and targets ([count * length] each), every window transposed by
+ * one of `tables` drawn from `rng` (a window whose pitches would leave the piano is kept as written).
+ */
+function batchIds(
   pieces: TransformerTrainingData['pieces'],
   windows: Window[],
   length: number,
-): [tf.Tensor2D, tf.Tensor2D] {
+  tables: Int32Array[] = [],
+  rng?: Rng,
+): [Int32Array, Int32Array] {
   const xs = new Int32Array(windows.length * length);
   const ys = new Int32Array(windows.length * length);
   windows.forEach((w, b) => {
     const t = pieces[w.piece]!.tokens;
+    let table = tables.length > 1 && rng ? tables[rng.int(tables.length)] : undefined;
+    for (let i = 0; i <= length && table; i++) if (table[t[w.start + i]!]! < 0) table = undefined;
     for (let i = 0; i < length; i++) {
-      xs[b * length + i] = t[w.start + i]!;
-      ys[b * length + i] = t[w.start + i + 1]!;
+      const x = t[w.start + i]!;
+      const y = t[w.start + i + 1]!;
+      xs[b * length + i] = table ? table[x]! : x;
+      ys[b * length + i] = table ? table[y]! : y;
     }
   });
-  return [tf.tensor2d(xs, [windows.length, length], 'int32'), tf.tensor2d(ys, [windows.length, length], 'int32')];
+  return [xs, ys];
+}
+
+/**
+ * For each shift, the id every token id becomes `shift` semitones up (`NOTE_ON_p`, `NOTE_OFF_p`),
+ * or -1 where the pitch would leave the piano's 21..108; other tokens are unchanged.
+ */
+export function performanceTranspositions(vocab: Vocabulary, shifts: readonly number[]): Int32Array[] {
+  const index = new Map(vocab.tokens.map((t, i) => [t, i]));
+  return shifts.map((shift) =>
+    Int32Array.from(vocab.tokens, (token, id) => {
+      const m = /^(NOTE_ON|NOTE_OFF)_(\d+)$/.exec(token);
+      if (!m || shift === 0) return id;
+      const p = Number(m[2]) + shift;
+      return p < 21 || p > 108 ? -1 : (index.get(`${m[1]}_${p}`) ?? -1);
+    }),
+  );
 }
 
 /** Mean NLL per event over `windows` (nats) and the share of events that are the argmax. */
 function evaluate(
-  model: MusicTransformer,
+  engine: TransformerEngine,
   pieces: TransformerTrainingData['pieces'],
   windows: Window[],
   batch: number,
   signal?: AbortSignal,
 ): { nll: number; accuracy: number; targets: number } {
+  const L = engine.architecture.seqLength;
   let total = 0;
   let hits = 0;
   let targets = 0;
   for (let i = 0; i < windows.length && !signal?.aborted; i += batch) {
     const chunk = windows.slice(i, i + batch);
-    const [x, y] = batchTensors(pieces, chunk, model.architecture.seqLength);
-    const [loss, correct] = tf.tidy(() => {
-      const hit = tf.equal(tf.argMax(model.logits(x), -1), y);
-      return [model.loss(x, y).dataSync()[0]!, tf.sum(tf.cast(hit, 'float32')).dataSync()[0]!];
-    });
-    x.dispose();
-    y.dispose();
-    const n = chunk.length * model.architecture.seqLength;
-    total += loss * n;
-    hits += correct;
+    const [x, y] = batchIds(pieces, chunk, L);
+    const f = engine.forward(x, y, chunk.length, L);
+    const n = chunk.length * L;
+    total += f.loss * n;
+    hits += f.correct;
     targets += n;
   }
   return { nll: targets ? total / targets : NaN, accuracy: targets ? hits / targets : 0, targets };
@@ -179,57 +207,46 @@ export function unigramNll(vocabSize: number, train: Iterable<number>, valid: It
 
 /**
  * The model as the training loop sees it: its weights as Float32Arrays (the loop's optimizer
- * updates them in place; they are copied into the TF.js variables before each forward pass), and
- * gradients from TF.js autodiff.
+ * updates them in place and the engine reads them in place), gradients from the hand-written
+ * engine. Each step's seed draws its windows' transpositions, then its dropout masks, so a resumed
+ * run repeats them exactly.
  */
 class TransformerTrainable implements Trainable {
-  readonly params: Map<string, Float32Array>;
   readonly trainExamples: number;
+  private readonly engine: TransformerEngine;
 
   constructor(
-    private readonly model: MusicTransformer,
-    initial: Float32Array,
+    architecture: TransformerArchitecture,
+    readonly params: Map<string, Float32Array>,
+    kernels: Kernels,
     private readonly pieces: TransformerTrainingData['pieces'],
     private readonly trainWindows: Window[],
     private readonly validWindows: Window[],
     private readonly batchSize: number,
+    private readonly tables: Int32Array[],
   ) {
-    this.params = new Map();
-    let offset = 0;
-    for (const [name, v] of model.weights) {
-      this.params.set(name, initial.slice(offset, offset + v.size));
-      offset += v.size;
-    }
+    this.engine = new TransformerEngine(architecture, params, kernels);
     this.trainExamples = trainWindows.length;
   }
 
-  /** Copies the parameters into the model's variables. */
-  private sync(): void {
-    for (const [name, v] of this.model.weights) tf.tidy(() => v.assign(tf.tensor(this.params.get(name)!, v.shape)));
-  }
-
-  gradients(order: Int32Array, start: number, count: number, grads: Map<string, Float32Array>, dropoutSeed: number): number {
-    this.sync();
-    this.model.reseedDropout(dropoutSeed);
+  gradients(
+    order: Int32Array,
+    start: number,
+    count: number,
+    grads: Map<string, Float32Array>,
+    dropoutSeed: number,
+  ): number {
+    const rng = new Rng(dropoutSeed);
+    const L = this.engine.architecture.seqLength;
     const batch = Array.from(order.subarray(start, start + count), (i) => this.trainWindows[i]!);
-    const [x, y] = batchTensors(this.pieces, batch, this.model.architecture.seqLength);
-    const { value, grads: g } = tf.variableGrads(() => this.model.loss(x, y, true), this.model.variables());
-    const loss = value.dataSync()[0]!;
-    for (const [name, v] of this.model.weights) {
-      const gradient = g[v.name];
-      if (gradient) {
-        const into = grads.get(name)!;
-        const data = gradient.dataSync();
-        for (let i = 0; i < into.length; i++) into[i]! += data[i]!;
-      }
-    }
-    tf.dispose([value, x, y, ...Object.values(g)]);
-    return loss;
+    const [x, y] = batchIds(this.pieces, batch, L, this.tables, rng);
+    const f = this.engine.forward(x, y, count, L, rng);
+    this.engine.backward(f, grads);
+    return f.loss;
   }
 
   validate(signal?: AbortSignal): { nll: number; accuracy: number; targets: number } {
-    this.sync();
-    return evaluate(this.model, this.pieces, this.validWindows, this.batchSize, signal);
+    return evaluate(this.engine, this.pieces, this.validWindows, this.batchSize, signal);
   }
 }
 
@@ -245,34 +262,58 @@ function flatten(group: Map<string, Float32Array>): Float32Array {
 }
 
 /** Trains a Music Transformer on `data` and writes the model folder. */
-export async function trainTransformer(data: TransformerTrainingData, options: TrainTransformerOptions): Promise<TransformerTrainResult> {
+export async function trainTransformer(
+  data: TransformerTrainingData,
+  options: TrainTransformerOptions,
+): Promise<TransformerTrainResult> {
   const started = Date.now();
   const preset = TRANSFORMER_PRESETS[options.preset ?? 'default'];
   const dir = options.modelPath;
   const checkpointDir = path.join(dir, CHECKPOINT);
-  let architecture: TransformerArchitecture = { ...preset.architecture, ...options.architecture, vocabSize: data.vocab.tokens.length };
+  let architecture: TransformerArchitecture = {
+    ...preset.architecture,
+    ...options.architecture,
+    vocabSize: data.vocab.tokens.length,
+  };
   let settings: TransformerTrainSettings = { ...preset.training, ...options.training };
-  const tfChoice = await selectTensorBackend(options.backend === 'blas' ? 'auto' : (options.backend ?? 'auto'));
-  const choice =
-    options.backend === 'blas'
-      ? {
-          ...tfChoice,
-          reason: `blas was requested, but the transformer trains through TF.js ops (its forward and backward pass on the native kernels is not built yet), so it runs on ${tfChoice.kind}: ${tfChoice.reason}`,
-        }
-      : tfChoice;
+  const choice = await selectKernels(
+    options.backend ?? 'auto',
+    options.blasLibrary ? { blasLibrary: options.blasLibrary } : {},
+  );
+  const blasThreads = options.blasThreads ?? 1;
+  if (!(Number.isInteger(blasThreads) && blasThreads >= 1 && blasThreads <= 64))
+    throw new UsageError('The number of BLAS threads must be a whole number from 1 to 64.', {
+      field: 'blasThreads',
+    });
+  choice.kernels.setThreads(blasThreads);
 
   let resumedConfig: TransformerConfig | undefined;
   if (options.resume) {
     try {
       resumedConfig = await readJson<TransformerConfig>(path.join(dir, 'config.json'));
     } catch (error) {
-      throw new ModelError(`Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`, { path: dir, cause: error });
+      throw new ModelError(
+        `Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`,
+        { path: dir, cause: error },
+      );
     }
-    if (!hasCheckpoint(checkpointDir)) throw new ModelError(`Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`, { path: dir });
+    if (!hasCheckpoint(checkpointDir))
+      throw new ModelError(
+        `Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`,
+        { path: dir },
+      );
     if (resumedConfig.vocab.tokens.join('\u0000') !== data.vocab.tokens.join('\u0000'))
-      throw new ModelError(`Cannot resume ${dir}: the data's vocabulary differs from the one it was trained on.`, { path: dir });
+      throw new ModelError(
+        `Cannot resume ${dir}: the data's vocabulary differs from the one it was trained on.`,
+        { path: dir },
+      );
     architecture = resumedConfig.architecture;
-    const { backend: _backend, ...saved } = resumedConfig.training;
+    const {
+      backend: _backend,
+      blasLibrary: _library,
+      blasThreads: _threads,
+      ...saved
+    } = resumedConfig.training;
     settings = saved;
   }
 
@@ -280,9 +321,14 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const trainWindows = windowsOf(data.pieces, 'train', L, Math.max(1, Math.floor(L / 2)));
   let validWindows = windowsOf(data.pieces, 'valid', L, L);
   if (trainWindows.length === 0)
-    throw new DataError(`No training piece is longer than the model's context of ${L} events; use shorter sequences.`, { field: 'seqLength' });
+    throw new DataError(
+      `No training piece is longer than the model's context of ${L} events; use shorter sequences.`,
+      { field: 'seqLength' },
+    );
   if (validWindows.length === 0)
-    throw new DataError(`No held-out piece is longer than ${L} events, so the model cannot be validated.`, { field: 'valid' });
+    throw new DataError(`No held-out piece is longer than ${L} events, so the model cannot be validated.`, {
+      field: 'valid',
+    });
   const maxValid = options.maxValidWindows ?? 64;
   if (validWindows.length > maxValid) {
     const stride = validWindows.length / maxValid;
@@ -299,18 +345,57 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   };
   const unigram = unigramNll(architecture.vocabSize, trainTokens(), validTargets());
 
+  const shifts = settings.transpositions ?? [0];
+  if (shifts.length === 0 || !shifts.every((t) => Number.isInteger(t) && Math.abs(t) <= 12))
+    throw new UsageError('The transpositions must be one or more whole numbers from -12 to 12.', {
+      field: 'transpositions',
+    });
+  const tables = performanceTranspositions(data.vocab, shifts);
+
   const layout = transformerWeightShapes(architecture);
+  // The initial weights come from the TF.js model (seeded, the same on every backend), as before.
+  await tf.ready();
   const model = MusicTransformer.create(architecture, settings.seed);
-  const trainable = new TransformerTrainable(model, await model.toFlat(), data.pieces, trainWindows, validWindows, settings.batchSize);
+  const initial = await model.toFlat();
+  model.dispose();
+  const params = new Map<string, Float32Array>();
+  let offset = 0;
+  for (const [name, shape] of layout) {
+    const size = shape.reduce((x, y) => x * y, 1);
+    params.set(name, initial.slice(offset, offset + size));
+    offset += size;
+  }
+  const trainable = new TransformerTrainable(
+    architecture,
+    params,
+    choice.kernels,
+    data.pieces,
+    trainWindows,
+    validWindows,
+    settings.batchSize,
+    tables,
+  );
   // What a checkpoint belongs to: architecture, settings, vocabulary and the pieces.
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ architecture, settings, tokens: data.vocab.tokens, pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]) }))
+    .update(
+      JSON.stringify({
+        architecture,
+        settings,
+        tokens: data.vocab.tokens,
+        pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]),
+      }),
+    )
     .digest('hex');
 
   await fs.mkdir(dir, { recursive: true });
   const logFile = path.join(dir, 'training-log.jsonl');
   if (!options.resume) await writeFileAtomic(logFile, '');
-  let metrics: TransformerConfig['metrics'] = resumedConfig?.metrics ?? { epochs: 0, steps: 0, trainSeconds: 0, unigramNll: unigram };
+  let metrics: TransformerConfig['metrics'] = resumedConfig?.metrics ?? {
+    epochs: 0,
+    steps: 0,
+    trainSeconds: 0,
+    unigramNll: unigram,
+  };
   const writeConfig = async (): Promise<void> => {
     const config: TransformerConfig = {
       format: 'cadenza-transformer',
@@ -319,7 +404,11 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
       tokenizer: { kind: 'performance', options: data.manifest?.tokenizerOptions },
       vocab: data.vocab,
       corpusHash: data.manifest?.corpusHash,
-      training: { ...settings, backend: choice.backend },
+      training: {
+        ...settings,
+        backend: choice.provider,
+        ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
+      },
       metrics,
       credits: resumedConfig?.credits,
     };
@@ -329,55 +418,60 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   await writeConfig();
 
   let bestSaved = resumedConfig?.metrics.validNll ?? Infinity;
-  let result: Awaited<ReturnType<typeof runTrainingLoop>>;
-  try {
-    result = await runTrainingLoop(
-      trainable,
-      {
-        batchSize: settings.batchSize,
-        epochs: settings.epochs,
-        optimizer: 'adam',
-        learningRate: settings.learningRate,
-        schedule: 'cosine',
-        warmupSteps: settings.warmupSteps,
-        patience: settings.patience,
-        seed: settings.seed,
-        maxStepsPerEpoch: settings.maxStepsPerEpoch,
+  const result = await runTrainingLoop(
+    trainable,
+    {
+      batchSize: settings.batchSize,
+      epochs: settings.epochs,
+      optimizer: 'adam',
+      learningRate: settings.learningRate,
+      schedule: 'cosine',
+      warmupSteps: settings.warmupSteps,
+      patience: settings.patience,
+      seed: settings.seed,
+      maxStepsPerEpoch: settings.maxStepsPerEpoch,
+    },
+    {
+      checkpointDir,
+      logFile,
+      resume: options.resume,
+      fingerprint,
+      timeLimitSeconds: options.timeLimitSeconds,
+      targetsPerExample: L,
+      startInfo: {
+        backend: choice.provider,
+        backendReason: choice.reason,
+        backendsSkipped: choice.skipped,
+        ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
+        transpositions: shifts,
+        architecture,
+        trainWindows: trainWindows.length,
+        validWindows: validWindows.length,
+        unigramNll: unigram,
       },
-      {
-        checkpointDir,
-        logFile,
-        resume: options.resume,
-        fingerprint,
-        timeLimitSeconds: options.timeLimitSeconds,
-        targetsPerExample: L,
-        startInfo: { backend: choice.backend, backendReason: choice.reason, architecture, trainWindows: trainWindows.length, validWindows: validWindows.length, unigramNll: unigram },
-        signal: options.signal,
-        onProgress: options.onProgress,
-        // Keeps the folder a usable model after every epoch: its best weights and their figures.
-        onEpoch: async (record, best) => {
-          const bestNll = Math.min(bestSaved, record.validNll);
-          if (record.validNll <= bestSaved) {
-            bestSaved = record.validNll;
-            await saveWeights(dir, layout, flatten(best));
-          }
-          metrics = {
-            validNll: bestNll,
-            validPerplexity: Math.exp(bestNll),
-            unigramNll: unigram,
-            epochs: record.epoch,
-            // The last finished epoch's figures plus this epoch's (whose counts include steps before a resume).
-            steps: metrics.steps + record.steps,
-            bestEpoch: record.validNll <= bestNll ? record.epoch : metrics.bestEpoch,
-            trainSeconds: metrics.trainSeconds + record.trainSeconds,
-          };
-          await writeConfig();
-        },
+      signal: options.signal,
+      onProgress: options.onProgress,
+      // Keeps the folder a usable model after every epoch: its best weights and their figures.
+      onEpoch: async (record, best) => {
+        const bestNll = Math.min(bestSaved, record.validNll);
+        if (record.validNll <= bestSaved) {
+          bestSaved = record.validNll;
+          await saveWeights(dir, layout, flatten(best));
+        }
+        metrics = {
+          validNll: bestNll,
+          validPerplexity: Math.exp(bestNll),
+          unigramNll: unigram,
+          epochs: record.epoch,
+          // The last finished epoch's figures plus this epoch's (whose counts include steps before a resume).
+          steps: metrics.steps + record.steps,
+          bestEpoch: record.validNll <= bestNll ? record.epoch : metrics.bestEpoch,
+          trainSeconds: metrics.trainSeconds + record.trainSeconds,
+        };
+        await writeConfig();
       },
-    );
-  } finally {
-    model.dispose();
-  }
+    },
+  );
   metrics = {
     validNll: result.bestValid,
     validPerplexity: Math.exp(result.bestValid),
@@ -399,7 +493,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
     validNll: result.bestValid,
     unigramNll: unigram,
     stoppedEarly: result.stoppedBy === 'early-stopping',
-    backend: choice.backend,
+    backend: choice.provider,
     backendReason: choice.reason,
     seconds: (Date.now() - started) / 1000,
   };
