@@ -9,15 +9,12 @@ describe('TransformerDecoder (incremental, cached keys and values)', () => {
     const arch = { ...TRANSFORMER_PRESETS.tiny.architecture, vocabSize: 30, layers: 2, seqLength: 12 };
     const model = MusicTransformer.create(arch, 9);
     const tokens = [3, 17, 4, 4, 29, 0, 12, 8, 8, 21, 5, 1];
-    const full = tf.tidy(
-      () => model.logits(tf.tensor2d([tokens], [1, tokens.length], 'int32')).arraySync()[0]!,
-    );
+    const full = tf.tidy(() => model.logits(tf.tensor2d([tokens], [1, tokens.length], 'int32')).arraySync()[0]!);
     const decoder = new TransformerDecoder(arch, await model.toFlat());
     let maxDiff = 0;
     tokens.forEach((t, i) => {
       const logits = decoder.step(t);
-      for (let v = 0; v < arch.vocabSize; v++)
-        maxDiff = Math.max(maxDiff, Math.abs(logits[v]! - full[i]![v]!));
+      for (let v = 0; v < arch.vocabSize; v++) maxDiff = Math.max(maxDiff, Math.abs(logits[v]! - full[i]![v]!));
     });
     expect(maxDiff).toBeLessThan(1e-4);
     model.dispose();

@@ -30,13 +30,10 @@ export async function loadTransformer(dir: string = bundledTransformerPath()): P
   try {
     config = await readJson<TransformerConfig>(path.join(dir, 'config.json'));
   } catch (error) {
-    throw new ModelError(
-      `${dir} is not a transformer model folder: its config.json is missing or unreadable.`,
-      {
-        path: dir,
-        cause: error,
-      },
-    );
+    throw new ModelError(`${dir} is not a transformer model folder: its config.json is missing or unreadable.`, {
+      path: dir,
+      cause: error,
+    });
   }
   if (config.format !== 'cadenza-transformer')
     throw new ModelError(

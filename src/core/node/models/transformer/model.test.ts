@@ -5,10 +5,7 @@ import type { TransformerArchitecture } from '../../../common/models/transformer
 import { TRANSFORMER_PRESETS } from '../../../common/models/transformer';
 import { MusicTransformer } from './model';
 
-const tiny = (vocabSize: number): TransformerArchitecture => ({
-  ...TRANSFORMER_PRESETS.tiny.architecture,
-  vocabSize,
-});
+const tiny = (vocabSize: number): TransformerArchitecture => ({ ...TRANSFORMER_PRESETS.tiny.architecture, vocabSize });
 
 describe('MusicTransformer', () => {
   it('is causal: changing a future token never changes an earlier output', () => {
@@ -20,8 +17,7 @@ describe('MusicTransformer', () => {
       model.logits(tf.tensor2d([tokens], [1, tokens.length], 'int32')).arraySync()[0]!,
       model.logits(tf.tensor2d([changed], [1, changed.length], 'int32')).arraySync()[0]!,
     ]);
-    for (let t = 0; t < 8; t++)
-      for (let v = 0; v < 20; v++) expect(Math.abs(a[t]![v]! - b[t]![v]!)).toBeLessThan(1e-5);
+    for (let t = 0; t < 8; t++) for (let v = 0; v < 20; v++) expect(Math.abs(a[t]![v]! - b[t]![v]!)).toBeLessThan(1e-5);
     // Position 8 itself sees the change.
     const diff = a[8]!.reduce((s, x, v) => s + Math.abs(x - b[8]![v]!), 0);
     expect(diff).toBeGreaterThan(1e-3);

@@ -28,12 +28,9 @@ export class MusicTransformer {
     this.dropoutRng = new Rng(seed ^ 0x5eed);
     const a = architecture;
     if (a.dModel % a.heads !== 0)
-      throw new ModelError(
-        `The model width (${a.dModel}) must be divisible by the number of heads (${a.heads}).`,
-        {
-          field: 'heads',
-        },
-      );
+      throw new ModelError(`The model width (${a.dModel}) must be divisible by the number of heads (${a.heads}).`, {
+        field: 'heads',
+      });
   }
 
   /** A new model with seeded initial weights (Glorot-uniform matrices, zero biases, unit norms). */
@@ -44,8 +41,7 @@ export class MusicTransformer {
       const init = tf.tidy(() => {
         if (name.endsWith('_gamma')) return tf.ones(shape);
         if (name.endsWith('_beta') || name.endsWith('_bias')) return tf.zeros(shape);
-        if (name.endsWith('_rel') || name === 'embedding')
-          return tf.randomNormal(shape, 0, 0.02, 'float32', rng.int(2 ** 31));
+        if (name.endsWith('_rel') || name === 'embedding') return tf.randomNormal(shape, 0, 0.02, 'float32', rng.int(2 ** 31));
         const fanIn = shape[0]!;
         const fanOut = shape[shape.length - 1]!;
         const limit = Math.sqrt(6 / (fanIn + fanOut));
@@ -73,9 +69,7 @@ export class MusicTransformer {
       offset += size;
     }
     if (offset !== flat.length)
-      throw new ModelError(
-        `The weights hold ${flat.length - offset} values more than the architecture needs.`,
-      );
+      throw new ModelError(`The weights hold ${flat.length - offset} values more than the architecture needs.`);
     return new MusicTransformer(architecture, weights, seed);
   }
 
@@ -130,12 +124,9 @@ export class MusicTransformer {
     const a = this.architecture;
     const [b, l] = tokens.shape;
     if (l > a.seqLength)
-      throw new ModelError(
-        `A sequence of ${l} events is longer than the model's context of ${a.seqLength}.`,
-        {
-          field: 'seqLength',
-        },
-      );
+      throw new ModelError(`A sequence of ${l} events is longer than the model's context of ${a.seqLength}.`, {
+        field: 'seqLength',
+      });
     const d = a.dModel;
     const h = a.heads;
     const dh = d / h;
@@ -149,17 +140,12 @@ export class MusicTransformer {
         const p = `layer${layer}_`;
         const norm1 = tf.reshape(this.layerNorm(x, `${p}ln1`), [b * l, d]);
         const heads = (name: string): tf.Tensor4D =>
-          tf.transpose(
-            tf.reshape(tf.matMul(norm1, this.w(p + name)), [b, l, h, dh]),
-            [0, 2, 1, 3],
-          ) as tf.Tensor4D;
+          tf.transpose(tf.reshape(tf.matMul(norm1, this.w(p + name)), [b, l, h, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
         const q = heads('wq');
         const k = heads('wk');
         const v = heads('wv');
         const rel = this.w(`${p}rel`);
-        const er = (
-          l === a.seqLength ? rel : tf.slice(rel, [0, a.seqLength - l, 0], [h, l, dh])
-        ) as tf.Tensor3D;
+        const er = (l === a.seqLength ? rel : tf.slice(rel, [0, a.seqLength - l, 0], [h, l, dh])) as tf.Tensor3D;
         let scores = tf.add(tf.matMul(q, k, false, true), relativeLogits(q, er));
         scores = tf.add(tf.mul(scores, 1 / Math.sqrt(dh)), causal);
         const attention = this.dropout(tf.softmax(scores, -1), training);

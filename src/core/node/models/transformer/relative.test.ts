@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../common/random';
 import { relativeLogits, relativeLogitsNaive } from './relative';
 
-const random = (n: number, rng: Rng): Float32Array =>
-  Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+const random = (n: number, rng: Rng): Float32Array => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
 
 describe('relative attention (skewing)', () => {
   it.each([

@@ -46,14 +46,7 @@ export function relativeLogits(q: tf.Tensor4D, er: tf.Tensor3D): tf.Tensor4D {
  * The same logits computed naively (O(L²·D) memory), for tests only: out[i, j] = q_i · er[j - i + L - 1]
  * for j <= i, and 0 above the diagonal.
  */
-export function relativeLogitsNaive(
-  q: Float32Array,
-  er: Float32Array,
-  b: number,
-  h: number,
-  l: number,
-  dh: number,
-): Float32Array {
+export function relativeLogitsNaive(q: Float32Array, er: Float32Array, b: number, h: number, l: number, dh: number): Float32Array {
   const out = new Float32Array(b * h * l * l);
   for (let bi = 0; bi < b; bi++)
     for (let hi = 0; hi < h; hi++)

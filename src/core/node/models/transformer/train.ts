@@ -13,7 +13,10 @@ import * as tf from '@tensorflow/tfjs';
 import { DataError, ModelError, UsageError } from '../../../common/errors';
 import type { RunOptions } from '../../../common/progress';
 import type { Vocabulary } from '../../../common/tokenize/types';
-import type { TransformerArchitecture, TransformerTrainSettings } from '../../../common/models/transformer';
+import type {
+  TransformerArchitecture,
+  TransformerTrainSettings,
+} from '../../../common/models/transformer';
 import { TRANSFORMER_PRESETS, transformerWeightShapes } from '../../../common/models/transformer';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fs/atomic';
 import { hasCheckpoint } from '../../train/checkpoint';
@@ -107,12 +110,7 @@ interface Window {
   start: number;
 }
 
-function windowsOf(
-  pieces: TransformerTrainingData['pieces'],
-  split: 'train' | 'valid',
-  length: number,
-  stride: number,
-): Window[] {
+function windowsOf(pieces: TransformerTrainingData['pieces'], split: 'train' | 'valid', length: number, stride: number): Window[] {
   const out: Window[] = [];
   pieces.forEach((p, i) => {
     if (p.split !== split) return;
@@ -229,13 +227,7 @@ class TransformerTrainable implements Trainable {
     this.trainExamples = trainWindows.length;
   }
 
-  gradients(
-    order: Int32Array,
-    start: number,
-    count: number,
-    grads: Map<string, Float32Array>,
-    dropoutSeed: number,
-  ): number {
+  gradients(order: Int32Array, start: number, count: number, grads: Map<string, Float32Array>, dropoutSeed: number): number {
     const rng = new Rng(dropoutSeed);
     const L = this.engine.architecture.seqLength;
     const batch = Array.from(order.subarray(start, start + count), (i) => this.trainWindows[i]!);
@@ -262,29 +254,17 @@ function flatten(group: Map<string, Float32Array>): Float32Array {
 }
 
 /** Trains a Music Transformer on `data` and writes the model folder. */
-export async function trainTransformer(
-  data: TransformerTrainingData,
-  options: TrainTransformerOptions,
-): Promise<TransformerTrainResult> {
+export async function trainTransformer(data: TransformerTrainingData, options: TrainTransformerOptions): Promise<TransformerTrainResult> {
   const started = Date.now();
   const preset = TRANSFORMER_PRESETS[options.preset ?? 'default'];
   const dir = options.modelPath;
   const checkpointDir = path.join(dir, CHECKPOINT);
-  let architecture: TransformerArchitecture = {
-    ...preset.architecture,
-    ...options.architecture,
-    vocabSize: data.vocab.tokens.length,
-  };
+  let architecture: TransformerArchitecture = { ...preset.architecture, ...options.architecture, vocabSize: data.vocab.tokens.length };
   let settings: TransformerTrainSettings = { ...preset.training, ...options.training };
-  const choice = await selectKernels(
-    options.backend ?? 'auto',
-    options.blasLibrary ? { blasLibrary: options.blasLibrary } : {},
-  );
+  const choice = await selectKernels(options.backend ?? 'auto', options.blasLibrary ? { blasLibrary: options.blasLibrary } : {});
   const blasThreads = options.blasThreads ?? 1;
   if (!(Number.isInteger(blasThreads) && blasThreads >= 1 && blasThreads <= 64))
-    throw new UsageError('The number of BLAS threads must be a whole number from 1 to 64.', {
-      field: 'blasThreads',
-    });
+    throw new UsageError('The number of BLAS threads must be a whole number from 1 to 64.', { field: 'blasThreads' });
   choice.kernels.setThreads(blasThreads);
 
   let resumedConfig: TransformerConfig | undefined;
@@ -292,28 +272,13 @@ export async function trainTransformer(
     try {
       resumedConfig = await readJson<TransformerConfig>(path.join(dir, 'config.json'));
     } catch (error) {
-      throw new ModelError(
-        `Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`,
-        { path: dir, cause: error },
-      );
+      throw new ModelError(`Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`, { path: dir, cause: error });
     }
-    if (!hasCheckpoint(checkpointDir))
-      throw new ModelError(
-        `Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`,
-        { path: dir },
-      );
+    if (!hasCheckpoint(checkpointDir)) throw new ModelError(`Cannot resume: ${dir} has no checkpoint to continue from; start without --resume.`, { path: dir });
     if (resumedConfig.vocab.tokens.join('\u0000') !== data.vocab.tokens.join('\u0000'))
-      throw new ModelError(
-        `Cannot resume ${dir}: the data's vocabulary differs from the one it was trained on.`,
-        { path: dir },
-      );
+      throw new ModelError(`Cannot resume ${dir}: the data's vocabulary differs from the one it was trained on.`, { path: dir });
     architecture = resumedConfig.architecture;
-    const {
-      backend: _backend,
-      blasLibrary: _library,
-      blasThreads: _threads,
-      ...saved
-    } = resumedConfig.training;
+    const { backend: _backend, blasLibrary: _library, blasThreads: _threads, ...saved } = resumedConfig.training;
     settings = saved;
   }
 
@@ -321,14 +286,9 @@ export async function trainTransformer(
   const trainWindows = windowsOf(data.pieces, 'train', L, Math.max(1, Math.floor(L / 2)));
   let validWindows = windowsOf(data.pieces, 'valid', L, L);
   if (trainWindows.length === 0)
-    throw new DataError(
-      `No training piece is longer than the model's context of ${L} events; use shorter sequences.`,
-      { field: 'seqLength' },
-    );
+    throw new DataError(`No training piece is longer than the model's context of ${L} events; use shorter sequences.`, { field: 'seqLength' });
   if (validWindows.length === 0)
-    throw new DataError(`No held-out piece is longer than ${L} events, so the model cannot be validated.`, {
-      field: 'valid',
-    });
+    throw new DataError(`No held-out piece is longer than ${L} events, so the model cannot be validated.`, { field: 'valid' });
   const maxValid = options.maxValidWindows ?? 64;
   if (validWindows.length > maxValid) {
     const stride = validWindows.length / maxValid;
@@ -347,9 +307,7 @@ export async function trainTransformer(
 
   const shifts = settings.transpositions ?? [0];
   if (shifts.length === 0 || !shifts.every((t) => Number.isInteger(t) && Math.abs(t) <= 12))
-    throw new UsageError('The transpositions must be one or more whole numbers from -12 to 12.', {
-      field: 'transpositions',
-    });
+    throw new UsageError('The transpositions must be one or more whole numbers from -12 to 12.', { field: 'transpositions' });
   const tables = performanceTranspositions(data.vocab, shifts);
 
   const layout = transformerWeightShapes(architecture);
@@ -365,37 +323,16 @@ export async function trainTransformer(
     params.set(name, initial.slice(offset, offset + size));
     offset += size;
   }
-  const trainable = new TransformerTrainable(
-    architecture,
-    params,
-    choice.kernels,
-    data.pieces,
-    trainWindows,
-    validWindows,
-    settings.batchSize,
-    tables,
-  );
+  const trainable = new TransformerTrainable(architecture, params, choice.kernels, data.pieces, trainWindows, validWindows, settings.batchSize, tables);
   // What a checkpoint belongs to: architecture, settings, vocabulary and the pieces.
   const fingerprint = createHash('sha256')
-    .update(
-      JSON.stringify({
-        architecture,
-        settings,
-        tokens: data.vocab.tokens,
-        pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]),
-      }),
-    )
+    .update(JSON.stringify({ architecture, settings, tokens: data.vocab.tokens, pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]) }))
     .digest('hex');
 
   await fs.mkdir(dir, { recursive: true });
   const logFile = path.join(dir, 'training-log.jsonl');
   if (!options.resume) await writeFileAtomic(logFile, '');
-  let metrics: TransformerConfig['metrics'] = resumedConfig?.metrics ?? {
-    epochs: 0,
-    steps: 0,
-    trainSeconds: 0,
-    unigramNll: unigram,
-  };
+  let metrics: TransformerConfig['metrics'] = resumedConfig?.metrics ?? { epochs: 0, steps: 0, trainSeconds: 0, unigramNll: unigram };
   const writeConfig = async (): Promise<void> => {
     const config: TransformerConfig = {
       format: 'cadenza-transformer',
@@ -404,11 +341,7 @@ export async function trainTransformer(
       tokenizer: { kind: 'performance', options: data.manifest?.tokenizerOptions },
       vocab: data.vocab,
       corpusHash: data.manifest?.corpusHash,
-      training: {
-        ...settings,
-        backend: choice.provider,
-        ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
-      },
+      training: { ...settings, backend: choice.provider, ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}) },
       metrics,
       credits: resumedConfig?.credits,
     };
@@ -419,58 +352,54 @@ export async function trainTransformer(
 
   let bestSaved = resumedConfig?.metrics.validNll ?? Infinity;
   const result = await runTrainingLoop(
-    trainable,
-    {
-      batchSize: settings.batchSize,
-      epochs: settings.epochs,
-      optimizer: 'adam',
-      learningRate: settings.learningRate,
-      schedule: 'cosine',
-      warmupSteps: settings.warmupSteps,
-      patience: settings.patience,
-      seed: settings.seed,
-      maxStepsPerEpoch: settings.maxStepsPerEpoch,
-    },
-    {
-      checkpointDir,
-      logFile,
-      resume: options.resume,
-      fingerprint,
-      timeLimitSeconds: options.timeLimitSeconds,
-      targetsPerExample: L,
-      startInfo: {
-        backend: choice.provider,
-        backendReason: choice.reason,
-        backendsSkipped: choice.skipped,
-        ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
-        transpositions: shifts,
-        architecture,
-        trainWindows: trainWindows.length,
-        validWindows: validWindows.length,
-        unigramNll: unigram,
+      trainable,
+      {
+        batchSize: settings.batchSize,
+        epochs: settings.epochs,
+        optimizer: 'adam',
+        learningRate: settings.learningRate,
+        schedule: 'cosine',
+        warmupSteps: settings.warmupSteps,
+        patience: settings.patience,
+        seed: settings.seed,
+        maxStepsPerEpoch: settings.maxStepsPerEpoch,
       },
-      signal: options.signal,
-      onProgress: options.onProgress,
-      // Keeps the folder a usable model after every epoch: its best weights and their figures.
-      onEpoch: async (record, best) => {
-        const bestNll = Math.min(bestSaved, record.validNll);
-        if (record.validNll <= bestSaved) {
-          bestSaved = record.validNll;
-          await saveWeights(dir, layout, flatten(best));
-        }
-        metrics = {
-          validNll: bestNll,
-          validPerplexity: Math.exp(bestNll),
-          unigramNll: unigram,
-          epochs: record.epoch,
-          // The last finished epoch's figures plus this epoch's (whose counts include steps before a resume).
-          steps: metrics.steps + record.steps,
-          bestEpoch: record.validNll <= bestNll ? record.epoch : metrics.bestEpoch,
-          trainSeconds: metrics.trainSeconds + record.trainSeconds,
-        };
-        await writeConfig();
+      {
+        checkpointDir,
+        logFile,
+        resume: options.resume,
+        fingerprint,
+        timeLimitSeconds: options.timeLimitSeconds,
+        targetsPerExample: L,
+        startInfo: {
+          backend: choice.provider,
+          backendReason: choice.reason,
+          backendsSkipped: choice.skipped,
+          ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
+          transpositions: shifts,
+          architecture, trainWindows: trainWindows.length, validWindows: validWindows.length, unigramNll: unigram },
+        signal: options.signal,
+        onProgress: options.onProgress,
+        // Keeps the folder a usable model after every epoch: its best weights and their figures.
+        onEpoch: async (record, best) => {
+          const bestNll = Math.min(bestSaved, record.validNll);
+          if (record.validNll <= bestSaved) {
+            bestSaved = record.validNll;
+            await saveWeights(dir, layout, flatten(best));
+          }
+          metrics = {
+            validNll: bestNll,
+            validPerplexity: Math.exp(bestNll),
+            unigramNll: unigram,
+            epochs: record.epoch,
+            // The last finished epoch's figures plus this epoch's (whose counts include steps before a resume).
+            steps: metrics.steps + record.steps,
+            bestEpoch: record.validNll <= bestNll ? record.epoch : metrics.bestEpoch,
+            trainSeconds: metrics.trainSeconds + record.trainSeconds,
+          };
+          await writeConfig();
+        },
       },
-    },
   );
   metrics = {
     validNll: result.bestValid,
