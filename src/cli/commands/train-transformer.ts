@@ -180,7 +180,7 @@ export function registerTrainTransformer(program: Command): void {
         bar.finish();
         printResult(flags, result, (r) =>
           [
-            `Trained on ${r.backend} (${r.backendReason}).`,
+            `Trained on ${r.backend}: ${r.backendReason}.`,
             `Held-out NLL ${r.validNll.toFixed(3)} nats/event (perplexity ${Math.exp(r.validNll).toFixed(1)}); unigram baseline ${r.unigramNll.toFixed(3)}.`,
             `${r.epochs} epochs, ${r.steps} steps${r.stoppedEarly ? ', stopped early' : ''}; model in ${r.modelPath}`,
           ].join('\n'),

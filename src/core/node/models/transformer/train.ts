@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { DataError, ModelError, UsageError } from '../../../common/errors';
 import type { RunOptions } from '../../../common/progress';
 import type { Vocabulary } from '../../../common/tokenize/types';
@@ -28,7 +27,6 @@ import { selectKernels } from '../../tensor/kernels';
 import { buildTransformerOnnx } from '../../onnx/exportTransformer';
 import { saveWeights } from '../weights';
 import { TransformerEngine } from './engine';
-import { MusicTransformer } from './model';
 
 /** The data training needs: a vocabulary and pieces split by `cadenza preprocess`. */
 export interface TransformerTrainingData {
@@ -242,6 +240,35 @@ class TransformerTrainable implements Trainable {
   }
 }
 
+/**
+ * Seeded initial weights in layout order, as `MusicTransformer.create` makes them (Glorot-uniform
+ * matrices, N(0, 0.02) embeddings, zero biases, unit norm gains), drawn in plain TypeScript so
+ * training needs no TF.js backend.
+ */
+export function initialTransformerWeights(architecture: TransformerArchitecture, seed: number): Map<string, Float32Array> {
+  const rng = new Rng(seed);
+  const out = new Map<string, Float32Array>();
+  for (const [name, shape] of transformerWeightShapes(architecture)) {
+    const size = shape.reduce((x, y) => x * y, 1);
+    const w = new Float32Array(size);
+    if (name.endsWith('_gamma')) w.fill(1);
+    else if (name.endsWith('_rel') || name === 'embedding')
+      for (let i = 0; i < size; i += 2) {
+        // Box-Muller: two normal draws from two uniform ones.
+        const r = Math.sqrt(-2 * Math.log(1 - rng.next()));
+        const t = 2 * Math.PI * rng.next();
+        w[i] = 0.02 * r * Math.cos(t);
+        if (i + 1 < size) w[i + 1] = 0.02 * r * Math.sin(t);
+      }
+    else if (!(name.endsWith('_beta') || name.endsWith('_bias'))) {
+      const limit = Math.sqrt(6 / (shape[0]! + shape[shape.length - 1]!));
+      for (let i = 0; i < size; i++) w[i] = (rng.next() * 2 - 1) * limit;
+    }
+    out.set(name, w);
+  }
+  return out;
+}
+
 /** Flattens named weights in layout order (as `weights.bin` stores them). */
 function flatten(group: Map<string, Float32Array>): Float32Array {
   const out = new Float32Array([...group.values()].reduce((n, v) => n + v.length, 0));
@@ -311,18 +338,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const tables = performanceTranspositions(data.vocab, shifts);
 
   const layout = transformerWeightShapes(architecture);
-  // The initial weights come from the TF.js model (seeded, the same on every backend), as before.
-  await tf.ready();
-  const model = MusicTransformer.create(architecture, settings.seed);
-  const initial = await model.toFlat();
-  model.dispose();
-  const params = new Map<string, Float32Array>();
-  let offset = 0;
-  for (const [name, shape] of layout) {
-    const size = shape.reduce((x, y) => x * y, 1);
-    params.set(name, initial.slice(offset, offset + size));
-    offset += size;
-  }
+  const params = initialTransformerWeights(architecture, settings.seed);
   const trainable = new TransformerTrainable(architecture, params, choice.kernels, data.pieces, trainWindows, validWindows, settings.batchSize, tables);
   // What a checkpoint belongs to: architecture, settings, vocabulary and the pieces.
   const fingerprint = createHash('sha256')
