@@ -16,6 +16,9 @@ import { Rng } from '../src/core/common/random';
 import { emptySong } from '../src/core/common/song/song';
 import { TransformerEngine } from '../src/core/node/models/transformer/engine';
 import { MusicTransformer } from '../src/core/node/models/transformer/model';
+import type { TransformerTrainingData } from '../src/core/node/models/transformer/train';
+import { trainTransformer } from '../src/core/node/models/transformer/train';
+import { performanceTokens } from '../src/core/common/tokenize/performance';
 import { blas } from '../src/core/node/tensor/blas';
 import type { Kernels } from '../src/core/node/tensor/kernels';
 import { blasKernels, tfjsKernels } from '../src/core/node/tensor/kernels';
@@ -24,7 +27,9 @@ import { refineSong } from '../src/core/node/refine/refine';
 import { buildTransformerOnnx, openOnnxTransformer } from '../src/core/node/onnx/exportTransformer';
 import { createRenderer } from '../src/core/node/render/renderer';
 import { selectTensorBackend } from '../src/core/node/tensor/backend';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { runPeer, torchMissing } from './peers';
 import type { BenchRow } from './run';
 
@@ -149,6 +154,38 @@ export default async function bench(): Promise<BenchRow[]> {
     });
     if (name === 'blas') kernels.setThreads(1);
   }
+  // The whole training step as `train-transformer` runs it (loop, Adam, augmentation), on 1 and 2
+  // threads (data parallel), on random tokens.
+  const dataRng = new Rng(5);
+  const piece = (n: number): Uint16Array => Uint16Array.from({ length: n }, () => dataRng.int(388));
+  const data: TransformerTrainingData = {
+    vocab: { kind: 'performance', tokens: performanceTokens(), counts: new Array(388).fill(1) },
+    pieces: [
+      ...Array.from({ length: 8 }, (_, i) => ({ id: `t${i}`, split: 'train' as const, tokens: piece(4000) })),
+      { id: 'v', split: 'valid' as const, tokens: piece(600) },
+    ],
+  };
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cadenza-bench-transformer-'));
+  try {
+    for (const threads of [1, 2]) {
+      const modelPath = path.join(dir, `t${threads}`);
+      await trainTransformer(data, { modelPath, preset: 'default', training: { epochs: 1, maxStepsPerEpoch: 12 }, threads, maxValidWindows: 1 });
+      const log = (await fs.readFile(path.join(modelPath, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const epoch = log.find((r) => r.type === 'epoch')!;
+      const ms = epoch.msPerStep as number;
+      const ratio = peerMs !== undefined ? `; ${(peerMs / ms).toFixed(2)}x PyTorch's targets/s` : '';
+      rows.push({
+        name: `transformer training step (train-transformer), default preset, ${String(log[0]!.backend)}, ${threads} thread${threads > 1 ? 's' : ''}`,
+        value: ms,
+        unit: 'ms/step',
+        note: `${((batch * arch.seqLength * 1000) / ms).toFixed(0)} targets/s${ratio}; load avg ${os.loadavg()[0]!.toFixed(1)}`,
+        json: { stage: 'transformer', config: 'default', implementation: 'cadenza train-transformer', provider: log[0]!.backend, threads, msPerStep: ms, peerMsPerStep: peerMs ?? null, loadAverage: os.loadavg()[0] },
+      });
+    }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+
   // The TF.js autodiff reference the engine replaced, for the record (one step: it is slow).
   const x = tf.tensor2d(tokens, [batch, arch.seqLength], 'int32');
   const y = tf.tensor2d(

@@ -16,6 +16,7 @@ interface Flags extends GlobalOptions {
   backend: string;
   blasLibrary?: string;
   blasThreads?: string;
+  threads?: string;
   transpose?: string;
   resume?: boolean;
   epochs?: string;
@@ -78,7 +79,8 @@ export function registerTrainTransformer(program: Command): void {
       'auto',
     )
     .option('--blas-library <file>', 'a BLAS library to load before the system’s (OpenBLAS, Accelerate, MKL)')
-    .option('--blas-threads <n>', 'threads for the BLAS provider (default 1)')
+    .option('--blas-threads <n>', 'threads inside each BLAS product when --threads is 1 (default 1)')
+    .option('--threads <n>', 'threads computing gradients (data parallel; resume needs the same number)', '1')
     .option(
       '--transpose <list>',
       'transposition augmentation: semitone shifts drawn per window, e.g. -5..6 or 0,2,-2 (default: the preset’s)',
@@ -172,6 +174,7 @@ export function registerTrainTransformer(program: Command): void {
           ...(flags.blasThreads !== undefined
             ? { blasThreads: int('--blas-threads', flags.blasThreads, 1)! }
             : {}),
+          threads: int('--threads', flags.threads, 1)!,
           resume: flags.resume,
           ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
           signal: controller.signal,

@@ -20,6 +20,14 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** The next 32 random bits as an unsigned integer (the same draw `next()` scales to [0, 1)). */
+  nextUint32(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+
   /** An integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -29,8 +29,8 @@ export class GradientWorkers {
       });
   }
 
-  /** Starts `count` workers holding the training examples; resolves when all are ready. */
-  static async start(
+  /** Starts `count` BiLSTM workers holding the training examples; resolves when all are ready. */
+  static start(
     count: number,
     architecture: LstmArchitecture,
     names: string[],
@@ -39,13 +39,30 @@ export class GradientWorkers {
   ): Promise<GradientWorkers> {
     // From sources the worker is gradWorker.ts; in a build, gradWorker.js beside this file.
     const module = new URL(import.meta.url.endsWith('.ts') ? './gradWorker.ts' : './gradWorker.js', import.meta.url);
+    return GradientWorkers.startModule(module, count, { architecture, train }, names, kernels);
+  }
+
+  /**
+   * Starts `count` workers on `module`, a worker that answers the same `init` and `step` messages
+   * for another model; `init` carries what that model's workers need besides the weight names.
+   */
+  static async startModule(
+    module: URL,
+    count: number,
+    init: Record<string, unknown>,
+    names: string[],
+    kernels: { backend: KernelRequest; blasLibrary?: string },
+  ): Promise<GradientWorkers> {
     const workers = Array.from({ length: count }, () => startWorker(module));
     const pool = new GradientWorkers(workers, names);
-    await Promise.all(
-      workers.map((w) =>
-        pool.request(w, { type: 'init', id: 0, architecture, names, train, ...kernels } satisfies InitMessage),
-      ),
-    );
+    try {
+      await Promise.all(
+        workers.map((w) => pool.request(w, { ...init, type: 'init', id: 0, names, ...kernels } as InitMessage)),
+      );
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
     return pool;
   }
 
@@ -92,4 +109,49 @@ export class GradientWorkers {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/**
+ * The gradient of the mean loss over `order[start .. start+count)` with `workers`: the batch is cut
+ * into `workers + 1` near-equal shares; this thread computes the first with `own(start, count,
+ * seed)` (adding into `grads`, returning its mean loss) while each worker computes one of the
+ * others, and the shares' mean gradients and losses are combined weighted by their sizes, which is
+ * the whole batch's mean up to rounding. Each share draws its randomness from its own seed, so
+ * results depend on the thread count. Returns the mean loss.
+ */
+export async function parallelGradients(
+  workers: GradientWorkers,
+  params: Map<string, Float32Array>,
+  order: Int32Array,
+  start: number,
+  count: number,
+  grads: Map<string, Float32Array>,
+  dropoutSeed: number,
+  own: (start: number, count: number, seed: number) => number,
+): Promise<number> {
+  const parts = Math.min(count, workers.size + 1);
+  if (parts < 2) return own(start, count, dropoutSeed);
+  const bounds = Array.from({ length: parts + 1 }, (_, i) => start + Math.round((i * count) / parts));
+  const shares = Array.from({ length: parts - 1 }, (_, i) => order.slice(bounds[i + 1]!, bounds[i + 2]!));
+  const seeds = shares.map((_, i) => (dropoutSeed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
+  // Padded with empty shares when there are fewer examples than threads.
+  while (shares.length < workers.size) {
+    shares.push(new Int32Array(0));
+    seeds.push(0);
+  }
+  const pending = workers.run(params, shares, seeds);
+  const mine = bounds[1]! - start;
+  let loss = own(start, mine, dropoutSeed) * mine;
+  for (const g of grads.values()) for (let i = 0; i < g.length; i++) g[i]! *= mine / count;
+  const replies = await pending;
+  replies.forEach((reply, i) => {
+    const n = shares[i]!.length;
+    if (n === 0) return;
+    loss += reply.loss * n;
+    [...grads.values()].forEach((g, k) => {
+      const part = reply.grads[k]!;
+      for (let j = 0; j < g.length; j++) g[j]! += (part[j]! * n) / count;
+    });
+  });
+  return loss / count;
 }

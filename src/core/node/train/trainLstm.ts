@@ -25,7 +25,7 @@ import type { LoopResult, Trainable } from './loop';
 import { hasCheckpoint } from './checkpoint';
 import { piecesByHash } from './pieces';
 import { runTrainingLoop } from './loop';
-import { GradientWorkers } from './parallel';
+import { GradientWorkers, parallelGradients } from './parallel';
 import type { WindowSet } from './windows';
 import { buildWindows, fillBatch, spreadSubset } from './windows';
 
@@ -161,31 +161,10 @@ class LstmTrainable implements Trainable {
    * share draws its dropout from its own seed, so results depend on the thread count.
    */
   async gradients(order: Int32Array, start: number, count: number, grads: LstmWeights, dropoutSeed: number): Promise<number> {
-    const parts = Math.min(count, (this.workers?.size ?? 0) + 1);
-    if (!this.workers || parts < 2) return this.shareGradients(order, start, count, grads, dropoutSeed);
-    const bounds = Array.from({ length: parts + 1 }, (_, i) => start + Math.round((i * count) / parts));
-    const shares = Array.from({ length: parts - 1 }, (_, i) => order.slice(bounds[i + 1]!, bounds[i + 2]!));
-    const seeds = shares.map((_, i) => (dropoutSeed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
-    // Padded with empty shares when there are fewer examples than threads.
-    while (shares.length < this.workers.size) {
-      shares.push(new Int32Array(0));
-      seeds.push(0);
-    }
-    const pending = this.workers.run(this.params, shares, seeds);
-    const own = bounds[1]! - start;
-    let loss = this.shareGradients(order, start, own, grads, dropoutSeed) * own;
-    for (const g of grads.values()) for (let i = 0; i < g.length; i++) g[i]! *= own / count;
-    const replies = await pending;
-    replies.forEach((reply, i) => {
-      const n = shares[i]!.length;
-      if (n === 0) return;
-      loss += reply.loss * n;
-      [...grads.values()].forEach((g, k) => {
-        const part = reply.grads[k]!;
-        for (let j = 0; j < g.length; j++) g[j]! += (part[j]! * n) / count;
-      });
-    });
-    return loss / count;
+    if (!this.workers) return this.shareGradients(order, start, count, grads, dropoutSeed);
+    return parallelGradients(this.workers, this.params, order, start, count, grads, dropoutSeed, (from, n, seed) =>
+      this.shareGradients(order, from, n, grads, seed),
+    );
   }
 
   /** Adds the gradient of the mean loss over examples `order[start .. start+count)` into `grads` and returns that loss. */

@@ -143,11 +143,145 @@ function layerNormBackward(
   }
 }
 
-/** Inverted-dropout multipliers (0 or 1 / (1 - rate)) drawn from `rng`. */
+/**
+ * Inverted-dropout multipliers (0 or 1 / (1 - rate)) drawn from `rng`: two 16-bit decisions per
+ * 32-bit draw (the rate is rounded to a multiple of 1/65536, and the keep scale matches it).
+ */
 function dropoutMask(rng: Rng, size: number, rate: number, into: Float32Array): Float32Array {
-  const keep = 1 / (1 - rate);
-  for (let i = 0; i < size; i++) into[i] = rng.next() < rate ? 0 : keep;
+  const threshold = Math.round(rate * 65536);
+  const keep = 65536 / (65536 - threshold);
+  let i = 0;
+  for (; i + 1 < size; i += 2) {
+    const r = rng.nextUint32();
+    into[i] = (r & 0xffff) < threshold ? 0 : keep;
+    into[i + 1] = r >>> 16 < threshold ? 0 : keep;
+  }
+  if (i < size) into[i] = (rng.nextUint32() & 0xffff) < threshold ? 0 : keep;
   return into;
+}
+
+/**
+ * Dropout multipliers for causal attention probabilities: `blocks` L x L blocks, drawn only on and
+ * below the diagonal (entries above it multiply probabilities that are zero).
+ */
+function causalDropoutMask(rng: Rng, blocks: number, L: number, rate: number, into: Float32Array): Float32Array {
+  const threshold = Math.round(rate * 65536);
+  const keep = 65536 / (65536 - threshold);
+  for (let b = 0; b < blocks; b++)
+    for (let i = 0; i < L; i++) {
+      const row = (b * L + i) * L;
+      for (let j = 0; j <= i; j += 2) {
+        const r = rng.nextUint32();
+        into[row + j] = (r & 0xffff) < threshold ? 0 : keep;
+        if (j + 1 <= i) into[row + j + 1] = r >>> 16 < threshold ? 0 : keep;
+      }
+    }
+  return into;
+}
+
+/**
+ * One (head, window) block's causal softmax, in place: row i of `sb` (the content logits q_i · k_j)
+ * becomes softmax over j <= i of (sb[i, j] + rel[i, j]) * scale, and zero above the diagonal. The
+ * relative logits of row i are `m[mBase + i * L + (L - 1 - i) + j]` (the product Q · E^T, read skewed).
+ * With `mask`, `out` gets the probabilities times the mask (dropout); else `out` is unused.
+ */
+function causalSoftmax(sb: Float32Array, m: Float32Array, mBase: number, L: number, scale: number, mask?: Float32Array, maskBase = 0, out?: Float32Array): void {
+  for (let i = 0; i < L; i++) {
+    const row = i * L;
+    const mrow = mBase + row + L - 1 - i;
+    let max = -Infinity;
+    for (let j = 0; j <= i; j++) {
+      const z = (sb[row + j]! + m[mrow + j]!) * scale;
+      sb[row + j] = z;
+      if (z > max) max = z;
+    }
+    let sum = 0;
+    for (let j = 0; j <= i; j++) {
+      const e = Math.exp(sb[row + j]! - max);
+      sb[row + j] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let j = 0; j <= i; j++) sb[row + j]! *= inv;
+    for (let j = i + 1; j < L; j++) sb[row + j] = 0;
+    if (mask && out) {
+      const mrowMask = maskBase + row;
+      for (let j = 0; j <= i; j++) out[row + j] = sb[row + j]! * mask[mrowMask + j]!;
+      for (let j = i + 1; j < L; j++) out[row + j] = 0;
+    }
+  }
+}
+
+/**
+ * Backward of `causalSoftmax` for one block: `dz` holds d(loss)/d(out) (the masked probabilities
+ * when `mask`); it becomes d(loss)/d(content logits) (times scale, zero above the diagonal), and the
+ * same values go to the relative logits' gradient `dm` at their skewed places.
+ */
+function causalSoftmaxBackward(p: Float32Array, dz: Float32Array, dm: Float32Array, mBase: number, L: number, scale: number, mask?: Float32Array, maskBase = 0): void {
+  for (let i = 0; i < L; i++) {
+    const row = i * L;
+    if (mask) for (let j = 0; j <= i; j++) dz[row + j]! *= mask[maskBase + row + j]!;
+    let dot = 0;
+    for (let j = 0; j <= i; j++) dot += p[row + j]! * dz[row + j]!;
+    const mrow = mBase + row + L - 1 - i;
+    for (let j = 0; j <= i; j++) {
+      const grad = p[row + j]! * (dz[row + j]! - dot) * scale;
+      dz[row + j] = grad;
+      dm[mrow + j] = grad;
+    }
+    for (let j = i + 1; j < L; j++) dz[row + j] = 0;
+  }
+}
+
+/** Log-softmax cross entropy over rows of `logits` [rows, V], in place: the rows become probabilities. */
+function softmaxCrossEntropy(logits: Float32Array, targets: Int32Array, rows: number, V: number): { nll: number; correct: number } {
+  let nll = 0;
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * V;
+    let max = -Infinity;
+    let arg = 0;
+    for (let c = 0; c < V; c++) {
+      const z = logits[o + c]!;
+      if (z > max) {
+        max = z;
+        arg = c;
+      }
+    }
+    const target = targets[r]!;
+    if (!(target >= 0 && target < V))
+      throw new ModelError(`Token id ${target} is outside the vocabulary of ${V}.`, { field: 'tokens' });
+    if (arg === target) correct++;
+    const picked = logits[o + target]! - max;
+    let sum = 0;
+    for (let c = 0; c < V; c++) {
+      const e = Math.exp(logits[o + c]! - max);
+      logits[o + c] = e;
+      sum += e;
+    }
+    nll += Math.log(sum) - picked;
+    const inv = 1 / sum;
+    for (let c = 0; c < V; c++) logits[o + c]! *= inv;
+  }
+  return { nll, correct };
+}
+
+/** out = max(x, 0). */
+function relu(x: Float32Array, out: Float32Array, size: number): void {
+  for (let e = 0; e < size; e++) {
+    const v = x[e]!;
+    out[e] = v > 0 ? v : 0;
+  }
+}
+
+/** Zeroes `dy` where the ReLU's input `x` was not positive. */
+function reluBackward(x: Float32Array, dy: Float32Array, size: number): void {
+  for (let e = 0; e < size; e++) if (!(x[e]! > 0)) dy[e] = 0;
+}
+
+/** out = a + b. */
+function addInto(a: Float32Array, b: Float32Array, out: Float32Array, size: number): void {
+  for (let e = 0; e < size; e++) out[e] = a[e]! + b[e]!;
 }
 
 function mulInPlace(x: Float32Array, mask: Float32Array): void {
@@ -307,7 +441,7 @@ export class TransformerEngine {
       const probs = this.buf(tag('p'), h * N * L);
       const pDrop = rate > 0 ? this.buf(tag('pDrop'), h * N * L) : probs;
       const pMask =
-        rate > 0 ? dropoutMask(dropoutRng!, h * N * L, rate, this.buf(tag('pMask'), h * N * L)) : undefined;
+        rate > 0 ? causalDropoutMask(dropoutRng!, h * B, L, rate, this.buf(tag('pMask'), h * N * L)) : undefined;
       const ctxHeads = this.buf('ctxHeads', N * d);
       for (let hi = 0; hi < h; hi++)
         for (let b = 0; b < B; b++) {
@@ -316,30 +450,8 @@ export class TransformerEngine {
           const kb = k.subarray(blk * dh, (blk + L) * dh);
           const sb = probs.subarray(blk * L, (blk + L) * L);
           kern.gemm(false, true, L, L, dh, qb, kb, sb);
-          for (let i = 0; i < L; i++) {
-            const row = i * L;
-            const mrow = (blk + i) * L - i + L - 1; // M's row, shifted so [mrow + j] is distance i - j
-            let max = -Infinity;
-            for (let j = 0; j <= i; j++) {
-              const z = (sb[row + j]! + m[mrow + j]!) * scale;
-              sb[row + j] = z;
-              if (z > max) max = z;
-            }
-            let sum = 0;
-            for (let j = 0; j <= i; j++) {
-              const e = Math.exp(sb[row + j]! - max);
-              sb[row + j] = e;
-              sum += e;
-            }
-            const inv = 1 / sum;
-            for (let j = 0; j <= i; j++) sb[row + j]! *= inv;
-            sb.fill(0, row + i + 1, row + L);
-          }
-          let pb = sb;
-          if (pMask) {
-            pb = pDrop.subarray(blk * L, (blk + L) * L);
-            for (let e = 0; e < L * L; e++) pb[e] = sb[e]! * pMask[blk * L + e]!;
-          }
+          const pb = pMask ? pDrop.subarray(blk * L, (blk + L) * L) : sb;
+          causalSoftmax(sb, m, blk * L, L, scale, pMask, blk * L, pb);
           kern.gemm(
             false,
             false,
@@ -361,7 +473,7 @@ export class TransformerEngine {
         mulInPlace(attn, attnMask);
       }
       const x1 = this.buf(tag('x1'), N * d);
-      for (let e = 0; e < N * d; e++) x1[e] = x[e]! + attn[e]!;
+      addInto(x, attn, x1, N * d);
 
       const xhat2 = this.buf(tag('xhat2'), N * d);
       const rstd2 = this.buf(tag('rstd2'), N);
@@ -371,7 +483,7 @@ export class TransformerEngine {
       kern.gemm(false, false, N, F, d, n2, this.w(`${p}ff1_kernel`), f1);
       addRowBias(f1, N, F, this.w(`${p}ff1_bias`));
       const a1 = this.buf(tag('a1'), N * F);
-      for (let e = 0; e < N * F; e++) a1[e] = f1[e]! > 0 ? f1[e]! : 0;
+      relu(f1, a1, N * F);
       const ff = this.buf('ff', N * d);
       kern.gemm(false, false, N, d, F, a1, this.w(`${p}ff2_kernel`), ff);
       addRowBias(ff, N, d, this.w(`${p}ff2_bias`));
@@ -381,7 +493,7 @@ export class TransformerEngine {
         mulInPlace(ff, ffMask);
       }
       const x2 = this.buf(tag('x2'), N * d);
-      for (let e = 0; e < N * d; e++) x2[e] = x1[e]! + ff[e]!;
+      addInto(x1, ff, x2, N * d);
       layers.push({
         x,
         xhat1,
@@ -413,32 +525,7 @@ export class TransformerEngine {
     const probs = this.buf('probs', N * V);
     kern.gemm(false, false, N, V, d, nf, this.w('output_kernel'), probs);
     addRowBias(probs, N, V, this.w('output_bias'));
-    let nll = 0;
-    let correct = 0;
-    for (let r = 0; r < N; r++) {
-      const o = r * V;
-      let max = -Infinity;
-      let arg = 0;
-      for (let c = 0; c < V; c++)
-        if (probs[o + c]! > max) {
-          max = probs[o + c]!;
-          arg = c;
-        }
-      const target = targets[r]!;
-      if (!(target >= 0 && target < V))
-        throw new ModelError(`Token id ${target} is outside the vocabulary of ${V}.`, { field: 'tokens' });
-      if (arg === target) correct++;
-      const picked = probs[o + target]! - max;
-      let sum = 0;
-      for (let c = 0; c < V; c++) {
-        const e = Math.exp(probs[o + c]! - max);
-        probs[o + c] = e;
-        sum += e;
-      }
-      nll += Math.log(sum) - picked;
-      const inv = 1 / sum;
-      for (let c = 0; c < V; c++) probs[o + c]! *= inv;
-    }
+    const { nll, correct } = softmaxCrossEntropy(probs, targets, N, V);
     return {
       batch: B,
       length: L,
@@ -515,7 +602,7 @@ export class TransformerEngine {
       kern.gemm(true, false, F, d, N, c.a1, dff, g(`${p}ff2_kernel`), true);
       addColumnSums(dff, N, d, g(`${p}ff2_bias`));
       kern.gemm(false, true, N, F, d, dff, this.w(`${p}ff2_kernel`), dInner);
-      for (let e = 0; e < N * F; e++) if (!(c.f1[e]! > 0)) dInner[e] = 0;
+      reluBackward(c.f1, dInner, N * F);
       kern.gemm(true, false, d, F, N, c.n2, dInner, g(`${p}ff1_kernel`), true);
       addColumnSums(dInner, N, F, g(`${p}ff1_bias`));
       kern.gemm(false, true, N, d, F, dInner, this.w(`${p}ff1_kernel`), dRows);
@@ -549,23 +636,8 @@ export class TransformerEngine {
           // d(pDrop) = dctx V^T; dV = pDrop^T dctx.
           kern.gemm(false, true, L, L, dh, dcb, rows(c.v), dz);
           kern.gemm(true, false, L, dh, L, pd, dcb, rows(dv));
-          if (c.pMask) {
-            const mk = c.pMask.subarray(blk * L, (blk + L) * L);
-            for (let e = 0; e < L * L; e++) dz[e]! *= mk[e]!;
-          }
-          // Softmax backward, then the 1/sqrt(dh) scale; the relative part goes to dM by distance.
-          for (let i = 0; i < L; i++) {
-            const row = i * L;
-            let dot = 0;
-            for (let j = 0; j <= i; j++) dot += pb[row + j]! * dz[row + j]!;
-            const mrow = (blk + i) * L - i + L - 1;
-            for (let j = 0; j <= i; j++) {
-              const grad = pb[row + j]! * (dz[row + j]! - dot) * scale;
-              dz[row + j] = grad;
-              dm[mrow + j] = grad;
-            }
-            dz.fill(0, row + i + 1, row + L);
-          }
+          // Dropout, softmax backward, then the 1/sqrt(dh) scale; the relative part goes to dM by distance.
+          causalSoftmaxBackward(pb, dz, dm, blk * L, L, scale, c.pMask, blk * L);
           // logits = q k^T: dq = dz k, dk = dz^T q.
           kern.gemm(false, false, L, dh, L, dz, rows(c.k), rows(dq));
           kern.gemm(true, false, L, dh, L, dz, rows(c.q), rows(dk));

@@ -135,6 +135,20 @@ describe('trainTransformer', () => {
     native.valid.forEach((l, i) => expect(Math.abs(l - wasm.valid[i]!)).toBeLessThan(1e-3 * l));
   }, 120_000);
 
+  it('with two threads, computes the same gradients as one (no dropout, no transposition): the same loss curve', async () => {
+    const run = async (threads: number): Promise<number[]> => {
+      const dir = path.join(tmp, `threads-${threads}`);
+      await trainTransformer(fixture(), { modelPath: dir, preset: 'tiny', training: { ...settings, epochs: 2 }, threads });
+      const log = (await fs.readFile(path.join(dir, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(log[0]!.threads).toBe(threads);
+      return log.filter((r) => r.type === 'epoch').flatMap((r) => [r.trainLoss as number, r.validNll as number]);
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(two).toHaveLength(4);
+    two.forEach((l, i) => expect(Math.abs(l - one[i]!)).toBeLessThan(1e-4 * one[i]!));
+  }, 120_000);
+
   it('draws a transposition per window: pitch tokens move, a window that would leave the piano stays, other tokens never change', () => {
     const vocab = {
       kind: 'performance' as const,

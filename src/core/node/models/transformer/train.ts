@@ -26,7 +26,10 @@ import type { KernelRequest, Kernels } from '../../tensor/kernels';
 import { selectKernels } from '../../tensor/kernels';
 import { buildTransformerOnnx } from '../../onnx/exportTransformer';
 import { saveWeights } from '../weights';
+import { GradientWorkers, parallelGradients } from '../../train/parallel';
 import { TransformerEngine } from './engine';
+import type { TrainingWindows } from './windows';
+import { batchIds, performanceTranspositions, windowsOf } from './windows';
 
 /** The data training needs: a vocabulary and pieces split by `cadenza preprocess`. */
 export interface TransformerTrainingData {
@@ -49,8 +52,10 @@ export interface TrainTransformerOptions extends RunOptions {
   backend?: KernelRequest;
   /** A BLAS library file to try before the system's. */
   blasLibrary?: string;
-  /** BLAS threads (default 1). */
+  /** BLAS threads (default 1; with `threads` > 1 each thread uses one). */
   blasThreads?: number;
+  /** Threads computing each batch's gradients (data parallelism; default 1). Results depend on it. */
+  threads?: number;
   /** Continue from the folder's checkpoint instead of starting over. */
   resume?: boolean;
   /** Cap on validation windows (each one `seqLength` events), to keep validation short. */
@@ -102,69 +107,12 @@ export interface TransformerConfig {
 
 const CHECKPOINT = 'checkpoint';
 
-/** One training window: `seqLength + 1` tokens of a piece starting at `start`. */
-interface Window {
-  piece: number;
-  start: number;
-}
-
-function windowsOf(pieces: TransformerTrainingData['pieces'], split: 'train' | 'valid', length: number, stride: number): Window[] {
-  const out: Window[] = [];
-  pieces.forEach((p, i) => {
-    if (p.split !== split) return;
-    for (let s = 0; s + length + 1 <= p.tokens.length; s += stride) out.push({ piece: i, start: s });
-  });
-  return out;
-}
-
-/**
- * Token ids of `windows` as inputs and targets ([count * length] each), every window transposed by
- * one of `tables` drawn from `rng` (a window whose pitches would leave the piano is kept as written).
- */
-function batchIds(
-  pieces: TransformerTrainingData['pieces'],
-  windows: Window[],
-  length: number,
-  tables: Int32Array[] = [],
-  rng?: Rng,
-): [Int32Array, Int32Array] {
-  const xs = new Int32Array(windows.length * length);
-  const ys = new Int32Array(windows.length * length);
-  windows.forEach((w, b) => {
-    const t = pieces[w.piece]!.tokens;
-    let table = tables.length > 1 && rng ? tables[rng.int(tables.length)] : undefined;
-    for (let i = 0; i <= length && table; i++) if (table[t[w.start + i]!]! < 0) table = undefined;
-    for (let i = 0; i < length; i++) {
-      const x = t[w.start + i]!;
-      const y = t[w.start + i + 1]!;
-      xs[b * length + i] = table ? table[x]! : x;
-      ys[b * length + i] = table ? table[y]! : y;
-    }
-  });
-  return [xs, ys];
-}
-
-/**
- * For each shift, the id every token id becomes `shift` semitones up (`NOTE_ON_p`, `NOTE_OFF_p`),
- * or -1 where the pitch would leave the piano's 21..108; other tokens are unchanged.
- */
-export function performanceTranspositions(vocab: Vocabulary, shifts: readonly number[]): Int32Array[] {
-  const index = new Map(vocab.tokens.map((t, i) => [t, i]));
-  return shifts.map((shift) =>
-    Int32Array.from(vocab.tokens, (token, id) => {
-      const m = /^(NOTE_ON|NOTE_OFF)_(\d+)$/.exec(token);
-      if (!m || shift === 0) return id;
-      const p = Number(m[2]) + shift;
-      return p < 21 || p > 108 ? -1 : (index.get(`${m[1]}_${p}`) ?? -1);
-    }),
-  );
-}
+export { performanceTranspositions } from './windows';
 
 /** Mean NLL per event over `windows` (nats) and the share of events that are the argmax. */
 function evaluate(
   engine: TransformerEngine,
-  pieces: TransformerTrainingData['pieces'],
-  windows: Window[],
+  windows: TrainingWindows,
   batch: number,
   signal?: AbortSignal,
 ): { nll: number; accuracy: number; targets: number } {
@@ -172,11 +120,13 @@ function evaluate(
   let total = 0;
   let hits = 0;
   let targets = 0;
-  for (let i = 0; i < windows.length && !signal?.aborted; i += batch) {
-    const chunk = windows.slice(i, i + batch);
-    const [x, y] = batchIds(pieces, chunk, L);
-    const f = engine.forward(x, y, chunk.length, L);
-    const n = chunk.length * L;
+  const n0 = windows.starts.length;
+  const order = Int32Array.from({ length: n0 }, (_, i) => i);
+  for (let i = 0; i < n0 && !signal?.aborted; i += batch) {
+    const count = Math.min(batch, n0 - i);
+    const [x, y] = batchIds(windows, order, i, count, L);
+    const f = engine.forward(x, y, count, L);
+    const n = count * L;
     total += f.loss * n;
     hits += f.correct;
     targets += n;
@@ -215,28 +165,34 @@ class TransformerTrainable implements Trainable {
     architecture: TransformerArchitecture,
     readonly params: Map<string, Float32Array>,
     kernels: Kernels,
-    private readonly pieces: TransformerTrainingData['pieces'],
-    private readonly trainWindows: Window[],
-    private readonly validWindows: Window[],
+    private readonly train: TrainingWindows,
+    private readonly valid: TrainingWindows,
     private readonly batchSize: number,
-    private readonly tables: Int32Array[],
+    private readonly workers?: GradientWorkers,
   ) {
     this.engine = new TransformerEngine(architecture, params, kernels);
-    this.trainExamples = trainWindows.length;
+    this.trainExamples = train.starts.length;
   }
 
-  gradients(order: Int32Array, start: number, count: number, grads: Map<string, Float32Array>, dropoutSeed: number): number {
-    const rng = new Rng(dropoutSeed);
+  /** With workers, the batch is shared among the threads (`parallelGradients`). */
+  async gradients(order: Int32Array, start: number, count: number, grads: Map<string, Float32Array>, dropoutSeed: number): Promise<number> {
+    if (!this.workers) return this.share(order, start, count, grads, dropoutSeed);
+    return parallelGradients(this.workers, this.params, order, start, count, grads, dropoutSeed, (from, n, seed) =>
+      this.share(order, from, n, grads, seed),
+    );
+  }
+
+  private share(order: Int32Array, start: number, count: number, grads: Map<string, Float32Array>, seed: number): number {
+    const rng = new Rng(seed);
     const L = this.engine.architecture.seqLength;
-    const batch = Array.from(order.subarray(start, start + count), (i) => this.trainWindows[i]!);
-    const [x, y] = batchIds(this.pieces, batch, L, this.tables, rng);
+    const [x, y] = batchIds(this.train, order, start, count, L, rng);
     const f = this.engine.forward(x, y, count, L, rng);
     this.engine.backward(f, grads);
     return f.loss;
   }
 
   validate(signal?: AbortSignal): { nll: number; accuracy: number; targets: number } {
-    return evaluate(this.engine, this.pieces, this.validWindows, this.batchSize, signal);
+    return evaluate(this.engine, this.valid, this.batchSize, signal);
   }
 }
 
@@ -289,7 +245,8 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   let architecture: TransformerArchitecture = { ...preset.architecture, ...options.architecture, vocabSize: data.vocab.tokens.length };
   let settings: TransformerTrainSettings = { ...preset.training, ...options.training };
   const choice = await selectKernels(options.backend ?? 'auto', options.blasLibrary ? { blasLibrary: options.blasLibrary } : {});
-  const blasThreads = options.blasThreads ?? 1;
+  // With worker threads each thread multiplies on one BLAS thread.
+  const blasThreads = (options.threads ?? 1) > 1 ? 1 : (options.blasThreads ?? 1);
   if (!(Number.isInteger(blasThreads) && blasThreads >= 1 && blasThreads <= 64))
     throw new UsageError('The number of BLAS threads must be a whole number from 1 to 64.', { field: 'blasThreads' });
   choice.kernels.setThreads(blasThreads);
@@ -310,39 +267,35 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   }
 
   const L = architecture.seqLength;
-  const trainWindows = windowsOf(data.pieces, 'train', L, Math.max(1, Math.floor(L / 2)));
-  let validWindows = windowsOf(data.pieces, 'valid', L, L);
-  if (trainWindows.length === 0)
-    throw new DataError(`No training piece is longer than the model's context of ${L} events; use shorter sequences.`, { field: 'seqLength' });
-  if (validWindows.length === 0)
-    throw new DataError(`No held-out piece is longer than ${L} events, so the model cannot be validated.`, { field: 'valid' });
-  const maxValid = options.maxValidWindows ?? 64;
-  if (validWindows.length > maxValid) {
-    const stride = validWindows.length / maxValid;
-    validWindows = Array.from({ length: maxValid }, (_, i) => validWindows[Math.floor(i * stride)]!);
-  }
-  const trainTokens = function* (): Generator<number> {
-    for (const p of data.pieces) if (p.split === 'train') yield* p.tokens;
-  };
-  const validTargets = function* (): Generator<number> {
-    for (const w of validWindows) {
-      const t = data.pieces[w.piece]!.tokens;
-      for (let i = 1; i <= L; i++) yield t[w.start + i]!;
-    }
-  };
-  const unigram = unigramNll(architecture.vocabSize, trainTokens(), validTargets());
-
   const shifts = settings.transpositions ?? [0];
   if (shifts.length === 0 || !shifts.every((t) => Number.isInteger(t) && Math.abs(t) <= 12))
     throw new UsageError('The transpositions must be one or more whole numbers from -12 to 12.', { field: 'transpositions' });
-  const tables = performanceTranspositions(data.vocab, shifts);
+  const of = (split: 'train' | 'valid'): Uint16Array[] => data.pieces.filter((p) => p.split === split).map((p) => p.tokens);
+  const train = windowsOf(of('train'), L, Math.max(1, Math.floor(L / 2)), performanceTranspositions(data.vocab, shifts));
+  const maxValid = options.maxValidWindows ?? 64;
+  // At most `maxValid` held-out windows, spread evenly over the held-out pieces.
+  const valid = windowsOf(of('valid'), L, L, [], (n) =>
+    n > maxValid ? Array.from({ length: maxValid }, (_, i) => Math.floor((i * n) / maxValid)) : Array.from({ length: n }, (_, i) => i),
+  );
+  if (train.starts.length === 0)
+    throw new DataError(`No training piece is longer than the model's context of ${L} events; use shorter sequences.`, { field: 'seqLength' });
+  if (valid.starts.length === 0)
+    throw new DataError(`No held-out piece is longer than ${L} events, so the model cannot be validated.`, { field: 'valid' });
+  const validTargets = function* (): Generator<number> {
+    for (const s0 of valid.starts) for (let i = 1; i <= L; i++) yield valid.tokens[s0 + i]!;
+  };
+  const unigram = unigramNll(architecture.vocabSize, train.tokens, validTargets());
 
+  const threads = options.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64))
+    throw new UsageError('The number of training threads must be a whole number from 1 to 64.', { field: 'threads' });
   const layout = transformerWeightShapes(architecture);
   const params = initialTransformerWeights(architecture, settings.seed);
-  const trainable = new TransformerTrainable(architecture, params, choice.kernels, data.pieces, trainWindows, validWindows, settings.batchSize, tables);
+  // From sources the worker is gradWorker.ts; in a build, transformerGradWorker.js beside the bundle.
+  const workerModule = new URL(import.meta.url.endsWith('.ts') ? './gradWorker.ts' : './transformerGradWorker.js', import.meta.url);
   // What a checkpoint belongs to: architecture, settings, vocabulary and the pieces.
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ architecture, settings, tokens: data.vocab.tokens, pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]) }))
+    .update(JSON.stringify({ architecture, settings, threads, tokens: data.vocab.tokens, pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]) }))
     .digest('hex');
 
   await fs.mkdir(dir, { recursive: true });
@@ -366,8 +319,18 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   // The folder has a config from the start, so a stopped run can be resumed.
   await writeConfig();
 
+  const workers =
+    threads > 1
+      ? await GradientWorkers.startModule(workerModule, threads - 1, { architecture, windows: train }, [...params.keys()], {
+          backend: choice.provider,
+          ...(choice.library ? { blasLibrary: choice.library } : {}),
+        })
+      : undefined;
+  const trainable = new TransformerTrainable(architecture, params, choice.kernels, train, valid, settings.batchSize, workers);
   let bestSaved = resumedConfig?.metrics.validNll ?? Infinity;
-  const result = await runTrainingLoop(
+  let result: Awaited<ReturnType<typeof runTrainingLoop>>;
+  try {
+    result = await runTrainingLoop(
       trainable,
       {
         batchSize: settings.batchSize,
@@ -393,7 +356,12 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
           backendsSkipped: choice.skipped,
           ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
           transpositions: shifts,
-          architecture, trainWindows: trainWindows.length, validWindows: validWindows.length, unigramNll: unigram },
+          threads,
+          architecture,
+          trainWindows: train.starts.length,
+          validWindows: valid.starts.length,
+          unigramNll: unigram,
+        },
         signal: options.signal,
         onProgress: options.onProgress,
         // Keeps the folder a usable model after every epoch: its best weights and their figures.
@@ -416,7 +384,11 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
           await writeConfig();
         },
       },
-  );
+    );
+  } finally {
+    await workers?.close();
+  }
+
   metrics = {
     validNll: result.bestValid,
     validPerplexity: Math.exp(result.bestValid),
