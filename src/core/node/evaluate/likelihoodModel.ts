@@ -169,9 +169,11 @@ export async function openLikelihoodModel(modelDir: string): Promise<LikelihoodM
       return openWindowedLstmScorer(modelDir, head, file);
     case 'cadenza-composer':
       return (await import('../models/composer/score')).openComposerScorer(modelDir);
+    case 'cadenza-transformer':
+      return (await import('../models/transformer/score')).openTransformerScorer(modelDir);
     default:
       throw new ModelError(
-        `${file} has format ${JSON.stringify(head.format)}, which evaluate cannot score (it knows cadenza-composer and cadenza-lstm).`,
+        `${file} has format ${JSON.stringify(head.format)}, which evaluate cannot score (it knows cadenza-composer, cadenza-lstm and cadenza-transformer).`,
         { path: file, field: 'format' },
       );
   }

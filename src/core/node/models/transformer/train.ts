@@ -27,6 +27,8 @@ import { selectKernels } from '../../tensor/kernels';
 import { buildTransformerOnnx } from '../../onnx/exportTransformer';
 import { saveWeights } from '../weights';
 import { GradientWorkers, parallelGradients } from '../../train/parallel';
+import type { PieceRef } from '../../train/pieces';
+import { piecesByHash } from '../../train/pieces';
 import { TransformerEngine } from './engine';
 import type { TrainingWindows } from './windows';
 import { batchIds, performanceTranspositions, windowsOf } from './windows';
@@ -36,6 +38,8 @@ export interface TransformerTrainingData {
   vocab: Vocabulary;
   pieces: { id: string; split: 'train' | 'valid'; tokens: Uint16Array }[];
   manifest?: { corpusHash?: string; tokenizerOptions?: Record<string, unknown> };
+  /** The data's index with each file's sha-256, so config.json can list the training pieces. */
+  index?: readonly { id: string; sha256?: string }[];
 }
 
 /** How to train. */
@@ -103,6 +107,8 @@ export interface TransformerConfig {
     trainSeconds: number;
   };
   credits?: string;
+  /** The pieces it was trained on, by id and file hash, so `evaluate --model` scores only others. */
+  trainingPieces?: PieceRef[];
 }
 
 const CHECKPOINT = 'checkpoint';
@@ -267,6 +273,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   }
 
   const L = architecture.seqLength;
+  const trainingPieces = piecesByHash(data, 'train');
   const shifts = settings.transpositions ?? [0];
   if (shifts.length === 0 || !shifts.every((t) => Number.isInteger(t) && Math.abs(t) <= 12))
     throw new UsageError('The transpositions must be one or more whole numbers from -12 to 12.', { field: 'transpositions' });
@@ -313,6 +320,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
       training: { ...settings, backend: choice.provider, ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}) },
       metrics,
       credits: resumedConfig?.credits,
+      ...(trainingPieces ? { trainingPieces } : {}),
     };
     await writeJsonAtomic(path.join(dir, 'config.json'), config);
   };
