@@ -51,7 +51,7 @@ interface LayerCache {
   xhat2: Float32Array;
   rstd2: Float32Array;
   n2: Float32Array;
-  /** Feed-forward inner pre-activation [N, dFF] and its ReLU. */
+  /** The feed-forward inner activation after its ReLU, [N, dFF] (computed in place: `f1` is the same array). */
   f1: Float32Array;
   a1: Float32Array;
   ffMask?: Float32Array;
@@ -349,6 +349,25 @@ export class TransformerEngine {
     return v;
   }
 
+  /** A column of `rows` ones, for bias sums as products. */
+  private ones(rows: number): Float32Array {
+    const o = this.buf('ones', rows);
+    if (o[0] !== 1) o.fill(1);
+    return o;
+  }
+
+  /** x[rows x cols] += bias on every row: a rank-1 product on BLAS, a loop elsewhere (a TF.js product would cost a round trip). */
+  private addBias(x: Float32Array, rows: number, cols: number, bias: Float32Array): void {
+    if (this.kernels.provider === 'blas') this.kernels.gemm(false, false, rows, cols, 1, this.ones(rows), bias, x, true);
+    else addRowBias(x, rows, cols, bias);
+  }
+
+  /** into[cols] += the column sums of x[rows x cols]: ones^T · x on BLAS, a loop elsewhere. */
+  private addColumnSums(x: Float32Array, rows: number, cols: number, into: Float32Array): void {
+    if (this.kernels.provider === 'blas') this.kernels.gemm(false, false, 1, cols, rows, this.ones(rows), x, into, true);
+    else addColumnSums(x, rows, cols, into);
+  }
+
   /** A working array kept between calls (same name and size: the same array, contents stale). */
   private buf(name: string, size: number): Float32Array {
     let b = this.pool.get(name);
@@ -481,12 +500,13 @@ export class TransformerEngine {
       layerNorm(x1, N, d, this.w(`${p}ln2_gamma`), this.w(`${p}ln2_beta`), xhat2, rstd2, n2);
       const f1 = this.buf(tag('f1'), N * F);
       kern.gemm(false, false, N, F, d, n2, this.w(`${p}ff1_kernel`), f1);
-      addRowBias(f1, N, F, this.w(`${p}ff1_bias`));
-      const a1 = this.buf(tag('a1'), N * F);
+      this.addBias(f1, N, F, this.w(`${p}ff1_bias`));
+      // The ReLU in place: its output's sign is all the backward pass needs of its input.
+      const a1 = f1;
       relu(f1, a1, N * F);
       const ff = this.buf('ff', N * d);
       kern.gemm(false, false, N, d, F, a1, this.w(`${p}ff2_kernel`), ff);
-      addRowBias(ff, N, d, this.w(`${p}ff2_bias`));
+      this.addBias(ff, N, d, this.w(`${p}ff2_bias`));
       let ffMask: Float32Array | undefined;
       if (rate > 0) {
         ffMask = dropoutMask(dropoutRng!, N * d, rate, this.buf(tag('ffMask'), N * d));
@@ -524,7 +544,7 @@ export class TransformerEngine {
     layerNorm(x, N, d, this.w('lnf_gamma'), this.w('lnf_beta'), xhatf, rstdf, nf);
     const probs = this.buf('probs', N * V);
     kern.gemm(false, false, N, V, d, nf, this.w('output_kernel'), probs);
-    addRowBias(probs, N, V, this.w('output_bias'));
+    this.addBias(probs, N, V, this.w('output_bias'));
     const { nll, correct } = softmaxCrossEntropy(probs, targets, N, V);
     return {
       batch: B,
@@ -575,7 +595,7 @@ export class TransformerEngine {
       for (let c = 0; c < V; c++) dLogits[o + c]! *= invN;
     }
     kern.gemm(true, false, d, V, N, f.nf, dLogits, g('output_kernel'), true);
-    addColumnSums(dLogits, N, V, g('output_bias'));
+    this.addColumnSums(dLogits, N, V, g('output_bias'));
     const dn = this.buf('dRowsD', N * d);
     kern.gemm(false, true, N, d, V, dLogits, this.w('output_kernel'), dn);
     const dx = this.buf('dx', N * d);
@@ -600,11 +620,11 @@ export class TransformerEngine {
       dff.set(dx);
       if (c.ffMask) mulInPlace(dff, c.ffMask);
       kern.gemm(true, false, F, d, N, c.a1, dff, g(`${p}ff2_kernel`), true);
-      addColumnSums(dff, N, d, g(`${p}ff2_bias`));
+      this.addColumnSums(dff, N, d, g(`${p}ff2_bias`));
       kern.gemm(false, true, N, F, d, dff, this.w(`${p}ff2_kernel`), dInner);
-      reluBackward(c.f1, dInner, N * F);
+      reluBackward(c.a1, dInner, N * F);
       kern.gemm(true, false, d, F, N, c.n2, dInner, g(`${p}ff1_kernel`), true);
-      addColumnSums(dInner, N, F, g(`${p}ff1_bias`));
+      this.addColumnSums(dInner, N, F, g(`${p}ff1_bias`));
       kern.gemm(false, true, N, d, F, dInner, this.w(`${p}ff1_kernel`), dRows);
       // dx now means d/dx1: the residual plus the norm's share.
       layerNormBackward(
