@@ -70,6 +70,31 @@ describe('generate with a composer', () => {
     expect(withMemory).toBeGreaterThan(without + 0.1);
   }, 120_000);
 
+  it('never repeats one onset group more than --max-repeat times in a row, though its model would', async () => {
+    // A model trained on one note struck every beat wants nothing else.
+    const one = (): Uint16Array => {
+      const s = emptySong(480);
+      for (let i = 0; i < 32; i++) s.notes.push({ pitch: 60, velocity: 64, startTicks: i * 480, endTicks: i * 480 + 400, track: 0, channel: 0 });
+      return Uint16Array.from(tokenizer.encode(s), (t) => index.get(t)!);
+    };
+    const pieces = Array.from({ length: 6 }, (_, i) => ({ id: `r${i}`, split: (i < 5 ? 'train' : 'valid') as 'train' | 'valid', tokens: one() }));
+    const modelDir = path.join(dir, 'repeat');
+    await trainComposer({ vocab, pieces }, { modelDir, architecture: COMPOSER_PRESETS.tiny.architecture, training: { ...COMPOSER_PRESETS.tiny.training, steps: 120 } });
+    const longestRun = (notes: readonly { startTicks: number; pitch: number }[]): number => {
+      const groups = new Map<number, number[]>();
+      for (const n of notes) groups.set(n.startTicks, [...(groups.get(n.startTicks) ?? []), n.pitch]);
+      const seq = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, ps]) => ps.sort((a, b) => a - b).join('.'));
+      let best = 0;
+      for (let i = 0, run = 0; i < seq.length; i++) best = Math.max(best, (run = i > 0 && seq[i] === seq[i - 1] ? run + 1 : 1));
+      return best;
+    };
+    const [free] = await generatePieces({ modelPath: modelDir, outputPath: path.join(dir, 'free'), seed: 3, count: 1, seconds: 12, maxRepeat: 0 });
+    const [guarded] = await generatePieces({ modelPath: modelDir, outputPath: path.join(dir, 'guarded'), seed: 3, count: 1, seconds: 12, maxRepeat: 4 });
+    expect(longestRun(free!.song.notes)).toBeGreaterThan(8);
+    expect(longestRun(guarded!.song.notes)).toBeLessThanOrEqual(4);
+    expect(guarded!.song.notes.length).toBeGreaterThan(10);
+  }, 60_000);
+
   it('refuses a piece with no notes, or far shorter than asked, naming the model', () => {
     const empty = emptySong(480);
     expect(() => checkComposed('models/x', empty, 60, undefined, 3)).toThrow(ModelError);

@@ -63,6 +63,26 @@ export function sampleComposer(
   const pitch = options.memory ? remiPitchReading(vocabTokens) : undefined;
   const memories = options.memory ? requests.map(() => new PieceMemory(options.memory!, pitch)) : undefined;
   let state: ComposerState = engine.zeroState(P);
+  // Onset groups (the pitches sounding from one position), as `evaluate`'s repetition measures
+  // count events: the last completed group, how many times in a row it has come, and the open one.
+  const groups = requests.map(() => ({ last: '', lowest: -1, run: 0, open: [] as number[] }));
+  const pitchIds = new Map<number, number[]>();
+  parsed.forEach((t, id) => {
+    if (t?.type === 'pitch') pitchIds.set(t.pitch, [...(pitchIds.get(t.pitch) ?? []), id]);
+  });
+  /** Follows piece `b`'s onset groups past token `id`. */
+  const trackGroups = (b: number, id: number): void => {
+    const t = parsed[id];
+    const g = groups[b]!;
+    if (t?.type === 'pitch') g.open.push(t.pitch);
+    else if ((t?.type === 'pos' || t?.type === 'bar') && g.open.length > 0) {
+      const key = g.open.join('.');
+      g.run = key === g.last ? g.run + 1 : 1;
+      g.last = key;
+      g.lowest = g.open[0]!;
+      g.open = [];
+    }
+  };
 
   /** Feeds the last token of every piece; returns the next-token probabilities [P, V]. */
   const step = (): Float32Array => {
@@ -93,6 +113,7 @@ export function sampleComposer(
       if (id === undefined) continue;
       read[b]!.push(id);
       memories?.[b]!.push(id);
+      trackGroups(b, id);
       const g = parsed[id];
       if (g && grammars[b]!.allows(g)) grammars[b]!.advance(g);
       rows.push(b);
@@ -120,10 +141,17 @@ export function sampleComposer(
       masked.set(probs.subarray(b * V, b * V + V));
       memories?.[b]!.mixInto(masked, options.memoryScale ?? 1);
       for (let v = 0; v < V; v++) if (options.banned?.has(v) || !grammar.allows(parsed[v])) masked[v] = 0;
+      // `maxRepeat`: an onset group that has come maxRepeat times in a row may not come again; a
+      // new onset may not start on its lowest pitch (onsets' pitches rise, so that is enough).
+      const g = groups[b]!;
+      const maxRepeat = options.sampling.maxRepeat;
+      if (maxRepeat > 0 && grammar.state === 'pos' && g.run >= maxRepeat)
+        for (const v of pitchIds.get(g.lowest) ?? []) masked[v] = 0;
       const id = sampleToken(masked, options.sampling, rngs[b]!, {});
       grammar.advance(parsed[id]!);
       read[b]!.push(id);
       memories?.[b]!.push(id);
+      trackGroups(b, id);
       generated[b]!.push(id);
       if (options.isComplete(b, generated[b]!)) done[b] = true;
     }
