@@ -19,7 +19,7 @@ describe('openLikelihoodModel', () => {
     const error = await openLikelihoodModel(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).message).toBe(
-      `${path.join(dir, 'config.json')} has format "something-else", which evaluate cannot score (it knows cadenza-composer and cadenza-lstm).`,
+      `${path.join(dir, 'config.json')} has format "something-else", which evaluate cannot score (it knows cadenza-composer, cadenza-lstm and cadenza-transformer).`,
     );
   });
 
