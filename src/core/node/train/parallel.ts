@@ -10,7 +10,7 @@ import type { LstmArchitecture } from '../../common/models/lstm';
 import type { KernelRequest } from '../tensor/kernels';
 import type { InitMessage, StepMessage, StepReply } from './gradWorker';
 import type { WindowSet } from './windows';
-import { startWorker } from '../workers/start';
+import { startWorker, workerModule } from '../workers/start';
 
 /** Worker threads that compute gradients of shares of a batch. Call `close()` when done. */
 export class GradientWorkers {
@@ -37,8 +37,8 @@ export class GradientWorkers {
     train: WindowSet,
     kernels: { backend: KernelRequest; blasLibrary?: string },
   ): Promise<GradientWorkers> {
-    // From sources the worker is gradWorker.ts; in a build, gradWorker.js beside this file.
-    const module = new URL(import.meta.url.endsWith('.ts') ? './gradWorker.ts' : './gradWorker.js', import.meta.url);
+    // From sources the worker is gradWorker.ts; in a build, gradWorker.js (an entry of the build).
+    const module = workerModule(import.meta.url, './gradWorker.ts', 'gradWorker.js');
     return GradientWorkers.startModule(module, count, { architecture, train }, names, kernels);
   }
 

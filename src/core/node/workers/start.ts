@@ -35,3 +35,14 @@ function tsxBootstrap(module: URL): URL {
 export function startWorker(module: URL, options: WorkerOptions = {}): Worker {
   return new Worker(isTypeScriptSource(module) ? tsxBootstrap(module) : module, options);
 }
+
+/**
+ * The module of worker `name` (a `.ts` file beside `from` in sources): from sources,
+ * `<name>.ts` beside the importing module; in a build, `<name>.js` beside the importing chunk or
+ * one folder up (electron-vite writes entries to out/main/ and shared code to out/main/chunks/).
+ */
+export function workerModule(from: string, source: string, built: string): URL {
+  if (from.endsWith('.ts')) return new URL(source, from);
+  const candidates = [new URL(`./${built}`, from), new URL(`../${built}`, from)];
+  return candidates.find((u) => u.protocol !== 'file:' || existsSync(fileURLToPath(u))) ?? candidates[0]!;
+}

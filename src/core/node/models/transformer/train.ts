@@ -27,6 +27,7 @@ import { selectKernels } from '../../tensor/kernels';
 import { buildTransformerOnnx } from '../../onnx/exportTransformer';
 import { saveWeights } from '../weights';
 import { GradientWorkers, parallelGradients } from '../../train/parallel';
+import { workerModule } from '../../workers/start';
 import type { PieceRef } from '../../train/pieces';
 import { piecesByHash } from '../../train/pieces';
 import { TransformerEngine } from './engine';
@@ -298,8 +299,8 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
     throw new UsageError('The number of training threads must be a whole number from 1 to 64.', { field: 'threads' });
   const layout = transformerWeightShapes(architecture);
   const params = initialTransformerWeights(architecture, settings.seed);
-  // From sources the worker is gradWorker.ts; in a build, transformerGradWorker.js beside the bundle.
-  const workerModule = new URL(import.meta.url.endsWith('.ts') ? './gradWorker.ts' : './transformerGradWorker.js', import.meta.url);
+  // From sources the worker is gradWorker.ts; in a build, transformerGradWorker.js (an entry of the build).
+  const gradWorker = workerModule(import.meta.url, './gradWorker.ts', 'transformerGradWorker.js');
   // What a checkpoint belongs to: architecture, settings, vocabulary and the pieces.
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ architecture, settings, threads, tokens: data.vocab.tokens, pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]) }))
@@ -329,7 +330,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
 
   const workers =
     threads > 1
-      ? await GradientWorkers.startModule(workerModule, threads - 1, { architecture, windows: train }, [...params.keys()], {
+      ? await GradientWorkers.startModule(gradWorker, threads - 1, { architecture, windows: train }, [...params.keys()], {
           backend: choice.provider,
           ...(choice.library ? { blasLibrary: choice.library } : {}),
         })
