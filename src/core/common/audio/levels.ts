@@ -32,38 +32,51 @@ export function measureLevels(channels: readonly Float32Array[]): AudioLevels {
 
 /** Peak, RMS and clipping of audio that arrives in pieces: `add` each piece, read `levels()` at the end. */
 export class LevelMeter {
-  private peak = 0;
-  private sumSquares = 0;
-  private count = 0;
-  private clippedSamples = 0;
+  /** Peak, sum of squares, sample count and clipped samples so far (see `accumulate`). */
+  private readonly sums = new Float64Array(4);
 
   /** Takes in the next piece of audio (any number of channels); measures as if all pieces were one. */
   add(channels: readonly Float32Array[]): void {
-    let peak = this.peak;
-    let sumSquares = this.sumSquares;
-    let clipped = this.clippedSamples;
-    for (const channel of channels) {
-      for (let i = 0; i < channel.length; i++) {
-        const v = channel[i]!;
-        const a = Math.abs(v);
-        if (a > peak) peak = a;
-        if (a >= 1) clipped++;
-        sumSquares += v * v;
-      }
-      this.count += channel.length;
-    }
-    this.peak = peak;
-    this.sumSquares = sumSquares;
-    this.clippedSamples = clipped;
+    for (let c = 0; c < channels.length; c++) accumulate(this.sums, channels[c]!);
   }
 
   /** The levels of everything added so far. */
   levels(): AudioLevels {
-    const { peak, clippedSamples } = this;
-    const rms = this.count === 0 ? 0 : Math.sqrt(this.sumSquares / this.count);
+    const peak = this.sums[0]!;
+    const count = this.sums[2]!;
+    const clippedSamples = this.sums[3]!;
+    const rms = count === 0 ? 0 : Math.sqrt(this.sums[1]! / count);
     return { peak, peakDbfs: amplitudeToDbfs(peak), rms, rmsDbfs: amplitudeToDbfs(rms), clippedSamples };
   }
 }
+
+/**
+ * Adds one channel's samples to `sums`: [peak, sum of squares in sample order, count, clipped].
+ * A function of its own over typed arrays only: V8 optimizes its loop at once and keeps it, where
+ * the same loop inside `add`, over an object whose fields change from integers to doubles, was
+ * deoptimized and recompiled again and again (about 3x the time per sample in a render).
+ */
+function accumulate(sums: Float64Array, samples: Float32Array): void {
+  let peak = sums[0]!;
+  let sumSquares = sums[1]!;
+  let clipped = sums[3]!;
+  const n = samples.length;
+  for (let i = 0; i < n; i++) {
+    const v = samples[i]!;
+    const a = Math.abs(v);
+    if (a > peak) peak = a;
+    if (a >= 1) clipped++;
+    sumSquares += v * v;
+  }
+  sums[0] = peak;
+  sums[1] = sumSquares;
+  sums[2] = sums[2]! + n;
+  sums[3] = clipped;
+}
+// Run once on one sample at load, so the stores after the loop have type feedback before a long
+// first call is compiled mid-loop (on-stack replacement); without it V8 kept entering a
+// mid-loop compilation that bailed out at those stores at the end of every call.
+accumulate(new Float64Array(4), new Float32Array(1));
 
 /**
  * RMS of each consecutive frame of `frameLength` samples, averaged over channels (the last,

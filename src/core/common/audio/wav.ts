@@ -168,10 +168,12 @@ export function encodeWavFrames(
     const toInt = libsndfile ? libsndfile16 : (x: number): number => quantize(x, 32768);
     if (typed) {
       const samples = new Int16Array(bytes.buffer, bytes.byteOffset, lengthFrames * channelCount);
-      for (let c = 0; c < channelCount; c++) {
-        const ch = channels[c]!;
-        for (let i = 0, j = c; i < lengthFrames; i++, j += channelCount) samples[j] = toInt(ch[i]!);
-      }
+      for (let c = 0; c < channelCount; c++)
+        if (libsndfile) interleaveLibsndfile16(channels[c]!, samples, c, channelCount);
+        else {
+          const ch = channels[c]!;
+          for (let i = 0, j = c; i < lengthFrames; i++, j += channelCount) samples[j] = toInt(ch[i]!);
+        }
     } else
       for (let i = 0, offset = 0; i < lengthFrames; i++)
         for (let c = 0; c < channelCount; c++, offset += 2)
@@ -211,6 +213,20 @@ function quantize(sample: number, fullScale: number): number {
 function libsndfile16(x: number): number {
   const v = Math.floor(x * 32768 + 7.62939453125e-6);
   return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+}
+
+/**
+ * Writes `channel` as 16-bit samples the way libsndfile does (as `libsndfile16`) into every
+ * `stride`-th slot of `out` from `start`. Its own small function with the rounding inline: the
+ * render's WAV writer spends most of its time here, and V8 optimizes this loop at once, where
+ * inside `encodeWavFrames` it was deoptimized and recompiled call after call.
+ */
+function interleaveLibsndfile16(channel: Float32Array, out: Int16Array, start: number, stride: number): void {
+  const n = channel.length;
+  for (let i = 0, j = start; i < n; i++, j += stride) {
+    const v = Math.floor(channel[i]! * 32768 + 7.62939453125e-6);
+    out[j] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  }
 }
 
 /** A float32 sample to 24 bits as libsndfile writes it. */
