@@ -89,6 +89,20 @@ describe('trainTransformer on webgpu', () => {
     expect(worst).toBeLessThan(1e-3);
   }, 300_000);
 
+  it('auto passes over a software adapter, saying why, and trains on the CPU', async (ctx) => {
+    adapterOrSkip(ctx);
+    if (probe.ok && !probe.adapter.software) {
+      console.warn('[skip] this adapter is a real GPU, which auto takes');
+      ctx.skip();
+    }
+    const dir = path.join(tmp, 'auto');
+    const result = await trainTransformer(fixture(), { modelPath: dir, preset: 'tiny', training: { ...training, epochs: 1, maxStepsPerEpoch: 1 } });
+    expect(result.backend).not.toBe('webgpu');
+    expect(result.backendReason).toMatch(/webgpu was passed over: the only adapter, .*llvmpipe|software rasteriser/);
+    const start = (await curve(dir)).log[0]!;
+    expect((start.backendsSkipped as { provider: string }[])[0]!.provider).toBe('webgpu');
+  }, 120_000);
+
   it('a cancelled GPU run resumed from its checkpoint ends where an uninterrupted one does', async (ctx) => {
     adapterOrSkip(ctx);
     const data = fixture();
