@@ -19,9 +19,16 @@ export class DeviceAdam {
   private readonly v = new Map<string, tf.Variable>();
 
   constructor(private readonly vars: Map<string, tf.Variable>) {
+    const zeroVariable = (w: tf.Variable): tf.Variable => {
+      // A variable keeps its initial tensor's data but not the tensor: free that one.
+      const zero = tf.zerosLike(w);
+      const v = tf.variable(zero, false);
+      zero.dispose();
+      return v;
+    };
     for (const [name, w] of vars) {
-      this.m.set(name, tf.variable(tf.zerosLike(w), false));
-      this.v.set(name, tf.variable(tf.zerosLike(w), false));
+      this.m.set(name, zeroVariable(w));
+      this.v.set(name, zeroVariable(w));
     }
   }
 

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../../common/errors';
 import { Rng } from '../../../common/random';
@@ -66,7 +67,11 @@ describe('trainTransformer on webgpu', () => {
     await trainTransformer(fixture(), { modelPath: cpuDir, preset: 'tiny', training, backend: cpuBackend });
     const gpuDir = path.join(tmp, 'gpu');
     const started = performance.now();
+    const tensorsBefore = tf.memory().numTensors;
     const result = await trainTransformer(fixture(), { modelPath: gpuDir, preset: 'tiny', training, backend: 'webgpu' });
+    // Weights, moments and every step's tensors are freed when the run ends.
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     console.info(`[webgpu] 8 tiny steps + 2 validations in ${((performance.now() - started) / 1000).toFixed(1)} s: ${result.backendReason}`);
     const cpu = await curve(cpuDir);
     const gpu = await curve(gpuDir);
