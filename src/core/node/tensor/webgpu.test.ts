@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { describeAdapter, isSoftwareAdapter, probeWebGpu } from './webgpu';
 
@@ -25,4 +27,19 @@ describe('WebGPU adapters', () => {
       ctx.skip();
     }
   });
+
+  it('fails with one sentence when no adapter is found (Vulkan pointed at no driver)', () => {
+    if (process.platform !== 'linux') return;
+    const module = fileURLToPath(new URL('./webgpu.ts', import.meta.url));
+    const script = `import { activateWebGpu } from ${JSON.stringify(module)};
+activateWebGpu().then((a) => console.log('adapter ' + a.description), (e) => console.log(e.name + ': ' + e.message));`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, VK_DRIVER_FILES: '/nonexistent.json', VK_ICD_FILENAMES: '/nonexistent.json' },
+      timeout: 60_000,
+    });
+    expect(run.stdout.trim()).toBe(
+      'UsageError: The webgpu backend is not available: no WebGPU adapter was found (no GPU driver with Vulkan, Metal or D3D12 support).',
+    );
+  }, 90_000);
 });
