@@ -6,19 +6,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../../common/errors';
-import type { OptimizerState } from './optimizer';
+import type { OptimizerKind, OptimizerState } from './optimizer';
 
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-7;
 
-/** Adam over named variables, its moments on the device. Call `dispose()` when done. */
+/** Adam (or Adamax) over named variables, its moments on the device. Call `dispose()` when done. */
 export class DeviceAdam {
   private step = 0;
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
 
-  constructor(private readonly vars: Map<string, tf.Variable>) {
+  constructor(
+    private readonly vars: Map<string, tf.Variable>,
+    private readonly kind: OptimizerKind = 'adam',
+  ) {
     const zeroVariable = (w: tf.Variable): tf.Variable => {
       // A variable keeps its initial tensor's data but not the tensor: free that one.
       const zero = tf.zerosLike(w);
@@ -40,7 +43,7 @@ export class DeviceAdam {
     this.step++;
     const c1 = 1 - BETA1 ** this.step;
     const c2 = 1 - BETA2 ** this.step;
-    const stepSize = (lr * Math.sqrt(c2)) / c1;
+    const stepSize = this.kind === 'adam' ? (lr * Math.sqrt(c2)) / c1 : lr / c1;
     tf.tidy(() => {
       const squares = [...this.vars.keys()].map((name) => tf.sum(tf.square(grads[name]!)));
       // Pairwise sums, not addN: its one program binds every input, past some adapters' limits.
@@ -52,10 +55,12 @@ export class DeviceAdam {
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         const m1 = tf.add(tf.mul(m, BETA1), tf.mul(g, 1 - BETA1));
-        const v1 = tf.add(tf.mul(v, BETA2), tf.mul(tf.square(g), 1 - BETA2));
+        // Adam: second moments; Adamax: infinity norms.
+        const v1 = this.kind === 'adam' ? tf.add(tf.mul(v, BETA2), tf.mul(tf.square(g), 1 - BETA2)) : tf.maximum(tf.mul(v, BETA2), tf.abs(g));
         m.assign(m1);
         v.assign(v1);
-        w.assign(tf.sub(w, tf.div(tf.mul(m1, stepSize), tf.add(tf.sqrt(v1), EPSILON))));
+        const denominator = this.kind === 'adam' ? tf.add(tf.sqrt(v1), EPSILON) : tf.add(v1, EPSILON);
+        w.assign(tf.sub(w, tf.div(tf.mul(m1, stepSize), denominator)));
       }
     });
   }
@@ -67,12 +72,12 @@ export class DeviceAdam {
       for (const [name, t] of group) out.set(name, (await t.data()) as Float32Array);
       return out;
     };
-    return { kind: 'adam', step: this.step, m: await read(this.m), v: await read(this.v) };
+    return { kind: this.kind, step: this.step, m: await read(this.m), v: await read(this.v) };
   }
 
   /** Restores a checkpoint's state (names and sizes must match the variables). */
   setState(state: OptimizerState): void {
-    if (state.kind !== 'adam') throw new ModelError(`The device optimizer runs Adam only, not ${state.kind}.`, { field: 'optimizer' });
+    if (state.kind !== this.kind) throw new ModelError(`The checkpoint's optimizer is ${state.kind}, not ${this.kind}.`, { field: 'optimizer' });
     this.step = state.step;
     for (const [group, saved] of [
       [this.m, state.m],
