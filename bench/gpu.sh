@@ -3,9 +3,10 @@
 #
 #   bench/gpu.sh prepare   # here: bundle bench/gpu-train.ts, pack Node (xz) and Dawn's dawn.node
 #                          # into .gpubench/ (about 50 MB), and fetch the Vulkan loader debs to .gl/
-#   run tool, carry [".gpubench", ".gl"], timeout_s 540:
+#   run tool, carry [".gpubench", ".gl"], timeout_s 540 (six runs of at most 80 s):
 #     bash bench/gpu.sh device
-#                          # there: unpack, train on webgpu (tiny, default, 10m), JSON lines to $OUT/gpu.jsonl
+#                          # there: unpack, train on webgpu (transformer tiny/default/10m, BiLSTM seed/default),
+#                          # JSON lines to $OUT/gpu.jsonl
 #   bench/gpu.sh cpu       # here: the same architectures on the CPU engine, for the ratio
 #
 # Write the figures, with the adapter's name, in docs/BENCHMARKS.md.
@@ -41,16 +42,17 @@ case "$mode" in
     export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
     out="${OUT:-.}/gpu.jsonl"
     nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
-    for run in "tiny 20 16" "default 20 16" "10m 10 16" "10m 10 64"; do
+    for run in "transformer tiny 20 16" "transformer default 20 16" "transformer 10m 10 16" "transformer 10m 10 64" "lstm seed 20 64" "lstm default 20 64"; do
       set -- $run
-      timeout 150 /tmp/node .gpubench/gpu-train.cjs --backend webgpu --arch "$1" --steps "$2" --batch "$3" | tee -a "$out" || echo "{\"arch\":\"$1\",\"failed\":true}" | tee -a "$out"
+      timeout 80 /tmp/node .gpubench/gpu-train.cjs --model "$1" --backend webgpu --arch "$2" --steps "$3" --batch "$4" | tee -a "$out" ||
+        echo "{\"model\":\"$1\",\"arch\":\"$2\",\"failed\":true}" | tee -a "$out"
     done
     ;;
   cpu)
     # BACKEND=wasm where the system BLAS does not load.
-    for run in "tiny 20 16" "default 10 16" "10m 2 16"; do
+    for run in "transformer tiny 20 16" "transformer default 10 16" "transformer 10m 2 16" "lstm seed 10 64" "lstm default 5 64"; do
       set -- $run
-      nice -n 19 npx tsx bench/gpu-train.ts --backend "${BACKEND:-blas}" --arch "$1" --steps "$2" --batch "$3"
+      nice -n 19 npx tsx bench/gpu-train.ts --model "$1" --backend "${BACKEND:-blas}" --arch "$2" --steps "$3" --batch "$4"
     done
     ;;
   *)
