@@ -308,6 +308,24 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
       expect(existsSync(path.join(dirs.transformer, f)), f).toBe(true);
   });
 
+  it('trains the tiny transformer on the GPU through WebGPU (--backend webgpu) and records the adapter', async (ctx) => {
+    const { probeWebGpu } = await import('../../src/core/node/tensor/webgpu');
+    const probe = await probeWebGpu();
+    if (!probe.ok) {
+      if (process.env.CI === 'true') throw new Error(`No WebGPU adapter in CI (CI installs Mesa's lavapipe): ${probe.reason}`);
+      console.warn(`[skip] no WebGPU adapter here (${probe.reason}): the webgpu CLI run is not tested`);
+      ctx.skip();
+    }
+    const dir = path.join(work, 'transformer-webgpu');
+    const run = await step(['train-transformer', '--data_path', dirs.processed, '--model_path', dir, '--preset', 'tiny', '--epochs', '1', '--max-steps-per-epoch', '2', '--backend', 'webgpu', '--json']);
+    const result = jsonOf<{ steps: number; backend: string; backendReason: string }>(run);
+    expect(result.steps).toBe(2);
+    expect(result.backend).toBe('webgpu');
+    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { training: { adapter?: { description: string } } };
+    expect(result.backendReason).toContain(config.training.adapter!.description);
+    expect(existsSync(path.join(dir, 'model.onnx'))).toBe(true);
+  });
+
   it('refines the rendered pieces: same pitches at strength 0, mastered to the loudness target', async () => {
     const run = await step([
       'refine',

@@ -90,7 +90,7 @@ export function registerTrainLstm(program: Command): void {
     .option('--lookback <n>', 'composer: tokens the backward LSTM reads')
     .option(
       '--backend <name>',
-      'kernel provider for the matrix products: auto (the fastest present: the system BLAS, else tfjs-node, else wasm), blas, tensorflow-gpu, tensorflow, wasm, cpu',
+      'kernel provider for the matrix products: auto (the fastest present: the system BLAS, else tfjs-node, else wasm), blas, tensorflow-gpu, tensorflow, wasm, cpu; or webgpu (the whole step on the GPU, windowed presets; never chosen by auto yet)',
       'auto',
     )
     .option('--blas-library <file>', 'a BLAS library (cblas_sgemm) to try before the system’s, e.g. libopenblas.dll')
@@ -188,7 +188,7 @@ export function registerTrainLstm(program: Command): void {
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { KERNEL_REQUESTS } = await import('../../core/node/tensor/kernels');
-      const backend = oneOf('--backend', flags.backend, KERNEL_REQUESTS) as KernelRequest;
+      const backend = oneOf('--backend', flags.backend, [...KERNEL_REQUESTS, 'webgpu']) as KernelRequest | 'webgpu';
       const blasThreads = int('--blas-threads', flags.blasThreads, 1)!;
       if (blasThreads > 64)
         throw new UsageError('--blas-threads must be a whole number from 1 to 64.', { field: '--blas-threads' });

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import { TRANSFORMER_PRESETS } from '../../core/common/models/transformer';
-import type { KernelRequest } from '../../core/node/tensor/kernels';
+import type { TransformerBackendRequest } from '../../core/node/models/transformer/train';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 
 interface Flags extends GlobalOptions {
@@ -75,7 +75,7 @@ export function registerTrainTransformer(program: Command): void {
     )
     .option(
       '--backend <name>',
-      'kernel provider for the matrix products: auto (the system BLAS where it loads, else the fastest TF.js backend), blas, tensorflow-gpu, tensorflow, wasm, cpu',
+      'where training runs: auto (a real GPU through WebGPU where one is found, else the system BLAS where it loads, else the fastest TF.js backend), webgpu (the whole step on the GPU), or a kernel provider for the CPU engine: blas, tensorflow-gpu, tensorflow, wasm, cpu',
       'auto',
     )
     .option('--blas-library <file>', 'a BLAS library to load before the system’s (OpenBLAS, Accelerate, MKL)')
@@ -117,12 +117,11 @@ export function registerTrainTransformer(program: Command): void {
           },
         );
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
-      const { KERNEL_REQUESTS } = await import('../../core/node/tensor/kernels');
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
-      const { trainTransformer } = await import('../../core/node/models/transformer/train');
-      if (!KERNEL_REQUESTS.includes(flags.backend as KernelRequest))
+      const { trainTransformer, TRANSFORMER_BACKEND_REQUESTS } = await import('../../core/node/models/transformer/train');
+      if (!TRANSFORMER_BACKEND_REQUESTS.includes(flags.backend as TransformerBackendRequest))
         throw new UsageError(
-          `--backend must be one of ${KERNEL_REQUESTS.join(', ')}, not "${flags.backend}".`,
+          `--backend must be one of ${TRANSFORMER_BACKEND_REQUESTS.join(', ')}, not "${flags.backend}".`,
           {
             field: '--backend',
           },
@@ -169,7 +168,7 @@ export function registerTrainTransformer(program: Command): void {
           preset: flags.preset as keyof typeof TRANSFORMER_PRESETS,
           architecture,
           training,
-          backend: flags.backend as KernelRequest,
+          backend: flags.backend as TransformerBackendRequest,
           ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}),
           ...(flags.blasThreads !== undefined
             ? { blasThreads: int('--blas-threads', flags.blasThreads, 1)! }

@@ -10,6 +10,10 @@
  * `selectKernels('auto')` takes the first present in that order and says why; a request for one
  * provider that is not present is a `UsageError`. The choice is recorded in the training log and
  * the model's config.
+ *
+ * The GPU is not a provider here: products on host arrays would copy every operand to the device
+ * and back. `webgpu.ts` runs whole training steps on the device instead (the transformer's
+ * `--backend webgpu`).
  */
 import { UsageError } from '../../common/errors';
 import type { BackendRequest } from './backend';

@@ -15,7 +15,7 @@ import { DataError } from '../../common/errors';
 import type { TensorGroup } from './checkpoint';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { appendTrainingLog } from './log';
-import type { OptimizerKind } from './optimizer';
+import type { OptimizerKind, OptimizerState } from './optimizer';
 import { clipGradients, learningRateAt, Optimizer } from './optimizer';
 import { epochOrder } from './windows';
 
@@ -37,7 +37,34 @@ export interface Trainable {
     dropoutSeed: number,
   ): number | Promise<number>;
   /** Scores the held-out examples: mean negative log-likelihood (nats) and top-1 accuracy. */
-  validate(signal?: AbortSignal): { nll: number; accuracy: number; targets: number };
+  validate(signal?: AbortSignal): Validation | Promise<Validation>;
+  /**
+   * Present when weights and optimizer live on a device (the webgpu backend): the loop then calls
+   * `device.step` instead of `gradients` + its own clipping and optimizer, and reads the state
+   * back only to keep best weights and to checkpoint.
+   */
+  readonly device?: DeviceTraining;
+}
+
+/** Held-out figures: mean negative log-likelihood (nats), top-1 accuracy and the targets scored. */
+export interface Validation {
+  nll: number;
+  accuracy: number;
+  targets: number;
+}
+
+/** A whole training step on the device, and the state moving to and from the host. */
+export interface DeviceTraining {
+  /**
+   * One optimizer step on examples `order[start .. start+count)`: forward, backward, clipping to
+   * `clipNorm` and the update at `learningRate`, all on the device; returns the mean loss (the
+   * only value read back).
+   */
+  step(order: Int32Array, start: number, count: number, dropoutSeed: number, learningRate: number, clipNorm: number): Promise<number>;
+  /** Copies the device's weights into the Trainable's `params` and returns the optimizer state. */
+  pull(): Promise<OptimizerState>;
+  /** Sends `params` and `state` (from a checkpoint) to the device. */
+  push(state: OptimizerState): void;
 }
 
 /** Settings the loop reads (a subset of `LstmTrainSettings`, so other models can share it). */
@@ -195,14 +222,16 @@ export async function runTrainingLoop(
       v: cp.tensors.v!,
     });
     state = cp.state;
+    model.device?.push(optimizer.getState());
   } else if (hasCheckpoint(options.checkpointDir))
     throw new DataError(
       `${options.checkpointDir} already holds a training checkpoint; pass --resume to continue it, or use a new model folder.`,
       { path: options.checkpointDir },
     );
 
-  const save = async (): Promise<void> => {
-    const opt = optimizer.getState();
+  // On a device, `pull` also brings the weights into `model.params`.
+  const hostState = (): Promise<OptimizerState> | OptimizerState => (model.device ? model.device.pull() : optimizer.getState());
+  const save = async (opt: OptimizerState): Promise<void> => {
     await saveCheckpoint(options.checkpointDir, {
       state,
       tensors: { weights: model.params, best, m: opt.m, v: opt.v },
@@ -225,7 +254,7 @@ export async function runTrainingLoop(
   const trainSecondsAtStart = state.trainSeconds;
   const cancel = async (): Promise<never> => {
     state.trainSeconds = trainSecondsAtStart + (performance.now() - sessionStart) / 1000;
-    await save();
+    await save(await hostState());
     await appendTrainingLog(options.logFile, {
       type: 'stop',
       reason: 'cancelled',
@@ -249,14 +278,14 @@ export async function runTrainingLoop(
       if (signal?.aborted) await cancel();
       const start = state.stepInEpoch * settings.batchSize;
       const count = Math.min(settings.batchSize, n - start);
-      for (const g of grads.values()) g.fill(0);
-      const loss = await model.gradients(
-        order,
-        start,
-        count,
-        grads,
-        dropoutSeed(settings.seed, state.globalStep),
-      );
+      const lr = learningRateAt(settings.schedule, settings.learningRate, state.globalStep, totalSteps, settings.warmupSteps);
+      const seed = dropoutSeed(settings.seed, state.globalStep);
+      let loss: number;
+      if (model.device) loss = await model.device.step(order, start, count, seed, lr, settings.clipNorm ?? 5);
+      else {
+        for (const g of grads.values()) g.fill(0);
+        loss = await model.gradients(order, start, count, grads, seed);
+      }
       if (!Number.isFinite(loss))
         throw new DataError(
           `The training loss became ${loss} at step ${state.globalStep + 1}; lower the learning rate.`,
@@ -264,9 +293,10 @@ export async function runTrainingLoop(
             field: 'learningRate',
           },
         );
-      clipGradients(grads, settings.clipNorm ?? 5);
-      const lr = learningRateAt(settings.schedule, settings.learningRate, state.globalStep, totalSteps, settings.warmupSteps);
-      optimizer.apply(model.params, grads, lr);
+      if (!model.device) {
+        clipGradients(grads, settings.clipNorm ?? 5);
+        optimizer.apply(model.params, grads, lr);
+      }
       state.globalStep++;
       state.stepInEpoch++;
       state.lossSum += loss;
@@ -300,9 +330,10 @@ export async function runTrainingLoop(
     }
 
     onProgress?.({ stage: `validate ${state.epoch + 1}/${settings.epochs}`, done: 0, total: 1 });
-    const valid = model.validate(signal);
+    const valid = await model.validate(signal);
     // A validation cut short by a cancel is not a result: the checkpoint resumes at this validation.
     if (signal?.aborted) await cancel();
+    const opt = await hostState();
     const record: EpochRecord = {
       epoch: state.epoch + 1,
       steps: state.stepInEpoch,
@@ -336,7 +367,7 @@ export async function runTrainingLoop(
     if (timeUp) stoppedBy = 'time-limit';
     else if (state.badEpochs >= settings.patience) stoppedBy = 'early-stopping';
     if (stoppedBy !== 'epochs' || state.epoch >= settings.epochs) state.finished = true;
-    await save();
+    await save(opt);
     await appendTrainingLog(options.logFile, {
       type: 'epoch',
       ...record,

@@ -21,6 +21,8 @@ import { initLstmWeights, saveLstmWeights } from '../models/lstm/weights';
 import type { KernelRequest } from '../tensor/kernels';
 import { elementwise } from '../tensor/elementwise';
 import { selectKernels } from '../tensor/kernels';
+import { activateWebGpu, describeAdapter } from '../tensor/webgpu';
+import { DeviceLstmTrainable } from '../models/lstm/deviceTrain';
 import type { LoopResult, Trainable } from './loop';
 import { hasCheckpoint } from './checkpoint';
 import { piecesByHash } from './pieces';
@@ -51,7 +53,7 @@ export interface TrainLstmOptions extends RunOptions {
   /** Continue from the checkpoint in `modelDir/checkpoint`. */
   resume?: boolean;
   /** Kernel provider for the matrix products: `blas`, a TF.js backend, or `auto` (default: the fastest present). */
-  backend?: KernelRequest;
+  backend?: KernelRequest | 'webgpu';
   /** A BLAS library file to try before the system's (a user-given path, e.g. from Settings). */
   blasLibrary?: string;
   /** Threads computing gradients (data parallel; default 1). Results depend on it, so resume needs the same. */
@@ -256,7 +258,11 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     );
   const valid = spreadSubset(validAll, s.validWindows ?? 0);
 
-  const choice = await selectKernels(options.backend ?? 'auto', options.blasLibrary ? { blasLibrary: options.blasLibrary } : {});
+  // webgpu (asked for by name only: its speed against the CPU engine is not measured yet) trains on the device.
+  const adapter = options.backend === 'webgpu' ? await activateWebGpu() : undefined;
+  const choice = adapter
+    ? { provider: 'webgpu' as const, reason: `webgpu was requested (${describeAdapter(adapter)})`, skipped: [], library: undefined, kernels: undefined }
+    : await selectKernels(options.backend === 'webgpu' ? 'auto' : (options.backend ?? 'auto'), options.blasLibrary ? { blasLibrary: options.blasLibrary } : {});
   const ew = elementwise();
   const corpusHash = corpusHashOf(data);
   const dir = options.modelDir;
@@ -268,7 +274,8 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   } catch (error) {
     throw ioError(error, dir, 'create');
   }
-  const threads = options.threads ?? 1;
+  // On the GPU the step is one device program; CPU threads would only wait on it.
+  const threads = adapter ? 1 : (options.threads ?? 1);
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64))
     throw new UsageError('The number of training threads must be a whole number from 1 to 64.', {
       field: 'threads',
@@ -276,16 +283,18 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   const blasThreads = threads > 1 ? 1 : (options.blasThreads ?? 1);
   if (!(Number.isInteger(blasThreads) && blasThreads >= 1 && blasThreads <= 64))
     throw new UsageError('The number of BLAS threads must be a whole number from 1 to 64.', { field: 'blasThreads' });
-  choice.kernels.setThreads(blasThreads);
+  choice.kernels?.setThreads(blasThreads);
   const weights = initLstmWeights(architecture, s.seed);
   const workers =
-    threads > 1
+    threads > 1 && choice.provider !== 'webgpu'
       ? await GradientWorkers.start(threads - 1, architecture, [...weights.keys()], train, {
           backend: choice.provider,
           ...(choice.library ? { blasLibrary: choice.library } : {}),
         })
       : undefined;
-  const trainable = new LstmTrainable(architecture, weights, train, valid, s.batchSize, workers);
+  const trainable = adapter
+    ? new DeviceLstmTrainable(architecture, weights, train, valid, s.batchSize, s.optimizer)
+    : new LstmTrainable(architecture, weights, train, valid, s.batchSize, workers);
   const { epochs: _epochs, patience: _patience, ...fixed } = s;
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ architecture, fixed, corpusHash, trainExamples: train.offsets.length, threads }))
@@ -306,6 +315,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
         ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
         elementwise: ew.kind,
         elementwiseReason: ew.reason,
+        ...(adapter ? { adapter } : {}),
         threads,
         architecture,
         trainTargets: train.offsets.length,
@@ -317,6 +327,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     });
   } finally {
     await workers?.close();
+    if (trainable instanceof DeviceLstmTrainable) trainable.dispose();
   }
 
   const last = loop.history[loop.history.length - 1];
@@ -350,6 +361,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
       ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
       elementwise: ew.kind,
       elementwiseReason: ew.reason,
+      ...(adapter ? { adapter } : {}),
       threads,
       ...(options.preset ? { preset: options.preset } : {}),
       ...(options.dataPath ? { dataPath: options.dataPath } : {}),

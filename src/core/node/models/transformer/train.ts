@@ -22,14 +22,18 @@ import { hasCheckpoint } from '../../train/checkpoint';
 import type { Trainable } from '../../train/loop';
 import { runTrainingLoop } from '../../train/loop';
 import { Rng } from '../../../common/random';
-import type { KernelRequest, Kernels } from '../../tensor/kernels';
-import { selectKernels } from '../../tensor/kernels';
+import type { KernelChoice, KernelRequest, Kernels } from '../../tensor/kernels';
+import { KERNEL_REQUESTS, selectKernels } from '../../tensor/kernels';
+import type { GpuAdapterInfo } from '../../tensor/webgpu';
+import { activateWebGpu, describeAdapter, probeWebGpu } from '../../tensor/webgpu';
 import { buildTransformerOnnx } from '../../onnx/exportTransformer';
 import { saveWeights } from '../weights';
 import { GradientWorkers, parallelGradients } from '../../train/parallel';
 import { workerModule } from '../../workers/start';
 import type { PieceRef } from '../../train/pieces';
 import { piecesByHash } from '../../train/pieces';
+import { DeviceTransformerTrainable } from './deviceTrain';
+import { initialTransformerWeights } from './initialWeights';
 import { TransformerEngine } from './engine';
 import type { TrainingWindows } from './windows';
 import { batchIds, performanceTranspositions, windowsOf } from './windows';
@@ -53,8 +57,12 @@ export interface TrainTransformerOptions extends RunOptions {
   architecture?: Partial<Omit<TransformerArchitecture, 'vocabSize'>>;
   /** Training settings to override. */
   training?: Partial<TransformerTrainSettings>;
-  /** Kernel provider for the matrix products; `auto` takes the system BLAS where it loads, else the fastest TF.js backend. */
-  backend?: KernelRequest;
+  /**
+   * Where training runs: `webgpu` (the whole step on the GPU), or a kernel provider for the CPU
+   * engine's matrix products; `auto` takes a real GPU where one is found, else the system BLAS
+   * where it loads, else the fastest TF.js backend.
+   */
+  backend?: TransformerBackendRequest;
   /** A BLAS library file to try before the system's. */
   blasLibrary?: string;
   /** BLAS threads (default 1; with `threads` > 1 each thread uses one). */
@@ -97,7 +105,7 @@ export interface TransformerConfig {
   tokenizer: { kind: 'performance'; options?: Record<string, unknown> };
   vocab: Vocabulary;
   corpusHash?: string;
-  training: TransformerTrainSettings & { backend?: string; blasLibrary?: string; blasThreads?: number };
+  training: TransformerTrainSettings & { backend?: string; blasLibrary?: string; blasThreads?: number; adapter?: GpuAdapterInfo };
   metrics: {
     validNll?: number;
     validPerplexity?: number;
@@ -114,7 +122,51 @@ export interface TransformerConfig {
 
 const CHECKPOINT = 'checkpoint';
 
+/** Where the transformer may train: the GPU through WebGPU, or a kernel provider of the CPU engine. */
+export type TransformerBackendRequest = KernelRequest | 'webgpu';
+
+/** The names `train-transformer --backend` accepts, `auto` first. */
+export const TRANSFORMER_BACKEND_REQUESTS: readonly TransformerBackendRequest[] = ['auto', 'webgpu', ...KERNEL_REQUESTS.filter((r) => r !== 'auto')];
+
+/** What ran: the kernel provider of the CPU engine, or the GPU with its adapter. */
+type TrainingBackend = { device: false; choice: KernelChoice } | { device: true; adapter: GpuAdapterInfo; reason: string; skipped: { provider: string; reason: string }[] };
+
+/**
+ * Picks where training runs. `webgpu` (asked for by name) runs on any adapter, a software one too;
+ * `auto` takes it only for a real GPU, since a software adapter (lavapipe/llvmpipe, SwiftShader)
+ * emulates the GPU on the CPU and trains far slower than the CPU engine does.
+ */
+async function selectTrainingBackend(request: TransformerBackendRequest, blasLibrary: string | undefined): Promise<TrainingBackend> {
+  if (!TRANSFORMER_BACKEND_REQUESTS.includes(request))
+    throw new UsageError(`--backend must be one of ${TRANSFORMER_BACKEND_REQUESTS.join(', ')}, not "${String(request)}".`, { field: 'backend' });
+  if (request === 'webgpu') {
+    const adapter = await activateWebGpu();
+    return { device: true, adapter, reason: `webgpu was requested (${describeAdapter(adapter)})`, skipped: [] };
+  }
+  const skipped: { provider: string; reason: string }[] = [];
+  if (request === 'auto') {
+    const probe = process.env.CADENZA_WEBGPU === 'off' ? { ok: false as const, reason: 'CADENZA_WEBGPU=off turns it off' } : await probeWebGpu();
+    if (probe.ok && !probe.adapter.software) {
+      const adapter = await activateWebGpu();
+      return { device: true, adapter, reason: `webgpu runs the whole step on the GPU, ${describeAdapter(adapter)}`, skipped };
+    }
+    skipped.push({
+      provider: 'webgpu',
+      reason: probe.ok
+        ? `the only adapter, ${describeAdapter(probe.adapter)}, is a software rasteriser that emulates a GPU on the CPU and trains slower than the CPU engine`
+        : probe.reason,
+    });
+  }
+  const choice = await selectKernels(request, blasLibrary ? { blasLibrary } : {});
+  if (skipped.length) {
+    choice.skipped.unshift(...skipped);
+    choice.reason = `${choice.reason}; webgpu was passed over: ${skipped[0]!.reason}`;
+  }
+  return { device: false, choice };
+}
+
 export { performanceTranspositions } from './windows';
+export { initialTransformerWeights } from './initialWeights';
 
 /** Mean NLL per event over `windows` (nats) and the share of events that are the argmax. */
 function evaluate(
@@ -203,35 +255,6 @@ class TransformerTrainable implements Trainable {
   }
 }
 
-/**
- * Seeded initial weights in layout order, as `MusicTransformer.create` makes them (Glorot-uniform
- * matrices, N(0, 0.02) embeddings, zero biases, unit norm gains), drawn in plain TypeScript so
- * training needs no TF.js backend.
- */
-export function initialTransformerWeights(architecture: TransformerArchitecture, seed: number): Map<string, Float32Array> {
-  const rng = new Rng(seed);
-  const out = new Map<string, Float32Array>();
-  for (const [name, shape] of transformerWeightShapes(architecture)) {
-    const size = shape.reduce((x, y) => x * y, 1);
-    const w = new Float32Array(size);
-    if (name.endsWith('_gamma')) w.fill(1);
-    else if (name.endsWith('_rel') || name === 'embedding')
-      for (let i = 0; i < size; i += 2) {
-        // Box-Muller: two normal draws from two uniform ones.
-        const r = Math.sqrt(-2 * Math.log(1 - rng.next()));
-        const t = 2 * Math.PI * rng.next();
-        w[i] = 0.02 * r * Math.cos(t);
-        if (i + 1 < size) w[i + 1] = 0.02 * r * Math.sin(t);
-      }
-    else if (!(name.endsWith('_beta') || name.endsWith('_bias'))) {
-      const limit = Math.sqrt(6 / (shape[0]! + shape[shape.length - 1]!));
-      for (let i = 0; i < size; i++) w[i] = (rng.next() * 2 - 1) * limit;
-    }
-    out.set(name, w);
-  }
-  return out;
-}
-
 /** Flattens named weights in layout order (as `weights.bin` stores them). */
 function flatten(group: Map<string, Float32Array>): Float32Array {
   const out = new Float32Array([...group.values()].reduce((n, v) => n + v.length, 0));
@@ -251,12 +274,15 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const checkpointDir = path.join(dir, CHECKPOINT);
   let architecture: TransformerArchitecture = { ...preset.architecture, ...options.architecture, vocabSize: data.vocab.tokens.length };
   let settings: TransformerTrainSettings = { ...preset.training, ...options.training };
-  const choice = await selectKernels(options.backend ?? 'auto', options.blasLibrary ? { blasLibrary: options.blasLibrary } : {});
+  const selected = await selectTrainingBackend(options.backend ?? 'auto', options.blasLibrary);
+  const choice = selected.device ? undefined : selected.choice;
+  const provider = selected.device ? 'webgpu' : selected.choice.provider;
+  const backendReason = selected.device ? selected.reason : selected.choice.reason;
   // With worker threads each thread multiplies on one BLAS thread.
   const blasThreads = (options.threads ?? 1) > 1 ? 1 : (options.blasThreads ?? 1);
   if (!(Number.isInteger(blasThreads) && blasThreads >= 1 && blasThreads <= 64))
     throw new UsageError('The number of BLAS threads must be a whole number from 1 to 64.', { field: 'blasThreads' });
-  choice.kernels.setThreads(blasThreads);
+  choice?.kernels.setThreads(blasThreads);
 
   let resumedConfig: TransformerConfig | undefined;
   if (options.resume) {
@@ -269,7 +295,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
     if (resumedConfig.vocab.tokens.join('\u0000') !== data.vocab.tokens.join('\u0000'))
       throw new ModelError(`Cannot resume ${dir}: the data's vocabulary differs from the one it was trained on.`, { path: dir });
     architecture = resumedConfig.architecture;
-    const { backend: _backend, blasLibrary: _library, blasThreads: _threads, ...saved } = resumedConfig.training;
+    const { backend: _backend, blasLibrary: _library, blasThreads: _threads, adapter: _adapter, ...saved } = resumedConfig.training;
     settings = saved;
   }
 
@@ -294,7 +320,8 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   };
   const unigram = unigramNll(architecture.vocabSize, train.tokens, validTargets());
 
-  const threads = options.threads ?? 1;
+  // On the GPU the step is one device program; CPU threads would only wait on it.
+  const threads = selected.device ? 1 : (options.threads ?? 1);
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 64))
     throw new UsageError('The number of training threads must be a whole number from 1 to 64.', { field: 'threads' });
   const layout = transformerWeightShapes(architecture);
@@ -318,7 +345,12 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
       tokenizer: { kind: 'performance', options: data.manifest?.tokenizerOptions },
       vocab: data.vocab,
       corpusHash: data.manifest?.corpusHash,
-      training: { ...settings, backend: choice.provider, ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}) },
+      training: {
+        ...settings,
+        backend: provider,
+        ...(choice?.library ? { blasLibrary: choice.library, blasThreads } : {}),
+        ...(selected.device ? { adapter: selected.adapter } : {}),
+      },
       metrics,
       credits: resumedConfig?.credits,
       ...(trainingPieces ? { trainingPieces } : {}),
@@ -329,13 +361,15 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   await writeConfig();
 
   const workers =
-    threads > 1
+    threads > 1 && choice
       ? await GradientWorkers.startModule(gradWorker, threads - 1, { architecture, windows: train }, [...params.keys()], {
           backend: choice.provider,
           ...(choice.library ? { blasLibrary: choice.library } : {}),
         })
       : undefined;
-  const trainable = new TransformerTrainable(architecture, params, choice.kernels, train, valid, settings.batchSize, workers);
+  const trainable = choice
+    ? new TransformerTrainable(architecture, params, choice.kernels, train, valid, settings.batchSize, workers)
+    : new DeviceTransformerTrainable(architecture, params, train, valid, settings.batchSize);
   let bestSaved = resumedConfig?.metrics.validNll ?? Infinity;
   let result: Awaited<ReturnType<typeof runTrainingLoop>>;
   try {
@@ -360,10 +394,11 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
         timeLimitSeconds: options.timeLimitSeconds,
         targetsPerExample: L,
         startInfo: {
-          backend: choice.provider,
-          backendReason: choice.reason,
-          backendsSkipped: choice.skipped,
-          ...(choice.library ? { blasLibrary: choice.library, blasThreads } : {}),
+          backend: provider,
+          backendReason,
+          backendsSkipped: selected.device ? selected.skipped : selected.choice.skipped,
+          ...(choice?.library ? { blasLibrary: choice.library, blasThreads } : {}),
+          ...(selected.device ? { adapter: selected.adapter } : {}),
           transpositions: shifts,
           threads,
           architecture,
@@ -396,6 +431,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
     );
   } finally {
     await workers?.close();
+    if (trainable instanceof DeviceTransformerTrainable) trainable.dispose();
   }
 
   metrics = {
@@ -419,8 +455,8 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
     validNll: result.bestValid,
     unigramNll: unigram,
     stoppedEarly: result.stoppedBy === 'early-stopping',
-    backend: choice.provider,
-    backendReason: choice.reason,
+    backend: provider,
+    backendReason,
     seconds: (Date.now() - started) / 1000,
   };
 }
