@@ -18,6 +18,7 @@ import { appendTrainingLog } from './log';
 import type { OptimizerKind } from './optimizer';
 import { clipGradients, learningRateAt, Optimizer } from './optimizer';
 import { epochOrder } from './windows';
+import { runEtaSeconds } from './eta';
 
 /** What the loop needs from a model. */
 export interface Trainable {
@@ -287,7 +288,12 @@ export async function runTrainingLoop(
           loss: state.lossSum / state.lossCount,
           ...(state.history.length ? { validLoss: state.history[state.history.length - 1]!.validNll } : {}),
           targetsPerSecond: (state.stepInEpoch * settings.batchSize * targetsPerExample) / state.epochSeconds,
-          etaSeconds: (stepsLeft * msPerStep) / 1000,
+          etaSeconds: runEtaSeconds({
+            stepsLeft,
+            secondsPerStep: msPerStep / 1000,
+            trainedSeconds: trainSecondsAtStart + (now - sessionStart) / 1000,
+            timeLimitSeconds: options.timeLimitSeconds,
+          }),
         },
       });
       // Let the event loop run (signals, progress writes) between steps.
