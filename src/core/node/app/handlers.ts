@@ -30,6 +30,7 @@ import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../../common/audio/loudness';
 import type { AppSettingsPatch, SettingsStore } from './settings';
 import { requireStage, STAGES, type StageName } from './stages';
+import { requirePreparedData } from './prepared';
 
 /** What the handlers need from their host (Electron main or the server). */
 export interface AppDeps {
@@ -226,7 +227,9 @@ export function createAppHandlers(deps: AppDeps) {
       info: async () => datasetInfo(dataDir),
     },
     train: {
-      start: async (req: object) => {
+      start: async (req: { preset: string }) => {
+        // Said before a job starts, in the app's words (the loader's own error names a CLI flag).
+        requirePreparedData(dataDir, req.preset);
         const runId = `run-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
         return startJob('train', { ...req, runId });
       },
