@@ -119,10 +119,18 @@ export const modelInfoSchema = z.object({
 /** One training run (finished, cancelled or running), resumable from its last checkpoint. */
 export const trainRunSchema = z.object({
   id: idSchema,
+  /** The name typed when it was started. */
+  name: z.string().optional(),
   preset: z.string(),
   state: z.enum(['running', 'finished', 'stopped', 'failed']),
   epochsDone: z.number().int().min(0),
   epochsPlanned: z.number().int().min(0),
+  /** Optimizer steps taken so far (a run cancelled inside its first epoch still has some). */
+  steps: z.number().int().min(0).optional(),
+  /** Steps the whole run plans, when known. */
+  stepsPlanned: z.number().int().min(0).optional(),
+  /** The latest training loss: the last epoch's, or the epoch so far when the run was cancelled inside one. */
+  loss: z.number().optional(),
   /** Loss per completed epoch, for the chart. */
   history: z.array(z.object({ epoch: z.number().int(), loss: z.number(), validationLoss: z.number().optional() })),
   /** The model it produced, once it has produced one. */

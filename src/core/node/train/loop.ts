@@ -232,6 +232,9 @@ export async function runTrainingLoop(
       reason: 'cancelled',
       epoch: state.epoch + 1,
       step: state.globalStep,
+      stepInEpoch: state.stepInEpoch,
+      // The epoch's loss so far: a run cancelled before its first epoch ends still has one to show.
+      ...(state.lossCount > 0 ? { loss: state.lossSum / state.lossCount } : {}),
     });
     throw new CancelledError(
       `Training was cancelled; the checkpoint in ${options.checkpointDir} can be resumed with --resume.`,
