@@ -17,6 +17,7 @@ import {
   pieceSchema,
   piecePageSchema,
   serializedErrorSchema,
+  sampleRateSchema,
   settingsPatchSchema,
   settingsSchema,
   trainRunSchema,
@@ -107,7 +108,7 @@ export const synthesizeRequestSchema = z.strictObject({
   /** SoundFont to use instead of the settings' one. */
   soundFont: pathSchema.optional(),
   engine: z.enum(['auto', 'native', 'wasm']).optional(),
-  sampleRateHz: z.number().int().min(8000).max(192000).optional(),
+  sampleRateHz: sampleRateSchema.optional(),
 });
 /** `refine.start`: rewrite a MIDI file with the Music Transformer. */
 export const refineRequestSchema = z.strictObject({
@@ -174,6 +175,18 @@ export const appInfoSchema = z.object({
   platform: z.string(),
   /** Which stages this build can run; the UI greys out the others. */
   stages: z.record(z.string(), z.boolean()),
+  /** Each training kernel provider, whether it can run on this machine, and why not when it cannot. */
+  kernels: z
+    .array(
+      z.object({
+        provider: z.enum(['blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+        available: z.boolean(),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
+  /** The file name of the SoundFont renders use when Settings names none, e.g. `MuseScore_General_Lite.sf3`. */
+  bundledSoundFont: z.string().optional(),
 });
 /** `dialogs.*`: the chosen paths (empty when the user cancelled). */
 export const chosenPathsSchema = z.object({ paths: z.array(z.string()) });

@@ -170,6 +170,9 @@ export const waveformSchema = z.object({
 // ---------------------------------------------------------------------------------------------
 // Settings
 
+/** A render sample rate, in Hz: the rates the synthesizer renders and the refined WAVs are mastered at. */
+export const sampleRateSchema = z.literal([44100, 48000]);
+
 /** What the user can set; persisted in `<dataDir>/settings.json`. */
 export const settingsSchema = z.object({
   /** The data folder (read-only here: it is chosen with --data-dir, CADENZA_DATA_DIR, or the app's folder dialog). */
@@ -182,8 +185,8 @@ export const settingsSchema = z.object({
   blasLibrary: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').nullable(),
   /** Synth engine: `auto` = native FluidSynth when the library is present, else wasm. */
   engine: z.enum(['auto', 'native', 'wasm']),
-  /** Render sample rate in Hz. */
-  sampleRateHz: z.number().int().min(8000).max(192000),
+  /** Render sample rate in Hz: what the synthesizer renders (`SAMPLE_RATES_HZ` in core/node/render/renderer.ts). */
+  sampleRateHz: sampleRateSchema,
 });
 /** The settings a request may change (everything but the data folder). */
 export const settingsPatchSchema = settingsSchema.omit({ dataDir: true }).partial().strict();

@@ -19,6 +19,7 @@ import { CorpusStore } from '../corpus/store';
 import { UNKNOWN_COMPOSER } from '../corpus/metadata';
 import { bundledTransformerPath } from '../models/transformer/load';
 import { bundledSoundFontPath } from '../render/soundfont';
+import { kernelAvailability } from '../tensor/availability';
 import type { Piece as CorpusPiece } from '../corpus/piece';
 import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel, transformerModelDir } from './library';
 import { dataLayout } from './layout';
@@ -63,6 +64,15 @@ function warningsOf(report: MidiReadReport): string[] {
   say(report.strayNoteOffs, 'note-offs matched no sounding note and were ignored.');
   say(report.ignoredMetaEvents, 'tempo, time or key signature events had impossible values and were ignored.');
   return out;
+}
+
+/** The SoundFont renders use when Settings names none, by file name (absent when it is not installed). */
+function bundledSoundFontName(): { bundledSoundFont?: string } {
+  try {
+    return { bundledSoundFont: path.basename(bundledSoundFontPath()).replace(/\.wasm$/, '') };
+  } catch {
+    return {};
+  }
 }
 
 function transformerAvailable(): boolean {
@@ -186,6 +196,8 @@ export function createAppHandlers(deps: AppDeps) {
           ...STAGES,
           refine: STAGES.refine && (transformerAvailable() || (await listModels(dataDir)).some((m) => m.kind === 'transformer')),
         } as Record<string, boolean>,
+        kernels: kernelAvailability(settings.get().blasLibrary ? { blasLibrary: settings.get().blasLibrary! } : {}),
+        ...bundledSoundFontName(),
       }),
     },
     corpus: {

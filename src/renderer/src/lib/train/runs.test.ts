@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainRun } from '../../../../api/schemas';
-import { cancelledText, runName, runProgressText } from './runs';
+import { backendShown, cancelledText, runName, runProgressText } from './runs';
 
 const stopped: TrainRun = {
   id: 'run-20261203-070000-ab12',
@@ -36,5 +36,14 @@ describe('training runs as the Train screen words them', () => {
       'Training stopped at step 3,000. The checkpoint is kept: Resume continues “Chopin etudes” from there.',
     );
     expect(cancelledText(undefined)).toMatch(/nothing to resume/);
+  });
+});
+
+describe('backendShown', () => {
+  it('shows what ran, not the "auto" setting', () => {
+    expect(backendShown('backend blas', [], 'auto')).toBe('blas');
+    expect(backendShown(undefined, [{ ...stopped, backend: 'wasm' }], 'auto')).toBe('wasm');
+    expect(backendShown(undefined, [], 'auto')).toBe('automatic');
+    expect(backendShown(undefined, [], 'cpu')).toBe('cpu');
   });
 });

@@ -27,3 +27,19 @@ export function cancelledText(run: TrainRun | undefined): string {
   const where = run.steps !== undefined ? ` at step ${formatCount(run.steps)}` : '';
   return `Training stopped${where}. The checkpoint is kept: Resume continues “${runName(run)}” from there.`;
 }
+
+/**
+ * The Backend tile: what trains now (from the job's "backend wasm" progress line), else what the
+ * newest run trained on, else the setting (which may be "auto", so it says so).
+ */
+export function backendShown(
+  progressMessage: string | undefined,
+  runs: readonly TrainRun[],
+  setting: string | undefined,
+): string {
+  const live = /backend[:= ]+(\S+)/i.exec(progressMessage ?? '')?.[1];
+  if (live) return live;
+  const ran = runs.find((r) => r.backend)?.backend;
+  if (ran) return ran;
+  return !setting || setting === 'auto' ? 'automatic' : setting;
+}
