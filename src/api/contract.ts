@@ -236,7 +236,19 @@ export const contract = {
     /** Tokenize the corpus into training data (job). */
     start: job(preprocessRequestSchema),
     /** The current preprocessed data set, or null when there is none. */
-    info: call(none, jobResultSchemas.preprocess.nullable()),
+    info: call(
+      none,
+      jobResultSchemas.preprocess
+        .extend({
+          /** Corpus pieces imported since the data was prepared. */
+          addedPieces: z.number().int().min(0).optional(),
+          /** Pieces the data holds that the corpus no longer has. */
+          removedPieces: z.number().int().min(0).optional(),
+          /** True when training would not see the corpus as it is now: prepare again. */
+          stale: z.boolean().optional(),
+        })
+        .nullable(),
+    ),
   },
   train: {
     /** Start a training run (job; one training at a time). */

@@ -31,7 +31,7 @@ import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../../common/audio/loudness';
 import type { AppSettingsPatch, SettingsStore } from './settings';
 import { requireStage, STAGES, type StageName } from './stages';
-import { requirePreparedData } from './prepared';
+import { requirePreparedData, staleness } from './prepared';
 
 /** What the handlers need from their host (Electron main or the server). */
 export interface AppDeps {
@@ -236,7 +236,13 @@ export function createAppHandlers(deps: AppDeps) {
         if (req.augment) throw new ApiError('Transposed copies (augment) are not available in this build yet.', { field: 'augment' });
         return startJob('preprocess', req);
       },
-      info: async () => datasetInfo(dataDir),
+      info: async () => {
+        const info = await datasetInfo(dataDir);
+        if (!info) return null;
+        const ids = (await (await corpus()).list()).map((p) => p.id);
+        const { added, removed, stale } = await staleness(dataDir, info.tokenizer, ids, info.pieces);
+        return { ...info, addedPieces: added, removedPieces: removed, stale };
+      },
     },
     train: {
       start: async (req: { preset: string }) => {
