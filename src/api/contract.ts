@@ -259,6 +259,23 @@ export const contract = {
     cancel: call(none, z.object({ cancelled: z.boolean() })),
     /** Every training run, newest first. */
     runs: call(none, z.object({ runs: z.array(trainRunSchema) })),
+    /** How long a run would take on the prepared data, said before it starts; null when that data is not prepared. */
+    estimate: call(
+      trainRequestSchema.pick({ preset: true, epochs: true, maxSteps: true }),
+      z
+        .object({
+          epochs: z.number().int().min(0),
+          stepsPerEpoch: z.number().int().min(0),
+          steps: z.number().int().min(0),
+          /** Seconds per optimizer step used. */
+          secondsPerStep: z.number().min(0),
+          /** The whole run, in seconds. */
+          seconds: z.number().min(0),
+          /** `measured`: this preset's last run in this data folder; `reference`: the development machine's figure. */
+          basis: z.enum(['measured', 'reference']),
+        })
+        .nullable(),
+    ),
   },
   generate: {
     /** Compose new pieces (job). */

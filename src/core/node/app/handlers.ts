@@ -32,6 +32,7 @@ import { integratedLoudness } from '../../common/audio/loudness';
 import type { AppSettingsPatch, SettingsStore } from './settings';
 import { requireStage, STAGES, type StageName } from './stages';
 import { requirePreparedData, staleness } from './prepared';
+import { estimateTraining, type TrainPresetName } from './estimate';
 
 /** What the handlers need from their host (Electron main or the server). */
 export interface AppDeps {
@@ -266,6 +267,8 @@ export function createAppHandlers(deps: AppDeps) {
         return { cancelled: running.length > 0 };
       },
       runs: async () => ({ runs: await listRuns(dataDir, activeRunIds()) }),
+      estimate: async (req: { preset: TrainPresetName; epochs?: number; maxSteps?: number }) =>
+        estimateTraining(dataDir, req.preset, { epochs: req.epochs, maxSteps: req.maxSteps }),
     },
     generate: {
       start: async (req: { modelId?: string; primerPieceId?: string; primerPath?: string }) => {
