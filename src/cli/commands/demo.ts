@@ -29,6 +29,16 @@ interface DemoResult {
   note?: string;
 }
 
+/** The demo's last line: where to go next. */
+export const STUDIO_HINT = 'Open the studio to hear, compare and edit it: npm start (or `cadenza serve --open` for the browser).';
+
+/** Step 4/4's line: evaluation against `reference`, or why it is skipped (the demo always says all four steps). */
+export function evaluationStepLine(reference: string | undefined): string {
+  return reference
+    ? `4/4 evaluating against the reference corpus (${reference})…`
+    : '4/4 evaluation skipped: no reference corpus here (pass --reference <MIDI folder>).';
+}
+
 /** Adds `demo` to the program. */
 export function registerDemo(program: Command): void {
   program
@@ -70,15 +80,15 @@ export function registerDemo(program: Command): void {
 
         const result: DemoResult = { midi: piece!.midiPath, audio: wav, refinedMidi: r.refinedMidi, refinedAudio: r.refinedAudio };
         const reference = flags.reference ?? availableSharedCorpusDir() ?? undefined;
+        say(evaluationStepLine(reference));
         if (reference) {
-          say('4/4 evaluating against the reference corpus…');
           const { runEvaluation, writeEvaluationReport } = await import('../../core/node/evaluate/evaluate');
           const report = await runEvaluation(
             { reference, generated: path.dirname(piece!.midiPath), audio: path.dirname(wav), refined: path.dirname(r.refinedAudio) },
             { onProgress: bar },
           );
           result.report = (await writeEvaluationReport(path.join(out, 'report'), report)).htmlPath;
-        } else result.note = 'No reference corpus found; run `cadenza evaluate --reference <MIDI folder> …` to compare.';
+        } else result.note = 'Evaluation was skipped: no reference corpus was found; run `cadenza evaluate --reference <MIDI folder> …` to compare.';
         bar.finish();
         printResult(flags, result, (v) =>
           [
@@ -87,6 +97,8 @@ export function registerDemo(program: Command): void {
             `Refined    ${v.refinedMidi}`,
             `           ${v.refinedAudio}  (${r.mastering.outputLufs.toFixed(1)} LUFS, velocity ${r.velocity.before.mean.toFixed(0)}±${r.velocity.before.std.toFixed(0)} -> ${r.velocity.after.mean.toFixed(0)}±${r.velocity.after.std.toFixed(0)})`,
             v.report ? `Report     ${v.report}` : (v.note ?? ''),
+            '',
+            STUDIO_HINT,
           ].join('\n'),
         );
       } finally {

@@ -198,7 +198,7 @@ export async function runTrainingLoop(
     state = cp.state;
   } else if (hasCheckpoint(options.checkpointDir))
     throw new DataError(
-      `${options.checkpointDir} already holds a training checkpoint; pass --resume to continue it, or use a new model folder.`,
+      `${options.checkpointDir} already holds a training checkpoint; pass --resume to continue it or --force to start afresh, or use a new model folder.`,
       { path: options.checkpointDir },
     );
 
