@@ -22,7 +22,7 @@ describe('Settings choices', () => {
     const { options, leftOut } = kernelChoices(kernels, 'auto');
     expect(options.map((o) => o.value)).toEqual(['auto', 'blas', 'wasm', 'cpu']);
     expect(leftOut).toBe(
-      'Not offered, as they cannot run on this machine: TensorFlow (GPU) (The optional package @tensorflow/tfjs-node-gpu is not installed); TensorFlow (native) (The optional package @tensorflow/tfjs-node is not installed).',
+      'Not offered, as they cannot run on this machine: TensorFlow (GPU), since the optional package @tensorflow/tfjs-node-gpu is not installed; TensorFlow (native), since the optional package @tensorflow/tfjs-node is not installed.',
     );
   });
 

@@ -36,8 +36,12 @@ export function kernelChoices(
         label: k.available ? KERNEL_LABELS[k.provider] : `${KERNEL_LABELS[k.provider]} (cannot run here)`,
       });
   const missing = list.filter((k) => !k.available);
+  const why = (k: KernelInfo): string => {
+    const text = (k.reason ?? 'It is not available here.').replace(/\.$/, '');
+    return text[0]!.toLowerCase() + text.slice(1);
+  };
   const leftOut = missing.length
-    ? `Not offered, as they cannot run on this machine: ${missing.map((k) => `${KERNEL_LABELS[k.provider]} (${(k.reason ?? 'not available').replace(/\.$/, '')})`).join('; ')}.`
+    ? `Not offered, as they cannot run on this machine: ${missing.map((k) => `${KERNEL_LABELS[k.provider]}, since ${why(k)}`).join('; ')}.`
     : null;
   return { options, leftOut };
 }
