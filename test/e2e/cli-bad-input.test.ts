@@ -179,7 +179,17 @@ const cases: BadCase[] = [
   },
   {
     name: 'train-lstm: --resume with --force',
-    args: (out) => ['train-lstm', '--data_path', f.processed, '--model_path', out, '--preset', 'tiny', '--resume', '--force'],
+    args: (out) => [
+      'train-lstm',
+      '--data_path',
+      f.processed,
+      '--model_path',
+      out,
+      '--preset',
+      'tiny',
+      '--resume',
+      '--force',
+    ],
     code: 2,
     names: () => '--force',
   },

@@ -152,7 +152,10 @@ describe.skipIf(!haveChromium)('the library in Chromium: composers and titles', 
     await page.click('[data-testid=delete-piece]');
     await page.click('[data-testid=confirm-delete-yes]');
     await page.waitForSelector('[data-testid=confirm-delete]', { state: 'detached' });
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=piece-row]').length === n, before.length - 1);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=piece-row]').length === n,
+      before.length - 1,
+    );
     const after = await rows();
     expect(after).toHaveLength(before.length - 1);
     expect(after.map((r) => r.title)).not.toContain('Minuet in G major, K. 1');
