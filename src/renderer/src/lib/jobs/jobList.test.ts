@@ -48,6 +48,10 @@ describe('jobSummary', () => {
       state: 'failed',
       detail: 'The corpus has not been prepared for training yet.',
     });
-    expect(jobSummary(job({ state: 'cancelled' })).state).toBe('cancelled');
+    expect(jobSummary(job({ state: 'cancelled' }))).toMatchObject({
+      state: 'cancelled',
+      detail: 'Cancelled; nothing half-made was kept.',
+    });
+    expect(jobSummary(job({ kind: 'train', state: 'cancelled' })).detail).toMatch(/checkpoint is kept/);
   });
 });

@@ -61,7 +61,15 @@ export function jobSummary(info: JobInfo): { title: string; state: string; detai
     case 'succeeded':
       return { title, state: 'finished', detail: resultText(info) };
     case 'cancelled':
-      return { title, state: 'cancelled', detail: 'Cancelled; nothing half-made was kept.' };
+      return {
+        title,
+        state: 'cancelled',
+        // Training keeps its last checkpoint; every other job leaves nothing behind.
+        detail:
+          info.kind === 'train'
+            ? 'Cancelled; its checkpoint is kept, and Resume on Train continues it.'
+            : 'Cancelled; nothing half-made was kept.',
+      };
     case 'failed':
       return { title, state: 'failed', detail: info.error?.message ?? 'It failed without saying why.' };
   }
