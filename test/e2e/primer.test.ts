@@ -23,7 +23,7 @@ describe.skipIf(!haveChromium)('generate from a primer file in Chromium', () => 
     await studio?.close();
   });
 
-  it('primes from the file without adding it to the library', async () => {
+  it('primes from the file and follows its tempo, without adding it to the library', async () => {
     if (!stages.generate) return;
     const { page } = studio;
     await studio.go('generate');
@@ -34,6 +34,10 @@ describe.skipIf(!haveChromium)('generate from a primer file in Chromium', () => 
       buffer: Buffer.from(encodeMidi(arpeggioSong())),
     });
     expect(await page.textContent('[data-testid=primer-file]')).toContain('arpeggio-study.mid');
+    // The tempo follows the primer's (84 BPM), not the default 100.
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=bpm]') as HTMLInputElement | null)?.value === '84',
+    );
     await page.fill('[data-testid=length-seconds]', '5');
     await studio.shot('01-generate-primer-file');
     await page.click('[data-testid=generate-start]');
