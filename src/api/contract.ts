@@ -92,6 +92,10 @@ export const generateRequestSchema = z.strictObject({
   temperature: z.number().min(0.05).max(3).default(1),
   /** Sample only among the k most likely tokens (0 = all). */
   topK: z.number().int().min(0).max(10_000).default(0),
+  /** Sample only among the likeliest tokens that make up this probability (default: the model's; `--top-p`). */
+  topP: z.number().min(0.001).max(1).optional(),
+  /** Never repeat one event more than this many times in a row (0 = allow; default: the CLI's; `--max-repeat`). */
+  maxRepeat: z.number().int().min(0).max(1000).optional(),
   /** Composer only: how much a piece reuses its own earlier passages, 0..1 (default: the model's). */
   memory: z.number().min(0).max(1).optional(),
   seed: z.number().int().min(0).optional(),

@@ -11,6 +11,8 @@ const FIELD_WORDS: Record<string, string> = {
   lengthSeconds: 'The length',
   temperature: 'The temperature',
   topK: 'Top-k',
+  topP: 'Top-p',
+  maxRepeat: 'The repeat limit',
   memory: 'Repetition',
   seed: 'The seed',
   bpm: 'The tempo',

@@ -39,10 +39,18 @@ describe.skipIf(!haveChromium)('generate from a primer file in Chromium', () => 
       () => (document.querySelector('[data-testid=bpm]') as HTMLInputElement | null)?.value === '84',
     );
     await page.fill('[data-testid=length-seconds]', '5');
+    // The CLI's top-p and max-repeat, here too.
+    await page.fill('[data-testid=top-p]', '0.8');
+    await page.fill('[data-testid=max-repeat]', '3');
     await studio.shot('01-generate-primer-file');
     await page.click('[data-testid=generate-start]');
     await page.waitForSelector('[data-testid=generated-item]', { timeout: 120_000 });
     expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
+    const [job] = (await studio.server.backend.handlers.jobs.list({ limit: 5 })).jobs.filter(
+      (j) => j.kind === 'generate',
+    );
+    expect(job!.params).toMatchObject({ topP: 0.8, maxRepeat: 3, bpm: 84 });
+    expect((job!.params as { primerPath?: string }).primerPath).toBeDefined();
     expect(
       (
         await studio.server.backend.handlers.corpus.list({

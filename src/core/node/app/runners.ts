@@ -206,6 +206,8 @@ const plainRunners: Record<string, JobRunner> = {
       lengthSeconds?: number;
       temperature: number;
       topK: number;
+      topP?: number;
+      maxRepeat?: number;
       memory?: number;
       seed?: number;
       primerPieceId?: string;
@@ -223,6 +225,8 @@ const plainRunners: Record<string, JobRunner> = {
         ...(p.lengthSeconds !== undefined ? { seconds: p.lengthSeconds } : { events: p.lengthTokens }),
         temperature: p.temperature,
         topK: p.topK,
+        ...(p.topP !== undefined ? { topP: p.topP } : {}),
+        ...(p.maxRepeat !== undefined ? { maxRepeat: p.maxRepeat } : {}),
         ...(p.memory !== undefined ? { memory: p.memory } : {}),
         tempoBpm: p.bpm,
         dataDir: ctx.dataDir,
