@@ -17,6 +17,7 @@ import {
   pieceSchema,
   piecePageSchema,
   serializedErrorSchema,
+  sampleRateSchema,
   settingsPatchSchema,
   settingsSchema,
   trainRunSchema,
@@ -91,6 +92,10 @@ export const generateRequestSchema = z.strictObject({
   temperature: z.number().min(0.05).max(3).default(1),
   /** Sample only among the k most likely tokens (0 = all). */
   topK: z.number().int().min(0).max(10_000).default(0),
+  /** Sample only among the likeliest tokens that make up this probability (default: the model's; `--top-p`). */
+  topP: z.number().min(0.001).max(1).optional(),
+  /** Never repeat one event more than this many times in a row (0 = allow; default: the CLI's; `--max-repeat`). */
+  maxRepeat: z.number().int().min(0).max(1000).optional(),
   /** Composer only: how much a piece reuses its own earlier passages, 0..1 (default: the model's). */
   memory: z.number().min(0).max(1).optional(),
   seed: z.number().int().min(0).optional(),
@@ -107,7 +112,7 @@ export const synthesizeRequestSchema = z.strictObject({
   /** SoundFont to use instead of the settings' one. */
   soundFont: pathSchema.optional(),
   engine: z.enum(['auto', 'native', 'wasm']).optional(),
-  sampleRateHz: z.number().int().min(8000).max(192000).optional(),
+  sampleRateHz: sampleRateSchema.optional(),
 });
 /** `refine.start`: rewrite a MIDI file with the Music Transformer. */
 export const refineRequestSchema = z.strictObject({
@@ -174,6 +179,18 @@ export const appInfoSchema = z.object({
   platform: z.string(),
   /** Which stages this build can run; the UI greys out the others. */
   stages: z.record(z.string(), z.boolean()),
+  /** Each training kernel provider, whether it can run on this machine, and why not when it cannot. */
+  kernels: z
+    .array(
+      z.object({
+        provider: z.enum(['blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+        available: z.boolean(),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
+  /** The file name of the SoundFont renders use when Settings names none, e.g. `MuseScore_General_Lite.sf3`. */
+  bundledSoundFont: z.string().optional(),
 });
 /** `dialogs.*`: the chosen paths (empty when the user cancelled). */
 export const chosenPathsSchema = z.object({ paths: z.array(z.string()) });
@@ -223,7 +240,19 @@ export const contract = {
     /** Tokenize the corpus into training data (job). */
     start: job(preprocessRequestSchema),
     /** The current preprocessed data set, or null when there is none. */
-    info: call(none, jobResultSchemas.preprocess.nullable()),
+    info: call(
+      none,
+      jobResultSchemas.preprocess
+        .extend({
+          /** Corpus pieces imported since the data was prepared. */
+          addedPieces: z.number().int().min(0).optional(),
+          /** Pieces the data holds that the corpus no longer has. */
+          removedPieces: z.number().int().min(0).optional(),
+          /** True when training would not see the corpus as it is now: prepare again. */
+          stale: z.boolean().optional(),
+        })
+        .nullable(),
+    ),
   },
   train: {
     /** Start a training run (job; one training at a time). */
@@ -234,6 +263,23 @@ export const contract = {
     cancel: call(none, z.object({ cancelled: z.boolean() })),
     /** Every training run, newest first. */
     runs: call(none, z.object({ runs: z.array(trainRunSchema) })),
+    /** How long a run would take on the prepared data, said before it starts; null when that data is not prepared. */
+    estimate: call(
+      trainRequestSchema.pick({ preset: true, epochs: true, maxSteps: true }),
+      z
+        .object({
+          epochs: z.number().int().min(0),
+          stepsPerEpoch: z.number().int().min(0),
+          steps: z.number().int().min(0),
+          /** Seconds per optimizer step used. */
+          secondsPerStep: z.number().min(0),
+          /** The whole run, in seconds. */
+          seconds: z.number().min(0),
+          /** `measured`: this preset's last run in this data folder; `reference`: the development machine's figure. */
+          basis: z.enum(['measured', 'reference']),
+        })
+        .nullable(),
+    ),
   },
   generate: {
     /** Compose new pieces (job). */

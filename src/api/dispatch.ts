@@ -5,37 +5,49 @@
  */
 import type { z } from 'zod';
 import { ApiError } from '../core/common/errors';
+import { issueSentence } from './issueWords';
 import { contract, operation, type ApiHandlers, type ApiMethod, type Namespace } from './contract';
 
 /** Calls a method by name with untrusted params; rejects with a `CadenzaError`. */
 export type Dispatch = (method: string, params: unknown) => Promise<unknown>;
 
-/** Turns zod issues into one sentence naming the field, e.g. `limit must be at most 1000.` */
+/**
+ * Turns zod issues into one sentence naming the field in the app's words, e.g. `The number of
+ * pieces must be at least 1.`; the field's name and every issue travel as `field` and `detail`.
+ */
 export function describeIssues(method: string, error: z.ZodError): ApiError {
   const issue = error.issues[0]!;
-  const field = issue.path.map(String).join('.');
-  const where = field ? `${field}` : 'the request';
-  const text = issue.message.replace(/\.$/, '');
-  return new ApiError(`Invalid ${method} request: ${where}: ${text}.`, {
+  const unknownKey = issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys[0] : undefined;
+  const field = unknownKey ?? issue.path.map(String).join('.');
+  return new ApiError(issueSentence(issue), {
     field: field || undefined,
-    detail: error.issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code })),
+    detail: {
+      method,
+      issues: error.issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code })),
+    },
   });
 }
 
 /** Builds the dispatcher over a handler object that implements the whole contract. */
-export function createDispatcher(handlers: ApiHandlers, options: { validateOutput?: boolean } = {}): Dispatch {
+export function createDispatcher(
+  handlers: ApiHandlers,
+  options: { validateOutput?: boolean } = {},
+): Dispatch {
   const validateOutput = options.validateOutput ?? true;
   return async (method, params) => {
-    if (typeof method !== 'string') throw new ApiError('A request must name its operation as text.', { field: 'method' });
+    if (typeof method !== 'string')
+      throw new ApiError('A request must name its operation as text.', { field: 'method' });
     const op = operation(method);
-    if (!op) throw new ApiError(`There is no operation named "${method.slice(0, 100)}".`, { field: 'method' });
+    if (!op)
+      throw new ApiError(`There is no operation named "${method.slice(0, 100)}".`, { field: 'method' });
     // Requests without fields may come as undefined or null from clients that omit them.
     const parsed = op.input.safeParse(params ?? {});
     if (!parsed.success) throw describeIssues(method, parsed.error);
     const [ns, m] = method.split('.') as [Namespace, string];
     const group = handlers[ns] as Record<string, (input: unknown) => Promise<unknown>>;
     const handler = group[m];
-    if (typeof handler !== 'function') throw new ApiError(`The operation ${method} is not implemented by this backend.`, { field: 'method' });
+    if (typeof handler !== 'function')
+      throw new ApiError(`The operation ${method} is not implemented by this backend.`, { field: 'method' });
     const value = await handler.call(group, parsed.data);
     if (!validateOutput) return value;
     const out = op.output.safeParse(value);

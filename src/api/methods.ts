@@ -9,7 +9,7 @@ export const METHOD_NAMES = {
   app: ['info'],
   corpus: ['import', 'list', 'search', 'get', 'rename', 'remove', 'rescan'],
   preprocess: ['start', 'info'],
-  train: ['start', 'resume', 'cancel', 'runs'],
+  train: ['start', 'resume', 'cancel', 'runs', 'estimate'],
   generate: ['start'],
   synthesize: ['start'],
   refine: ['start'],

@@ -119,10 +119,18 @@ export const modelInfoSchema = z.object({
 /** One training run (finished, cancelled or running), resumable from its last checkpoint. */
 export const trainRunSchema = z.object({
   id: idSchema,
+  /** The name typed when it was started. */
+  name: z.string().optional(),
   preset: z.string(),
   state: z.enum(['running', 'finished', 'stopped', 'failed']),
   epochsDone: z.number().int().min(0),
   epochsPlanned: z.number().int().min(0),
+  /** Optimizer steps taken so far (a run cancelled inside its first epoch still has some). */
+  steps: z.number().int().min(0).optional(),
+  /** Steps the whole run plans, when known. */
+  stepsPlanned: z.number().int().min(0).optional(),
+  /** The latest training loss: the last epoch's, or the epoch so far when the run was cancelled inside one. */
+  loss: z.number().optional(),
   /** Loss per completed epoch, for the chart. */
   history: z.array(z.object({ epoch: z.number().int(), loss: z.number(), validationLoss: z.number().optional() })),
   /** The model it produced, once it has produced one. */
@@ -162,6 +170,9 @@ export const waveformSchema = z.object({
 // ---------------------------------------------------------------------------------------------
 // Settings
 
+/** A render sample rate, in Hz: the rates the synthesizer renders and the refined WAVs are mastered at. */
+export const sampleRateSchema = z.literal([44100, 48000]);
+
 /** What the user can set; persisted in `<dataDir>/settings.json`. */
 export const settingsSchema = z.object({
   /** The data folder (read-only here: it is chosen with --data-dir, CADENZA_DATA_DIR, or the app's folder dialog). */
@@ -174,8 +185,8 @@ export const settingsSchema = z.object({
   blasLibrary: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').nullable(),
   /** Synth engine: `auto` = native FluidSynth when the library is present, else wasm. */
   engine: z.enum(['auto', 'native', 'wasm']),
-  /** Render sample rate in Hz. */
-  sampleRateHz: z.number().int().min(8000).max(192000),
+  /** Render sample rate in Hz: what the synthesizer renders (`SAMPLE_RATES_HZ` in core/node/render/renderer.ts). */
+  sampleRateHz: sampleRateSchema,
 });
 /** The settings a request may change (everything but the data folder). */
 export const settingsPatchSchema = settingsSchema.omit({ dataDir: true }).partial().strict();

@@ -47,7 +47,10 @@ export function formatDuration(seconds: number): string {
 }
 
 /** A progress sink that draws a bar with ETA on stderr (TTY) or logs a line now and then. */
-export function progressBar(options: GlobalOptions, stream: NodeJS.WriteStream = process.stderr): ProgressSink & {
+export function progressBar(
+  options: GlobalOptions,
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressSink & {
   finish(): void;
 } {
   const tty = Boolean(stream.isTTY) && !options.quiet;
@@ -69,24 +72,36 @@ export function progressBar(options: GlobalOptions, stream: NodeJS.WriteStream =
     lastDraw = now;
     const elapsed = (now - stageStart) / 1000;
     const fraction = e.total ? Math.min(1, e.done / e.total) : undefined;
-    const eta = fraction && fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN;
-    const metrics = e.metrics
-      ? ' ' +
-        Object.entries(e.metrics)
-          .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`)
-          .join(' ')
+    // A stage that knows the whole run's time left (training reports `etaSeconds` across all its
+    // epochs and its time limit) is shown that; else the bar's own estimate for this stage.
+    const runEta = e.metrics?.etaSeconds;
+    const eta =
+      runEta !== undefined && Number.isFinite(runEta)
+        ? runEta
+        : fraction && fraction > 0
+          ? (elapsed * (1 - fraction)) / fraction
+          : NaN;
+    const etaLabel = runEta !== undefined ? 'run eta' : 'eta';
+    const shown = Object.entries(e.metrics ?? {}).filter(([k]) => k !== 'etaSeconds');
+    const metrics = shown.length
+      ? ' ' + shown.map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(' ')
       : '';
     const count = e.total !== undefined ? `${e.done}/${e.total}` : `${e.done}`;
     if (tty) {
       const width = 24;
       const bar =
-        fraction === undefined ? '' : '[' + '#'.repeat(Math.round(fraction * width)).padEnd(width, '.') + '] ';
-      const line = `${e.stage} ${bar}${count} ${formatDuration(elapsed)} eta ${formatDuration(eta)}${metrics}${e.message ? ' ' + e.message : ''}`;
+        fraction === undefined
+          ? ''
+          : '[' + '#'.repeat(Math.round(fraction * width)).padEnd(width, '.') + '] ';
+      const line = `${e.stage} ${bar}${count} ${formatDuration(elapsed)} ${etaLabel} ${formatDuration(eta)}${metrics}${e.message ? ' ' + e.message : ''}`;
       const cols = stream.columns ?? 100;
       stream.write('\r\x1b[2K' + line.slice(0, cols - 1));
       drawn = true;
     } else if (!options.quiet && !options.json) {
-      stream.write(`${e.stage}: ${count}${fraction !== undefined ? ` (${Math.round(fraction * 100)}%)` : ''}${metrics}\n`);
+      const etaText = runEta !== undefined ? ` ${etaLabel} ${formatDuration(eta)}` : '';
+      stream.write(
+        `${e.stage}: ${count}${fraction !== undefined ? ` (${Math.round(fraction * 100)}%)` : ''}${etaText}${metrics}\n`,
+      );
     }
   };
   const sink = draw as ProgressSink & { finish(): void };
@@ -111,7 +126,8 @@ export function reportError(error: unknown, options: GlobalOptions): number {
   const data = serializeError(error);
   if (options.json) process.stdout.write(JSON.stringify({ error: data }, null, 2) + '\n');
   process.stderr.write(`cadenza: ${data.message}\n`);
-  if (data.code === 'INTERNAL' && process.env.CADENZA_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (data.code === 'INTERNAL' && process.env.CADENZA_DEBUG && error instanceof Error)
+    process.stderr.write(`${error.stack}\n`);
   return error instanceof UsageError || (error as CadenzaError | undefined)?.code === 'USAGE' ? 2 : 1;
 }
 

@@ -84,7 +84,7 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     const prep = await finished((await conn.api.preprocess.start({ tokenizer: 'notes', validationFraction: 0.34 })).jobId);
     expectOk(prep);
     const info = await conn.api.preprocess.info();
-    expect(info).toMatchObject({ tokenizer: 'notes', pieces: FILES.length });
+    expect(info).toMatchObject({ tokenizer: 'notes', pieces: FILES.length, stale: false, addedPieces: 0 });
     expect(info!.trainTokens).toBeGreaterThan(100);
 
     const train = await finished((await conn.api.train.start({ preset: 'tiny', epochs: 1, maxSteps: 3, name: 'pipeline test' })).jobId);
@@ -99,7 +99,7 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
       if (trainProgress[i]!.stage === trainProgress[i - 1]!.stage) expect(trainProgress[i]!.done).toBeGreaterThanOrEqual(trainProgress[i - 1]!.done);
     const runs = (await conn.api.train.runs()).runs;
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ id: trainResult.runId, preset: 'tiny', state: 'finished', epochsDone: 1, modelId: trainResult.modelId });
+    expect(runs[0]).toMatchObject({ id: trainResult.runId, name: 'pipeline test', preset: 'tiny', state: 'finished', epochsDone: 1, modelId: trainResult.modelId });
     expect(runs[0]!.backend).toBe(trainProgress.find((e) => e.message?.startsWith('backend '))!.message!.slice('backend '.length));
     const models = (await conn.api.models.list()).models;
     expect(models.map((m) => m.id)).toContain(trainResult.modelId);
@@ -167,6 +167,9 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     const runs = (await conn.api.train.runs()).runs;
     const stopped = runs.find((r) => r.state === 'stopped');
     expect(stopped, JSON.stringify(runs)).toBeDefined();
+    // Where it stopped, though no epoch ended: its steps and its loss so far.
+    expect(stopped!.steps).toBeGreaterThanOrEqual(2);
+    expect(Number.isFinite(stopped!.loss)).toBe(true);
     expect(readdirSync(path.join(dataDir, 'models', stopped!.id))).toContain('checkpoint');
 
     await expect(conn.api.train.resume({ runId: stopped!.id, maxSteps: 5 })).rejects.toMatchObject({ field: 'maxSteps' });
@@ -194,6 +197,8 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     const { pieces } = await conn.api.corpus.list();
     expect((await conn.api.corpus.remove({ ids: [pieces[0]!.id] })).removed).toBe(1);
     await expect(conn.api.corpus.get({ id: pieces[0]!.id })).rejects.toMatchObject({ name: 'CorpusError' });
+    // The prepared data still holds the removed piece: Train is told so.
+    expect(await conn.api.preprocess.info()).toMatchObject({ stale: true, removedPieces: 1, addedPieces: 0 });
     const rescan = await finished((await conn.api.corpus.rescan()).jobId);
     expectOk(rescan);
     expect(rescan.result).toMatchObject({ pieces: FILES.length - 1, failed: [] });

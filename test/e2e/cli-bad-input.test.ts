@@ -166,6 +166,34 @@ const cases: BadCase[] = [
   },
   // train-lstm
   {
+    name: 'train-lstm: a model path that is a file',
+    args: () => ['train-lstm', '--data_path', f.processed, '--model_path', f.aFile, '--preset', 'tiny'],
+    code: 1,
+    names: () => f.aFile,
+  },
+  {
+    name: 'train-lstm: again into a trained model folder, without --resume or --force',
+    args: () => ['train-lstm', '--data_path', f.processed, '--model_path', f.storedModel, '--preset', 'tiny'],
+    code: 2,
+    names: () => '--force',
+  },
+  {
+    name: 'train-lstm: --resume with --force',
+    args: (out) => [
+      'train-lstm',
+      '--data_path',
+      f.processed,
+      '--model_path',
+      out,
+      '--preset',
+      'tiny',
+      '--resume',
+      '--force',
+    ],
+    code: 2,
+    names: () => '--force',
+  },
+  {
     name: 'train-lstm: data that is not preprocessed, into an existing model folder',
     args: () => ['train-lstm', '--data_path', f.midi, '--model_path', f.storedModel, '--preset', 'tiny'],
     code: 2,
@@ -246,6 +274,12 @@ const cases: BadCase[] = [
     args: (out) => ['generate', '--output_path', out, '--primer', path.join(f.missing, 'p.mid')],
     code: 2,
     names: () => `${path.join(f.missing, 'p.mid')}, which does not exist`,
+  },
+  {
+    name: 'generate: an output folder that is a regular file',
+    args: () => ['generate', '--output_path', f.aFile],
+    code: 1,
+    names: () => f.aFile,
   },
   {
     name: 'generate: an output folder under a regular file',

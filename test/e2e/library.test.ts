@@ -138,4 +138,30 @@ describe.skipIf(!haveChromium)('the library in Chromium: composers and titles', 
     await studio.shot('04-library-renamed');
     expect(studio.consoleErrors).toEqual([]);
   });
+
+  it('deletes a piece after asking, and only that piece', async () => {
+    const { page } = studio;
+    const before = await rows();
+    await page.locator('[data-testid=piece-row]', { hasText: 'Minuet in G major, K. 1' }).click();
+    await page.click('[data-testid=delete-piece]');
+    await page.waitForSelector('[data-testid=confirm-delete]');
+    await studio.shot('05-library-delete-confirm');
+    // "Keep it" keeps it.
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    expect(await rows()).toEqual(before);
+    await page.click('[data-testid=delete-piece]');
+    await page.click('[data-testid=confirm-delete-yes]');
+    await page.waitForSelector('[data-testid=confirm-delete]', { state: 'detached' });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=piece-row]').length === n,
+      before.length - 1,
+    );
+    const after = await rows();
+    expect(after).toHaveLength(before.length - 1);
+    expect(after.map((r) => r.title)).not.toContain('Minuet in G major, K. 1');
+    await page.reload();
+    await page.waitForSelector('[data-testid=piece-row]');
+    expect((await rows()).map((r) => r.title)).not.toContain('Minuet in G major, K. 1');
+    expect(studio.consoleErrors).toEqual([]);
+  });
 });

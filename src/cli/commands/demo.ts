@@ -29,15 +29,31 @@ interface DemoResult {
   note?: string;
 }
 
+/** The demo's last line: where to go next. */
+export const STUDIO_HINT =
+  'Open the studio to hear, compare and edit it: npm start (or `cadenza serve --open` for the browser).';
+
+/** Step 4/4's line: evaluation against `reference`, or why it is skipped (the demo always says all four steps). */
+export function evaluationStepLine(reference: string | undefined): string {
+  return reference
+    ? `4/4 evaluating against the reference corpus (${reference})…`
+    : '4/4 evaluation skipped: no reference corpus here (pass --reference <MIDI folder>).';
+}
+
 /** Adds `demo` to the program. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Compose, render, refine and evaluate one piece with the bundled model and SoundFont (no options needed).')
+    .description(
+      'Compose, render, refine and evaluate one piece with the bundled model and SoundFont (no options needed).',
+    )
     .option('--output_path <dir>', 'where everything goes', 'output')
     .option('--seconds <s>', 'length of the piece in seconds', '30')
     .option('--seed <n>', 'seed of the piece (default: random)')
-    .option('--reference <path>', 'MIDI folder to evaluate against (default: ../shared/corpora/piano-midi when present)')
+    .option(
+      '--reference <path>',
+      'MIDI folder to evaluate against (default: ../shared/corpora/piano-midi when present)',
+    )
     .option('--engine <name>', 'synth engine: auto, native or wasm', 'auto')
     .option('--json', 'print the written paths as JSON')
     .option('--quiet', 'print only the result')
@@ -53,32 +69,57 @@ export function registerDemo(program: Command): void {
       try {
         say('1/4 composing with the bundled LSTM…');
         const { generatePieces } = await import('../../core/node/generate/generate');
-        const [piece] = await generatePieces({ modelPath: bundledLstmPath(), outputPath: out, count: 1, seconds, seed }, { onProgress: bar });
+        const [piece] = await generatePieces(
+          { modelPath: bundledLstmPath(), outputPath: out, count: 1, seconds, seed },
+          { onProgress: bar },
+        );
 
         say('2/4 rendering with FluidSynth and the bundled SoundFont…');
         const { synthesizeFiles } = await import('../../core/node/render/synthesize');
         const engine = flags.engine as 'auto' | 'native' | 'wasm';
-        const audio = await synthesizeFiles([piece!.midiPath], path.join(out, 'audio'), { engine }, { onProgress: bar });
+        const audio = await synthesizeFiles(
+          [piece!.midiPath],
+          path.join(out, 'audio'),
+          { engine },
+          { onProgress: bar },
+        );
         if (audio.failures[0]) throw deserializeError(audio.failures[0].error);
         const wav = audio.results[0]!.wavPath;
 
         say('3/4 refining with the bundled Music Transformer and mastering…');
         const { refinePieces } = await import('../../core/node/refine/refine');
-        const refined = await refinePieces({ audioPaths: [wav], outputPath: path.join(out, 'refined_audio'), engine, onProgress: bar });
+        const refined = await refinePieces({
+          audioPaths: [wav],
+          outputPath: path.join(out, 'refined_audio'),
+          engine,
+          onProgress: bar,
+        });
         if (refined.failures[0]) throw deserializeError(refined.failures[0].error);
         const r = refined.pieces[0]!;
 
-        const result: DemoResult = { midi: piece!.midiPath, audio: wav, refinedMidi: r.refinedMidi, refinedAudio: r.refinedAudio };
+        const result: DemoResult = {
+          midi: piece!.midiPath,
+          audio: wav,
+          refinedMidi: r.refinedMidi,
+          refinedAudio: r.refinedAudio,
+        };
         const reference = flags.reference ?? availableSharedCorpusDir() ?? undefined;
+        say(evaluationStepLine(reference));
         if (reference) {
-          say('4/4 evaluating against the reference corpus…');
           const { runEvaluation, writeEvaluationReport } = await import('../../core/node/evaluate/evaluate');
           const report = await runEvaluation(
-            { reference, generated: path.dirname(piece!.midiPath), audio: path.dirname(wav), refined: path.dirname(r.refinedAudio) },
+            {
+              reference,
+              generated: path.dirname(piece!.midiPath),
+              audio: path.dirname(wav),
+              refined: path.dirname(r.refinedAudio),
+            },
             { onProgress: bar },
           );
           result.report = (await writeEvaluationReport(path.join(out, 'report'), report)).htmlPath;
-        } else result.note = 'No reference corpus found; run `cadenza evaluate --reference <MIDI folder> …` to compare.';
+        } else
+          result.note =
+            'Evaluation was skipped: no reference corpus was found; run `cadenza evaluate --reference <MIDI folder> …` to compare.';
         bar.finish();
         printResult(flags, result, (v) =>
           [
@@ -87,6 +128,8 @@ export function registerDemo(program: Command): void {
             `Refined    ${v.refinedMidi}`,
             `           ${v.refinedAudio}  (${r.mastering.outputLufs.toFixed(1)} LUFS, velocity ${r.velocity.before.mean.toFixed(0)}±${r.velocity.before.std.toFixed(0)} -> ${r.velocity.after.mean.toFixed(0)}±${r.velocity.after.std.toFixed(0)})`,
             v.report ? `Report     ${v.report}` : (v.note ?? ''),
+            '',
+            STUDIO_HINT,
           ].join('\n'),
         );
       } finally {

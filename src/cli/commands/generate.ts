@@ -13,6 +13,7 @@ import { COMPOSER_SAMPLING } from '../../core/common/models/composer';
 import { exportLstmModelFolder, ONNX_FILES } from '../../core/node/onnx/modelFolder';
 import { resourcesDir } from '../../core/node/paths';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { requireFolderTarget } from '../paths';
 
 interface GenerateFlags extends GlobalOptions {
   model_path?: string;
@@ -88,6 +89,7 @@ export function registerGenerate(program: Command): void {
         '  cadenza generate --primer song.mid --temperature 0.9 --top-p 0.9 --runtime tfjs\n',
     )
     .action(async (flags: GenerateFlags) => {
+      requireFolderTarget('--output_path', flags.output_path ?? 'output');
       const runtime = flags.runtime ?? 'auto';
       if (flags.engine !== undefined && !['incremental', 'window'].includes(flags.engine))
         throw new UsageError(`--engine must be incremental or window, not "${flags.engine}".`, { field: '--engine' });

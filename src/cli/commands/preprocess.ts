@@ -8,6 +8,7 @@ import type { PreprocessKind, PreprocessResult } from '../../core/node/preproces
 import { DEFAULT_MIN_COUNT, preprocess } from '../../core/node/preprocess/preprocess';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 import { registerTokenize } from './tokenize';
+import { requireFolderTarget } from '../paths';
 
 interface PreprocessFlags extends GlobalOptions {
   input_path?: string;
@@ -58,6 +59,7 @@ export function registerPreprocess(program: Command): void {
         throw new UsageError('--input_path is required: give a folder of MIDI files or one MIDI file.', {
           field: '--input_path',
         });
+      requireFolderTarget('--output_path', flags.output_path);
       const options = {
         inputPath: flags.input_path,
         outputPath: flags.output_path,

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { deserializeError, UsageError } from '../../core/common/errors';
 import type { WavSampleFormat } from '../../core/common/audio/wav';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { requireFolderTarget } from '../paths';
 
 interface Flags extends GlobalOptions {
   audio_path?: string[];
@@ -51,6 +52,7 @@ export function registerRefine(program: Command): void {
     .action(async (flags: Flags) => {
       if (!flags.audio_path?.length && !flags.midi_path?.length)
         throw new UsageError('Give --audio_path or --midi_path: there is nothing to refine.', { field: '--audio_path' });
+      requireFolderTarget('--output_path', flags.output_path);
       if (!['auto', 'native', 'wasm'].includes(flags.engine))
         throw new UsageError(`--engine must be auto, native or wasm, not "${flags.engine}".`, { field: '--engine' });
       if (!['pcm16', 'pcm24', 'float32'].includes(flags.format))

@@ -12,6 +12,7 @@ import { DEFAULT_SOUNDFONT } from '../../core/node/render/soundfont';
 import { DEFAULT_MAX_TAIL_SECONDS } from '../../core/node/render/synth';
 import { synthesizeFiles, type SynthesizeReport } from '../../core/node/render/synthesize';
 import { formatDuration, numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { requireFolderTarget } from '../paths';
 
 interface SynthesizeFlags extends GlobalOptions {
   midi_path?: string[];
@@ -86,6 +87,7 @@ export function registerSynthesize(program: Command): void {
         throw new UsageError('--midi_path is required: give a MIDI file or a folder of them.', {
           field: '--midi_path',
         });
+      requireFolderTarget('--output_path', flags.output_path);
       const format = FORMAT_ALIASES[flags.format.toLowerCase()];
       if (!format)
         throw new UsageError(

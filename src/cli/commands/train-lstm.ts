@@ -4,6 +4,8 @@
  * (`tiny`, `small`, `default`, `seed`: the original design) the notes-and-chords BiLSTM.
  * Ctrl-C saves a checkpoint and exits; `--resume` continues it.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import type { LstmArchitecture, LstmTrainSettings } from '../../core/common/models/lstm';
@@ -15,6 +17,7 @@ import { COMPOSER_PRESET_NAMES, composerPreset, isComposerPresetName } from '../
 const ALL_PRESETS = [...Object.keys(COMPOSER_PRESET_NAMES), ...Object.keys(LSTM_PRESETS)];
 import type { KernelRequest } from '../../core/node/tensor/kernels';
 import { cancelOnSignals, numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { clearTrainingOutputs, noteModelIsFolder, requireFolderTarget } from '../paths';
 
 interface Flags extends GlobalOptions {
   data_path: string;
@@ -24,6 +27,7 @@ interface Flags extends GlobalOptions {
   blasLibrary?: string;
   blasThreads?: string;
   resume?: boolean;
+  force?: boolean;
   baseline?: boolean;
   seedDesign?: boolean;
   float16?: boolean;
@@ -96,6 +100,7 @@ export function registerTrainLstm(program: Command): void {
     .option('--blas-library <file>', 'a BLAS library (cblas_sgemm) to try before the system’s, e.g. libopenblas.dll')
     .option('--blas-threads <n>', 'threads inside each BLAS product when --threads is 1 (results do not depend on it)', '1')
     .option('--resume', 'continue from the model folder’s checkpoint (same data and settings)')
+    .option('--force', 'start afresh in a model folder an earlier training used: its checkpoint, weights and log are removed first')
     .option(
       '--baseline',
       'also train the original tool’s design (float index input) for the same time and record its NLL',
@@ -136,6 +141,7 @@ export function registerTrainLstm(program: Command): void {
       '\nExamples:\n  cadenza train-lstm --data_path processed_data/ --model_path models/lstm/\n  cadenza train-lstm --data_path processed_data/ --model_path models/lstm/ --resume\n',
     )
     .action(async (flags: Flags) => {
+      await prepareModelFolder(flags);
       if (isComposerPresetName(flags.preset)) return trainComposerCommand(flags, flags.preset);
       for (const [flag, value] of [['--steps', flags.steps], ['--chunk-tokens', flags.chunkTokens], ['--backward-units', flags.backwardUnits], ['--lookback', flags.lookback]] as const)
         if (value !== undefined) throw new UsageError(`${flag} applies to the composer presets only, not --preset ${flags.preset}.`, { field: flag });
@@ -196,6 +202,7 @@ export function registerTrainLstm(program: Command): void {
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainLstm, addSeedDesignBaseline } = await import('../../core/node/train/trainLstm');
       const data = await loadTokenDataset(flags.data_path, 'notes');
+      await claimModelFolder(flags);
       const bar = progressBar(flags);
       const cancel = cancelOnSignals();
       try {
@@ -241,6 +248,34 @@ export function registerTrainLstm(program: Command): void {
         cancel.dispose();
       }
     });
+}
+
+/**
+ * Checks the model folder before any work: not a file, and said once to be a folder when named
+ * like a file. An earlier training's folder needs --resume (continue) or --force (start afresh,
+ * which removes its checkpoint, weights and log there, so nothing stale is kept): `claimModelFolder`.
+ */
+async function prepareModelFolder(flags: Flags): Promise<void> {
+  const dir = flags.model_path;
+  requireFolderTarget('--model_path', dir);
+  if (flags.resume && flags.force)
+    throw new UsageError('--resume continues the checkpoint and --force removes it: give one of them.', { field: '--force' });
+  if (!flags.quiet) noteModelIsFolder('--model_path', dir, (line) => process.stderr.write(line));
+}
+
+/** After the data has loaded (so a bad --data_path never costs a model): refuses or clears an earlier training's folder. */
+async function claimModelFolder(flags: Flags): Promise<void> {
+  const dir = flags.model_path;
+  const used = ['checkpoint', 'checkpoint.old', 'config.json', 'training-log.jsonl'].some((name) => existsSync(path.join(dir, name)));
+  if (!used || flags.resume) return;
+  if (!flags.force)
+    throw new UsageError(
+      `${dir} holds an earlier training (its checkpoint, weights or log): pass --resume to continue it, or --force to start afresh there (removing them), or name a new --model_path.`,
+      { field: '--model_path', path: dir },
+    );
+  const removed = await clearTrainingOutputs(dir);
+  if (!flags.quiet) process.stderr.write(`cadenza: --force: starting afresh in ${dir}; removed the earlier ${removed.join(', ')}.
+`);
 }
 
 /** `train-lstm` with a composer preset. */
@@ -296,6 +331,7 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
   const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
   const { trainComposer } = await import('../../core/node/models/composer/train');
   const data = await loadTokenDataset(flags.data_path, 'remi');
+  await claimModelFolder(flags);
   const bar = progressBar(flags);
   const cancel = cancelOnSignals();
   try {

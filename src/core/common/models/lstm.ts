@@ -85,7 +85,17 @@ const baseTraining: LstmTrainSettings = {
 export const LSTM_PRESETS: Record<'tiny' | 'small' | 'default' | 'seed', LstmPreset> = {
   tiny: {
     architecture: { window: 16, embedding: 16, lstmUnits: [32], denseUnits: 32, dropout: 0 },
-    training: { ...baseTraining, batchSize: 16, epochs: 30, learningRate: 0.01, patience: 5 },
+    // For trying the pipeline: 10 epochs of at most 200 steps, well under a minute on 30 pieces
+    // (uncapped, 30 pieces are about 6,000 steps an epoch, which took half an hour).
+    training: {
+      ...baseTraining,
+      batchSize: 16,
+      epochs: 10,
+      maxStepsPerEpoch: 200,
+      learningRate: 0.01,
+      patience: 5,
+      validWindows: 1024,
+    },
   },
   small: {
     architecture: { window: 64, embedding: 64, lstmUnits: [128], denseUnits: 128, dropout: 0.2 },

@@ -19,6 +19,7 @@ import { CorpusStore } from '../corpus/store';
 import { UNKNOWN_COMPOSER } from '../corpus/metadata';
 import { bundledTransformerPath } from '../models/transformer/load';
 import { bundledSoundFontPath } from '../render/soundfont';
+import { kernelAvailability } from '../tensor/availability';
 import type { Piece as CorpusPiece } from '../corpus/piece';
 import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel, transformerModelDir } from './library';
 import { dataLayout } from './layout';
@@ -30,6 +31,8 @@ import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../../common/audio/loudness';
 import type { AppSettingsPatch, SettingsStore } from './settings';
 import { requireStage, STAGES, type StageName } from './stages';
+import { requirePreparedData, staleness } from './prepared';
+import { estimateTraining, type TrainPresetName } from './estimate';
 
 /** What the handlers need from their host (Electron main or the server). */
 export interface AppDeps {
@@ -62,6 +65,15 @@ function warningsOf(report: MidiReadReport): string[] {
   say(report.strayNoteOffs, 'note-offs matched no sounding note and were ignored.');
   say(report.ignoredMetaEvents, 'tempo, time or key signature events had impossible values and were ignored.');
   return out;
+}
+
+/** The SoundFont renders use when Settings names none, by file name (absent when it is not installed). */
+function bundledSoundFontName(): { bundledSoundFont?: string } {
+  try {
+    return { bundledSoundFont: path.basename(bundledSoundFontPath()).replace(/\.wasm$/, '') };
+  } catch {
+    return {};
+  }
 }
 
 function transformerAvailable(): boolean {
@@ -185,6 +197,8 @@ export function createAppHandlers(deps: AppDeps) {
           ...STAGES,
           refine: STAGES.refine && (transformerAvailable() || (await listModels(dataDir)).some((m) => m.kind === 'transformer')),
         } as Record<string, boolean>,
+        kernels: kernelAvailability(settings.get().blasLibrary ? { blasLibrary: settings.get().blasLibrary! } : {}),
+        ...bundledSoundFontName(),
       }),
     },
     corpus: {
@@ -223,10 +237,18 @@ export function createAppHandlers(deps: AppDeps) {
         if (req.augment) throw new ApiError('Transposed copies (augment) are not available in this build yet.', { field: 'augment' });
         return startJob('preprocess', req);
       },
-      info: async () => datasetInfo(dataDir),
+      info: async () => {
+        const info = await datasetInfo(dataDir);
+        if (!info) return null;
+        const ids = (await (await corpus()).list()).map((p) => p.id);
+        const { added, removed, stale } = await staleness(dataDir, info.tokenizer, ids, info.pieces);
+        return { ...info, addedPieces: added, removedPieces: removed, stale };
+      },
     },
     train: {
-      start: async (req: object) => {
+      start: async (req: { preset: string }) => {
+        // Said before a job starts, in the app's words (the loader's own error names a CLI flag).
+        requirePreparedData(dataDir, req.preset);
         const runId = `run-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
         return startJob('train', { ...req, runId });
       },
@@ -245,6 +267,8 @@ export function createAppHandlers(deps: AppDeps) {
         return { cancelled: running.length > 0 };
       },
       runs: async () => ({ runs: await listRuns(dataDir, activeRunIds()) }),
+      estimate: async (req: { preset: TrainPresetName; epochs?: number; maxSteps?: number }) =>
+        estimateTraining(dataDir, req.preset, { epochs: req.epochs, maxSteps: req.maxSteps }),
     },
     generate: {
       start: async (req: { modelId?: string; primerPieceId?: string; primerPath?: string }) => {

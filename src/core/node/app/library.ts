@@ -18,7 +18,8 @@ type GeneratorConfig = LstmModelConfig | ComposerModelConfig;
 async function readGeneratorConfig(dir: string): Promise<GeneratorConfig> {
   return (await isComposerFolder(dir)) ? readComposerConfig(dir) : readLstmConfig(dir);
 }
-import { readTrainingLog } from '../train/log';
+import { readTrainingLog, type TrainingLogEntry } from '../train/log';
+import { isComposerPresetName } from '../../common/models/composer';
 import { bundledModelDir, BUNDLED_MODEL_ID, dataLayout, type RunRecord } from './layout';
 
 /** A model entry (the api's `ModelInfo`). */
@@ -37,10 +38,18 @@ export interface ModelEntry {
 /** A training run entry (the api's `TrainRun`). */
 export interface RunEntry {
   id: string;
+  /** The name typed when it was started. */
+  name?: string;
   preset: string;
   state: 'running' | 'finished' | 'stopped' | 'failed';
   epochsDone: number;
   epochsPlanned: number;
+  /** Optimizer steps taken so far. */
+  steps?: number;
+  /** Steps the whole run plans, when known. */
+  stepsPlanned?: number;
+  /** The latest training loss (the epoch so far, for a run cancelled inside one). */
+  loss?: number;
   history: Array<{ epoch: number; loss: number; validationLoss?: number }>;
   modelId?: string;
   createdAt?: string;
@@ -110,17 +119,35 @@ export async function listRuns(dataDir: string, activeRunIds: ReadonlySet<string
           : existsSync(path.join(dir, 'checkpoint'))
             ? 'stopped'
             : 'failed';
+    const epochsPlanned = record.epochsPlanned ?? (config && 'epochs' in config.training ? config.training.epochs : undefined) ?? epochs.length;
+    const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+    // Steps: the latest entry that counts them (a composer's validations, a stop, the end).
+    const steps = [...log].reverse().map((e) => num(e.step)).find((s) => s !== undefined);
+    const starts = log.filter((e) => e.type === 'start');
+    const stepsPerEpoch = num(starts[starts.length - 1]?.stepsPerEpoch);
+    const composerSteps = isComposerPresetName(record.preset ?? '') ? num(record.maxStepsPerEpoch) : undefined;
+    const stepsPlanned = composerSteps ?? (stepsPerEpoch !== undefined ? stepsPerEpoch * epochsPlanned : undefined);
+    const lastEpoch = epochs[epochs.length - 1];
+    // A cancel mid-epoch logs the epoch's loss so far, newer than the last whole epoch's.
+    const stopAt = log.findLastIndex((e: TrainingLogEntry) => e.type === 'stop');
+    const epochAt = log.findLastIndex((e: TrainingLogEntry) => e.type === 'epoch');
+    const loss = lastStop && stopAt > epochAt ? num(lastStop.loss) : undefined;
     runs.push({
       id,
+      ...(record.name ? { name: record.name } : {}),
       preset: record.preset ?? config?.training.preset ?? 'custom',
       state,
       epochsDone: epochs.length,
-      epochsPlanned: record.epochsPlanned ?? (config && 'epochs' in config.training ? config.training.epochs : undefined) ?? epochs.length,
-      history: epochs.map((e) => ({
-        epoch: Number(e.epoch),
-        loss: Number(e.trainLoss),
+      epochsPlanned,
+      ...(steps !== undefined ? { steps } : {}),
+      ...(stepsPlanned !== undefined ? { stepsPlanned } : {}),
+      ...((loss ?? num(lastEpoch?.trainLoss)) !== undefined ? { loss: (loss ?? num(lastEpoch?.trainLoss))! } : {}),
+      history: epochs.map((e, i) => ({
+        // A composer logs validations by step, not by epoch.
+        epoch: num(e.epoch) ?? i + 1,
+        loss: num(e.trainLoss) ?? NaN,
         ...(typeof e.validNll === 'number' ? { validationLoss: e.validNll } : {}),
-      })),
+      })).filter((h) => Number.isFinite(h.loss)),
       ...(config ? { modelId: id } : {}),
       ...(record.createdAt ? { createdAt: record.createdAt } : {}),
       ...((record.backend ?? backendOf(config)) ? { backend: record.backend ?? backendOf(config)! } : {}),

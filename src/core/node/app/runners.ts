@@ -16,6 +16,8 @@ import type { JobContext, JobRunner } from '../jobs/types';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import { dataLayout, type RunRecord } from './layout';
 import { resolveModelDir } from './resolveModel';
+import { requirePreparedData, writeCorpusIds } from './prepared';
+import { inUserWords } from './userPaths';
 import { recordRefinement, recordRenders } from './takes';
 import type { AppSettings } from './settings';
 
@@ -88,6 +90,7 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   const training = { ...preset.training, epochs: record.epochsPlanned, maxStepsPerEpoch: record.maxStepsPerEpoch, seed: record.seed };
   ctx.onProgress({ stage: 'load data', done: 0 });
   const { loadTokenDataset } = await import('../preprocess/dataset');
+  requirePreparedData(ctx.dataDir, record.preset);
   const data = await loadTokenDataset(layout.dataset, 'notes');
   throwIfCancelled(ctx.signal);
   // Chosen here (trainLstm asks again and gets the same) so the UI learns the backend before the first step.
@@ -122,8 +125,8 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   }
 }
 
-/** Runner per job kind; kinds whose stage is not wired are refused by `requireStage` before a job starts. */
-export const runners: Record<string, JobRunner> = {
+/** Each runner as written; `runners` is what jobs call. */
+const plainRunners: Record<string, JobRunner> = {
   import: async (params, ctx) => {
     const { CorpusStore } = await import('../corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
@@ -181,6 +184,8 @@ export const runners: Record<string, JobRunner> = {
     throwIfCancelled(ctx.signal);
     const kind = result.results[0]!;
     for (const made of result.results) {
+      // Which pieces it was made from, so Train can tell when the corpus has moved on.
+      await writeCorpusIds(made.dir, pieces.map((piece) => piece.id));
       // Swap each new folder in: the old one moves aside first, so a reader sees the old or the new, whole.
       const target = path.join(layout.dataset, made.kind);
       const old = path.join(ctx.stagingDir, `old-${made.kind}`);
@@ -201,6 +206,8 @@ export const runners: Record<string, JobRunner> = {
       lengthSeconds?: number;
       temperature: number;
       topK: number;
+      topP?: number;
+      maxRepeat?: number;
       memory?: number;
       seed?: number;
       primerPieceId?: string;
@@ -218,6 +225,8 @@ export const runners: Record<string, JobRunner> = {
         ...(p.lengthSeconds !== undefined ? { seconds: p.lengthSeconds } : { events: p.lengthTokens }),
         temperature: p.temperature,
         topK: p.topK,
+        ...(p.topP !== undefined ? { topP: p.topP } : {}),
+        ...(p.maxRepeat !== undefined ? { maxRepeat: p.maxRepeat } : {}),
         ...(p.memory !== undefined ? { memory: p.memory } : {}),
         tempoBpm: p.bpm,
         dataDir: ctx.dataDir,
@@ -338,6 +347,7 @@ async function runComposerTraining(record: RunRecord, resume: boolean, modelDir:
   const preset = composerPreset(record.preset as ComposerPresetName);
   ctx.onProgress({ stage: 'load data', done: 0 });
   const { loadTokenDataset } = await import('../preprocess/dataset');
+  requirePreparedData(ctx.dataDir, record.preset);
   const data = await loadTokenDataset(layout.dataset, 'remi').catch((error: unknown) => {
     throw new DataError('The composer trains on remi tokens, and the prepared data has none: press Prepare data again.', { field: 'preset', cause: error });
   });
@@ -375,3 +385,15 @@ async function runComposerTraining(record: RunRecord, resume: boolean, modelDir:
     throw error;
   }
 }
+
+/** Result fields written for reading, whose paths are put in the user's terms (the rest are real files the page opens). */
+const READ_FIELDS: Record<string, string[]> = { import: ['failed'], rescan: ['failed'] };
+
+/**
+ * Runner per job kind; kinds whose stage is not wired are refused by `requireStage` before a job
+ * starts. Their progress lines, errors and skipped-file reasons name uploads as the user dropped
+ * them and never a staging path.
+ */
+export const runners: Record<string, JobRunner> = Object.fromEntries(
+  Object.entries(plainRunners).map(([kind, runner]) => [kind, inUserWords(runner, READ_FIELDS[kind])]),
+);

@@ -39,6 +39,9 @@ describe('SettingsStore', () => {
   it('keeps the valid values of a damaged or hand-edited file and defaults the rest', async () => {
     writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ backend: 'wasm', engine: 'quantum', sampleRateHz: 3 }));
     expect((await SettingsStore.open(dir)).get()).toMatchObject({ backend: 'wasm', engine: 'auto', sampleRateHz: 44100 });
+    // 22,050 Hz was once offered; the synthesizer renders only 44,100 and 48,000.
+    writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ sampleRateHz: 22050 }));
+    expect((await SettingsStore.open(dir)).get().sampleRateHz).toBe(44100);
     writeFileSync(path.join(dir, 'settings.json'), '{ not json');
     expect((await SettingsStore.open(dir)).get().backend).toBe('auto');
   });

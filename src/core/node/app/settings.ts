@@ -18,8 +18,8 @@ export interface AppSettings {
   blasLibrary: string | null;
   /** Synth engine. */
   engine: 'auto' | 'native' | 'wasm';
-  /** Render sample rate in Hz. */
-  sampleRateHz: number;
+  /** Render sample rate in Hz: 44100 or 48000, what the synthesizer renders. */
+  sampleRateHz: 44100 | 48000;
 }
 
 /** A change to the settings (the data folder cannot change while the backend runs). */
@@ -28,6 +28,8 @@ export type AppSettingsPatch = Partial<Omit<AppSettings, 'dataDir'>>;
 const DEFAULTS: Omit<AppSettings, 'dataDir'> = { soundFont: null, backend: 'auto', blasLibrary: null, engine: 'auto', sampleRateHz: 44100 };
 const BACKENDS = new Set(['auto', 'blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 const ENGINES = new Set(['auto', 'native', 'wasm']);
+/** The rates the synthesizer renders (`SAMPLE_RATES_HZ`; not imported, to keep the renderer's imports out of here). */
+const RENDER_RATES_HZ: readonly number[] = [44100, 48000];
 
 /** Reads and writes `settings.json`. */
 export class SettingsStore {
@@ -46,8 +48,8 @@ export class SettingsStore {
     if (typeof stored.backend === 'string' && BACKENDS.has(stored.backend)) s.backend = stored.backend as AppSettings['backend'];
     if (typeof stored.blasLibrary === 'string' || stored.blasLibrary === null) s.blasLibrary = stored.blasLibrary as string | null;
     if (typeof stored.engine === 'string' && ENGINES.has(stored.engine)) s.engine = stored.engine as AppSettings['engine'];
-    if (typeof stored.sampleRateHz === 'number' && Number.isInteger(stored.sampleRateHz) && stored.sampleRateHz >= 8000 && stored.sampleRateHz <= 192000)
-      s.sampleRateHz = stored.sampleRateHz;
+    // Only rates the synthesizer renders; an older file's 22,050 Hz falls back to the default.
+    if (typeof stored.sampleRateHz === 'number' && RENDER_RATES_HZ.includes(stored.sampleRateHz)) s.sampleRateHz = stored.sampleRateHz as AppSettings['sampleRateHz'];
     return new SettingsStore(file, s);
   }
 

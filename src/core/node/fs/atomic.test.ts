@@ -77,3 +77,14 @@ describe('writeFilesAtomic', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 });
+
+describe('ioError', () => {
+  it('says EEXIST in words, never the raw "file already exists, mkdir"', async () => {
+    const { ioError: ioErr } = await import('./atomic');
+    const e = Object.assign(new Error("EEXIST: file already exists, mkdir '/x'"), { code: 'EEXIST' });
+    expect(ioErr(e, '/x', 'create').message).toBe(
+      'Could not create /x: a file of that name is there, and a folder is needed.',
+    );
+    expect(ioErr(e, '/x', 'write').message).not.toMatch(/EEXIST|mkdir/);
+  });
+});

@@ -133,7 +133,7 @@ export async function openAtomicFile(file: string): Promise<AtomicFile> {
   const writeAt = async (data: Uint8Array, positionBytes: number): Promise<void> => {
     try {
       if (done || !handle) throw new Error('the file was already committed or aborted');
-      for (let at = 0; at < data.length; ) {
+      for (let at = 0; at < data.length;) {
         const { bytesWritten } = await handle.write(data, at, data.length - at, positionBytes + at);
         at += bytesWritten;
       }
@@ -227,8 +227,12 @@ export function ioError(error: unknown, file: string, verb: 'read' | 'write' | '
               ? 'it is a folder'
               : code === 'ENOTDIR'
                 ? 'a part of the path is not a folder'
-                : code === 'ENAMETOOLONG'
-                  ? `its name is longer than the file system allows (${MAX_NAME_BYTES} bytes)`
-                  : ((error as Error | undefined)?.message ?? String(error));
+                : code === 'EEXIST'
+                  ? verb === 'create'
+                    ? 'a file of that name is there, and a folder is needed'
+                    : 'something of that name is already there'
+                  : code === 'ENAMETOOLONG'
+                    ? `its name is longer than the file system allows (${MAX_NAME_BYTES} bytes)`
+                    : ((error as Error | undefined)?.message ?? String(error));
   return new IoError(`Could not ${verb} ${file}: ${reason}.`, { path: file, cause: error, detail: code });
 }

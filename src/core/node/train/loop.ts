@@ -18,6 +18,7 @@ import { appendTrainingLog } from './log';
 import type { OptimizerKind, OptimizerState } from './optimizer';
 import { clipGradients, learningRateAt, Optimizer } from './optimizer';
 import { epochOrder } from './windows';
+import { runEtaSeconds } from './eta';
 
 /** What the loop needs from a model. */
 export interface Trainable {
@@ -225,7 +226,7 @@ export async function runTrainingLoop(
     model.device?.push(optimizer.getState());
   } else if (hasCheckpoint(options.checkpointDir))
     throw new DataError(
-      `${options.checkpointDir} already holds a training checkpoint; pass --resume to continue it, or use a new model folder.`,
+      `${options.checkpointDir} already holds a training checkpoint; pass --resume to continue it or --force to start afresh, or use a new model folder.`,
       { path: options.checkpointDir },
     );
 
@@ -260,6 +261,9 @@ export async function runTrainingLoop(
       reason: 'cancelled',
       epoch: state.epoch + 1,
       step: state.globalStep,
+      stepInEpoch: state.stepInEpoch,
+      // The epoch's loss so far: a run cancelled before its first epoch ends still has one to show.
+      ...(state.lossCount > 0 ? { loss: state.lossSum / state.lossCount } : {}),
     });
     throw new CancelledError(
       `Training was cancelled; the checkpoint in ${options.checkpointDir} can be resumed with --resume.`,
@@ -317,7 +321,12 @@ export async function runTrainingLoop(
           loss: state.lossSum / state.lossCount,
           ...(state.history.length ? { validLoss: state.history[state.history.length - 1]!.validNll } : {}),
           targetsPerSecond: (state.stepInEpoch * settings.batchSize * targetsPerExample) / state.epochSeconds,
-          etaSeconds: (stepsLeft * msPerStep) / 1000,
+          etaSeconds: runEtaSeconds({
+            stepsLeft,
+            secondsPerStep: msPerStep / 1000,
+            trainedSeconds: trainSecondsAtStart + (now - sessionStart) / 1000,
+            timeLimitSeconds: options.timeLimitSeconds,
+          }),
         },
       });
       // Let the event loop run (signals, progress writes) between steps.

@@ -185,6 +185,29 @@ export class LibraryState {
     }
   }
 
+  /**
+   * Deletes a piece from the library (its stored MIDI and its entry; generated pieces, models and
+   * takes are not touched). Answers null when done, else why not (one sentence).
+   */
+  async remove(id: string): Promise<string | null> {
+    try {
+      await app.api.corpus.remove({ ids: [id] });
+      const at = this.pieces.findIndex((p) => p.id === id);
+      this.pieces = this.pieces.filter((p) => p.id !== id);
+      if (this.selectedId === id) {
+        if (player.playing) player.toggle();
+        this.selectedId = null;
+        this.openSong = null;
+        // The next piece in the list opens, so the roll is never left showing a deleted one.
+        const next = this.pieces[Math.min(at, this.pieces.length - 1)];
+        if (next) void this.open(next.id);
+      }
+      return null;
+    } catch (error) {
+      return errorText(error);
+    }
+  }
+
   /** Cancels the running import. */
   async cancelImport(): Promise<void> {
     if (this.importJobId) await app.api.jobs.cancel({ jobId: this.importJobId }).catch(() => {});

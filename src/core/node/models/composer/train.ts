@@ -35,6 +35,7 @@ import { composerMemoryFor } from './memory';
 import type { ComposerMetrics, ComposerModelConfig } from './config';
 import { COMPOSER_MODEL_FORMAT, COMPOSER_MODEL_VERSION, flattenWeights } from './config';
 import { initComposerWeights, zerosLike } from './weights';
+import { runEtaSeconds } from '../../train/eta';
 
 /** The data training reads (a `TokenDataset` fits). */
 export interface ComposerTrainingData {
@@ -367,7 +368,17 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
         done: state.step,
         total: s.steps,
         message: `loss ${loss.toFixed(3)}`,
-        metrics: { loss, targetsPerSecond: ((state.step - stepAtStart) * s.batchSize * s.chunkTokens) / Math.max(1e-9, elapsed) },
+        metrics: {
+          loss,
+          targetsPerSecond: ((state.step - stepAtStart) * s.batchSize * s.chunkTokens) / Math.max(1e-9, elapsed),
+          // The whole run's time left (step budget or time limit), which the CLI bar and the app show.
+          etaSeconds: runEtaSeconds({
+            stepsLeft: s.steps - state.step,
+            secondsPerStep: elapsed / Math.max(1, state.step - stepAtStart),
+            trainedSeconds: secondsAtStart + elapsed,
+            timeLimitSeconds: options.timeLimitSeconds,
+          }),
+        },
       });
       if (state.step % s.validateEvery === 0) await validateNow();
     }
