@@ -169,7 +169,7 @@ export default async function bench(): Promise<BenchRow[]> {
   try {
     for (const threads of [1, 2]) {
       const modelPath = path.join(dir, `t${threads}`);
-      await trainTransformer(data, { modelPath, preset: 'default', training: { epochs: 1, maxStepsPerEpoch: 12 }, threads, maxValidWindows: 1 });
+      await trainTransformer(data, { modelPath, preset: 'default', training: { epochs: 1, maxStepsPerEpoch: 40, warmupSteps: 5 }, threads, maxValidWindows: 1 });
       const log = (await fs.readFile(path.join(modelPath, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       const epoch = log.find((r) => r.type === 'epoch')!;
       const ms = epoch.msPerStep as number;
