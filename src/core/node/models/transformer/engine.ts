@@ -162,49 +162,24 @@ function layerNormBackward(
   }
 }
 
-/**
- * Inverted-dropout multipliers (0 or 1 / (1 - rate)) drawn from `rng`: two 16-bit decisions per
- * 32-bit draw (the rate is rounded to a multiple of 1/65536, and the keep scale matches it).
- */
-function dropoutMask(rng: Rng, size: number, rate: number, into: Float32Array): Float32Array {
-  const threshold = Math.round(rate * 65536);
-  const keep = 65536 / (65536 - threshold);
-  let i = 0;
-  for (; i + 1 < size; i += 2) {
-    const r = rng.nextUint32();
-    into[i] = (r & 0xffff) < threshold ? 0 : keep;
-    into[i + 1] = r >>> 16 < threshold ? 0 : keep;
-  }
-  if (i < size) into[i] = (rng.nextUint32() & 0xffff) < threshold ? 0 : keep;
-  return into;
-}
-
-/**
- * Dropout multipliers for causal attention probabilities: `blocks` L x L blocks, drawn only on and
- * below the diagonal (entries above it multiply probabilities that are zero).
- */
-function causalDropoutMask(rng: Rng, blocks: number, L: number, rate: number, into: Float32Array): Float32Array {
-  const threshold = Math.round(rate * 65536);
-  const keep = 65536 / (65536 - threshold);
-  for (let b = 0; b < blocks; b++)
-    for (let i = 0; i < L; i++) {
-      const row = (b * L + i) * L;
-      for (let j = 0; j <= i; j += 2) {
-        const r = rng.nextUint32();
-        into[row + j] = (r & 0xffff) < threshold ? 0 : keep;
-        if (j + 1 <= i) into[row + j + 1] = r >>> 16 < threshold ? 0 : keep;
-      }
-    }
-  return into;
+/** Dropout on attention probabilities: the rng, the rate as a 16-bit threshold, the keep scale, and where the multipliers and the dropped probabilities go. */
+interface AttentionDropout {
+  rng: Rng;
+  threshold: number;
+  keep: number;
+  mask: Float32Array;
+  out: Float32Array;
 }
 
 /**
  * One (head, window) block's causal softmax, in place: row i of `sb` (the content logits q_i · k_j)
  * becomes softmax over j <= i of (sb[i, j] + rel[i, j]) * scale, and zero above the diagonal. The
  * relative logits of row i are `m[mBase + i * L + (L - 1 - i) + j]` (the product Q · E^T, read skewed).
- * With `mask`, `out` gets the probabilities times the mask (dropout); else `out` is unused.
+ * With `drop`, inverted-dropout multipliers are drawn for the entries on and below the diagonal (two
+ * 16-bit decisions per 32-bit draw, row by row) into `drop.mask` from `maskBase`, and `drop.out`
+ * gets the probabilities times them.
  */
-function causalSoftmax(sb: Float32Array, m: Float32Array, mBase: number, L: number, scale: number, mask?: Float32Array, maskBase = 0, out?: Float32Array): void {
+function causalSoftmax(sb: Float32Array, m: Float32Array, mBase: number, L: number, scale: number, drop?: AttentionDropout, maskBase = 0): void {
   for (let i = 0; i < L; i++) {
     const row = i * L;
     const mrow = mBase + row + L - 1 - i;
@@ -223,9 +198,20 @@ function causalSoftmax(sb: Float32Array, m: Float32Array, mBase: number, L: numb
     const inv = 1 / sum;
     for (let j = 0; j <= i; j++) sb[row + j]! *= inv;
     for (let j = i + 1; j < L; j++) sb[row + j] = 0;
-    if (mask && out) {
-      const mrowMask = maskBase + row;
-      for (let j = 0; j <= i; j++) out[row + j] = sb[row + j]! * mask[mrowMask + j]!;
+    if (drop) {
+      const { rng, threshold, keep, mask, out } = drop;
+      const mr = maskBase + row;
+      for (let j = 0; j <= i; j += 2) {
+        const r = rng.nextUint32();
+        const m0 = (r & 0xffff) < threshold ? 0 : keep;
+        mask[mr + j] = m0;
+        out[row + j] = sb[row + j]! * m0;
+        if (j + 1 <= i) {
+          const m1 = r >>> 16 < threshold ? 0 : keep;
+          mask[mr + j + 1] = m1;
+          out[row + j + 1] = sb[row + j + 1]! * m1;
+        }
+      }
       for (let j = i + 1; j < L; j++) out[row + j] = 0;
     }
   }
@@ -301,6 +287,37 @@ function reluBackward(x: Float32Array, dy: Float32Array, size: number): void {
 /** out = a + b. */
 function addInto(a: Float32Array, b: Float32Array, out: Float32Array, size: number): void {
   for (let e = 0; e < size; e++) out[e] = a[e]! + b[e]!;
+}
+
+/**
+ * Inverted dropout in place: x[i] *= the multiplier drawn for it, the multipliers kept in `mask`
+ * for the backward pass: two 16-bit decisions per 32-bit draw (the rate is rounded to a multiple
+ * of 1/65536, and the keep scale matches it).
+ */
+function dropoutInPlace(rng: Rng, x: Float32Array, size: number, rate: number, mask: Float32Array): Float32Array {
+  const threshold = Math.round(rate * 65536);
+  const keep = 65536 / (65536 - threshold);
+  let i = 0;
+  for (; i + 1 < size; i += 2) {
+    const r = rng.nextUint32();
+    const m0 = (r & 0xffff) < threshold ? 0 : keep;
+    const m1 = r >>> 16 < threshold ? 0 : keep;
+    mask[i] = m0;
+    mask[i + 1] = m1;
+    x[i]! *= m0;
+    x[i + 1]! *= m1;
+  }
+  if (i < size) {
+    const m = (rng.nextUint32() & 0xffff) < threshold ? 0 : keep;
+    mask[i] = m;
+    x[i]! *= m;
+  }
+  return mask;
+}
+
+/** out = x * mask, element by element. */
+function mulInto(x: Float32Array, mask: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = x[i]! * mask[i]!;
 }
 
 function mulInPlace(x: Float32Array, mask: Float32Array): void {
@@ -436,8 +453,7 @@ export class TransformerEngine {
     }
     let embMask: Float32Array | undefined;
     if (rate > 0) {
-      embMask = dropoutMask(dropoutRng!, N * d, rate, this.buf('embMask', N * d));
-      mulInPlace(x, embMask);
+      embMask = dropoutInPlace(dropoutRng!, x, N * d, rate, this.buf('embMask', N * d));
     }
 
     const layers: LayerCache[] = [];
@@ -479,7 +495,8 @@ export class TransformerEngine {
       const probs = this.buf(tag('p'), h * N * L);
       const pDrop = rate > 0 ? this.buf(tag('pDrop'), h * N * L) : probs;
       const pMask =
-        rate > 0 ? causalDropoutMask(dropoutRng!, h * B, L, rate, this.buf(tag('pMask'), h * N * L)) : undefined;
+        rate > 0 ? this.buf(tag('pMask'), h * N * L) : undefined;
+      const threshold = Math.round(rate * 65536);
       const ctxHeads = this.buf('ctxHeads', N * d);
       for (let hi = 0; hi < h; hi++)
         for (let b = 0; b < B; b++) {
@@ -489,7 +506,7 @@ export class TransformerEngine {
           const sb = probs.subarray(blk * L, (blk + L) * L);
           kern.gemm(false, true, L, L, dh, qb, kb, sb);
           const pb = pMask ? pDrop.subarray(blk * L, (blk + L) * L) : sb;
-          causalSoftmax(sb, m, blk * L, L, scale, pMask, blk * L, pb);
+          causalSoftmax(sb, m, blk * L, L, scale, pMask ? { rng: dropoutRng!, threshold, keep: 65536 / (65536 - threshold), mask: pMask, out: pb } : undefined, blk * L);
           kern.gemm(
             false,
             false,
@@ -507,8 +524,7 @@ export class TransformerEngine {
       kern.gemm(false, false, N, d, d, ctx, this.w(`${p}wo`), attn);
       let attnMask: Float32Array | undefined;
       if (rate > 0) {
-        attnMask = dropoutMask(dropoutRng!, N * d, rate, this.buf(tag('attnMask'), N * d));
-        mulInPlace(attn, attnMask);
+        attnMask = dropoutInPlace(dropoutRng!, attn, N * d, rate, this.buf(tag('attnMask'), N * d));
       }
       const x1 = this.buf(tag('x1'), N * d);
       addInto(x, attn, x1, N * d);
@@ -528,8 +544,7 @@ export class TransformerEngine {
       this.addBias(ff, N, d, this.w(`${p}ff2_bias`));
       let ffMask: Float32Array | undefined;
       if (rate > 0) {
-        ffMask = dropoutMask(dropoutRng!, N * d, rate, this.buf(tag('ffMask'), N * d));
-        mulInPlace(ff, ffMask);
+        ffMask = dropoutInPlace(dropoutRng!, ff, N * d, rate, this.buf(tag('ffMask'), N * d));
       }
       const x2 = this.buf(tag('x2'), N * d);
       addInto(x1, ff, x2, N * d);
@@ -636,8 +651,8 @@ export class TransformerEngine {
       const p = `layer${layer}_`;
       const c = f.layers[layer]!;
       // Feed-forward branch: x2 = x1 + drop(relu(n2 W1 + b1) W2 + b2).
-      dff.set(dx);
-      if (c.ffMask) mulInPlace(dff, c.ffMask);
+      if (c.ffMask) mulInto(dx, c.ffMask, dff);
+      else dff.set(dx);
       kern.gemm(true, false, F, d, N, c.a1, dff, g(`${p}ff2_kernel`), true);
       this.addColumnSums(dff, N, d, g(`${p}ff2_bias`));
       kern.gemm(false, true, N, F, d, dff, this.w(`${p}ff2_kernel`), dInner);
@@ -659,8 +674,8 @@ export class TransformerEngine {
       );
 
       // Attention branch: x1 = x + drop(ctx Wo).
-      dAttn.set(dx);
-      if (c.attnMask) mulInPlace(dAttn, c.attnMask);
+      if (c.attnMask) mulInto(dx, c.attnMask, dAttn);
+      else dAttn.set(dx);
       kern.gemm(true, false, d, d, N, c.ctx, dAttn, g(`${p}wo`), true);
       kern.gemm(false, true, N, d, d, dAttn, this.w(`${p}wo`), dCtx);
       toHeads(dCtx, N, h, dh, dCtxHeads);
