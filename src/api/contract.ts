@@ -183,9 +183,11 @@ export const appInfoSchema = z.object({
   kernels: z
     .array(
       z.object({
-        provider: z.enum(['blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+        provider: z.enum(['blas', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
         available: z.boolean(),
         reason: z.string().optional(),
+        /** The device it found (the GPU's adapter for webgpu), in one line. */
+        device: z.string().optional(),
       }),
     )
     .optional(),

@@ -180,7 +180,7 @@ export const settingsSchema = z.object({
   /** SoundFont file for rendering; null = the bundled default. */
   soundFont: z.string().nullable(),
   /** Kernel provider for training: `auto` picks the fastest present (the system BLAS, tfjs-node-gpu, tfjs-node, wasm, cpu). */
-  backend: z.enum(['auto', 'blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  backend: z.enum(['auto', 'blas', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
   /** A BLAS library file (exporting cblas_sgemm) to try before the system's; null = the system's. */
   blasLibrary: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').nullable(),
   /** Synth engine: `auto` = native FluidSynth when the library is present, else wasm. */

@@ -132,6 +132,28 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     expect(history.map((j) => j.kind)).toEqual(['evaluate', 'synthesize', 'generate', 'train', 'preprocess', 'import']);
   });
 
+  it('trains on the GPU through WebGPU when Settings asks for it, and app.info names the GPU', async (ctx) => {
+    const gpu = (await conn.api.app.info()).kernels?.find((k) => k.provider === 'webgpu');
+    expect(gpu).toBeDefined();
+    if (!gpu!.available) {
+      // CI installs lavapipe, so there an adapter must appear.
+      if (process.env.CI === 'true') throw new Error(`No WebGPU adapter in CI: ${gpu!.reason}`);
+      console.warn(`[skip] app training on the GPU: ${gpu!.reason}`);
+      ctx.skip();
+    }
+    expect(gpu!.device).toMatch(/\(vendor .*, architecture .*\)/);
+    await conn.api.settings.update({ backend: 'webgpu' });
+    try {
+      const train = await finished((await conn.api.train.start({ preset: 'tiny', epochs: 1, maxSteps: 3, name: 'on the gpu' })).jobId);
+      expectOk(train);
+      expect(Number.isFinite((train.result as { validationLoss: number }).validationLoss)).toBe(true);
+      const run = (await conn.api.train.runs()).runs.find((r) => r.name === 'on the gpu');
+      expect(run).toMatchObject({ state: 'finished', backend: 'webgpu', epochsDone: 1 });
+    } finally {
+      await conn.api.settings.update({ backend: 'auto' });
+    }
+  }, 120_000);
+
   it('cancels a job at its next safe point and leaves no partial output', async () => {
     const gen = await conn.api.generate.start({ count: 4, lengthTokens: 20_000, seed: 1 });
     await new Promise<void>((resolve) => {

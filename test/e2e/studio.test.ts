@@ -281,6 +281,9 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
 
   it('shows settings and follows a dark theme', async () => {
     await go('settings');
+    // The GPU training found (lavapipe in CI), or why there is none, in one visible line.
+    const gpu = await page.textContent('[data-testid=gpu-found]', { timeout: 15_000 });
+    expect(gpu).toMatch(/^(GPU found: .*\(vendor .*\)|No GPU was found through WebGPU: .*)\.?$/s);
     await shot('10-settings');
     await page.emulateMedia({ colorScheme: 'dark' });
     await go('generate');

@@ -19,7 +19,7 @@ import { CorpusStore } from '../corpus/store';
 import { UNKNOWN_COMPOSER } from '../corpus/metadata';
 import { bundledTransformerPath } from '../models/transformer/load';
 import { bundledSoundFontPath } from '../render/soundfont';
-import { kernelAvailability } from '../tensor/availability';
+import { kernelAvailability, webgpuAvailability } from '../tensor/availability';
 import type { Piece as CorpusPiece } from '../corpus/piece';
 import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel, transformerModelDir } from './library';
 import { dataLayout } from './layout';
@@ -197,7 +197,7 @@ export function createAppHandlers(deps: AppDeps) {
           ...STAGES,
           refine: STAGES.refine && (transformerAvailable() || (await listModels(dataDir)).some((m) => m.kind === 'transformer')),
         } as Record<string, boolean>,
-        kernels: kernelAvailability(settings.get().blasLibrary ? { blasLibrary: settings.get().blasLibrary! } : {}),
+        kernels: [...kernelAvailability(settings.get().blasLibrary ? { blasLibrary: settings.get().blasLibrary! } : {}), await webgpuAvailability()],
         ...bundledSoundFontName(),
       }),
     },

@@ -96,11 +96,13 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   // Chosen here (trainLstm asks again and gets the same) so the UI learns the backend before the first step.
   const { selectKernels } = await import('../tensor/kernels');
   const blasLibrary = settingsOf(ctx).blasLibrary ?? undefined;
-  const choice = await selectKernels(settingsOf(ctx).backend, blasLibrary ? { blasLibrary } : {});
+  const asked = settingsOf(ctx).backend;
+  // webgpu trains the whole step on the GPU (trainLstm finds the adapter and says which); the rest pick CPU kernels.
+  const provider = asked === 'webgpu' ? 'webgpu' : (await selectKernels(asked, blasLibrary ? { blasLibrary } : {})).provider;
   const { elementwise } = await import('../tensor/elementwise');
-  record = { ...record, backend: choice.provider, elementwise: elementwise().kind };
+  record = { ...record, backend: provider, elementwise: elementwise().kind };
   await writeJsonAtomic(runFile, record);
-  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${choice.provider}` });
+  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${provider}` });
   const { trainLstm } = await import('../train/trainLstm');
   try {
     const result = await trainLstm(data, {
@@ -357,7 +359,15 @@ async function runComposerTraining(record: RunRecord, resume: boolean, modelDir:
   record = { ...record, backend: blas().kind, elementwise: elementwise().kind };
   await fs.mkdir(modelDir, { recursive: true });
   await writeJsonAtomic(path.join(modelDir, 'run.json'), record);
-  ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${blas().kind}` });
+  ctx.onProgress({
+    stage: 'load data',
+    done: 1,
+    total: 1,
+    message:
+      settingsOf(ctx).backend === 'webgpu'
+        ? `backend ${blas().kind}: the composer trains on the CPU (its engine has no GPU path yet; the windowed presets train on the GPU)`
+        : `backend ${blas().kind}`,
+  });
   const { trainComposer } = await import('../models/composer/train');
   try {
     const result = await trainComposer(

@@ -13,7 +13,7 @@ export interface AppSettings {
   /** SoundFont file; null = the bundled default. */
   soundFont: string | null;
   /** Kernel provider for training: `auto` (the fastest present), `blas` (a native BLAS), or a TF.js backend. */
-  backend: 'auto' | 'blas' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'blas' | 'webgpu' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
   /** A BLAS library file to try before the system's (e.g. libopenblas.dll on Windows); null = the system's. */
   blasLibrary: string | null;
   /** Synth engine. */
@@ -26,7 +26,7 @@ export interface AppSettings {
 export type AppSettingsPatch = Partial<Omit<AppSettings, 'dataDir'>>;
 
 const DEFAULTS: Omit<AppSettings, 'dataDir'> = { soundFont: null, backend: 'auto', blasLibrary: null, engine: 'auto', sampleRateHz: 44100 };
-const BACKENDS = new Set(['auto', 'blas', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+const BACKENDS = new Set(['auto', 'blas', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 const ENGINES = new Set(['auto', 'native', 'wasm']);
 /** The rates the synthesizer renders (`SAMPLE_RATES_HZ`; not imported, to keep the renderer's imports out of here). */
 const RENDER_RATES_HZ: readonly number[] = [44100, 48000];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../common/errors';
-import { kernelAvailability } from './availability';
+import { kernelAvailability, webgpuAvailability } from './availability';
 import { blas } from './blas';
+import type { KernelRequest } from './kernels';
 import { selectKernels } from './kernels';
 
 describe('kernelAvailability', () => {
@@ -13,6 +14,19 @@ describe('kernelAvailability', () => {
     expect(list.find((k) => k.provider === 'blas')!.available).toBe(blas().kind === 'blas');
     // Each one marked unavailable is one selectKernels refuses.
     for (const k of list.filter((x) => !x.available))
-      await expect(selectKernels(k.provider)).rejects.toThrow(UsageError);
+      await expect(selectKernels(k.provider as KernelRequest)).rejects.toThrow(UsageError);
   });
+
+  it('says which GPU WebGPU found, marking a software one, or one sentence on why there is none', async () => {
+    const gpu = await webgpuAvailability();
+    expect(gpu.provider).toBe('webgpu');
+    if (gpu.available) {
+      expect(gpu.device).toMatch(/\(vendor .*, architecture .*\)/);
+      if (/llvmpipe|lavapipe|swiftshader/i.test(gpu.device!)) expect(gpu.device).toMatch(/a software GPU on the CPU/);
+    } else {
+      // CI installs lavapipe, so there an adapter must appear.
+      if (process.env.CI === 'true') throw new Error(`No WebGPU adapter in CI: ${gpu.reason}`);
+      expect(gpu.reason).toMatch(/^No GPU was found through WebGPU: .*\.$/);
+    }
+  }, 60_000);
 });

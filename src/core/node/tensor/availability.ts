@@ -6,8 +6,8 @@
 import { createRequire } from 'node:module';
 import { blas, loadBlasLibrary } from './blas';
 
-/** A provider `selectKernels` can be asked for. */
-export type KernelProvider = 'blas' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+/** A provider training can be asked for (`webgpu` trains whole steps on the GPU; the rest are `selectKernels`'). */
+export type KernelProvider = 'blas' | 'webgpu' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Whether one kernel provider can run here, and why not when it cannot. */
 export interface KernelAvailability {
@@ -15,6 +15,24 @@ export interface KernelAvailability {
   available: boolean;
   /** One sentence, only when it cannot run here. */
   reason?: string;
+  /** The device it found, in one line (the GPU's adapter for webgpu). */
+  device?: string;
+}
+
+/**
+ * Whether training can run on a GPU through WebGPU here: Dawn is loaded and asked for an adapter
+ * (once per process). A software adapter (lavapipe, SwiftShader) is available but said to be one.
+ */
+export async function webgpuAvailability(): Promise<KernelAvailability> {
+  const { describeAdapter, probeWebGpu } = await import('./webgpu');
+  const found = await probeWebGpu();
+  if (!found.ok) return { provider: 'webgpu', available: false, reason: `No GPU was found through WebGPU: ${found.reason.replace(/\.$/, '')}.` };
+  const device = describeAdapter(found.adapter);
+  return {
+    provider: 'webgpu',
+    available: true,
+    device: found.adapter.software ? `${device}: a software GPU on the CPU, slower than the CPU kernels (for tests)` : device,
+  };
 }
 
 /** True when the package can be found from here (without loading it). */

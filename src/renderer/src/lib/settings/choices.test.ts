@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bundledSoundFontLabel, kernelChoices } from './choices';
+import { bundledSoundFontLabel, gpuLine, kernelChoices } from './choices';
 
 describe('Settings choices', () => {
   const kernels = [
@@ -24,6 +24,21 @@ describe('Settings choices', () => {
     expect(leftOut).toBe(
       'Not offered, as they cannot run on this machine: TensorFlow (GPU), since the optional package @tensorflow/tfjs-node-gpu is not installed; TensorFlow (native), since the optional package @tensorflow/tfjs-node is not installed.',
     );
+  });
+
+  it('offers the GPU when WebGPU found one', () => {
+    const withGpu = [...kernels, { provider: 'webgpu' as const, available: true, device: 'NVIDIA H200 (vendor nvidia, architecture hopper)' }];
+    expect(kernelChoices(withGpu, 'auto').options.find((o) => o.value === 'webgpu')?.label).toBe('GPU (WebGPU)');
+  });
+
+  it('says which GPU was found, or why none was', () => {
+    expect(gpuLine([{ provider: 'webgpu', available: true, device: 'Apple M3 (vendor apple, architecture metal-3)' }])).toBe(
+      'GPU found: Apple M3 (vendor apple, architecture metal-3).',
+    );
+    expect(gpuLine([{ provider: 'webgpu', available: false, reason: 'No GPU was found through WebGPU: no adapter.' }])).toBe(
+      'No GPU was found through WebGPU: no adapter.',
+    );
+    expect(gpuLine(kernels)).toBeNull();
   });
 
   it('keeps a chosen provider that no longer runs visible, marked as such', () => {

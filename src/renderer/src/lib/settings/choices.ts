@@ -9,6 +9,7 @@ type KernelInfo = NonNullable<AppInfo['kernels']>[number];
 /** How the screens name each kernel provider. */
 export const KERNEL_LABELS: Record<KernelInfo['provider'], string> = {
   blas: 'Native BLAS',
+  webgpu: 'GPU (WebGPU)',
   'tensorflow-gpu': 'TensorFlow (GPU)',
   tensorflow: 'TensorFlow (native)',
   wasm: 'WebAssembly',
@@ -44,6 +45,14 @@ export function kernelChoices(
     ? `Not offered, as they cannot run on this machine: ${missing.map((k) => `${KERNEL_LABELS[k.provider]}, since ${why(k)}`).join('; ')}.`
     : null;
   return { options, leftOut };
+}
+
+/** One sentence naming the GPU that training found through WebGPU, or why there is none (null from a backend that does not say). */
+export function gpuLine(kernels: readonly KernelInfo[] | undefined): string | null {
+  const gpu = kernels?.find((k) => k.provider === 'webgpu');
+  if (!gpu) return null;
+  if (gpu.available) return `GPU found: ${gpu.device ?? 'an unnamed adapter'}.`;
+  return (gpu.reason ?? 'No GPU was found through WebGPU.').replace(/\.?$/, '.');
 }
 
 /** The SoundFont an empty SoundFont field means, e.g. "Bundled (MuseScore_General_Lite)". */
