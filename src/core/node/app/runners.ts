@@ -97,8 +97,11 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   const { selectKernels } = await import('../tensor/kernels');
   const blasLibrary = settingsOf(ctx).blasLibrary ?? undefined;
   const asked = settingsOf(ctx).backend;
-  // webgpu trains the whole step on the GPU (trainLstm finds the adapter and says which); the rest pick CPU kernels.
-  const provider = asked === 'webgpu' ? 'webgpu' : (await selectKernels(asked, blasLibrary ? { blasLibrary } : {})).provider;
+  // webgpu trains the whole step on the GPU (asked for, or `auto` on a real GPU; trainLstm finds
+  // the adapter and says which); otherwise the CPU kernels selectKernels picks.
+  const { autoWebGpu } = await import('../tensor/webgpu');
+  const onGpu = asked === 'webgpu' || (asked === 'auto' && 'adapter' in (await autoWebGpu()));
+  const provider = onGpu ? 'webgpu' : (await selectKernels(asked, blasLibrary ? { blasLibrary } : {})).provider;
   const { elementwise } = await import('../tensor/elementwise');
   record = { ...record, backend: provider, elementwise: elementwise().kind };
   await writeJsonAtomic(runFile, record);

@@ -80,6 +80,21 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
 }
 
 /**
+ * What `auto` does about the GPU: a real GPU's adapter to train on, or why it was passed over (no
+ * adapter, `CADENZA_WEBGPU=off`, or a software one, which trains slower than the CPU engines).
+ */
+export async function autoWebGpu(): Promise<{ adapter: GpuAdapterInfo } | { passedOver: string }> {
+  if (process.env.CADENZA_WEBGPU === 'off') return { passedOver: 'CADENZA_WEBGPU=off turns it off' };
+  const probe = await probeWebGpu();
+  if (!probe.ok) return { passedOver: probe.reason };
+  if (probe.adapter.software)
+    return {
+      passedOver: `the only adapter, ${describeAdapter(probe.adapter)}, is a software rasteriser that emulates a GPU on the CPU and trains slower than the CPU engine`,
+    };
+  return { adapter: probe.adapter };
+}
+
+/**
  * Makes TF.js's webgpu backend the active one (once per process) and returns its adapter.
  * Throws `UsageError` with one sentence when there is no adapter or the backend fails.
  */

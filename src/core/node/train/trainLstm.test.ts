@@ -113,6 +113,19 @@ describe('trainLstm', () => {
     }
   });
 
+  it('auto trains on a real GPU and passes a software one over, saying why', async () => {
+    const { probeWebGpu } = await import('../tensor/webgpu');
+    const probe = await probeWebGpu();
+    const dir = await tempDir();
+    const result = await trainLstm(data, { modelDir: dir, architecture: tiny.architecture, training: { ...tiny.training, epochs: 1, maxStepsPerEpoch: 2 } });
+    const reason = result.config.training.backendReason ?? '';
+    if (probe.ok && !probe.adapter.software) expect(result.config.training.backend).toBe('webgpu');
+    else {
+      expect(result.config.training.backend).not.toBe('webgpu');
+      expect(reason).toMatch(probe.ok ? /webgpu was passed over: the only adapter, .* is a software rasteriser/ : /webgpu was passed over: /);
+    }
+  }, 60_000);
+
   it('refuses data without validation windows, naming the window', async () => {
     const short = {
       ...data,

@@ -21,7 +21,7 @@ import { initLstmWeights, saveLstmWeights } from '../models/lstm/weights';
 import type { KernelRequest } from '../tensor/kernels';
 import { elementwise } from '../tensor/elementwise';
 import { selectKernels } from '../tensor/kernels';
-import { activateWebGpu, describeAdapter } from '../tensor/webgpu';
+import { activateWebGpu, autoWebGpu, describeAdapter } from '../tensor/webgpu';
 import { DeviceLstmTrainable } from '../models/lstm/deviceTrain';
 import type { LoopResult, Trainable } from './loop';
 import { hasCheckpoint } from './checkpoint';
@@ -258,11 +258,25 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
     );
   const valid = spreadSubset(validAll, s.validWindows ?? 0);
 
-  // webgpu (asked for by name only: its speed against the CPU engine is not measured yet) trains on the device.
-  const adapter = options.backend === 'webgpu' ? await activateWebGpu() : undefined;
-  const choice = adapter
-    ? { provider: 'webgpu' as const, reason: `webgpu was requested (${describeAdapter(adapter)})`, skipped: [], library: undefined, kernels: undefined }
+  // webgpu trains on the device: asked for by name on any adapter, or by `auto` on a real GPU.
+  const auto = (options.backend ?? 'auto') === 'auto' ? await autoWebGpu() : undefined;
+  const adapter = options.backend === 'webgpu' ? await activateWebGpu() : auto && 'adapter' in auto ? await activateWebGpu() : undefined;
+  const cpuChoice = adapter
+    ? undefined
     : await selectKernels(options.backend === 'webgpu' ? 'auto' : (options.backend ?? 'auto'), options.blasLibrary ? { blasLibrary: options.blasLibrary } : {});
+  if (cpuChoice && auto && 'passedOver' in auto) {
+    cpuChoice.skipped.unshift({ provider: 'webgpu', reason: auto.passedOver });
+    cpuChoice.reason = `${cpuChoice.reason}; webgpu was passed over: ${auto.passedOver}`;
+  }
+  const choice = adapter
+    ? {
+        provider: 'webgpu' as const,
+        reason: options.backend === 'webgpu' ? `webgpu was requested (${describeAdapter(adapter)})` : `webgpu runs the whole step on the GPU, ${describeAdapter(adapter)}`,
+        skipped: [],
+        library: undefined,
+        kernels: undefined,
+      }
+    : cpuChoice!;
   const ew = elementwise();
   const corpusHash = corpusHashOf(data);
   const dir = options.modelDir;
