@@ -94,7 +94,7 @@ export function registerTrainLstm(program: Command): void {
     .option('--lookback <n>', 'composer: tokens the backward LSTM reads')
     .option(
       '--backend <name>',
-      'kernel provider for the matrix products: auto (the fastest present: the system BLAS, else tfjs-node, else wasm), blas, tensorflow-gpu, tensorflow, wasm, cpu; or webgpu (the whole step on the GPU, windowed presets; never chosen by auto yet)',
+      'kernel provider for the matrix products: auto (a real GPU through WebGPU for the windowed presets, else the fastest present: the system BLAS, else tfjs-node, else wasm), blas, tensorflow-gpu, tensorflow, wasm, cpu; or webgpu (the whole step on the GPU, windowed presets; auto takes it only on a real GPU)',
       'auto',
     )
     .option('--blas-library <file>', 'a BLAS library (cblas_sgemm) to try before the system’s, e.g. libopenblas.dll')
