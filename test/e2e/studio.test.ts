@@ -220,7 +220,15 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes')) > 0);
     await shot('05-generate');
-  }, 180_000);
+    if (stages.synthesize) {
+      // "Render and refine" does both for the piece just made, not only switch screens.
+      await page.click('[data-testid=render-and-refine]');
+      await page.waitForSelector('[data-testid=waveform][data-ready=true], [data-testid=error]', { timeout: 120_000 });
+      if (stages.refine) await page.waitForSelector('[data-testid=ab-b]:not([disabled]), [data-testid=error]', { timeout: 240_000 });
+      expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
+      expect(await page.textContent('[data-testid=panel-synthesize]')).toContain('.mid');
+    }
+  }, 420_000);
 
   it('renders the waveform, refines, and switches A/B', async () => {
     await go('synthesize');

@@ -31,6 +31,8 @@ export class StudioState {
   refined = $state.raw<Take | null>(null);
   /** Which side plays. */
   side = $state<Side>('raw');
+  /** Set by Generate's "Render and refine": the Synthesize screen renders, then refines, the open piece when it opens. */
+  renderAndRefine = $state(false);
   /** Why loading failed. */
   error = $state<string | null>(null);
 
