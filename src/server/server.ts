@@ -107,7 +107,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       try {
         const file = await backend.guard.readable(url.searchParams.get('path') ?? '');
         if ((await fs.stat(file)).isDirectory()) return sendText(res, 400, 'That path is a folder.');
-        return sendFile(req, res, file, { ...headers, 'Content-Disposition': `inline; filename="${path.basename(file).replace(/["\\\r\n]/g, '_')}"` });
+        // `name` (Export's name for the take) is only the suggested file name: the path is what is read.
+        const name = (url.searchParams.get('name') || path.basename(file)).replace(/["\\\r\n/]/g, '_');
+        const ascii = name.replace(/[^\x20-\x7e]/g, '_');
+        return sendFile(req, res, file, {
+          ...headers,
+          'Content-Disposition': `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+        });
       } catch (error) {
         return sendText(res, 403, serializeError(error).message);
       }

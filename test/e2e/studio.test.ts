@@ -284,6 +284,12 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       // A real Standard MIDI File comes back, header and all.
       expect(readFileSync(saved).subarray(0, 4).toString('latin1')).toBe('MThd');
     }
+    // Takes are named by piece and take: the refined WAV no longer downloads under the raw one's name.
+    const refinedRow = page.locator('tr', { hasText: '(refined).wav' }).first();
+    if (stages.refine && (await refinedRow.count()) > 0) {
+      const [download] = await Promise.all([page.waitForEvent('download'), refinedRow.locator('[data-testid=export-save]').click()]);
+      expect(download.suggestedFilename()).toMatch(/ \(refined\)\.wav$/);
+    }
     await shot('09-export');
   });
 
