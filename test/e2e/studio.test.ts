@@ -293,6 +293,20 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     await shot('09-export');
   });
 
+  it('deletes a training run and its model, after a confirm', async () => {
+    await go('train');
+    const rows = page.locator('[data-testid=delete-run]');
+    // The tiny run trained above (when this build trains).
+    if (stages.train) await page.waitForSelector('[data-testid=delete-run]', { timeout: 15_000 });
+    const before = await rows.count();
+    if (before === 0) return;
+    await rows.first().click();
+    await page.waitForSelector('[data-testid=confirm-delete-run]');
+    await page.click('[data-testid=confirm-delete-run-yes]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=delete-run]').length < n, before, { timeout: 15_000 });
+    expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
+  });
+
   it('shows settings and follows a dark theme', async () => {
     await go('settings');
     // The GPU training found (lavapipe in CI), or why there is none, in one visible line.
