@@ -8,7 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { ModelError } from '../../common/errors';
 import type { LstmArchitecture } from '../../common/models/lstm';
 import type { KernelRequest } from '../tensor/kernels';
-import type { InitMessage, StepMessage, StepReply } from './gradWorker';
+import type { InitMessage, StepMessage, StepReply } from './gradientProtocol';
 import type { WindowSet } from './windows';
 import { startWorker, workerModule } from '../workers/start';
 
