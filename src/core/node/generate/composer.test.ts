@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../common/errors';
 import { COMPOSER_PRESETS } from '../../common/models/composer';
 import { Rng } from '../../common/random';
+import type { Note } from '../../common/song/song';
 import { emptySong } from '../../common/song/song';
+import { chordEvents, EventDictionary, longestRepeatedRun } from '../../common/evaluate/repetition';
 import { RemiTokenizer } from '../../common/tokenize/remi';
 import type { Vocabulary } from '../../common/tokenize/types';
 import { trainComposer } from '../models/composer/train';
@@ -25,6 +27,11 @@ function piece(rng: Rng): Uint16Array {
     [60, 64, 67, 72].forEach((p, k) => s.notes.push({ pitch: p + shift, velocity: 64, startTicks: bar * 1920 + k * 480, endTicks: bar * 1920 + k * 480 + 480, track: 0, channel: 0 }));
   }
   return Uint16Array.from(tokenizer.encode(s), (t) => index.get(t)!);
+}
+
+/** The onset groups of `notes` (the pitches struck together at each onset), as evaluate counts them. */
+function onsetGroups(notes: readonly Note[]): string[] {
+  return chordEvents({ ...emptySong(480), notes: [...notes].sort((a, b) => a.startTicks - b.startTicks) });
 }
 
 describe('generate with a composer', () => {
@@ -51,11 +58,9 @@ describe('generate with a composer', () => {
 
   it('the bundled composer returns to its own passages with its piece memory, and wanders without it', async () => {
     const bundled = path.join(resourcesDir(), 'models', 'composer');
-    const repeatedShare = (notes: readonly { startTicks: number; pitch: number }[]): number => {
+    const repeatedShare = (notes: readonly Note[]): number => {
       // 4-grams of onset groups (the pitches sounding together at each onset), as evaluate counts them.
-      const groups = new Map<number, number[]>();
-      for (const n of notes) groups.set(n.startTicks, [...(groups.get(n.startTicks) ?? []), n.pitch]);
-      const seq = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, ps]) => ps.sort((a, b) => a - b).join('.'));
+      const seq = onsetGroups(notes);
       const grams = seq.slice(3).map((_, i) => seq.slice(i, i + 4).join(' '));
       return 1 - new Set(grams).size / Math.max(1, grams.length);
     };
@@ -82,14 +87,7 @@ describe('generate with a composer', () => {
     const pieces = Array.from({ length: 6 }, (_, i) => ({ id: `r${i}`, split: (i < 5 ? 'train' : 'valid') as 'train' | 'valid', tokens: one() }));
     const modelDir = path.join(dir, 'repeat');
     await trainComposer({ vocab, pieces }, { modelDir, architecture: COMPOSER_PRESETS.tiny.architecture, training: { ...COMPOSER_PRESETS.tiny.training, steps: 120 } });
-    const longestRun = (notes: readonly { startTicks: number; pitch: number }[]): number => {
-      const groups = new Map<number, number[]>();
-      for (const n of notes) groups.set(n.startTicks, [...(groups.get(n.startTicks) ?? []), n.pitch]);
-      const seq = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, ps]) => ps.sort((a, b) => a - b).join('.'));
-      let best = 0;
-      for (let i = 0, run = 0; i < seq.length; i++) best = Math.max(best, (run = i > 0 && seq[i] === seq[i - 1] ? run + 1 : 1));
-      return best;
-    };
+    const longestRun = (notes: readonly Note[]): number => longestRepeatedRun(new EventDictionary().encode(onsetGroups(notes)));
     const [free] = await generatePieces({ modelPath: modelDir, outputPath: path.join(dir, 'free'), seed: 3, count: 1, seconds: 12, maxRepeat: 0 });
     const [guarded] = await generatePieces({ modelPath: modelDir, outputPath: path.join(dir, 'guarded'), seed: 3, count: 1, seconds: 12, maxRepeat: 4 });
     expect(longestRun(free!.song.notes)).toBeGreaterThan(8);
@@ -108,10 +106,8 @@ describe('generate with a composer', () => {
     const modelDir = path.join(dir, 'cycle');
     await trainComposer({ vocab, pieces }, { modelDir, architecture: COMPOSER_PRESETS.tiny.architecture, training: { ...COMPOSER_PRESETS.tiny.training, steps: 120 } });
     /** The most onset groups in a row that repeat the group 2 before (plus the 2 that start the cycle). */
-    const cycleSpan = (notes: readonly { startTicks: number; pitch: number }[]): number => {
-      const groups = new Map<number, number[]>();
-      for (const n of notes) groups.set(n.startTicks, [...(groups.get(n.startTicks) ?? []), n.pitch]);
-      const seq = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, ps]) => ps.sort((a, b) => a - b).join('.'));
+    const cycleSpan = (notes: readonly Note[]): number => {
+      const seq = onsetGroups(notes);
       let best = 0;
       for (let i = 2, run = 0; i < seq.length; i++) best = Math.max(best, (run = seq[i] === seq[i - 2] ? run + 1 : 0) + 2);
       return best;

@@ -2,13 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../common/errors';
 import { Rng } from '../../common/random';
+import { kernelProviders } from '../testing/kernelProviders';
 import { selectTensorBackend } from './backend';
-import type { BlasProvider } from './blas';
-import { blas, jsSgemm } from './blas';
-import type { KernelRequest, Kernels } from './kernels';
-import { blasKernels, selectKernels, tfjsKernels } from './kernels';
+import { blas } from './blas';
+import type { KernelRequest } from './kernels';
+import { selectKernels } from './kernels';
 
-const jsProvider: BlasProvider = { kind: 'js', library: 'typescript', reason: 'test', sgemm: jsSgemm, setThreads: () => {} };
 
 function random(n: number, seed: number): Float32Array {
   const rng = new Rng(seed);
@@ -32,16 +31,7 @@ beforeAll(async () => {
 });
 
 describe('kernel providers', () => {
-  const providers = (): [string, Kernels][] => {
-    const list: [string, Kernels][] = [
-      ['wasm', tfjsKernels('wasm')],
-      ['typescript', blasKernels(jsProvider)],
-    ];
-    const native = blas();
-    if (native.kind === 'blas') list.push(['blas', blasKernels(native)]);
-    else if (process.env.CI === 'true') throw new Error(`No BLAS in CI: ${native.reason}`);
-    return list;
-  };
+  const providers = kernelProviders;
 
   it('multiply with every transpose combination, accumulate, and multiply by constants, equal to the plain product', () => {
     const [m, n, k] = [5, 7, 3];

@@ -6,22 +6,13 @@ import { TRANSFORMER_PRESETS, transformerWeightShapes } from '../../../common/mo
 import { PerformanceTokenizer, performanceTokens } from '../../../common/tokenize/performance';
 import { readMidiFile } from '../../midi/read';
 import { selectTensorBackend } from '../../tensor/backend';
+import { jsProvider, kernelProviders } from '../../testing/kernelProviders';
 import { listMidiFiles, sharedCorpusOrSkip } from '../../testing/sharedCorpus';
-import type { BlasProvider } from '../../tensor/blas';
-import { blas, jsSgemm } from '../../tensor/blas';
-import type { Kernels } from '../../tensor/kernels';
+import { blas } from '../../tensor/blas';
 import { blasKernels, tfjsKernels } from '../../tensor/kernels';
 import type { TransformerWeights } from './engine';
 import { TransformerEngine } from './engine';
 import { MusicTransformer } from './model';
-
-const jsProvider: BlasProvider = {
-  kind: 'js',
-  library: 'typescript',
-  reason: 'test',
-  sgemm: jsSgemm,
-  setThreads: () => {},
-};
 
 /** A small model with every part present: 2 layers, 2 heads, context 12. */
 const arch: TransformerArchitecture = {
@@ -102,17 +93,6 @@ function relativeError(a: Float32Array, b: Float32Array): number {
   return diff / (scale + 1e-12);
 }
 
-function providers(): [string, Kernels][] {
-  const list: [string, Kernels][] = [
-    ['wasm', tfjsKernels('wasm')],
-    ['typescript', blasKernels(jsProvider)],
-  ];
-  const native = blas();
-  if (native.kind === 'blas') list.push(['blas', blasKernels(native)]);
-  else if (process.env.CI === 'true') throw new Error(`No BLAS in CI: ${native.reason}`);
-  else console.warn(`[skip] the native BLAS provider is not tested: ${native.reason}`);
-  return list;
-}
 
 beforeAll(async () => {
   await selectTensorBackend('wasm');
@@ -121,7 +101,7 @@ beforeAll(async () => {
 const corpus = sharedCorpusOrSkip();
 
 describe('TransformerEngine', () => {
-  for (const [name, kernels] of providers())
+  for (const [name, kernels] of kernelProviders())
     for (const length of [arch.seqLength, 7])
       it(`has the loss and gradients of TF.js autodiff within 1e-4 relative (${name}, ${length} of ${arch.seqLength} events)`, () => {
         const batch = 3;

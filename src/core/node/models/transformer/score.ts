@@ -13,9 +13,6 @@ import { parseTrainingPieces } from '../../evaluate/likelihoodModel';
 import { TransformerEngine } from './engine';
 import { loadTransformer } from './load';
 
-/** Windows per forward pass. */
-const BATCH = 16;
-
 /** Opens the transformer in `dir` for scoring. */
 export async function openTransformerScorer(dir: string): Promise<LikelihoodModel> {
   const loaded = await loadTransformer(dir);
@@ -41,17 +38,11 @@ export async function openTransformerScorer(dir: string): Promise<LikelihoodMode
     nll(ids, run = {}) {
       let sumNats = 0;
       let targets = 0;
-      // Window w covers inputs ids[s .. s+len) and scores targets s+from+1 .. s+len (from = 0 for the first).
-      const starts: number[] = [];
-      if (ids.length >= 2) for (let s = 0; ; s += half) {
-        starts.push(s);
-        if (s + L >= ids.length - 1) break;
-      }
-      for (let w0 = 0; w0 < starts.length; w0 += BATCH) {
-        throwIfCancelled(run.signal);
-        const group = starts.slice(w0, w0 + BATCH);
-        // Each window as long as the piece allows; a batch holds windows of one length.
-        for (const s of group) {
+      // A window from s covers inputs ids[s .. s+len) (as long as the piece allows) and scores its
+      // targets from index `from` on: all of the first window's, the second half of every other's.
+      if (ids.length >= 2)
+        for (let s = 0; ; s += half) {
+          throwIfCancelled(run.signal);
           const len = Math.min(L, ids.length - 1 - s);
           const x = new Int32Array(len);
           const y = new Int32Array(len);
@@ -60,14 +51,12 @@ export async function openTransformerScorer(dir: string): Promise<LikelihoodMode
             y[i] = ids[s + i + 1]!;
           }
           const f = engine.forward(x, y, 1, len);
-          const from = s === 0 ? 0 : L - half;
-          for (let i = from; i < len; i++) {
-            const p = f.probs[i * V + y[i]!]!;
-            sumNats -= Math.log(Math.max(PROBABILITY_FLOOR, p));
+          for (let i = s === 0 ? 0 : L - half; i < len; i++) {
+            sumNats -= Math.log(Math.max(PROBABILITY_FLOOR, f.probs[i * V + y[i]!]!));
             targets++;
           }
+          if (s + L >= ids.length - 1) break;
         }
-      }
       return { sumNats, targets };
     },
     dispose() {},
