@@ -11,7 +11,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           // Each job runs in a worker thread started from this file (src/core/node/jobs/manager.ts).
-          jobWorker: resolve(__dirname, 'src/core/node/app/jobWorker.ts'),
+          jobWorker: resolve(__dirname, 'src/app/jobWorker.ts'),
           // Data-parallel training threads (src/core/node/train/parallel.ts) start from these files.
           gradWorker: resolve(__dirname, 'src/core/node/train/gradWorker.ts'),
           transformerGradWorker: resolve(__dirname, 'src/core/node/models/transformer/gradWorker.ts'),

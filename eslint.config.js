@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
-const nodeOnly = ['**/core/node/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**'];
+const nodeOnly = ['**/core/node/**', '**/app/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**'];
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto'];
 
 /** @param {string[]} groups */
@@ -44,10 +44,14 @@ export default tseslint.config(
   },
   {
     files: ['src/core/node/**'],
-    rules: forbid(['**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**', '**/api/**'], 'core/node sits below api, cli, main and server.'),
+    rules: forbid(['**/app/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**', '**/api/**'], 'core/node sits below api, app, cli, main and server.'),
+  },
+  {
+    files: ['src/app/**'],
+    rules: forbid(['**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**'], 'The app backend sits on api and core, below main and server.'),
   },
   {
     files: ['src/preload/**'],
-    rules: forbid(['**/core/node/**', '**/cli/**', '**/main/**', '**/server/**', '**/renderer/**'], 'preload exposes the api contract only.'),
+    rules: forbid(['**/core/node/**', '**/app/**', '**/cli/**', '**/main/**', '**/server/**', '**/renderer/**'], 'preload exposes the api contract only.'),
   },
 );

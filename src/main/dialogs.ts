@@ -5,7 +5,7 @@
  */
 import { dialog, type BrowserWindow } from 'electron';
 import { promises as fs } from 'node:fs';
-import type { PathGuard } from '../core/node/app/pathGuard';
+import type { PathGuard } from '../app/pathGuard';
 
 /** The `dialogs` namespace of the api, for the desktop app. */
 export function createDialogHandlers(window: () => BrowserWindow | null, guard: PathGuard) {

@@ -8,7 +8,7 @@ import { emptySong } from '../core/common/song/song';
 import { encodeWav } from '../core/common/audio/wav';
 import { encodeMidi } from '../core/node/midi/write';
 import { projectRoot } from '../core/node/paths';
-import { pruneUploads, UPLOAD_MAX_AGE_MS } from '../core/node/app/backend';
+import { pruneUploads, UPLOAD_MAX_AGE_MS } from '../app/backend';
 import { connectWebSocket, type WsConnection } from '../api/wsClient';
 import { MAX_MESSAGE_BYTES } from '../api/protocol';
 import { startServer, type RunningServer } from './server';

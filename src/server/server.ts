@@ -13,7 +13,7 @@ import path from 'node:path';
 import { existsSync, promises as fs } from 'node:fs';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { ApiError, serializeError } from '../core/common/errors';
-import { openAppBackend, type AppBackend } from '../core/node/app/backend';
+import { openAppBackend, type AppBackend } from '../app/backend';
 import { projectRoot } from '../core/node/paths';
 import type { ApiHandlers } from '../api/contract';
 import { createDispatcher } from '../api/dispatch';

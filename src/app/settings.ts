@@ -4,8 +4,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { SoundFontError, UsageError } from '../../common/errors';
-import { readJson, writeJsonAtomic } from '../fs/atomic';
+import { SoundFontError, UsageError } from '../core/common/errors';
+import { readJson, writeJsonAtomic } from '../core/node/fs/atomic';
 
 /** The settings (the api's `Settings`). */
 export interface AppSettings {

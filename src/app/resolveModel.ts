@@ -1,7 +1,7 @@
 /** Which model folder a generate request means: the one named, the chosen default, the newest, or the bundled one. */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../common/errors';
+import { ApiError } from '../core/common/errors';
 import { bundledModelDir, BUNDLED_MODEL_ID, dataLayout } from './layout';
 
 /** The model folder for `id` (or the default when undefined); throws `ApiError` naming `modelId` when there is none. */

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ioError } from '../fs/atomic';
-import { JobManager } from '../jobs/manager';
-import { projectRoot } from '../paths';
+import { ioError } from '../core/node/fs/atomic';
+import { JobManager } from '../core/node/jobs/manager';
+import { projectRoot } from '../core/node/paths';
 import { OUTPUT_FOLDERS } from './files';
 import { createAppHandlers, type AppHandlers } from './handlers';
 import { PathGuard } from './pathGuard';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobContext } from '../jobs/types';
+import type { JobContext } from '../core/node/jobs/types';
 import { hideInternalPaths, inUserWords } from './userPaths';
 
 const dataDir = path.resolve('/srv/cadenza-data');

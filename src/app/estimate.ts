@@ -5,11 +5,11 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LSTM_PRESETS } from '../../common/models/lstm';
-import { composerPreset, isComposerPresetName, type ComposerPresetName } from '../../common/models/composer';
-import type { Seconds } from '../../common/units';
-import { readJson } from '../fs/atomic';
-import { readTrainingLog } from '../train/log';
+import { LSTM_PRESETS } from '../core/common/models/lstm';
+import { composerPreset, isComposerPresetName, type ComposerPresetName } from '../core/common/models/composer';
+import type { Seconds } from '../core/common/units';
+import { readJson } from '../core/node/fs/atomic';
+import { readTrainingLog } from '../core/node/train/log';
 import { dataLayout, type RunRecord } from './layout';
 import { preparedKind } from './prepared';
 

@@ -1,5 +1,5 @@
 /** Waveform peaks: a long recording reduced to one min/max pair per pixel column for drawing. */
-import type { PcmAudio } from '../../common/audio/wav';
+import type { PcmAudio } from '../core/common/audio/wav';
 
 /** Min and max of the channel-averaged signal in each of `buckets` equal slices (fewer when the audio is shorter). */
 export function waveformPeaks(audio: PcmAudio, buckets: number): { min: number[]; max: number[] } {

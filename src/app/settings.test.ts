@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SoundFontError, UsageError } from '../../common/errors';
+import { SoundFontError, UsageError } from '../core/common/errors';
 import { SettingsStore } from './settings';
 
 describe('SettingsStore', () => {

@@ -4,7 +4,7 @@
  * job's staging folder by its own name.
  */
 import path from 'node:path';
-import type { JobRunner } from '../jobs/types';
+import type { JobRunner } from '../core/node/jobs/types';
 import { OUTPUT_FOLDERS } from './files';
 
 function escapeRegExp(text: string): string {

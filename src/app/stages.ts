@@ -2,7 +2,7 @@
  * Which pipeline stages this build can run as jobs. A stage whose core code has not landed
  * answers a clear typed error instead of a fake result; the UI greys it out from `app.info`.
  */
-import { ApiError } from '../../common/errors';
+import { ApiError } from '../core/common/errors';
 
 /** Stage name → whether its job runner is wired to real core code. */
 export const STAGES = {

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ApiError, ModelError } from '../../common/errors';
-import { readJson, writeJsonAtomic } from '../fs/atomic';
-import { readLstmConfig, type LstmModelConfig } from '../models/lstm/config';
-import { isComposerFolder, readComposerConfig, type ComposerModelConfig } from '../models/composer/config';
+import { ApiError, ModelError } from '../core/common/errors';
+import { readJson, writeJsonAtomic } from '../core/node/fs/atomic';
+import { readLstmConfig, type LstmModelConfig } from '../core/node/models/lstm/config';
+import { isComposerFolder, readComposerConfig, type ComposerModelConfig } from '../core/node/models/composer/config';
 
 /** A composing model's config: the composer, or the windowed BiLSTM. */
 type GeneratorConfig = LstmModelConfig | ComposerModelConfig;
@@ -18,8 +18,8 @@ type GeneratorConfig = LstmModelConfig | ComposerModelConfig;
 async function readGeneratorConfig(dir: string): Promise<GeneratorConfig> {
   return (await isComposerFolder(dir)) ? readComposerConfig(dir) : readLstmConfig(dir);
 }
-import { readTrainingLog, type TrainingLogEntry } from '../train/log';
-import { isComposerPresetName } from '../../common/models/composer';
+import { readTrainingLog, type TrainingLogEntry } from '../core/node/train/log';
+import { isComposerPresetName } from '../core/common/models/composer';
 import { bundledModelDir, BUNDLED_MODEL_ID, dataLayout, type RunRecord } from './layout';
 
 /** A model entry (the api's `ModelInfo`). */
@@ -231,7 +231,7 @@ async function copyModelFolder(from: string, to: string): Promise<void> {
 export async function importModel(dataDir: string, folder: string): Promise<ModelEntry> {
   if (await transformerConfigOrNull(folder)) {
     // Loading checks the weights against the architecture, so a broken folder is refused here.
-    const { loadTransformer } = await import('../models/transformer/load');
+    const { loadTransformer } = await import('../core/node/models/transformer/load');
     await loadTransformer(folder);
   } else await readGeneratorConfig(folder);
   const base = path.basename(folder).replace(/[^\w.-]/g, '_').replace(/^[._-]+/, '') || 'model';

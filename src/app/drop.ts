@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiError } from '../../common/errors';
+import { ApiError } from '../core/common/errors';
 
 /** Extensions a dropped file may have. */
 export const DROP_EXTENSIONS = new Set(['.mid', '.midi', '.sf2', '.sf3', '.wav']);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataError } from '../../common/errors';
+import { DataError } from '../core/common/errors';
 import { preparedKind, requirePreparedData, staleness, writeCorpusIds } from './prepared';
 
 describe('prepared data', () => {

@@ -4,9 +4,9 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DataError } from '../../common/errors';
-import { isComposerPresetName } from '../../common/models/composer';
-import { writeJsonAtomic } from '../fs/atomic';
+import { DataError } from '../core/common/errors';
+import { isComposerPresetName } from '../core/common/models/composer';
+import { writeJsonAtomic } from '../core/node/fs/atomic';
 import { dataLayout } from './layout';
 
 /** The file beside a prepared data set that lists the corpus pieces it was made from. */

@@ -9,7 +9,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../common/errors';
+import { ApiError } from '../core/common/errors';
 
 function inside(child: string, root: string): boolean {
   return child === root || child.startsWith(root.endsWith(path.sep) ? root : root + path.sep);

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { readJson, writeJsonAtomic } from '../fs/atomic';
-import { withLock } from '../corpus/lock';
+import { readJson, writeJsonAtomic } from '../core/node/fs/atomic';
+import { withLock } from '../core/node/corpus/lock';
 
 /** Where the links live. */
 export function takesFile(dataDir: string): string {

@@ -17,7 +17,7 @@
  *   jobs.json settings.json job history and settings
  */
 import path from 'node:path';
-import { resourcesDir } from '../paths';
+import { resourcesDir } from '../core/node/paths';
 
 /** Paths of one data folder. */
 export function dataLayout(dataDir: string) {

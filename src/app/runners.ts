@@ -7,12 +7,12 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DataError, throwIfCancelled } from '../../common/errors';
-import { LSTM_PRESETS } from '../../common/models/lstm';
-import type { ComposerPresetName } from '../../common/models/composer';
-import { composerPreset, isComposerPresetName } from '../../common/models/composer';
-import { writeJsonAtomic } from '../fs/atomic';
-import type { JobContext, JobRunner } from '../jobs/types';
+import { DataError, throwIfCancelled } from '../core/common/errors';
+import { LSTM_PRESETS } from '../core/common/models/lstm';
+import type { ComposerPresetName } from '../core/common/models/composer';
+import { composerPreset, isComposerPresetName } from '../core/common/models/composer';
+import { writeJsonAtomic } from '../core/node/fs/atomic';
+import type { JobContext, JobRunner } from '../core/node/jobs/types';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import { dataLayout, type RunRecord } from './layout';
 import { resolveModelDir } from './resolveModel';
@@ -89,24 +89,24 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
   if (!preset) throw new DataError(`The training run ${runId} used the preset "${record.preset}", which this build does not have.`, { path: runFile });
   const training = { ...preset.training, epochs: record.epochsPlanned, maxStepsPerEpoch: record.maxStepsPerEpoch, seed: record.seed };
   ctx.onProgress({ stage: 'load data', done: 0 });
-  const { loadTokenDataset } = await import('../preprocess/dataset');
+  const { loadTokenDataset } = await import('../core/node/preprocess/dataset');
   requirePreparedData(ctx.dataDir, record.preset);
   const data = await loadTokenDataset(layout.dataset, 'notes');
   throwIfCancelled(ctx.signal);
   // Chosen here (trainLstm asks again and gets the same) so the UI learns the backend before the first step.
-  const { selectKernels } = await import('../tensor/kernels');
+  const { selectKernels } = await import('../core/node/tensor/kernels');
   const blasLibrary = settingsOf(ctx).blasLibrary ?? undefined;
   const asked = settingsOf(ctx).backend;
   // webgpu trains the whole step on the GPU (asked for, or `auto` on a real GPU; trainLstm finds
   // the adapter and says which); otherwise the CPU kernels selectKernels picks.
-  const { autoWebGpu } = await import('../tensor/webgpu');
+  const { autoWebGpu } = await import('../core/node/tensor/webgpu');
   const onGpu = asked === 'webgpu' || (asked === 'auto' && 'adapter' in (await autoWebGpu()));
   const provider = onGpu ? 'webgpu' : (await selectKernels(asked, blasLibrary ? { blasLibrary } : {})).provider;
-  const { elementwise } = await import('../tensor/elementwise');
+  const { elementwise } = await import('../core/node/tensor/elementwise');
   record = { ...record, backend: provider, elementwise: elementwise().kind };
   await writeJsonAtomic(runFile, record);
   ctx.onProgress({ stage: 'load data', done: 1, total: 1, message: `backend ${provider}` });
-  const { trainLstm } = await import('../train/trainLstm');
+  const { trainLstm } = await import('../core/node/train/trainLstm');
   try {
     const result = await trainLstm(data, {
       modelDir,
@@ -133,7 +133,7 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
 /** Each runner as written; `runners` is what jobs call. */
 const plainRunners: Record<string, JobRunner> = {
   import: async (params, ctx) => {
-    const { CorpusStore } = await import('../corpus/store');
+    const { CorpusStore } = await import('../core/node/corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
     // Files uploaded on their own land directly in uploads/, a name that says nothing about them.
     const report = await store.import(
@@ -149,7 +149,7 @@ const plainRunners: Record<string, JobRunner> = {
   },
 
   rescan: async (_params, ctx) => {
-    const { CorpusStore } = await import('../corpus/store');
+    const { CorpusStore } = await import('../core/node/corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
     const report = await store.rescan({ onProgress: ctx.onProgress, signal: ctx.signal });
     return {
@@ -164,7 +164,7 @@ const plainRunners: Record<string, JobRunner> = {
   preprocess: async (params, ctx) => {
     const p = params as { tokenizer: 'remi' | 'notes' | 'performance' | 'seed'; validationFraction: number; augment: boolean; pieceIds?: string[]; seed: number };
     const layout = dataLayout(ctx.dataDir);
-    const { CorpusStore } = await import('../corpus/store');
+    const { CorpusStore } = await import('../core/node/corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
     const wanted = p.pieceIds ? new Set(p.pieceIds) : null;
     const pieces = (await store.list()).filter((piece) => !wanted || wanted.has(piece.id));
@@ -179,7 +179,7 @@ const plainRunners: Record<string, JobRunner> = {
       rows.push([piece.composer, piece.title, piece.year, `${piece.id}.mid`].map(csvField).join(','));
     }
     await fs.writeFile(path.join(input, 'metadata.csv'), rows.join('\n') + '\n');
-    const { preprocess } = await import('../preprocess/preprocess');
+    const { preprocess } = await import('../core/node/preprocess/preprocess');
     const output = path.join(ctx.stagingDir, 'dataset');
     const result = await preprocess(
       // remi data serves the composer presets; the notes data beside it serves the windowed ones.
@@ -220,7 +220,7 @@ const plainRunners: Record<string, JobRunner> = {
       bpm: number;
     };
     const modelPath = await resolveModelDir(ctx.dataDir, p.modelId);
-    const { generatePieces } = await import('../generate/generate');
+    const { generatePieces } = await import('../core/node/generate/generate');
     const out = path.join(ctx.stagingDir, 'out');
     await generatePieces(
       {
@@ -249,7 +249,7 @@ const plainRunners: Record<string, JobRunner> = {
   synthesize: async (params, ctx) => {
     const p = params as { paths: string[]; soundFont?: string; engine?: 'auto' | 'native' | 'wasm'; sampleRateHz?: number };
     const settings = settingsOf(ctx);
-    const { synthesizeFiles } = await import('../render/synthesize');
+    const { synthesizeFiles } = await import('../core/node/render/synthesize');
     const out = path.join(ctx.stagingDir, 'renders');
     const report = await synthesizeFiles(
       p.paths,
@@ -278,7 +278,7 @@ const plainRunners: Record<string, JobRunner> = {
   refine: async (params, ctx) => {
     const p = params as { path: string; temperature: number; seed?: number; expression?: number; modelPath?: string };
     const settings = settingsOf(ctx);
-    const { refinePieces } = await import('../refine/refine');
+    const { refinePieces } = await import('../core/node/refine/refine');
     const out = path.join(ctx.stagingDir, 'refined');
     const isAudio = /\.wav$/i.test(p.path);
     const report = await refinePieces({
@@ -321,7 +321,7 @@ const plainRunners: Record<string, JobRunner> = {
         for (const f of await listFiles(file)) if (f.kind === 'midi' || f.kind === 'wav') await linkOrCopy(f.path, path.join(set, `${i}`, path.relative(file, f.path)));
       } else await linkOrCopy(file, path.join(set, path.basename(file)));
     }
-    const { runEvaluation, writeEvaluationReport } = await import('../evaluate/evaluate');
+    const { runEvaluation, writeEvaluationReport } = await import('../core/node/evaluate/evaluate');
     const report = await runEvaluation({ reference: ctx.dataDir, generated: set }, { onProgress: ctx.onProgress, signal: ctx.signal });
     throwIfCancelled(ctx.signal);
     const out = path.join(ctx.stagingDir, 'report');
@@ -351,14 +351,14 @@ async function runComposerTraining(record: RunRecord, resume: boolean, modelDir:
   const layout = dataLayout(ctx.dataDir);
   const preset = composerPreset(record.preset as ComposerPresetName);
   ctx.onProgress({ stage: 'load data', done: 0 });
-  const { loadTokenDataset } = await import('../preprocess/dataset');
+  const { loadTokenDataset } = await import('../core/node/preprocess/dataset');
   requirePreparedData(ctx.dataDir, record.preset);
   const data = await loadTokenDataset(layout.dataset, 'remi').catch((error: unknown) => {
     throw new DataError('The composer trains on remi tokens, and the prepared data has none: press Prepare data again.', { field: 'preset', cause: error });
   });
   throwIfCancelled(ctx.signal);
-  const { blas } = await import('../tensor/blas');
-  const { elementwise } = await import('../tensor/elementwise');
+  const { blas } = await import('../core/node/tensor/blas');
+  const { elementwise } = await import('../core/node/tensor/elementwise');
   record = { ...record, backend: blas().kind, elementwise: elementwise().kind };
   await fs.mkdir(modelDir, { recursive: true });
   await writeJsonAtomic(path.join(modelDir, 'run.json'), record);
@@ -371,7 +371,7 @@ async function runComposerTraining(record: RunRecord, resume: boolean, modelDir:
         ? `backend ${blas().kind}: the composer trains on the CPU (its engine has no GPU path yet; the windowed presets train on the GPU)`
         : `backend ${blas().kind}`,
   });
-  const { trainComposer } = await import('../models/composer/train');
+  const { trainComposer } = await import('../core/node/models/composer/train');
   try {
     const result = await trainComposer(
       data,
