@@ -28,7 +28,7 @@ import { withLock } from './lock';
 import { creditsOfFile, MetadataLookup } from './metadata';
 import type { Piece } from './piece';
 import { pieceSchema, pieceStats } from './piece';
-import { findMidiFiles } from './scan';
+import { isMidiFileName, walkFiles } from '../sources/walk';
 
 /** What an import did. */
 export interface ImportReport {
@@ -177,7 +177,7 @@ export class CorpusStore {
       const index = await this.readIndex();
       const known = new Set(index.pieces.map((p) => p.id));
       const report: ImportReport = { added: [], duplicates: [], repaired: [], skipped: [], warnings: [], durationMs: 0 };
-      const { files, unreadable } = await findMidiFiles(paths);
+      const { files, unreadable } = await walkFiles(paths, { accept: isMidiFileName });
       report.skipped.push(...unreadable);
       const metadata = new MetadataLookup(options.anonymousFolders);
       const newBlobs: string[] = [];

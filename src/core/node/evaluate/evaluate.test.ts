@@ -8,7 +8,7 @@ import type { EvaluationReport } from '../../common/evaluate/report';
 import { songOf } from '../../common/evaluate/testSongs';
 import { encodeMidi } from '../midi/write';
 import { runEvaluation, writeEvaluationReport } from './evaluate';
-import { resolveSource } from './sources';
+import { resolveSource } from '../sources/resolve';
 
 let dir: string;
 const ascending = (from: number, count: number): [number, number, number][] =>
@@ -163,8 +163,8 @@ describe('resolveSource', () => {
     expect(source.kind).toBe('processed-data');
     expect(source.dataDir).toBe(data);
     expect(source.pieces).toEqual([
-      { name: 'A/one', midiPath: path.join(dir, 'ref', 'A', 'one.mid'), split: 'train' },
-      { name: 'two', midiPath: path.join(dir, 'ref', 'two.mid'), split: 'valid' },
+      { id: 'A/one.mid', name: 'A/one', midiPath: path.join(dir, 'ref', 'A', 'one.mid'), split: 'train' },
+      { id: 'two.mid', name: 'two', midiPath: path.join(dir, 'ref', 'two.mid'), split: 'valid' },
     ]);
   });
 });

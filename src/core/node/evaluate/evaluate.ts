@@ -28,19 +28,19 @@ import type { Song } from '../../common/song/song';
 import { ioError, writeFileAtomic } from '../fs/atomic';
 import { readMidiFile } from '../midi/read';
 import { scoreHeldOut } from './heldOut';
-import type { ResolvedSource, SourcePiece } from './sources';
-import { resolveSource } from './sources';
+import type { ResolvedSource, PieceRef } from '../sources/resolve';
+import { resolveSource, resolveSources } from '../sources/resolve';
 
 /** What to evaluate: paths as the user gave them. */
 export interface EvaluateInputs {
   /** A MIDI folder, a corpus data folder or preprocessed data: the music to compare against. */
   reference: string;
-  /** Generated MIDI (and/or WAV) files. */
-  generated?: string;
-  /** Refined pieces: WAV and/or MIDI files. */
-  refined?: string;
-  /** Rendered audio (WAV files). */
-  audio?: string;
+  /** Generated MIDI (and/or WAV) files: a folder, a file, or several of either. */
+  generated?: string | readonly string[];
+  /** Refined pieces: WAV and/or MIDI files (a folder, a file, or several). */
+  refined?: string | readonly string[];
+  /** Rendered audio (WAV files: a folder, a file, or several). */
+  audio?: string | readonly string[];
   /** A model folder, for held-out likelihood on the reference pieces it was not trained on. */
   model?: string;
   /** MIDI folder of the model's training pieces, when its config.json lists none (`trainingPieces`). */
@@ -52,7 +52,7 @@ export interface EvaluateInputs {
 }
 
 interface LoadedPiece {
-  source: SourcePiece;
+  source: PieceRef;
   song?: Song;
   report: PieceReport;
 }
@@ -182,14 +182,14 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
   const started = Date.now();
   const warnings: string[] = [];
   const refSource = await resolveSource(inputs.reference, '--reference');
-  const others: [SetRole, string | undefined, string][] = [
+  const others: [SetRole, string | readonly string[] | undefined, string][] = [
     ['generated', inputs.generated, '--generated'],
     ['refined', inputs.refined, '--refined'],
     ['audio', inputs.audio, '--audio'],
   ];
   const otherSources: [SetRole, ResolvedSource, string][] = [];
   for (const [role, p, flag] of others)
-    if (p !== undefined) otherSources.push([role, await resolveSource(p, flag), flag]);
+    if (p !== undefined) otherSources.push([role, await resolveSources(typeof p === 'string' ? [p] : p, flag), flag]);
 
   // Likelihood first: a model or data problem then fails before minutes of measuring.
   let likelihood: LikelihoodReport | undefined;

@@ -15,7 +15,7 @@ import { vocabularyIndex } from '../../common/tokenize/vocabulary';
 import { ioError } from '../fs/atomic';
 import type { LikelihoodModel } from './likelihoodModel';
 import { openLikelihoodModel } from './likelihoodModel';
-import { resolveSource } from './sources';
+import { resolveSource } from '../sources/resolve';
 import { encodeMidiForModel } from './tokenizeForModel';
 
 /** One MIDI file encoded for a model. */

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import type { Dirent, Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { CorpusError, MidiParseError, UsageError, throwIfCancelled } from '../../common/errors';
+import { CorpusError, IoError, MidiParseError, UsageError, throwIfCancelled } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import { Rng } from '../../common/random';
 import type { Song } from '../../common/song/song';
@@ -24,8 +24,10 @@ import {
 } from '../../common/tokenize/vocabulary';
 import { creditsOfFile, MetadataLookup, METADATA_FILE } from '../corpus/metadata';
 import type { MidiText } from '../../common/song/credits';
-import { ioError } from '../fs/atomic';
 import { parseMidi } from '../midi/read';
+import type { PieceRef } from '../sources/resolve';
+import { pieceMidiBytes } from '../sources/resolve';
+import { isMidiFileName, walkFiles } from '../sources/walk';
 import type { PieceIndexEntry, PreprocessManifest, SkippedFile, Split } from './types';
 import { DATASET_FORMAT_VERSION } from './types';
 import { writeTokenDataset } from './write';
@@ -35,7 +37,15 @@ export type PreprocessKind = Extract<TokenizerKind, 'remi' | 'notes' | 'performa
 
 /** What to preprocess and how. */
 export interface PreprocessOptions {
-  /** A folder (searched recursively for .mid/.midi) or one MIDI file. */
+  /**
+   * The pieces to read (from `resolveSource`, or a corpus's `corpusPieces`); their ids become the
+   * dataset's piece ids and their files its provenance.
+   */
+  pieces?: readonly PieceRef[];
+  /**
+   * Without `pieces`: a folder (searched recursively for .mid/.midi) or one MIDI file. With them:
+   * where they come from, recorded in the manifest.
+   */
   inputPath: string;
   /** The folder that gets one subfolder per tokenizer. */
   outputPath: string;
@@ -88,32 +98,46 @@ interface Piece {
   split: Split;
 }
 
-const MIDI_EXTENSION = /\.(mid|midi)$/i;
+/** The pieces a folder or file holds, with the files it skipped and why. */
+interface PathInput {
+  pieces: PieceRef[];
+  skipped: SkippedFile[];
+}
 
-/** Every file under `dir` (sorted, recursive), hidden files and folders left out. */
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await fs.readdir(d, { withFileTypes: true });
-    } catch (error) {
-      throw ioError(error, d, 'read');
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push(p);
-    }
-  };
-  await walk(dir);
-  return out;
+/**
+ * The MIDI files `inputPath` names, as pieces whose id is the path relative to the folder. Throws
+ * `UsageError` when it does not exist or holds no MIDI file. Files inside `outputPath` are ours, not input.
+ */
+async function piecesOfPath(inputPath: string, outputPath: string): Promise<PathInput> {
+  const abs = path.resolve(inputPath);
+  let stat: Stats;
+  try {
+    stat = await fs.stat(abs);
+  } catch {
+    throw new UsageError(`--input_path ${inputPath} does not exist.`, { field: '--input_path', path: inputPath });
+  }
+  const root = stat.isDirectory() ? abs : path.dirname(abs);
+  const rel = (file: string): string => path.relative(root, file).split(path.sep).join('/');
+  const insideOutput = (file: string): boolean => !path.relative(outputPath, file).startsWith('..');
+  const walked = await walkFiles([abs], { accept: isMidiFileName });
+  const skipped: SkippedFile[] = walked.unreadable.map((u) => ({ path: rel(u.path) || u.path, reason: u.reason }));
+  for (const file of walked.refused)
+    if (!insideOutput(file) && path.basename(file) !== METADATA_FILE)
+      skipped.push({ path: rel(file), reason: 'it is not a MIDI file (.mid or .midi)' });
+  const files = walked.files.filter((f) => !insideOutput(f) && isMidiFileName(f));
+  // Names nothing usable: a usage error, like a path that does not exist (exit 2, not 1).
+  if (files.length === 0)
+    throw new UsageError(
+      stat.isDirectory()
+        ? `--input_path ${inputPath} holds no MIDI files (.mid or .midi).`
+        : `--input_path ${inputPath} is not a MIDI file (.mid or .midi).`,
+      { path: inputPath, field: '--input_path' },
+    );
+  return { pieces: files.map((file) => ({ id: rel(file), name: rel(file), midiPath: file })), skipped };
 }
 
 /** Checks the options, throwing `UsageError` naming the flag. */
-function checkOptions(o: PreprocessOptions): Required<Omit<PreprocessOptions, 'inputPath' | 'outputPath'>> {
+function checkOptions(o: PreprocessOptions): Required<Omit<PreprocessOptions, 'inputPath' | 'outputPath' | 'pieces'>> {
   const kinds = o.kinds ?? ['remi', 'notes', 'performance'];
   if (kinds.length === 0)
     throw new UsageError('--tokenizer must name at least one tokenizer.', { field: '--tokenizer' });
@@ -163,36 +187,13 @@ export async function preprocess(
   const o = checkOptions(options);
   const inputPath = path.resolve(options.inputPath);
   const outputPath = path.resolve(options.outputPath);
-  let stat: Stats;
-  try {
-    stat = await fs.stat(inputPath);
-  } catch {
-    throw new UsageError(`--input_path ${options.inputPath} does not exist.`, {
-      field: '--input_path',
-      path: options.inputPath,
-    });
-  }
-  const root = stat.isDirectory() ? inputPath : path.dirname(inputPath);
-  const all = stat.isDirectory() ? await listFiles(inputPath) : [inputPath];
-  const skipped: SkippedFile[] = [];
-  const rel = (file: string): string => path.relative(root, file).split(path.sep).join('/');
-  const candidates: string[] = [];
-  const insideOutput = (file: string): boolean => !path.relative(outputPath, file).startsWith('..');
-  for (const file of all) {
-    // An output folder inside the input folder holds our own files, not input.
-    if (insideOutput(file)) continue;
-    if (MIDI_EXTENSION.test(file)) candidates.push(file);
-    else if (path.basename(file) !== METADATA_FILE)
-      skipped.push({ path: rel(file), reason: 'it is not a MIDI file (.mid or .midi)' });
-  }
-  // Names nothing usable: a usage error, like a path that does not exist (exit 2, not 1).
-  if (candidates.length === 0)
-    throw new UsageError(
-      stat.isDirectory()
-        ? `--input_path ${options.inputPath} holds no MIDI files (.mid or .midi).`
-        : `--input_path ${options.inputPath} is not a MIDI file (.mid or .midi).`,
-      { path: options.inputPath, field: '--input_path' },
-    );
+  const input: PathInput = options.pieces
+    ? { pieces: [...options.pieces], skipped: [] }
+    : await piecesOfPath(options.inputPath, outputPath);
+  const candidates = input.pieces;
+  const skipped = input.skipped;
+  const what = (only: boolean): string =>
+    options.pieces ? (only ? 'The only piece given' : `${candidates.length} pieces given`) : only ? `The only MIDI file under --input_path ${options.inputPath}` : `${candidates.length} MIDI files under --input_path ${options.inputPath}`;
 
   const tokenizers = new Map<PreprocessKind, Tokenizer>(o.kinds.map((k) => [k, getTokenizer(k)]));
   const metadata = new MetadataLookup();
@@ -200,43 +201,50 @@ export async function preprocess(
   const hashes: string[] = [];
   let readSeconds = 0;
   let tokenizeSeconds = 0;
-  for (const [i, file] of candidates.entries()) {
+  for (const [i, ref] of candidates.entries()) {
     throwIfCancelled(run.signal);
-    run.onProgress?.({ stage: 'preprocess', done: i, total: candidates.length, message: rel(file) });
+    run.onProgress?.({ stage: 'preprocess', done: i, total: candidates.length, message: ref.name });
     const t0 = performance.now();
     let bytes: Uint8Array;
     try {
-      bytes = await fs.readFile(file);
+      bytes = await pieceMidiBytes(ref);
     } catch (error) {
-      skipped.push({ path: rel(file), reason: ioError(error, file, 'read').message });
+      if (!(error instanceof IoError || error instanceof UsageError)) throw error;
+      skipped.push({ path: ref.name, reason: error.message });
       continue;
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    hashes.push(`${rel(file)} ${sha256}`);
+    hashes.push(`${ref.id} ${sha256}`);
     let song: Song;
     let texts: MidiText[];
     try {
       // Sustain is off here: the notes tokenizer wants written durations; the performance tokenizer applies the pedal itself.
-      ({ song, texts } = parseMidi(bytes, { sustain: false, path: rel(file) }));
+      ({ song, texts } = parseMidi(bytes, { sustain: false, path: ref.name }));
     } catch (error) {
       if (!(error instanceof MidiParseError)) throw error;
-      skipped.push({ path: rel(file), reason: error.message });
+      skipped.push({ path: ref.name, reason: error.message });
       readSeconds += (performance.now() - t0) / 1000;
       continue;
     }
     const t1 = performance.now();
     readSeconds += (t1 - t0) / 1000;
     if (song.notes.length === 0) {
-      skipped.push({ path: rel(file), reason: `${rel(file)} has no notes.` });
+      skipped.push({ path: ref.name, reason: `${ref.name} has no notes.` });
       continue;
     }
     const tokens = new Map<PreprocessKind, string[]>();
     for (const [kind, tokenizer] of tokenizers) tokens.set(kind, tokenizer.encode(song));
     tokenizeSeconds += (performance.now() - t1) / 1000;
-    const meta = await metadata.find(file, creditsOfFile({ song, texts }, file));
+    // A corpus piece knows its credits; a file's come from a metadata.csv beside it, else its meta events.
+    const meta: { composer?: string; title?: string } =
+      ref.composer !== undefined && ref.title !== undefined
+        ? { composer: ref.composer, title: ref.title }
+        : ref.midiPath
+          ? await metadata.find(ref.midiPath, creditsOfFile({ song, texts }, ref.midiPath))
+          : {};
     pieces.push({
-      id: rel(file),
-      path: file,
+      id: ref.id,
+      path: ref.midiPath ?? ref.name,
       composer: meta.composer,
       title: meta.title,
       notes: song.notes.length,
@@ -247,11 +255,11 @@ export async function preprocess(
   }
   run.onProgress?.({ stage: 'preprocess', done: candidates.length, total: candidates.length });
   if (pieces.length === 0) {
-    const reason = skipped.find((s) => MIDI_EXTENSION.test(s.path))?.reason ?? 'unknown';
+    const reason = skipped.find((s) => candidates.some((c) => c.name === s.path))?.reason ?? 'unknown';
     throw new CorpusError(
       candidates.length === 1
-        ? `The only MIDI file under --input_path ${options.inputPath} could not be used; the reason: ${reason}`
-        : `None of the ${candidates.length} MIDI files under --input_path ${options.inputPath} could be used; the first reason: ${reason}`,
+        ? `${what(true)} could not be used; the reason: ${reason}`
+        : `None of the ${what(false)} could be used; the first reason: ${reason}`,
       { path: options.inputPath, field: '--input_path', detail: skipped },
     );
   }
