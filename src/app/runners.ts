@@ -31,17 +31,6 @@ async function publish(from: string, to: string): Promise<void> {
   await fs.rename(from, to);
 }
 
-/** Hard-links (or copies, across devices) `from` to `to`. */
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  await fs.mkdir(path.dirname(to), { recursive: true });
-  await fs.link(from, to).catch(() => fs.copyFile(from, to));
-}
-
-function csvField(value: string | number | undefined): string {
-  const s = value === undefined ? '' : String(value);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 interface TrainParams {
   runId: string;
   resumeRunId?: string;
@@ -169,21 +158,15 @@ const plainRunners: Record<string, JobRunner> = {
     const wanted = p.pieceIds ? new Set(p.pieceIds) : null;
     const pieces = (await store.list()).filter((piece) => !wanted || wanted.has(piece.id));
     if (pieces.length === 0) throw new DataError('The corpus has no pieces to preprocess; import some MIDI files first.', { field: 'pieceIds' });
-    // The corpus stores files by hash; preprocess reads a folder, so give it one (hard links) with a
-    // metadata.csv that carries the corpus's composers and titles.
-    const input = path.join(ctx.stagingDir, 'input');
-    const rows = ['composer,title,year,midi'];
-    for (const piece of pieces) {
-      throwIfCancelled(ctx.signal);
-      await linkOrCopy(store.blobPath(piece.id), path.join(input, `${piece.id}.mid`));
-      rows.push([piece.composer, piece.title, piece.year, `${piece.id}.mid`].map(csvField).join(','));
-    }
-    await fs.writeFile(path.join(input, 'metadata.csv'), rows.join('\n') + '\n');
+    // The stored files themselves, with the corpus's credits: the dataset's ids are corpus ids and its
+    // paths the corpus's blobs, which outlive the job.
+    const { corpusPieceRef } = await import('../core/node/sources/resolve');
+    const refs = pieces.map((piece) => corpusPieceRef(store, piece));
     const { preprocess } = await import('../core/node/preprocess/preprocess');
     const output = path.join(ctx.stagingDir, 'dataset');
     const result = await preprocess(
       // remi data serves the composer presets; the notes data beside it serves the windowed ones.
-      { inputPath: input, outputPath: output, kinds: p.tokenizer === 'remi' ? ['remi', 'notes'] : [p.tokenizer as 'notes' | 'performance'], validFraction: p.validationFraction, seed: p.seed },
+      { pieces: refs, inputPath: path.join(ctx.dataDir, 'corpus'), outputPath: output, kinds: p.tokenizer === 'remi' ? ['remi', 'notes'] : [p.tokenizer as 'notes' | 'performance'], validFraction: p.validationFraction, seed: p.seed },
       { onProgress: ctx.onProgress, signal: ctx.signal },
     );
     throwIfCancelled(ctx.signal);
@@ -313,16 +296,8 @@ const plainRunners: Record<string, JobRunner> = {
   evaluate: async (params, ctx) => {
     const p = params as { paths: string[] };
     const layout = dataLayout(ctx.dataDir);
-    // The evaluator reads one folder of generated pieces: link the chosen files into one.
-    const set = path.join(ctx.stagingDir, 'generated');
-    for (const [i, file] of p.paths.entries()) {
-      const stat = await fs.stat(file);
-      if (stat.isDirectory()) {
-        for (const f of await listFiles(file)) if (f.kind === 'midi' || f.kind === 'wav') await linkOrCopy(f.path, path.join(set, `${i}`, path.relative(file, f.path)));
-      } else await linkOrCopy(file, path.join(set, path.basename(file)));
-    }
     const { runEvaluation, writeEvaluationReport } = await import('../core/node/evaluate/evaluate');
-    const report = await runEvaluation({ reference: ctx.dataDir, generated: set }, { onProgress: ctx.onProgress, signal: ctx.signal });
+    const report = await runEvaluation({ reference: ctx.dataDir, generated: p.paths }, { onProgress: ctx.onProgress, signal: ctx.signal });
     throwIfCancelled(ctx.signal);
     const out = path.join(ctx.stagingDir, 'report');
     await writeEvaluationReport(out, report);

@@ -4,7 +4,8 @@
  * events arrive in order; a cancelled generation leaves no output; a cancelled training stays
  * resumable; models are exported, imported, chosen and deleted.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,16 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     const info = await conn.api.preprocess.info();
     expect(info).toMatchObject({ tokenizer: 'notes', pieces: FILES.length, stale: false, addedPieces: 0 });
     expect(info!.trainTokens).toBeGreaterThan(100);
+    // Provenance that outlives the job: the dataset names corpus pieces by id, at their stored files.
+    const corpusIds = new Set((await conn.api.corpus.list({})).pieces.map((p) => p.id));
+    const index = JSON.parse(readFileSync(path.join(dataDir, 'dataset', 'notes', 'index.json'), 'utf8')) as Array<{ id: string; path: string; sha256: string; composer?: string }>;
+    expect(index.map((e) => e.id).sort()).toEqual([...corpusIds].sort());
+    for (const entry of index) {
+      expect(existsSync(entry.path), entry.path).toBe(true);
+      expect(createHash('sha256').update(readFileSync(entry.path)).digest('hex')).toBe(entry.id);
+      expect(entry.sha256).toBe(entry.id);
+      expect(['Chopin', 'Schumann'].some((c) => entry.composer?.includes(c)), entry.composer).toBe(true);
+    }
 
     const train = await finished((await conn.api.train.start({ preset: 'tiny', epochs: 1, maxSteps: 3, name: 'pipeline test' })).jobId);
     expectOk(train);
@@ -127,6 +138,11 @@ describe.skipIf(!corpusDir)('a full job pipeline over the WebSocket', () => {
     const ev = evaluation.result as { report: { path: string }; summary: Record<string, number> };
     expect(existsSync(ev.report.path)).toBe(true);
     expect(ev.summary.pieces).toBe(2);
+    // The report points at the generated files themselves, which the job's end leaves in place.
+    const report = JSON.parse(readFileSync(ev.report.path, 'utf8')) as { sets: Array<{ role: string; pieces: Array<{ midiPath?: string }> }> };
+    const evaluated = report.sets.find((set) => set.role === 'generated')!.pieces.map((p) => p.midiPath);
+    expect(evaluated.sort()).toEqual(files.map((f) => f.path).sort());
+    for (const set of report.sets) for (const p of set.pieces) if (p.midiPath) expect(existsSync(p.midiPath), p.midiPath).toBe(true);
 
     const history = (await conn.api.jobs.list()).jobs;
     expect(history.map((j) => j.kind)).toEqual(['evaluate', 'synthesize', 'generate', 'train', 'preprocess', 'import']);
