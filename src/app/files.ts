@@ -3,6 +3,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { walkFiles } from '../core/node/sources/walk';
 
 /** Output folders inside the data folder, by the name the api uses. */
 export const OUTPUT_FOLDERS = {
@@ -37,16 +38,8 @@ export async function fileInfo(file: string): Promise<FileInfo> {
 
 /** Every file under `dir` (recursively, hidden files and staging left out), newest first; [] when it does not exist. */
 export async function listFiles(dir: string, limit = 5000): Promise<FileInfo[]> {
+  const { files } = await walkFiles([dir]);
   const out: FileInfo[] = [];
-  const walk = async (d: string): Promise<void> => {
-    const entries = await fs.readdir(d, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (out.length >= limit || e.name.startsWith('.')) continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push(await fileInfo(p));
-    }
-  };
-  await walk(dir);
+  for (const file of files.slice(0, limit)) out.push(await fileInfo(file));
   return out.sort((a, b) => (a.modifiedAt < b.modifiedAt ? 1 : a.modifiedAt > b.modifiedAt ? -1 : a.path.localeCompare(b.path)));
 }

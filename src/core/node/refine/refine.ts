@@ -11,7 +11,7 @@ import { master, type MasterReport } from '../../common/audio/master';
 import { noiseFloorSnr } from '../../common/audio/snr';
 import { measureLevels } from '../../common/audio/levels';
 import { encodeWav, type PcmAudio, type WavSampleFormat } from '../../common/audio/wav';
-import { CadenzaError, MidiParseError, ModelError, serializeError, throwIfCancelled, UsageError, type SerializedError } from '../../common/errors';
+import { CadenzaError, IoError, MidiParseError, ModelError, serializeError, throwIfCancelled, UsageError, type SerializedError } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import { refineExpression, type ExpressionReport } from '../../common/refine/expression';
 import type { Song } from '../../common/song/song';
@@ -25,6 +25,7 @@ import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
 import { loadTransformer, type LoadedTransformer } from '../models/transformer/load';
 import { createRenderer, type EngineChoice, type Renderer } from '../render/renderer';
+import { walkFiles } from '../sources/walk';
 
 /** How to refine. */
 export interface RefineOptions extends RunOptions {
@@ -217,8 +218,10 @@ async function listFiles(inputs: readonly string[], pattern: RegExp, flag: strin
     if (!stat) throw new UsageError(`${flag} names ${input}, which does not exist.`, { field: flag, path: input });
     if (stat.isFile()) out.push(input);
     else {
-      const entries = await fs.readdir(input, { recursive: true });
-      for (const e of entries.sort()) if (pattern.test(e)) out.push(path.join(input, e));
+      const walked = await walkFiles([input], { accept: (name) => pattern.test(name) });
+      const unreadable = walked.unreadable[0];
+      if (unreadable) throw new IoError(unreadable.reason, { path: unreadable.path });
+      out.push(...walked.files);
     }
   }
   if (out.length === 0) throw new UsageError(`${flag} holds no files to refine (${inputs.join(', ')}).`, { field: flag });

@@ -25,6 +25,7 @@ import type { EngineName } from './backend';
 import { renderInWorkers } from './parallel';
 import { checkSoundFont } from './soundfont';
 import { checkWritableDir } from './writableDir';
+import { isMidiFileName, walkFiles } from '../sources/walk';
 import {
   createRenderer,
   type RenderFileOptions,
@@ -102,7 +103,10 @@ export async function planSynthesis(inputs: readonly string[], outDir: string): 
       throw new IoError(`The MIDI input ${input} cannot be read (${code}).`, { path: input, cause: error });
     }
     if (stat.isDirectory()) {
-      for (const file of await walkMidi(input)) {
+      const walked = await walkFiles([input], { accept: isMidiFileName });
+      const unreadable = walked.unreadable[0];
+      if (unreadable) throw new IoError(unreadable.reason, { path: unreadable.path });
+      for (const file of walked.files) {
         const relative = path.relative(input, file).replace(/\.midi?$/i, '.wav');
         jobs.push({ midiPath: file, wavPath: path.join(outDir, relative) });
       }
@@ -156,18 +160,6 @@ async function readInput(file: string): Promise<Uint8Array> {
   } catch (error) {
     throw ioError(error, file, 'read');
   }
-}
-
-async function walkMidi(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) =>
-    a.name.localeCompare(b.name),
-  )) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walkMidi(full)));
-    else if (/\.midi?$/i.test(entry.name)) out.push(full);
-  }
-  return out;
 }
 
 /**

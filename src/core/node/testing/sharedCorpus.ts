@@ -3,7 +3,7 @@
  * no ../shared: corpus tests then skip with a visible message. In CI (CI=true) its absence fails,
  * unless CADENZA_NO_SHARED=1 asks for a run as a user's clone would see it (`.ci/run`'s second pass).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { sharedCorpusDir, sharedHidden } from '../paths';
 
@@ -20,16 +20,10 @@ export function sharedCorpusOrSkip(): string | null {
   return null;
 }
 
-/** Every .mid/.midi file under `dir`, sorted, as absolute paths. */
+/** Every .mid/.midi file under `dir`, sorted, as absolute paths (synchronous, for test collection). */
 export function listMidiFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const f of readdirSync(d).sort()) {
-      const p = path.join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.midi?$/i.test(f)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.midi?$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
