@@ -155,10 +155,11 @@ export const jobParamSchemas = {
   import: importRequestSchema,
   rescan: rescanRequestSchema,
   preprocess: preprocessRequestSchema,
-  train: trainRequestSchema.extend({ resumeRunId: idSchema.optional() }),
+  // The handlers add the run's id (a new run) or the run to resume, and the refining model's folder.
+  train: trainRequestSchema.extend({ runId: idSchema.optional(), resumeRunId: idSchema.optional() }),
   generate: generateRequestSchema,
   synthesize: synthesizeRequestSchema,
-  refine: refineRequestSchema,
+  refine: refineRequestSchema.extend({ modelPath: pathSchema.optional() }),
   evaluate: evaluateRequestSchema,
 } as const;
 

@@ -1,16 +1,16 @@
 /**
  * The backend's implementation of every api operation, calling the core stages. Electron's main
- * process and `cadenza serve` both build it with `createAppHandlers` and check it against the
- * contract's `ApiHandlers` type where they bind it (core/node may not import the api layer).
+ * process and `cadenza serve` both build it with `createAppHandlers`; it is typed by the contract
+ * (`ApiHandlers`), so each request arrives as its schema's parsed output.
  * Requests arrive already validated by the dispatcher; paths still go through the `PathGuard`.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { ApiHandlers, JobParams } from '../api/contract';
 import { ApiError, JobError } from '../core/common/errors';
 import { decodeWav } from '../core/common/audio/wav';
 import { durationSeconds } from '../core/common/song/tempo';
-import type { Song } from '../core/common/song/song';
 import { clipName, ioError, MAX_NAME_BYTES, writeFileAtomic } from '../core/node/fs/atomic';
 import { readMidiFile, type MidiReadReport } from '../core/node/midi/read';
 import type { JobManager } from '../core/node/jobs/manager';
@@ -24,15 +24,15 @@ import type { Piece as CorpusPiece } from '../core/node/corpus/piece';
 import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel, transformerModelDir } from './library';
 import { dataLayout } from './layout';
 import { resolveModelDir } from './resolveModel';
-import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
+import { fileInfo, listFiles, OUTPUT_FOLDERS } from './files';
 import { takesOf } from './takes';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../core/common/audio/loudness';
-import type { AppSettingsPatch, SettingsStore } from './settings';
+import type { SettingsStore } from './settings';
 import { requireStage, STAGES, type StageName } from './stages';
 import { requirePreparedData, staleness } from './prepared';
-import { estimateTraining, type TrainPresetName } from './estimate';
+import { estimateTraining } from './estimate';
 
 /** What the handlers need from their host (Electron main or the server). */
 export interface AppDeps {
@@ -154,7 +154,7 @@ async function removeUpload(file: string, uploadsDir: string): Promise<void> {
 }
 
 /** Builds the handler object: one async function per api operation, grouped by namespace. */
-export function createAppHandlers(deps: AppDeps) {
+export function createAppHandlers(deps: AppDeps): ApiHandlers {
   const { guard, jobs, settings } = deps;
   const dataDir = guard.dataDir;
 
@@ -171,7 +171,7 @@ export function createAppHandlers(deps: AppDeps) {
   const activeRunIds = (): Set<string> =>
     new Set(
       activeJobs('train').map((j) => {
-        const p = j.params as { runId?: string; resumeRunId?: string };
+        const p = j.params as JobParams<'train'>;
         return p.resumeRunId ?? p.runId ?? '';
       }),
     );
@@ -202,7 +202,7 @@ export function createAppHandlers(deps: AppDeps) {
       }),
     },
     corpus: {
-      import: async (req: { paths: string[] }) => {
+      import: async (req) => {
         const paths = await readableAll(req.paths, 'paths');
         const started = startJob('import', { paths });
         // Uploaded files are only the way in: once the import has ended (stored, duplicate or refused), they go.
@@ -215,23 +215,23 @@ export function createAppHandlers(deps: AppDeps) {
             .catch(() => {});
         return started;
       },
-      list: async (req: PageRequest) => page(await (await corpus()).list(), req),
-      search: async (req: PageRequest & { query: string }) => page(await (await corpus()).search(req.query), req),
-      get: async (req: { id: string }) => {
+      list: async (req) => page(await (await corpus()).list(), req),
+      search: async (req) => page(await (await corpus()).search(req.query), req),
+      get: async (req) => {
         const store = await corpus();
         const piece = await store.get(req.id);
         return { piece: summaryOf(piece), song: await store.readSong(piece.id) };
       },
-      rename: async (req: { id: string; composer?: string; title?: string }) => summaryOf(await (await corpus()).rename(req.id, req)),
-      remove: async (req: { ids: string[] }) => {
+      rename: async (req) => summaryOf(await (await corpus()).rename(req.id, req)),
+      remove: async (req) => {
         if (busyWith('import') || busyWith('rescan') || busyWith('preprocess'))
           throw new JobError('The corpus is in use by a running job (import, rescan or preprocess); wait for it or cancel it first.', { field: 'ids' });
         return { removed: (await (await corpus()).removeMany(req.ids)).length };
       },
-      rescan: async (req: Record<string, never>) => startJob('rescan', req),
+      rescan: async (req) => startJob('rescan', req),
     },
     preprocess: {
-      start: async (req: { tokenizer: 'remi' | 'notes' | 'seed' | 'performance'; augment: boolean }) => {
+      start: async (req) => {
         if (req.tokenizer === 'seed')
           throw new ApiError('Training data can be prepared with the notes or performance tokenizer; the seed tokenizer is for reading the original tool’s data only.', { field: 'tokenizer' });
         if (req.augment) throw new ApiError('Transposed copies (augment) are not available in this build yet.', { field: 'augment' });
@@ -246,13 +246,13 @@ export function createAppHandlers(deps: AppDeps) {
       },
     },
     train: {
-      start: async (req: { preset: string }) => {
+      start: async (req) => {
         // Said before a job starts, in the app's words (the loader's own error names a CLI flag).
         requirePreparedData(dataDir, req.preset);
         const runId = `run-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
         return startJob('train', { ...req, runId });
       },
-      resume: async (req: { runId: string; epochs?: number; maxSteps?: number }) => {
+      resume: async (req) => {
         const dir = dataLayout(dataDir).model(req.runId);
         if (!existsSync(path.join(dir, 'checkpoint')) || !existsSync(path.join(dir, 'run.json')))
           throw new ApiError(`The training run ${req.runId} has no checkpoint to resume from.`, { field: 'runId' });
@@ -267,11 +267,11 @@ export function createAppHandlers(deps: AppDeps) {
         return { cancelled: running.length > 0 };
       },
       runs: async () => ({ runs: await listRuns(dataDir, activeRunIds()) }),
-      estimate: async (req: { preset: TrainPresetName; epochs?: number; maxSteps?: number }) =>
+      estimate: async (req) =>
         estimateTraining(dataDir, req.preset, { epochs: req.epochs, maxSteps: req.maxSteps }),
     },
     generate: {
-      start: async (req: { modelId?: string; primerPieceId?: string; primerPath?: string }) => {
+      start: async (req) => {
         if (req.primerPieceId && req.primerPath)
           throw new ApiError('Give primerPieceId or primerPath, not both.', { field: 'primerPath' });
         // Checked here too, so a missing model is reported at once rather than as a failed job.
@@ -281,14 +281,14 @@ export function createAppHandlers(deps: AppDeps) {
       },
     },
     synthesize: {
-      start: async (req: { paths: string[]; soundFont?: string }) => {
+      start: async (req) => {
         const paths = await readableAll(req.paths, 'paths');
         const soundFont = req.soundFont ? await guard.readable(req.soundFont, 'soundFont') : undefined;
         return startJob('synthesize', { ...req, paths, soundFont });
       },
     },
     refine: {
-      start: async (req: { path: string; modelId?: string }) => {
+      start: async (req) => {
         requireStage('refine');
         const modelPath = req.modelId ? await transformerModelDir(dataDir, req.modelId) : undefined;
         if (!modelPath && !transformerAvailable())
@@ -300,30 +300,30 @@ export function createAppHandlers(deps: AppDeps) {
       },
     },
     evaluate: {
-      start: async (req: { paths: string[] }) => startJob('evaluate', { ...req, paths: await readableAll(req.paths, 'paths') }),
+      start: async (req) => startJob('evaluate', { ...req, paths: await readableAll(req.paths, 'paths') }),
     },
     models: {
       list: async () => ({ models: await listModels(dataDir) }),
-      import: async (req: { path: string }) => importModel(dataDir, await guard.readable(req.path)),
-      export: async (req: { id: string; path: string }) => {
+      import: async (req) => importModel(dataDir, await guard.readable(req.path)),
+      export: async (req) => {
         const target = await guard.writable(req.path);
         // A chosen existing folder receives the model as a subfolder named after it.
         const folder = existsSync(target) && (await fs.stat(target)).isDirectory() ? path.join(target, `cadenza-model-${req.id}`) : target;
         return { path: await exportModel(dataDir, req.id, await guard.writable(folder)) };
       },
-      remove: async (req: { id: string }) => {
+      remove: async (req) => {
         await removeModel(dataDir, req.id, activeRunIds().has(req.id));
         return { ok: true as const };
       },
-      setDefault: async (req: { id: string }) => setDefaultModel(dataDir, req.id),
+      setDefault: async (req) => setDefaultModel(dataDir, req.id),
     },
     files: {
-      readMidi: async (req: { path: string }): Promise<{ song: Song; durationSeconds: number; warnings: string[] }> => {
+      readMidi: async (req) => {
         const file = await guard.readable(req.path);
         const { song, report } = await readMidiFile(file, { path: file });
         return { song, durationSeconds: durationSeconds(song), warnings: warningsOf(report) };
       },
-      waveform: async (req: { path: string; buckets: number }) => {
+      waveform: async (req) => {
         const file = await guard.readable(req.path);
         const bytes = await fs.readFile(file).catch((e: unknown) => {
           throw ioError(e, file, 'read');
@@ -341,7 +341,7 @@ export function createAppHandlers(deps: AppDeps) {
           url: deps.mediaUrl(file),
         };
       },
-      export: async (req: { from: string; to: string }) => {
+      export: async (req) => {
         const from = await guard.readable(req.from, 'from');
         const to = await guard.writable(req.to, 'to');
         if ((await fs.stat(from)).isDirectory()) throw new ApiError(`${req.from} is a folder; export one file at a time.`, { path: req.from, field: 'from' });
@@ -351,8 +351,8 @@ export function createAppHandlers(deps: AppDeps) {
         await writeFileAtomic(to, bytes);
         return { path: to };
       },
-      url: async (req: { path: string }) => ({ url: deps.mediaUrl(await guard.readable(req.path)) }),
-      takes: async (req: { path: string }) => {
+      url: async (req) => ({ url: deps.mediaUrl(await guard.readable(req.path)) }),
+      takes: async (req) => {
         const takes = await takesOf(dataDir, await guard.readable(req.path));
         return {
           ...(takes.render ? { render: await fileInfo(takes.render) } : {}),
@@ -369,7 +369,7 @@ export function createAppHandlers(deps: AppDeps) {
         const real = await guard.readable(file, 'soundFont');
         return { url: deps.mediaUrl(real), name: path.basename(real).replace(/\.wasm$/, ''), sizeBytes: (await fs.stat(real)).size };
       },
-      upload: async (req: { name: string; dataBase64: string; folder?: string }): Promise<FileInfo> => {
+      upload: async (req) => {
         const name = safeFileName(req.name);
         const ext = path.extname(name).toLowerCase();
         if (!UPLOAD_EXTENSIONS.has(ext))
@@ -382,16 +382,16 @@ export function createAppHandlers(deps: AppDeps) {
         await writeFileAtomic(target, bytes);
         return fileInfo(target);
       },
-      list: async (req: { folder: keyof typeof OUTPUT_FOLDERS }) => ({ files: await listFiles(path.join(dataDir, OUTPUT_FOLDERS[req.folder])) }),
+      list: async (req) => ({ files: await listFiles(path.join(dataDir, OUTPUT_FOLDERS[req.folder])) }),
     },
     dialogs: {
-      openMidi: dialogsUnavailable as (req: { folders: boolean }) => Promise<{ paths: string[] }>,
-      openFolder: dialogsUnavailable as () => Promise<{ paths: string[] }>,
-      save: dialogsUnavailable as (req: { defaultName: string; extensions: string[] }) => Promise<{ paths: string[] }>,
+      openMidi: dialogsUnavailable,
+      openFolder: dialogsUnavailable,
+      save: dialogsUnavailable,
     },
     settings: {
       get: async () => settings.get(),
-      update: async (patch: AppSettingsPatch) => {
+      update: async (patch) => {
         if (patch.soundFont) patch = { ...patch, soundFont: await guard.readable(patch.soundFont, 'soundFont') };
         return settings.update(patch);
       },
@@ -400,12 +400,12 @@ export function createAppHandlers(deps: AppDeps) {
       },
     },
     jobs: {
-      list: async (req: { limit: number }) => ({ jobs: jobs.list(req.limit) as AppJob[] }),
-      get: async (req: { jobId: string }) => jobs.get(req.jobId) as AppJob,
-      cancel: async (req: { jobId: string }) => jobs.cancel(req.jobId) as AppJob,
+      list: async (req) => ({ jobs: jobs.list(req.limit) as AppJob[] }),
+      get: async (req) => jobs.get(req.jobId) as AppJob,
+      cancel: async (req) => jobs.cancel(req.jobId) as AppJob,
     },
   };
 }
 
-/** The handler object's type. */
-export type AppHandlers = ReturnType<typeof createAppHandlers>;
+/** The handler object's type: the contract's. */
+export type AppHandlers = ApiHandlers;

@@ -7,12 +7,13 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DataError, throwIfCancelled } from '../core/common/errors';
+import { CorpusError, DataError, serializeError, throwIfCancelled } from '../core/common/errors';
 import { LSTM_PRESETS } from '../core/common/models/lstm';
 import type { ComposerPresetName } from '../core/common/models/composer';
 import { composerPreset, isComposerPresetName } from '../core/common/models/composer';
 import { writeJsonAtomic } from '../core/node/fs/atomic';
 import type { JobContext, JobRunner } from '../core/node/jobs/types';
+import type { jobParamSchemas, JobParams, JobResult } from '../api/contract';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import { dataLayout, type RunRecord } from './layout';
 import { resolveModelDir } from './resolveModel';
@@ -31,20 +32,15 @@ async function publish(from: string, to: string): Promise<void> {
   await fs.rename(from, to);
 }
 
-interface TrainParams {
-  runId: string;
-  resumeRunId?: string;
-  preset: keyof typeof LSTM_PRESETS | ComposerPresetName;
-  epochs?: number;
-  maxSteps?: number;
-  name?: string;
-  seed?: number;
-}
+/** What the runner of job kind K is given (the validated request, as the handler passed it on) and answers. */
+type AppRunner<K extends JobKind> = (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>>;
+type JobKind = keyof typeof jobParamSchemas;
 
-async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknown> {
+async function runTraining(params: JobParams<'train'>, ctx: JobContext): Promise<JobResult<'train'>> {
   const layout = dataLayout(ctx.dataDir);
   const resume = params.resumeRunId !== undefined;
   const runId = params.resumeRunId ?? params.runId;
+  if (runId === undefined) throw new DataError('A training job needs a run id or a run to resume.', { field: 'runId' });
   const modelDir = layout.model(runId);
   const runFile = path.join(modelDir, 'run.json');
   let record: RunRecord;
@@ -120,20 +116,20 @@ async function runTraining(params: TrainParams, ctx: JobContext): Promise<unknow
 }
 
 /** Each runner as written; `runners` is what jobs call. */
-const plainRunners: Record<string, JobRunner> = {
+const plainRunners: { [K in JobKind]: AppRunner<K> } = {
   import: async (params, ctx) => {
     const { CorpusStore } = await import('../core/node/corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
     // Files uploaded on their own land directly in uploads/, a name that says nothing about them.
     const report = await store.import(
-      (params as { paths: string[] }).paths,
+      params.paths,
       { onProgress: ctx.onProgress, signal: ctx.signal },
       { anonymousFolders: [path.join(ctx.dataDir, OUTPUT_FOLDERS.uploads)] },
     );
     return {
       imported: report.added.length,
       duplicates: report.duplicates.length,
-      failed: report.skipped.map((s) => ({ path: s.path, error: { name: 'CorpusError', code: 'CORPUS', message: s.reason, path: s.path } })),
+      failed: report.skipped.map((s) => ({ path: s.path, error: s.error })),
     };
   },
 
@@ -144,14 +140,15 @@ const plainRunners: Record<string, JobRunner> = {
     return {
       pieces: report.checked - report.missing.length - report.damaged.length,
       failed: [
-        ...report.missing.map((p) => ({ path: p.sourcePath, error: { name: 'CorpusError', code: 'CORPUS', message: `The stored file of "${p.title}" is gone; its entry was dropped.` } })),
-        ...report.damaged.map((d) => ({ path: d.piece.sourcePath, error: { name: 'CorpusError', code: 'CORPUS', message: d.reason } })),
+        // A stored file gone or damaged is the corpus's own trouble: a corpus error.
+        ...report.missing.map((p) => ({ path: p.sourcePath, error: serializeError(new CorpusError(`The stored file of "${p.title}" is gone; its entry was dropped.`, { path: p.sourcePath })) })),
+        ...report.damaged.map((d) => ({ path: d.piece.sourcePath, error: serializeError(new CorpusError(d.reason, { path: d.piece.sourcePath })) })),
       ],
     };
   },
 
   preprocess: async (params, ctx) => {
-    const p = params as { tokenizer: 'remi' | 'notes' | 'performance' | 'seed'; validationFraction: number; augment: boolean; pieceIds?: string[]; seed: number };
+    const p = params;
     const layout = dataLayout(ctx.dataDir);
     const { CorpusStore } = await import('../core/node/corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
@@ -184,24 +181,10 @@ const plainRunners: Record<string, JobRunner> = {
     return { tokenizer: kind.kind, pieces: c.pieces, trainTokens: c.trainTokens, validationTokens: c.validTokens, vocabSize: c.vocabSize };
   },
 
-  train: (params, ctx) => runTraining(params as TrainParams, ctx),
+  train: runTraining,
 
   generate: async (params, ctx) => {
-    const p = params as {
-      modelId?: string;
-      count: number;
-      lengthTokens: number;
-      lengthSeconds?: number;
-      temperature: number;
-      topK: number;
-      topP?: number;
-      maxRepeat?: number;
-      memory?: number;
-      seed?: number;
-      primerPieceId?: string;
-      primerPath?: string;
-      bpm: number;
-    };
+    const p = params;
     const modelPath = await resolveModelDir(ctx.dataDir, p.modelId);
     const { generatePieces } = await import('../core/node/generate/generate');
     const out = path.join(ctx.stagingDir, 'out');
@@ -230,7 +213,7 @@ const plainRunners: Record<string, JobRunner> = {
   },
 
   synthesize: async (params, ctx) => {
-    const p = params as { paths: string[]; soundFont?: string; engine?: 'auto' | 'native' | 'wasm'; sampleRateHz?: number };
+    const p = params;
     const settings = settingsOf(ctx);
     const { synthesizeFiles } = await import('../core/node/render/synthesize');
     const out = path.join(ctx.stagingDir, 'renders');
@@ -259,7 +242,7 @@ const plainRunners: Record<string, JobRunner> = {
   },
 
   refine: async (params, ctx) => {
-    const p = params as { path: string; temperature: number; seed?: number; expression?: number; modelPath?: string };
+    const p = params;
     const settings = settingsOf(ctx);
     const { refinePieces } = await import('../core/node/refine/refine');
     const out = path.join(ctx.stagingDir, 'refined');
@@ -294,7 +277,7 @@ const plainRunners: Record<string, JobRunner> = {
   },
 
   evaluate: async (params, ctx) => {
-    const p = params as { paths: string[] };
+    const p = params;
     const layout = dataLayout(ctx.dataDir);
     const { runEvaluation, writeEvaluationReport } = await import('../core/node/evaluate/evaluate');
     const report = await runEvaluation({ reference: ctx.dataDir, generated: p.paths }, { onProgress: ctx.onProgress, signal: ctx.signal });
@@ -322,7 +305,7 @@ const plainRunners: Record<string, JobRunner> = {
  * Trains a composer preset: remi data, `maxStepsPerEpoch` of the run record holds its step count
  * (a composer has no epochs). Validation losses arrive as progress metrics like the windowed runs'.
  */
-async function runComposerTraining(record: RunRecord, resume: boolean, modelDir: string, ctx: JobContext): Promise<unknown> {
+async function runComposerTraining(record: RunRecord, resume: boolean, modelDir: string, ctx: JobContext): Promise<JobResult<'train'>> {
   const layout = dataLayout(ctx.dataDir);
   const preset = composerPreset(record.preset as ComposerPresetName);
   ctx.onProgress({ stage: 'load data', done: 0 });
@@ -383,5 +366,6 @@ const READ_FIELDS: Record<string, string[]> = { import: ['failed'], rescan: ['fa
  * them and never a staging path.
  */
 export const runners: Record<string, JobRunner> = Object.fromEntries(
-  Object.entries(plainRunners).map(([kind, runner]) => [kind, inUserWords(runner, READ_FIELDS[kind])]),
+  // The one place params lose their type: the job manager hands every runner its kind's validated request.
+  Object.entries(plainRunners).map(([kind, runner]) => [kind, inUserWords(runner as JobRunner, READ_FIELDS[kind])]),
 );

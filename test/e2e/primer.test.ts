@@ -17,7 +17,7 @@ describe.skipIf(!haveChromium)('generate from a primer file in Chromium', () => 
 
   beforeAll(async () => {
     studio = await openStudio({ shotsDir });
-    stages = (await studio.server.backend.handlers.app.info()).stages;
+    stages = (await studio.server.backend.handlers.app.info({})).stages;
   });
   afterAll(async () => {
     await studio?.close();

@@ -45,7 +45,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     mkdirSync(shotsDir, { recursive: true });
     dataDir = mkdtempSync(path.join(tmpdir(), 'cadenza-e2e-'));
     server = await startServer({ dataDir, rendererDir, port: 0 });
-    stages = (await server.backend.handlers.app.info()).stages;
+    stages = (await server.backend.handlers.app.info({})).stages;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],

@@ -25,7 +25,7 @@ describe.skipIf(!haveChromium)('takes in Chromium: A/B while playing, and after 
 
   beforeAll(async () => {
     studio = await openStudio({ shotsDir });
-    stages = (await studio.server.backend.handlers.app.info()).stages;
+    stages = (await studio.server.backend.handlers.app.info({})).stages;
   });
   afterAll(async () => {
     await studio?.close();

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CorpusError, IoError, MidiParseError, throwIfCancelled } from '../../common/errors';
+import { CorpusError, IoError, MidiParseError, serializeError, throwIfCancelled, type CadenzaError, type SerializedError } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import type { Song } from '../../common/song/song';
 import { foldName, type MidiText } from '../../common/song/credits';
@@ -39,7 +39,8 @@ export interface ImportReport {
   /** Duplicates whose stored copy was missing or damaged and was rewritten from the imported bytes. */
   repaired: Array<{ path: string; id: string }>;
   /** Files that could not be imported, each with one sentence saying why. */
-  skipped: Array<{ path: string; reason: string }>;
+  /** Files not imported: the reason as one sentence, and the error it was (an I/O or a MIDI error), for the app. */
+  skipped: Array<{ path: string; reason: string; error: SerializedError }>;
   /** Problems that did not stop any file (e.g. a metadata.csv without a "midi" column). */
   warnings: string[];
   /** Wall time of the import, in milliseconds. */
@@ -178,7 +179,7 @@ export class CorpusStore {
       const known = new Set(index.pieces.map((p) => p.id));
       const report: ImportReport = { added: [], duplicates: [], repaired: [], skipped: [], warnings: [], durationMs: 0 };
       const { files, unreadable } = await walkFiles(paths, { accept: isMidiFileName });
-      report.skipped.push(...unreadable);
+      report.skipped.push(...unreadable.map((u) => skip(u.path, new IoError(u.reason, { path: u.path }))));
       const metadata = new MetadataLookup(options.anonymousFolders);
       const newBlobs: string[] = [];
       // Blob writes (each two fsyncs) overlap with parsing the next files; the index waits for all of them.
@@ -190,7 +191,7 @@ export class CorpusStore {
           run.onProgress?.({ stage: 'import', done: i, total: files.length, message: file });
           const bytes = await readBytes(file);
           if (!(bytes instanceof Uint8Array)) {
-            report.skipped.push({ path: file, reason: bytes.message });
+            report.skipped.push(skip(file, bytes));
             continue;
           }
           const id = createHash('sha256').update(bytes).digest('hex');
@@ -212,14 +213,11 @@ export class CorpusStore {
             ({ song, report: read, texts } = parseMidi(bytes, { path: file }));
           } catch (error) {
             if (!(error instanceof MidiParseError)) throw error;
-            report.skipped.push({ path: file, reason: error.message });
+            report.skipped.push(skip(file, error));
             continue;
           }
           if (song.notes.length === 0) {
-            report.skipped.push({
-              path: file,
-              reason: noNotesReason(file, read),
-            });
+            report.skipped.push(skip(file, new MidiParseError(noNotesReason(file, read), { path: file })));
             continue;
           }
           const blob = this.blobPath(id);
@@ -504,6 +502,11 @@ function noNotesReason(file: string, read: MidiReadReport): string {
       ? ` (its ${n(read.droppedZeroLengthNotes, 'note')} ${read.droppedZeroLengthNotes === 1 ? 'has' : 'have'} no length)`
       : '';
   return `${file} holds no notes to learn from${why}.`;
+}
+
+/** A skipped file's entry: its path, the error's sentence, and the error itself. */
+function skip(file: string, error: CadenzaError): ImportReport['skipped'][number] {
+  return { path: file, reason: error.message, error: serializeError(error) };
 }
 
 function damagedIndex(file: string, reason: string): CorpusError {
