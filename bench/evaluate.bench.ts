@@ -26,7 +26,7 @@ function syntheticAudio(rate: number, lengthSeconds: number): Float32Array[] {
     const f = 220 * Math.pow(2, (Math.round(t * 7) % 12) / 12);
     const start = Math.round(t * rate);
     for (let i = 0; i < rate && start + i < x.length; i++)
-      x[start + i] += 0.2 * Math.exp(-i / (0.3 * rate)) * Math.sin((2 * Math.PI * f * i) / rate);
+      x[start + i]! += 0.2 * Math.exp(-i / (0.3 * rate)) * Math.sin((2 * Math.PI * f * i) / rate);
   }
   return [x, x.slice()];
 }

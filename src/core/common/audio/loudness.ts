@@ -169,7 +169,7 @@ function blockPowers(
     for (let i = 0; i < hopsPerBlock - 1 && i < hopCount; i++) run += e[i]!;
     for (let j = 0; j < count; j++) {
       run += e[j + hopsPerBlock - 1]!;
-      out[j] += (w * run) / frames;
+      out[j]! += (w * run) / frames;
       run -= e[j]!;
     }
   }

@@ -111,7 +111,7 @@ export function noiseFloorSnr(
     for (let b = 0; b < blocks; b++) {
       let sum = 0;
       for (let i = b * blockFrames; i < (b + 1) * blockFrames; i++) sum += x[i]! * x[i]!;
-      powers[b] += sum / (blockFrames * channels.length);
+      powers[b]! += sum / (blockFrames * channels.length);
     }
   const sorted = Float64Array.from(powers).sort();
   const quietCount = Math.min(blocks - 1, Math.max(1, Math.round(quietFraction * blocks)));

@@ -39,8 +39,8 @@ export function fft(re: Float64Array, im: Float64Array): void {
         const ti = re[b]! * ci + im[b]! * cr;
         re[b] = re[a]! - tr;
         im[b] = im[a]! - ti;
-        re[a] += tr;
-        im[a] += ti;
+        re[a]! += tr;
+        im[a]! += ti;
         const nr = cr * wr - ci * wi;
         ci = cr * wi + ci * wr;
         cr = nr;
@@ -63,7 +63,7 @@ export function onsetEnvelopeFromAudio(
     for (let i = 0; i < length; i++) {
       let s = 0;
       for (let k = 0; k < factor; k++) s += c[i * factor + k]!;
-      mono[i] += s / (factor * channels.length);
+      mono[i]! += s / (factor * channels.length);
     }
   const size = 512;
   const hop = Math.max(1, Math.round(rate / 100));

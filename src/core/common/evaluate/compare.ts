@@ -55,7 +55,7 @@ export function summarizeSet(pieces: readonly PieceMeasures[]): SetSummary {
     const length =
       withNotes[0]?.vectors[m.id].length ?? (m.id === 'pitchClassTransitions' ? 144 : m.bins.length);
     const mean = new Array<number>(length).fill(0);
-    for (const p of withNotes) p.vectors[m.id].forEach((v, i) => (mean[i] += v / withNotes.length));
+    for (const p of withNotes) p.vectors[m.id].forEach((v, i) => (mean[i]! += v / withNotes.length));
     meanVectors[m.id] = mean;
   }
   return { pieces: pieces.length, scalars, meanVectors };

@@ -105,8 +105,8 @@ export function kernelDensity(samples: readonly number[], x: readonly number[]):
     const pos = (s - x[0]!) / step;
     const i = Math.floor(pos);
     const f = pos - i;
-    if (i >= 0 && i < x.length) bins[i] += 1 - f;
-    if (i + 1 >= 0 && i + 1 < x.length) bins[i + 1] += f;
+    if (i >= 0 && i < x.length) bins[i]! += 1 - f;
+    if (i + 1 >= 0 && i + 1 < x.length) bins[i + 1]! += f;
   }
   const radius = Math.ceil((4 * h) / step);
   const kernel = Array.from({ length: 2 * radius + 1 }, (_, k) => {
@@ -122,7 +122,7 @@ export function kernelDensity(samples: readonly number[], x: readonly number[]):
     for (let k = -radius; k <= radius; k++) {
       let j = i + k;
       if (j < 0 && reflect) j = -j;
-      if (j >= 0 && j < x.length) y[j] += (b * kernel[k + radius]!) / v.length;
+      if (j >= 0 && j < x.length) y[j]! += (b * kernel[k + radius]!) / v.length;
     }
   }
   return { x: [...x], y };

@@ -13,7 +13,7 @@ export function pitchCount(notes: readonly Note[]): number {
 /** PCH: how often each pitch class (C = 0 … B = 11) occurs, normalised to sum to 1 (all zeros for no notes). */
 export function pitchClassHistogram(notes: readonly Note[]): number[] {
   const h = new Array<number>(12).fill(0);
-  for (const n of notes) h[n.pitch % 12]++;
+  for (const n of notes) h[n.pitch % 12]!++;
   return notes.length ? h.map((c) => c / notes.length) : h;
 }
 
@@ -23,7 +23,7 @@ export function pitchClassHistogram(notes: readonly Note[]): number[] {
  */
 export function pitchClassTransitionMatrix(notes: readonly Note[]): number[] {
   const m = new Array<number>(144).fill(0);
-  for (let i = 1; i < notes.length; i++) m[(notes[i - 1]!.pitch % 12) * 12 + (notes[i]!.pitch % 12)]++;
+  for (let i = 1; i < notes.length; i++) m[(notes[i - 1]!.pitch % 12) * 12 + (notes[i]!.pitch % 12)]!++;
   const total = Math.max(0, notes.length - 1);
   return total ? m.map((c) => c / total) : m;
 }
@@ -63,7 +63,7 @@ export function entropyBits(histogram: readonly number[]): number {
 export function pitchEntropy(notes: readonly Note[]): number {
   if (notes.length === 0) return NaN;
   const h = new Array<number>(128).fill(0);
-  for (const n of notes) h[n.pitch]++;
+  for (const n of notes) h[n.pitch]!++;
   return entropyBits(h);
 }
 
@@ -89,7 +89,7 @@ export interface ScaleFit {
 /** The major or natural-minor scale (of 24) that holds the largest fraction of notes; ties go to the first found (C major first). */
 export function bestScale(notes: readonly Note[]): ScaleFit {
   const h = new Array<number>(12).fill(0);
-  for (const n of notes) h[n.pitch % 12]++;
+  for (const n of notes) h[n.pitch % 12]!++;
   let best: ScaleFit = { tonic: 0, mode: 'major', inScaleRate: notes.length ? 0 : NaN };
   if (notes.length === 0) return best;
   for (const [mode, steps] of [

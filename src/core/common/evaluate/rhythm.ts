@@ -46,7 +46,7 @@ export function noteLengthHistogram(song: Song): number[] {
     const l = Math.log2((n.endTicks - n.startTicks) / song.ppq);
     let best = 0;
     for (let i = 1; i < logs.length; i++) if (Math.abs(l - logs[i]!) < Math.abs(l - logs[best]!)) best = i;
-    h[best]++;
+    h[best]!++;
   }
   return song.notes.length ? h.map((c) => c / song.notes.length) : h;
 }

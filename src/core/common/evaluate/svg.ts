@@ -157,7 +157,7 @@ export function histogramOverlay(options: {
   const shares = options.series.map((s) => {
     const v = s.values.filter(Number.isFinite);
     const h = new Array<number>(bins).fill(0);
-    for (const x of v) h[Math.min(bins - 1, Math.floor((x - lo) / width))]++;
+    for (const x of v) h[Math.min(bins - 1, Math.floor((x - lo) / width))]!++;
     return v.length ? h.map((c) => c / v.length) : h;
   });
   const { sx, sy, svg } = axes(

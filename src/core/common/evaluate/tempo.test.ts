@@ -11,7 +11,7 @@ function pulse(periodSeconds: number, seconds: number, from = 0): number[] {
 
 function envelope(onsetsSeconds: number[]): Float32Array {
   const env = new Float32Array(Math.round(Math.max(...onsetsSeconds) * ENVELOPE_RATE_HZ) + 1);
-  for (const t of onsetsSeconds) env[Math.round(t * ENVELOPE_RATE_HZ)] += 1;
+  for (const t of onsetsSeconds) env[Math.round(t * ENVELOPE_RATE_HZ)]! += 1;
   return env;
 }
 

@@ -51,7 +51,7 @@ export function onsetEnvelopeFromSong(song: Song): Float32Array {
     return f;
   });
   const env = new Float32Array(song.notes.length ? last + 1 : 0);
-  song.notes.forEach((n, i) => (env[frames[i]!] += n.velocity / 127));
+  song.notes.forEach((n, i) => (env[frames[i]!]! += n.velocity / 127));
   return env;
 }
 
@@ -86,7 +86,7 @@ function smoothedAutocorrelation(
     for (let b = a; b < idx.length; b++) {
       const lag = idx[b]! - ia;
       if (lag >= raw.length) break;
-      raw[lag] += va * x[idx[b]!]!;
+      raw[lag]! += va * x[idx[b]!]!;
     }
   }
   const g2 = Array.from(

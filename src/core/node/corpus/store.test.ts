@@ -230,7 +230,7 @@ describe('CorpusStore', () => {
     const good = await fs.readFile(blob);
     const bad = Buffer.from(good);
     // The last byte of a note's velocity: the file still reads as MIDI, only its hash tells.
-    bad[bad.length - 6] ^= 1;
+    bad[bad.length - 6]! ^= 1;
     await fs.writeFile(blob, bad);
     await expect(store.readSong(id)).rejects.toMatchObject({
       name: 'CorpusError',

@@ -393,7 +393,7 @@ function cellForward(): Fn {
   // The optional operands are tested inside the loop: the branches always go the same way, and
   // cost a few instructions against the activations' hundreds.
   const cell = (lanes: Lanes): Bytes => [
-    [0, 1, 2, 3].map((k) => [
+    ([0, 1, 2, 3] as const).map((k) => [
       set(z[k], load(lanes, I.add(get(p.bias), at(k)))),
       ifElse(nonzero(p.table), set(z[k], F4.add(load(lanes, I.add(get(tRow), at(k))), get(z[k])))),
       ifElse(nonzero(p.hasZ), set(z[k], F4.add(load(lanes, I.add(get(gRow), at(k))), get(z[k])))),
@@ -402,7 +402,7 @@ function cellForward(): Fn {
     set(gate[1], sigmoid(f, get(z[1]))),
     set(gate[2], tanh(f, get(z[2]))),
     set(gate[3], sigmoid(f, get(z[3]))),
-    [0, 1, 2, 3].map((k) => store(lanes, I.add(get(gRow), at(k)), get(gate[k]))),
+    ([0, 1, 2, 3] as const).map((k) => store(lanes, I.add(get(gRow), at(k)), get(gate[k]))),
     set(c, F4.mul(get(gate[0]), get(gate[2]))),
     ifElse(nonzero(p.cPrev), set(c, F4.add(F4.mul(get(gate[1]), load(lanes, out(p.cPrev))), get(c)))),
     set(ct, tanh(f, get(c))),
@@ -508,7 +508,7 @@ function cellBackward(): Fn {
     set(dzk[2], F4.mul(F4.mul(get(dc), get(i)), oneMinus(F4.mul(get(g), get(g))))),
     set(dzk[3], F4.mul(F4.mul(F4.mul(get(d), get(ct)), get(o)), oneMinus(get(o)))),
     store(lanes, h(p.dcNext), F4.mul(get(dc), get(fg))),
-    [0, 1, 2, 3].map((k) => [
+    ([0, 1, 2, 3] as const).map((k) => [
       store(lanes, gAt(p.dz, k), get(dzk[k])),
       store(lanes, I.add(get(p.dBias), at(k)), F4.add(load(lanes, I.add(get(p.dBias), at(k))), get(dzk[k]))),
       ifElse(
