@@ -171,6 +171,14 @@ export type JobParams<K extends keyof typeof jobParamSchemas> = z.infer<(typeof 
 // ---------------------------------------------------------------------------------------------
 // Other responses
 
+/** One training kernel provider: whether it can run here, and why not when it cannot. */
+export const kernelInfoSchema = z.object({
+  provider: z.enum(['blas', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  available: z.boolean(),
+  reason: z.string().optional(),
+  /** The device it found (the GPU's adapter for webgpu), in one line. */
+  device: z.string().optional(),
+});
 /** `app.info`: which backend this is and what it can do. */
 export const appInfoSchema = z.object({
   /** `electron` (native dialogs, drops) or `browser` (`cadenza serve`: uploads and downloads). */
@@ -180,18 +188,8 @@ export const appInfoSchema = z.object({
   platform: z.string(),
   /** Which stages this build can run; the UI greys out the others. */
   stages: z.record(z.string(), z.boolean()),
-  /** Each training kernel provider, whether it can run on this machine, and why not when it cannot. */
-  kernels: z
-    .array(
-      z.object({
-        provider: z.enum(['blas', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
-        available: z.boolean(),
-        reason: z.string().optional(),
-        /** The device it found (the GPU's adapter for webgpu), in one line. */
-        device: z.string().optional(),
-      }),
-    )
-    .optional(),
+  /** Each CPU training kernel provider, whether it can run on this machine, and why not when it cannot (the GPU: `app.gpu`). */
+  kernels: z.array(kernelInfoSchema).optional(),
   /** The file name of the SoundFont renders use when Settings names none, e.g. `MuseScore_General_Lite.sf3`. */
   bundledSoundFont: z.string().optional(),
 });
@@ -218,6 +216,8 @@ export const contract = {
   app: {
     /** Mode, version, data folder, available stages. */
     info: call(none, appInfoSchema),
+    /** The GPU training would use (WebGPU): asked apart from `info`, since finding the adapter loads Dawn (about half a second). */
+    gpu: call(none, kernelInfoSchema),
   },
   corpus: {
     /** Import MIDI files or folders (job). */

@@ -6,7 +6,7 @@
 
 /** Namespace → method names, as in `contract`. */
 export const METHOD_NAMES = {
-  app: ['info'],
+  app: ['info', 'gpu'],
   corpus: ['import', 'list', 'search', 'get', 'rename', 'remove', 'rescan'],
   preprocess: ['start', 'info'],
   train: ['start', 'resume', 'cancel', 'runs', 'estimate'],

@@ -197,9 +197,10 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
           ...STAGES,
           refine: STAGES.refine && (transformerAvailable() || (await listModels(dataDir)).some((m) => m.kind === 'transformer')),
         } as Record<string, boolean>,
-        kernels: [...kernelAvailability(settings.get().blasLibrary ? { blasLibrary: settings.get().blasLibrary! } : {}), await webgpuAvailability()],
+        kernels: kernelAvailability(settings.get().blasLibrary ? { blasLibrary: settings.get().blasLibrary! } : {}),
         ...bundledSoundFontName(),
       }),
+      gpu: () => webgpuAvailability(),
     },
     corpus: {
       import: async (req) => {

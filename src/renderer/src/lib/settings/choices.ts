@@ -4,7 +4,7 @@ import type { appInfoSchema } from '../../../../api/contract';
 
 type AppInfo = z.infer<typeof appInfoSchema>;
 
-type KernelInfo = NonNullable<AppInfo['kernels']>[number];
+export type KernelInfo = NonNullable<AppInfo['kernels']>[number];
 
 /** How the screens name each kernel provider. */
 export const KERNEL_LABELS: Record<KernelInfo['provider'], string> = {
