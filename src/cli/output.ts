@@ -157,18 +157,3 @@ export function numberOption(
     throw new UsageError(`${flag} must be ${kind}${bounds}, not "${value}".`, { field: flag });
   return n;
 }
-
-/** An abort signal that Ctrl-C or SIGTERM trips (once), and `dispose` to stop listening. */
-export function cancelOnSignals(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', abort);
-      process.off('SIGTERM', abort);
-    },
-  };
-}

@@ -12,7 +12,8 @@ import { DEFAULT_SAMPLING } from '../../core/common/generate/sampling';
 import { COMPOSER_SAMPLING } from '../../core/common/models/composer';
 import { exportLstmModelFolder, ONNX_FILES } from '../../core/node/onnx/modelFolder';
 import { resourcesDir } from '../../core/node/paths';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { numberOption, printResult, type GlobalOptions } from '../output';
+import { runStage } from '../runStage';
 import { requireFolderTarget } from '../paths';
 
 interface GenerateFlags extends GlobalOptions {
@@ -95,46 +96,34 @@ export function registerGenerate(program: Command): void {
         throw new UsageError(`--engine must be incremental or window, not "${flags.engine}".`, { field: '--engine' });
       if (!['auto', 'onnx', 'tfjs'].includes(runtime))
         throw new UsageError(`--runtime must be auto, onnx or tfjs, not "${runtime}".`, { field: '--runtime' });
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      try {
-        const pieces = await generatePieces(
-          {
-            modelPath: flags.model_path ?? bundledLstmPath(),
-            outputPath: flags.output_path ?? 'output',
-            count: numberOption('--count', flags.count, { min: 1, max: 256, integer: true }),
-            events: numberOption('--events', flags.events, { min: 1, max: 100_000, integer: true }),
-            seconds: numberOption('--seconds', flags.seconds, { min: 0.1, max: 3600 }),
-            temperature: numberOption('--temperature', flags.temperature, { min: 0, max: 10 }),
-            topK: numberOption('--top-k', flags.topK, { min: 0, integer: true }),
-            topP: numberOption('--top-p', flags.topP, { min: 0.001, max: 1 }),
-            maxRepeat: numberOption('--max-repeat', flags.maxRepeat, { min: 0, integer: true }),
-            memory: numberOption('--memory', flags.memory, { min: 0, max: 1 }),
-            seed: numberOption('--seed', flags.seed, { min: 0, max: 0xffffffff, integer: true }),
-            primer: flags.primer,
-            tempoBpm: numberOption('--tempo', flags.tempo, { min: 20, max: 400 }),
-            transpose: numberOption('--transpose', flags.transpose, { min: -24, max: 24, integer: true }),
-            runtime: runtime as RuntimeChoice,
-            name: flags.name,
-            batchSize: numberOption('--batch-size', flags.batchSize, { min: 1, integer: true }),
-            threads: numberOption('--threads', flags.threads, { min: 1, max: 64, integer: true }),
-            engine: flags.engine as OnnxEngine | undefined,
-            dataDir: flags.dataDir,
-          },
-          { onProgress: bar, signal: controller.signal },
-        );
-        bar.finish();
-        printResult(
-          flags,
-          pieces.map((p) => ({ name: p.name, midiPath: p.midiPath, sidecarPath: p.sidecarPath, seed: p.seed, runtime: p.runtime, stats: p.stats })),
-          () => summary(pieces),
-        );
-      } finally {
-        bar.finish();
-        process.off('SIGINT', stop);
-      }
+      const options = {
+        modelPath: flags.model_path ?? bundledLstmPath(),
+        outputPath: flags.output_path ?? 'output',
+        count: numberOption('--count', flags.count, { min: 1, max: 256, integer: true }),
+        events: numberOption('--events', flags.events, { min: 1, max: 100_000, integer: true }),
+        seconds: numberOption('--seconds', flags.seconds, { min: 0.1, max: 3600 }),
+        temperature: numberOption('--temperature', flags.temperature, { min: 0, max: 10 }),
+        topK: numberOption('--top-k', flags.topK, { min: 0, integer: true }),
+        topP: numberOption('--top-p', flags.topP, { min: 0.001, max: 1 }),
+        maxRepeat: numberOption('--max-repeat', flags.maxRepeat, { min: 0, integer: true }),
+        memory: numberOption('--memory', flags.memory, { min: 0, max: 1 }),
+        seed: numberOption('--seed', flags.seed, { min: 0, max: 0xffffffff, integer: true }),
+        primer: flags.primer,
+        tempoBpm: numberOption('--tempo', flags.tempo, { min: 20, max: 400 }),
+        transpose: numberOption('--transpose', flags.transpose, { min: -24, max: 24, integer: true }),
+        runtime: runtime as RuntimeChoice,
+        name: flags.name,
+        batchSize: numberOption('--batch-size', flags.batchSize, { min: 1, integer: true }),
+        threads: numberOption('--threads', flags.threads, { min: 1, max: 64, integer: true }),
+        engine: flags.engine as OnnxEngine | undefined,
+        dataDir: flags.dataDir,
+      };
+      const pieces = await runStage(flags, 'no piece was written', (run) => generatePieces(options, run));
+      printResult(
+        flags,
+        pieces.map((p) => ({ name: p.name, midiPath: p.midiPath, sidecarPath: p.sidecarPath, seed: p.seed, runtime: p.runtime, stats: p.stats })),
+        () => summary(pieces),
+      );
     });
 
   program

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { deserializeError, UsageError } from '../../core/common/errors';
 import type { WavSampleFormat } from '../../core/common/audio/wav';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { numberOption, printResult, type GlobalOptions } from '../output';
+import { runStage } from '../runStage';
 import { requireFolderTarget } from '../paths';
 
 interface Flags extends GlobalOptions {
@@ -61,47 +62,38 @@ export function registerRefine(program: Command): void {
       if (sampleRateHz !== 44100 && sampleRateHz !== 48000)
         throw new UsageError(`--sample-rate must be 44100 or 48000, not "${flags.sampleRate}".`, { field: '--sample-rate' });
       const { refinePieces } = await import('../../core/node/refine/refine');
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
-      process.once('SIGINT', onSigint);
-      try {
-        const report = await refinePieces({
-          audioPaths: flags.audio_path,
-          midiPaths: flags.midi_path,
-          outputPath: flags.output_path,
-          modelPath: flags.model_path,
-          strength: numberOption('--strength', flags.strength, { min: 0, max: 1 }),
-          expression: numberOption('--expression', flags.expression, { min: 0, max: 1 }),
-          temperature: numberOption('--temperature', flags.temperature, { min: 0.05, max: 5 }),
-          seed: numberOption('--seed', flags.seed, { integer: true, min: 0 }),
-          targetLufs: numberOption('--target-lufs', flags.targetLufs, { min: -70, max: 0 }),
-          ceilingDbtp: numberOption('--ceiling-dbtp', flags.ceilingDbtp, { min: -20, max: 0 }),
-          engine: flags.engine as 'auto' | 'native' | 'wasm',
-          soundfontPath: flags.soundfont,
-          sampleRateHz,
-          format: flags.format as WavSampleFormat,
-          signal: controller.signal,
-          onProgress: bar,
-        });
-        bar.finish();
-        printResult(flags, report, (r) =>
-          [
-            ...r.pieces.map(
-              (p) =>
-                `${p.refinedAudio}  velocity ${p.velocity.before.mean.toFixed(0)}±${p.velocity.before.std.toFixed(0)} -> ${p.velocity.after.mean.toFixed(0)}±${p.velocity.after.std.toFixed(0)} ` +
-                `(corpus overlap ${p.velocity.corpusOverlapBefore.toFixed(2)} -> ${p.velocity.corpusOverlapAfter.toFixed(2)}), ` +
-                `${p.expression.notesResampled} notes resampled, ${p.mastering.outputLufs.toFixed(1)} LUFS, ` +
-                `${p.mastering.outputTruePeakDbtp.toFixed(1)} dBTP, ${p.audio.engine}`,
-            ),
-            ...r.failures.map((f) => `skipped ${f.input}: ${f.error.message}`),
-          ].join('\n'),
-        );
-        // Nothing refined at all is a failure: exit non-zero with the first reason.
-        if (report.pieces.length === 0 && report.failures[0]) throw deserializeError(report.failures[0].error);
-      } finally {
-        bar.finish();
-        process.off('SIGINT', onSigint);
-      }
+      const options = {
+        audioPaths: flags.audio_path,
+        midiPaths: flags.midi_path,
+        outputPath: flags.output_path,
+        modelPath: flags.model_path,
+        strength: numberOption('--strength', flags.strength, { min: 0, max: 1 }),
+        expression: numberOption('--expression', flags.expression, { min: 0, max: 1 }),
+        temperature: numberOption('--temperature', flags.temperature, { min: 0.05, max: 5 }),
+        seed: numberOption('--seed', flags.seed, { integer: true, min: 0 }),
+        targetLufs: numberOption('--target-lufs', flags.targetLufs, { min: -70, max: 0 }),
+        ceilingDbtp: numberOption('--ceiling-dbtp', flags.ceilingDbtp, { min: -20, max: 0 }),
+        engine: flags.engine as 'auto' | 'native' | 'wasm',
+        soundfontPath: flags.soundfont,
+        sampleRateHz,
+        format: flags.format as WavSampleFormat,
+      };
+      const report = await runStage(flags, 'the pieces already refined were kept', (run) =>
+        refinePieces({ ...options, onProgress: run.onProgress, signal: run.signal }),
+      );
+      printResult(flags, report, (r) =>
+        [
+          ...r.pieces.map(
+            (p) =>
+              `${p.refinedAudio}  velocity ${p.velocity.before.mean.toFixed(0)}±${p.velocity.before.std.toFixed(0)} -> ${p.velocity.after.mean.toFixed(0)}±${p.velocity.after.std.toFixed(0)} ` +
+              `(corpus overlap ${p.velocity.corpusOverlapBefore.toFixed(2)} -> ${p.velocity.corpusOverlapAfter.toFixed(2)}), ` +
+              `${p.expression.notesResampled} notes resampled, ${p.mastering.outputLufs.toFixed(1)} LUFS, ` +
+              `${p.mastering.outputTruePeakDbtp.toFixed(1)} dBTP, ${p.audio.engine}`,
+          ),
+          ...r.failures.map((f) => `skipped ${f.input}: ${f.error.message}`),
+        ].join('\n'),
+      );
+      // Nothing refined at all is a failure: exit non-zero with the first reason.
+      if (report.pieces.length === 0 && report.failures[0]) throw deserializeError(report.failures[0].error);
     });
 }

@@ -11,7 +11,8 @@ import { DEFAULT_GAIN } from '../../core/node/render/renderer';
 import { DEFAULT_SOUNDFONT } from '../../core/node/render/soundfont';
 import { DEFAULT_MAX_TAIL_SECONDS } from '../../core/node/render/synth';
 import { synthesizeFiles, type SynthesizeReport } from '../../core/node/render/synthesize';
-import { formatDuration, numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { formatDuration, numberOption, printResult, type GlobalOptions } from '../output';
+import { runStage } from '../runStage';
 import { requireFolderTarget } from '../paths';
 
 interface SynthesizeFlags extends GlobalOptions {
@@ -83,7 +84,8 @@ export function registerSynthesize(program: Command): void {
       '\nExamples:\n  cadenza synthesize --midi_path output/generated_midi/ --output_path output/audio/\n  cadenza synthesize --midi_path song.mid --format float32 --sample-rate 48000 --engine wasm\n',
     )
     .action(async (flags: SynthesizeFlags) => {
-      if (!flags.midi_path || flags.midi_path.length === 0)
+      const midiPaths = flags.midi_path ?? [];
+      if (midiPaths.length === 0)
         throw new UsageError('--midi_path is required: give a MIDI file or a folder of them.', {
           field: '--midi_path',
         });
@@ -114,31 +116,19 @@ export function registerSynthesize(program: Command): void {
           path: flags.soundfont,
         });
 
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      let report: SynthesizeReport;
-      try {
-        report = await synthesizeFiles(
-          flags.midi_path,
-          flags.output_path,
-          {
-            engine: engine as EngineChoice,
-            sampleRateHz,
-            format,
-            ...(gain !== undefined ? { gain } : {}),
-            ...(maxTailSeconds !== undefined ? { maxTailSeconds } : {}),
-            ...(jobs !== undefined ? { jobs } : {}),
-            ...(flags.soundfont !== undefined ? { soundfontPath: flags.soundfont } : {}),
-            ...(flags.library !== undefined ? { libraryPath: flags.library } : {}),
-          },
-          { onProgress: bar, signal: controller.signal },
-        );
-      } finally {
-        bar.finish();
-        process.off('SIGINT', stop);
-      }
+      const options = {
+        engine: engine as EngineChoice,
+        sampleRateHz,
+        format,
+        ...(gain !== undefined ? { gain } : {}),
+        ...(maxTailSeconds !== undefined ? { maxTailSeconds } : {}),
+        ...(jobs !== undefined ? { jobs } : {}),
+        ...(flags.soundfont !== undefined ? { soundfontPath: flags.soundfont } : {}),
+        ...(flags.library !== undefined ? { libraryPath: flags.library } : {}),
+      };
+      const report = await runStage(flags, 'the WAVs already rendered were kept', (run) =>
+        synthesizeFiles(midiPaths, flags.output_path, options, run),
+      );
       if (report.failures.length > 0) {
         if (!flags.json) printResult(flags, report, summary);
         const first = report.failures[0]!.error.message;

@@ -16,7 +16,8 @@ import { COMPOSER_PRESET_NAMES, composerPreset, isComposerPresetName } from '../
 
 const ALL_PRESETS = [...Object.keys(COMPOSER_PRESET_NAMES), ...Object.keys(LSTM_PRESETS)];
 import type { KernelRequest } from '../../core/node/tensor/kernels';
-import { cancelOnSignals, numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { numberOption, printResult, type GlobalOptions } from '../output';
+import { runStage } from '../runStage';
 import { clearTrainingOutputs, noteModelIsFolder, requireFolderTarget } from '../paths';
 
 interface Flags extends GlobalOptions {
@@ -203,9 +204,7 @@ export function registerTrainLstm(program: Command): void {
       const { trainLstm, addSeedDesignBaseline } = await import('../../core/node/train/trainLstm');
       const data = await loadTokenDataset(flags.data_path, 'notes');
       await claimModelFolder(flags);
-      const bar = progressBar(flags);
-      const cancel = cancelOnSignals();
-      try {
+      const { result, config } = await runStage(flags, 'the checkpoint was saved; --resume continues it', async (run) => {
         const result = await trainLstm(data, {
           modelDir: flags.model_path,
           architecture,
@@ -219,34 +218,23 @@ export function registerTrainLstm(program: Command): void {
           weightsDtype: flags.float16 ? 'float16' : 'float32',
           dataPath: flags.data_path,
           ...(flags.credits ? { credits: flags.credits } : {}),
-          signal: cancel.signal,
-          onProgress: bar,
+          signal: run.signal,
+          onProgress: run.onProgress,
         });
-        let config = result.config;
-        if (flags.baseline)
-          config = await addSeedDesignBaseline(data, result, {
-            backend,
-            ...kernelOptions,
-            threads,
-            signal: cancel.signal,
-            onProgress: bar,
-          });
-        bar.finish();
-        const m = config.metrics;
-        printResult(flags, { ...result, config }, () =>
-          [
-            `Trained on ${result.backend.name} (${result.backend.reason}); ${result.backend.elementwise}.`,
-            `Held-out NLL ${m.validNll.toFixed(3)} nats/token (accuracy ${((m.validAccuracy ?? 0) * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}` +
-              (m.seedDesignNll !== undefined
-                ? `; original design (float input) ${m.seedDesignNll.toFixed(3)}.`
-                : '.'),
-            `${m.epochs} epochs, ${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best epoch ${m.bestEpoch}; model in ${result.modelDir}`,
-          ].join('\n'),
-        );
-      } finally {
-        bar.finish();
-        cancel.dispose();
-      }
+        const config = flags.baseline
+          ? await addSeedDesignBaseline(data, result, { backend, ...kernelOptions, threads, signal: run.signal, onProgress: run.onProgress })
+          : result.config;
+        return { result, config };
+      });
+      const m = config.metrics;
+      printResult(flags, { ...result, config }, () =>
+        [
+          `Trained on ${result.backend.name} (${result.backend.reason}); ${result.backend.elementwise}.`,
+          `Held-out NLL ${m.validNll.toFixed(3)} nats/token (accuracy ${((m.validAccuracy ?? 0) * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}` +
+            (m.seedDesignNll !== undefined ? `; original design (float input) ${m.seedDesignNll.toFixed(3)}.` : '.'),
+          `${m.epochs} epochs, ${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best epoch ${m.bestEpoch}; model in ${result.modelDir}`,
+        ].join('\n'),
+      );
     });
 }
 
@@ -332,38 +320,29 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
   const { trainComposer } = await import('../../core/node/models/composer/train');
   const data = await loadTokenDataset(flags.data_path, 'remi');
   await claimModelFolder(flags);
-  const bar = progressBar(flags);
-  const cancel = cancelOnSignals();
-  try {
-    const result = await trainComposer(
-      data,
-      {
-        modelDir: flags.model_path,
-        architecture,
-        training,
-        preset: presetName,
-        resume: flags.resume,
-        threads: Math.max(threads, 2),
-        ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
-        weightsDtype: flags.float16 ? 'float16' : 'float32',
-        dataPath: flags.data_path,
-        ...(flags.credits ? { credits: flags.credits } : {}),
-        signal: cancel.signal,
-        onProgress: bar,
-      },
-    );
-    bar.finish();
-    const m = result.config.metrics;
-    printResult(flags, result, () =>
-      [
-        `Trained on ${result.config.training.kernelReason}; ${result.config.training.elementwiseReason ?? 'TypeScript element-wise kernels'}.`,
-        `Held-out NLL ${m.validNll.toFixed(3)} nats/token over whole validation pieces (accuracy ${(m.validAccuracy * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}.`,
-        `${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best at step ${m.bestStep}; model in ${result.modelDir}`,
-        'Compare it with a 5-gram on the same pieces: cadenza evaluate --model <this folder> --reference <the corpus>',
-      ].join('\n'),
-    );
-  } finally {
-    bar.finish();
-    cancel.dispose();
-  }
+  const result = await runStage(flags, 'the checkpoint was saved; --resume continues it', (run) =>
+    trainComposer(data, {
+      modelDir: flags.model_path,
+      architecture,
+      training,
+      preset: presetName,
+      resume: flags.resume,
+      threads: Math.max(threads, 2),
+      ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
+      weightsDtype: flags.float16 ? 'float16' : 'float32',
+      dataPath: flags.data_path,
+      ...(flags.credits ? { credits: flags.credits } : {}),
+      signal: run.signal,
+      onProgress: run.onProgress,
+    }),
+  );
+  const m = result.config.metrics;
+  printResult(flags, result, () =>
+    [
+      `Trained on ${result.config.training.kernelReason}; ${result.config.training.elementwiseReason ?? 'TypeScript element-wise kernels'}.`,
+      `Held-out NLL ${m.validNll.toFixed(3)} nats/token over whole validation pieces (accuracy ${(m.validAccuracy * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}.`,
+      `${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best at step ${m.bestStep}; model in ${result.modelDir}`,
+      'Compare it with a 5-gram on the same pieces: cadenza evaluate --model <this folder> --reference <the corpus>',
+    ].join('\n'),
+  );
 }

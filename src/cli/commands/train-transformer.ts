@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import { TRANSFORMER_PRESETS } from '../../core/common/models/transformer';
 import type { TransformerBackendRequest } from '../../core/node/models/transformer/train';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { numberOption, printResult, type GlobalOptions } from '../output';
+import { runStage } from '../runStage';
 
 interface Flags extends GlobalOptions {
   data_path: string;
@@ -156,41 +157,28 @@ export function registerTrainTransformer(program: Command): void {
         });
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       const data = await loadTokenDataset(flags.data_path, 'performance');
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
+      const options = {
+        modelPath: flags.model_path,
+        preset: flags.preset as keyof typeof TRANSFORMER_PRESETS,
+        architecture,
+        training,
+        backend: flags.backend as TransformerBackendRequest,
+        ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}),
+        ...(flags.blasThreads !== undefined ? { blasThreads: int('--blas-threads', flags.blasThreads, 1)! } : {}),
+        threads: int('--threads', flags.threads, 1)!,
+        resume: flags.resume,
+        ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
+      };
       // Ctrl-C, and the TERM a service manager or the app sends, both save a checkpoint first.
-      process.once('SIGINT', onSigint);
-      process.once('SIGTERM', onSigint);
-      try {
-        const result = await trainTransformer(data, {
-          modelPath: flags.model_path,
-          preset: flags.preset as keyof typeof TRANSFORMER_PRESETS,
-          architecture,
-          training,
-          backend: flags.backend as TransformerBackendRequest,
-          ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}),
-          ...(flags.blasThreads !== undefined
-            ? { blasThreads: int('--blas-threads', flags.blasThreads, 1)! }
-            : {}),
-          threads: int('--threads', flags.threads, 1)!,
-          resume: flags.resume,
-          ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
-          signal: controller.signal,
-          onProgress: bar,
-        });
-        bar.finish();
-        printResult(flags, result, (r) =>
-          [
-            `Trained on ${r.backend}: ${r.backendReason}.`,
-            `Held-out NLL ${r.validNll.toFixed(3)} nats/event (perplexity ${Math.exp(r.validNll).toFixed(1)}); unigram baseline ${r.unigramNll.toFixed(3)}.`,
-            `${r.epochs} epochs, ${r.steps} steps${r.stoppedEarly ? ', stopped early' : ''}; model in ${r.modelPath}`,
-          ].join('\n'),
-        );
-      } finally {
-        bar.finish();
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigint);
-      }
+      const result = await runStage(flags, 'the checkpoint was saved; --resume continues it', (run) =>
+        trainTransformer(data, { ...options, signal: run.signal, onProgress: run.onProgress }),
+      );
+      printResult(flags, result, (r) =>
+        [
+          `Trained on ${r.backend}: ${r.backendReason}.`,
+          `Held-out NLL ${r.validNll.toFixed(3)} nats/event (perplexity ${Math.exp(r.validNll).toFixed(1)}); unigram baseline ${r.unigramNll.toFixed(3)}.`,
+          `${r.epochs} epochs, ${r.steps} steps${r.stoppedEarly ? ', stopped early' : ''}; model in ${r.modelPath}`,
+        ].join('\n'),
+      );
     });
 }
