@@ -73,6 +73,8 @@ export const progressSchema = z.object({
   total: z.number().optional(),
   message: z.string().optional(),
   metrics: z.record(z.string(), z.number()).optional(),
+  /** Seconds until the run ends (core/common/eta.ts), when known. */
+  remainingSeconds: z.number().min(0).optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +242,8 @@ export const jobEventSchema = z.discriminatedUnion('type', [
     total: z.number().optional(),
     message: z.string().optional(),
     metrics: z.record(z.string(), z.number()).optional(),
+    /** Seconds until the run ends (core/common/eta.ts), when known. */
+    remainingSeconds: z.number().min(0).optional(),
   }),
   z.object({ type: z.literal('job'), seq: z.number().int().min(0), job: jobInfoSchema }),
 ]);

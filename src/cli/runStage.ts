@@ -4,13 +4,14 @@
  * Ctrl+C that quits at once, and the cleanup afterwards. A stage that stops for the signal fails
  * with one sentence saying what was kept (its own, when it says more than "cancelled").
  */
+import { withRemainingSeconds } from '../core/common/eta';
 import { CancelledError } from '../core/common/errors';
 import type { ProgressSink } from '../core/common/progress';
 import { progressBar, type GlobalOptions } from './output';
 
 /** What a stage's work gets from `runStage`. */
 export interface StageRun {
-  /** Draws the progress bar (or the log lines off a terminal). */
+  /** Draws the progress bar (or the log lines off a terminal), with the stage's time left or, when it gives none, its pace's. */
   onProgress: ProgressSink;
   /** Tripped by the first Ctrl+C or SIGTERM. */
   signal: AbortSignal;
@@ -50,7 +51,7 @@ export async function runStage<T>(
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    return await work({ onProgress: bar, signal: controller.signal, endBarLine: () => bar.finish() });
+    return await work({ onProgress: withRemainingSeconds(bar), signal: controller.signal, endBarLine: () => bar.finish() });
   } catch (error) {
     // A stage's own cancel sentence says more (training names its checkpoint); the generic one is replaced.
     if (error instanceof CancelledError && controller.signal.aborted && error.message === GENERIC_CANCEL)
