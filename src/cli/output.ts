@@ -123,30 +123,3 @@ export function reportError(error: unknown, options: GlobalOptions): number {
     process.stderr.write(`${error.stack}\n`);
   return error instanceof UsageError || (error as CadenzaError | undefined)?.code === 'USAGE' ? 2 : 1;
 }
-
-/** Parses a number option, throwing `UsageError` naming the flag when it is not a number in range. */
-export function numberOption(
-  flag: string,
-  value: string | number | undefined,
-  range: { min?: number; max?: number; integer?: boolean } = {},
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  const kind = range.integer ? 'a whole number' : 'a number';
-  const bounds =
-    range.min !== undefined && range.max !== undefined
-      ? ` from ${range.min} to ${range.max}`
-      : range.min !== undefined
-        ? ` of at least ${range.min}`
-        : range.max !== undefined
-          ? ` of at most ${range.max}`
-          : '';
-  if (
-    !Number.isFinite(n) ||
-    (range.integer && !Number.isInteger(n)) ||
-    (range.min !== undefined && n < range.min) ||
-    (range.max !== undefined && n > range.max)
-  )
-    throw new UsageError(`${flag} must be ${kind}${bounds}, not "${value}".`, { field: flag });
-  return n;
-}

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { deserializeError } from '../../core/common/errors';
 import { availableSharedCorpusDir } from '../../core/node/paths';
-import { numberOption, printResult, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { engineOption, numberOption } from '../options';
 import { runStage } from '../runStage';
 import { bundledLstmPath } from './generate';
 
@@ -62,6 +63,7 @@ export function registerDemo(program: Command): void {
       const seconds = numberOption('--seconds', flags.seconds, { min: 1, max: 600 })!;
       const seed = numberOption('--seed', flags.seed, { integer: true, min: 0 });
       const out = flags.output_path;
+      const engine = engineOption(flags.engine);
       const { result, r } = await runStage(flags, 'what the finished steps wrote was kept', async (run) => {
         const say = (line: string): void => {
           run.endBarLine();
@@ -76,7 +78,6 @@ export function registerDemo(program: Command): void {
 
         say('2/4 rendering with FluidSynth and the bundled SoundFont…');
         const { synthesizeFiles } = await import('../../core/node/render/synthesize');
-        const engine = flags.engine as 'auto' | 'native' | 'wasm';
         const audio = await synthesizeFiles(
           [piece!.midiPath],
           path.join(out, 'audio'),

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { EvaluationReport } from '../../core/common/evaluate/report';
 import { formatNumber } from '../../core/common/evaluate/svg';
 import { runEvaluation, writeEvaluationReport } from '../../core/node/evaluate/evaluate';
-import { numberOption, printResult, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { numberOption } from '../options';
 import { runStage } from '../runStage';
 
 interface EvaluateFlags extends GlobalOptions {

@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { deserializeError, UsageError } from '../../core/common/errors';
-import type { WavSampleFormat } from '../../core/common/audio/wav';
-import { numberOption, printResult, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { engineOption, formatOption, numberOption, sampleRateOption } from '../options';
 import { runStage } from '../runStage';
 import { requireFolderTarget } from '../paths';
 
@@ -54,13 +54,9 @@ export function registerRefine(program: Command): void {
       if (!flags.audio_path?.length && !flags.midi_path?.length)
         throw new UsageError('Give --audio_path or --midi_path: there is nothing to refine.', { field: '--audio_path' });
       requireFolderTarget('--output_path', flags.output_path);
-      if (!['auto', 'native', 'wasm'].includes(flags.engine))
-        throw new UsageError(`--engine must be auto, native or wasm, not "${flags.engine}".`, { field: '--engine' });
-      if (!['pcm16', 'pcm24', 'float32'].includes(flags.format))
-        throw new UsageError(`--format must be pcm16, pcm24 or float32, not "${flags.format}".`, { field: '--format' });
-      const sampleRateHz = numberOption('--sample-rate', flags.sampleRate, { integer: true })!;
-      if (sampleRateHz !== 44100 && sampleRateHz !== 48000)
-        throw new UsageError(`--sample-rate must be 44100 or 48000, not "${flags.sampleRate}".`, { field: '--sample-rate' });
+      const engine = engineOption(flags.engine);
+      const format = formatOption(flags.format);
+      const sampleRateHz = sampleRateOption(flags.sampleRate);
       const { refinePieces } = await import('../../core/node/refine/refine');
       const options = {
         audioPaths: flags.audio_path,
@@ -73,10 +69,10 @@ export function registerRefine(program: Command): void {
         seed: numberOption('--seed', flags.seed, { integer: true, min: 0 }),
         targetLufs: numberOption('--target-lufs', flags.targetLufs, { min: -70, max: 0 }),
         ceilingDbtp: numberOption('--ceiling-dbtp', flags.ceilingDbtp, { min: -20, max: 0 }),
-        engine: flags.engine as 'auto' | 'native' | 'wasm',
+        engine,
         soundfontPath: flags.soundfont,
         sampleRateHz,
-        format: flags.format as WavSampleFormat,
+        format,
       };
       const report = await runStage(flags, 'the pieces already refined were kept', (run) =>
         refinePieces({ ...options, onProgress: run.onProgress, signal: run.signal }),

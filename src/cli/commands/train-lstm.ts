@@ -16,7 +16,11 @@ import { COMPOSER_PRESET_NAMES, composerPreset, isComposerPresetName } from '../
 
 const ALL_PRESETS = [...Object.keys(COMPOSER_PRESET_NAMES), ...Object.keys(LSTM_PRESETS)];
 import type { KernelRequest } from '../../core/node/tensor/kernels';
-import { numberOption, printResult, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { choiceOption, numberOption } from '../options';
+
+/** Threads a training may use, as core's training checks them. */
+const THREADS_RANGE = { min: 1, max: 64, integer: true };
 import { runStage } from '../runStage';
 import { clearTrainingOutputs, noteModelIsFolder, requireFolderTarget } from '../paths';
 
@@ -54,17 +58,6 @@ interface Flags extends GlobalOptions {
   chunkTokens?: string;
   backwardUnits?: string;
   lookback?: string;
-}
-
-function oneOf<T extends string>(
-  flag: string,
-  value: string | undefined,
-  allowed: readonly T[],
-): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T))
-    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}".`, { field: flag });
-  return value as T;
 }
 
 function defined<T extends object>(o: T): Partial<T> {
@@ -146,7 +139,7 @@ export function registerTrainLstm(program: Command): void {
       if (isComposerPresetName(flags.preset)) return trainComposerCommand(flags, flags.preset);
       for (const [flag, value] of [['--steps', flags.steps], ['--chunk-tokens', flags.chunkTokens], ['--backward-units', flags.backwardUnits], ['--lookback', flags.lookback]] as const)
         if (value !== undefined) throw new UsageError(`${flag} applies to the composer presets only, not --preset ${flags.preset}.`, { field: flag });
-      const preset = oneOf(
+      const preset = choiceOption(
         '--preset',
         flags.preset,
         ALL_PRESETS as (keyof typeof LSTM_PRESETS)[],
@@ -180,8 +173,8 @@ export function registerTrainLstm(program: Command): void {
           epochs: int('--epochs', flags.epochs, 1),
           batchSize: int('--batch-size', flags.batchSize, 1),
           learningRate: numberOption('--learning-rate', flags.learningRate, { min: 1e-7, max: 1 }),
-          optimizer: oneOf('--optimizer', flags.optimizer, ['adam', 'adamax'] as const),
-          schedule: oneOf('--schedule', flags.schedule, ['constant', 'cosine'] as const),
+          optimizer: choiceOption('--optimizer', flags.optimizer, ['adam', 'adamax'] as const),
+          schedule: choiceOption('--schedule', flags.schedule, ['constant', 'cosine'] as const),
           stride: int('--stride', flags.stride, 1),
           maxStepsPerEpoch: int('--max-steps-per-epoch', flags.maxStepsPerEpoch, 0),
           validWindows: int('--valid-windows', flags.validWindows, 0),
@@ -189,16 +182,12 @@ export function registerTrainLstm(program: Command): void {
           seed: int('--seed', flags.seed, 0),
         }),
       };
-      const threads = int('--threads', flags.threads, 1)!;
-      if (threads > 64)
-        throw new UsageError('--threads must be a whole number from 1 to 64.', { field: '--threads' });
+      const threads = numberOption('--threads', flags.threads, THREADS_RANGE)!;
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { KERNEL_REQUESTS } = await import('../../core/node/tensor/kernels');
-      const backend = oneOf('--backend', flags.backend, [...KERNEL_REQUESTS, 'webgpu']) as KernelRequest | 'webgpu';
-      const blasThreads = int('--blas-threads', flags.blasThreads, 1)!;
-      if (blasThreads > 64)
-        throw new UsageError('--blas-threads must be a whole number from 1 to 64.', { field: '--blas-threads' });
+      const backend = choiceOption('--backend', flags.backend, [...KERNEL_REQUESTS, 'webgpu']) as KernelRequest | 'webgpu';
+      const blasThreads = numberOption('--blas-threads', flags.blasThreads, THREADS_RANGE)!;
       const kernelOptions = { blasThreads, ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}) };
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainLstm, addSeedDesignBaseline } = await import('../../core/node/train/trainLstm');
@@ -310,7 +299,7 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
       batchSize: int('--batch-size', flags.batchSize, 1),
       chunkTokens: int('--chunk-tokens', flags.chunkTokens, 2),
       learningRate: numberOption('--learning-rate', flags.learningRate, { min: 1e-7, max: 0.5 }),
-      schedule: oneOf('--schedule', flags.schedule, ['constant', 'cosine'] as const),
+      schedule: choiceOption('--schedule', flags.schedule, ['constant', 'cosine'] as const),
       seed: int('--seed', flags.seed, 0),
     }),
   };

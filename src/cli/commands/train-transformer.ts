@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import { TRANSFORMER_PRESETS } from '../../core/common/models/transformer';
-import type { TransformerBackendRequest } from '../../core/node/models/transformer/train';
-import { numberOption, printResult, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { choiceOption, numberOption } from '../options';
 import { runStage } from '../runStage';
 
 interface Flags extends GlobalOptions {
@@ -110,23 +110,11 @@ export function registerTrainTransformer(program: Command): void {
       '\nExample:\n  cadenza train-transformer --data_path processed_data/ --model_path models/transformer/ --preset default\n',
     )
     .action(async (flags: Flags) => {
-      if (!(flags.preset in TRANSFORMER_PRESETS))
-        throw new UsageError(
-          `--preset must be one of ${Object.keys(TRANSFORMER_PRESETS).join(', ')}, not "${flags.preset}".`,
-          {
-            field: '--preset',
-          },
-        );
+      const preset = choiceOption('--preset', flags.preset, Object.keys(TRANSFORMER_PRESETS) as (keyof typeof TRANSFORMER_PRESETS)[])!;
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainTransformer, TRANSFORMER_BACKEND_REQUESTS } = await import('../../core/node/models/transformer/train');
-      if (!TRANSFORMER_BACKEND_REQUESTS.includes(flags.backend as TransformerBackendRequest))
-        throw new UsageError(
-          `--backend must be one of ${TRANSFORMER_BACKEND_REQUESTS.join(', ')}, not "${flags.backend}".`,
-          {
-            field: '--backend',
-          },
-        );
+      const backend = choiceOption('--backend', flags.backend, TRANSFORMER_BACKEND_REQUESTS)!;
       const int = (flag: string, v: string | undefined, min: number): number | undefined =>
         numberOption(flag, v, { min, integer: true });
       const architecture = Object.fromEntries(
@@ -159,10 +147,10 @@ export function registerTrainTransformer(program: Command): void {
       const data = await loadTokenDataset(flags.data_path, 'performance');
       const options = {
         modelPath: flags.model_path,
-        preset: flags.preset as keyof typeof TRANSFORMER_PRESETS,
+        preset,
         architecture,
         training,
-        backend: flags.backend as TransformerBackendRequest,
+        backend,
         ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}),
         ...(flags.blasThreads !== undefined ? { blasThreads: int('--blas-threads', flags.blasThreads, 1)! } : {}),
         threads: int('--threads', flags.threads, 1)!,
