@@ -201,12 +201,8 @@ export function registerTrainLstm(program: Command): void {
           preset,
           backend,
           ...kernelOptions,
-          resume: flags.resume,
           threads,
-          ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
-          weightsDtype: flags.float16 ? 'float16' : 'float32',
-          dataPath: flags.data_path,
-          ...(flags.credits ? { credits: flags.credits } : {}),
+          ...savedRunOptions(flags, timeLimitMinutes),
           signal: run.signal,
           onProgress: run.onProgress,
         });
@@ -225,6 +221,17 @@ export function registerTrainLstm(program: Command): void {
         ].join('\n'),
       );
     });
+}
+
+/** What both trainings take alike from the flags: resume, time limit, weight type and what config.json records. */
+function savedRunOptions(flags: Flags, timeLimitMinutes: number | undefined) {
+  return {
+    resume: flags.resume,
+    ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
+    weightsDtype: flags.float16 ? ('float16' as const) : ('float32' as const),
+    dataPath: flags.data_path,
+    ...(flags.credits ? { credits: flags.credits } : {}),
+  };
 }
 
 /**
@@ -315,12 +322,8 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
       architecture,
       training,
       preset: presetName,
-      resume: flags.resume,
       threads: Math.max(threads, 2),
-      ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
-      weightsDtype: flags.float16 ? 'float16' : 'float32',
-      dataPath: flags.data_path,
-      ...(flags.credits ? { credits: flags.credits } : {}),
+      ...savedRunOptions(flags, timeLimitMinutes),
       signal: run.signal,
       onProgress: run.onProgress,
     }),
