@@ -1,7 +1,19 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Song } from '../core/common/song/song';
 import { ApiError, CancelledError, MidiParseError, serializeError } from '../core/common/errors';
-import { API_METHODS, contract, operation, type ApiHandlers } from './contract';
+import { DEFAULT_SAMPLING, SAMPLING_LIMITS } from '../core/common/generate/sampling';
+import { GENERATE_LIMITS } from '../core/common/generate/options';
+import { DEFAULT_REFINE_TEMPERATURE, REFINE_LIMITS } from '../core/common/refine/options';
+import { ENGINE_CHOICES, SAMPLE_RATES_HZ } from '../core/common/render/settings';
+import {
+  API_METHODS,
+  contract,
+  generateRequestSchema,
+  operation,
+  refineRequestSchema,
+  synthesizeRequestSchema,
+  type ApiHandlers,
+} from './contract';
 import { createDispatcher } from './dispatch';
 import { createApiClient, unwrapEnvelope } from './client';
 import { METHOD_NAMES } from './methods';
@@ -73,7 +85,7 @@ describe('dispatcher and client', () => {
     const err = await api.generate.start({ temperature: 99 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).field).toBe('temperature');
-    expect((err as ApiError).message).toBe('The temperature must be at most 3.');
+    expect((err as ApiError).message).toBe('The temperature must be at most 10.');
     // The app's words, never the method name or zod's own text.
     const count = await api.generate.start({ count: 0 }).catch((e: unknown) => e);
     expect((count as ApiError).message).toBe('The number of pieces must be at least 1.');
@@ -95,5 +107,43 @@ describe('dispatcher and client', () => {
 
   it('refuses a backend answer that does not fit the contract', async () => {
     await expect(api.corpus.list()).rejects.toThrow(/does not fit the contract \(pieces\.0\.id/);
+  });
+});
+
+describe("the schemas' defaults and limits are core's", () => {
+  it('refine: the temperature core refines at, within core’s range', () => {
+    expect(refineRequestSchema.parse({ path: 'a.mid' }).temperature).toBe(DEFAULT_REFINE_TEMPERATURE);
+    const { min, max } = REFINE_LIMITS.temperature;
+    expect(refineRequestSchema.safeParse({ path: 'a.mid', temperature: max }).success).toBe(true);
+    expect(refineRequestSchema.safeParse({ path: 'a.mid', temperature: max + 0.01 }).success).toBe(false);
+    expect(refineRequestSchema.safeParse({ path: 'a.mid', temperature: min - 0.01 }).success).toBe(false);
+  });
+
+  it('generate: no tempo unless one is asked for (core takes the primer’s, else 120), from 20 to 400', () => {
+    const parsed = generateRequestSchema.parse({});
+    expect(parsed.bpm).toBeUndefined();
+    // Absent, as for the CLI: core picks the model's own temperature and top-p.
+    expect(parsed.temperature).toBeUndefined();
+    expect(parsed.topP).toBeUndefined();
+    expect(parsed.topK).toBe(DEFAULT_SAMPLING.topK);
+    const { min, max } = GENERATE_LIMITS.tempoBpm;
+    expect([min, max]).toEqual([20, 400]);
+    for (const [bpm, ok] of [
+      [min, true],
+      [max, true],
+      [min - 1, false],
+      [max + 1, false],
+    ] as const)
+      expect(generateRequestSchema.safeParse({ bpm }).success, `bpm ${bpm}`).toBe(ok);
+    expect(generateRequestSchema.safeParse({ temperature: SAMPLING_LIMITS.temperature.max }).success).toBe(true);
+    expect(generateRequestSchema.safeParse({ count: GENERATE_LIMITS.count.max + 1 }).success).toBe(false);
+  });
+
+  it('synthesize: the engines and sample rates core renders', () => {
+    for (const engine of ENGINE_CHOICES) expect(synthesizeRequestSchema.safeParse({ paths: ['a.mid'], engine }).success).toBe(true);
+    for (const sampleRateHz of SAMPLE_RATES_HZ)
+      expect(synthesizeRequestSchema.safeParse({ paths: ['a.mid'], sampleRateHz }).success).toBe(true);
+    expect(synthesizeRequestSchema.safeParse({ paths: ['a.mid'], sampleRateHz: 22050 }).success).toBe(false);
+    expect(synthesizeRequestSchema.safeParse({ paths: ['a.mid'], engine: 'gpu' }).success).toBe(false);
   });
 });

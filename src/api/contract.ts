@@ -6,6 +6,10 @@
  * Long operations answer a `{jobId}` at once; their progress arrives as `JobEvent`s.
  */
 import { z } from 'zod';
+import { DEFAULT_SAMPLING, SAMPLING_LIMITS } from '../core/common/generate/sampling';
+import { GENERATE_LIMITS } from '../core/common/generate/options';
+import { DEFAULT_REFINE_TEMPERATURE, REFINE_LIMITS } from '../core/common/refine/options';
+import type { NumberRange } from '../core/common/validate';
 import {
   fileEntrySchema,
   pieceSummarySchema,
@@ -18,6 +22,7 @@ import {
   piecePageSchema,
   serializedErrorSchema,
   sampleRateSchema,
+  engineSchema,
   settingsPatchSchema,
   settingsSchema,
   trainRunSchema,
@@ -41,6 +46,15 @@ function job<I extends z.ZodType>(input: I): OperationDef<I, typeof jobRefSchema
 }
 
 const none = z.strictObject({});
+
+/** A number schema with core's range (core/common/validate.ts `NumberRange`), so limits are written once. */
+function range(r: NumberRange): z.ZodNumber {
+  let n = z.number();
+  if (r.integer) n = n.int();
+  if (r.min !== undefined) n = n.min(r.min);
+  if (r.max !== undefined) n = n.max(r.max);
+  return n;
+}
 const ok = z.object({ ok: z.literal(true) });
 
 // ---------------------------------------------------------------------------------------------
@@ -84,44 +98,45 @@ export const resumeRequestSchema = z.strictObject({
 export const generateRequestSchema = z.strictObject({
   /** The model to use (default: the default model). */
   modelId: idSchema.optional(),
-  count: z.number().int().min(1).max(64).default(1),
+  count: z.number().int().min(GENERATE_LIMITS.count.min).max(GENERATE_LIMITS.count.max).default(1),
   /** Length of each piece in events (notes and chords); ignored when `lengthSeconds` is given. */
   lengthTokens: z.number().int().min(8).max(20_000).default(400),
   /** Length of each piece in seconds of music (what the UI asks for); wins over `lengthTokens`. */
   lengthSeconds: z.number().min(1).max(3600).optional(),
-  temperature: z.number().min(0.05).max(3).default(1),
+  /** Sampling temperature (default: the model's, as `--temperature`). */
+  temperature: range(SAMPLING_LIMITS.temperature).optional(),
   /** Sample only among the k most likely tokens (0 = all). */
-  topK: z.number().int().min(0).max(10_000).default(0),
+  topK: range(SAMPLING_LIMITS.topK).max(10_000).default(DEFAULT_SAMPLING.topK),
   /** Sample only among the likeliest tokens that make up this probability (default: the model's; `--top-p`). */
-  topP: z.number().min(0.001).max(1).optional(),
-  /** Never repeat one event more than this many times in a row (0 = allow; default: the CLI's; `--max-repeat`). */
-  maxRepeat: z.number().int().min(0).max(1000).optional(),
+  topP: range(SAMPLING_LIMITS.topP).optional(),
+  /** Never repeat one event more than this many times in a row (0 = allow; default: core's; `--max-repeat`). */
+  maxRepeat: range(SAMPLING_LIMITS.maxRepeat).max(1000).optional(),
   /** Composer only: how much a piece reuses its own earlier passages, 0..1 (default: the model's). */
-  memory: z.number().min(0).max(1).optional(),
-  seed: z.number().int().min(0).optional(),
+  memory: range(GENERATE_LIMITS.memory).optional(),
+  seed: range(GENERATE_LIMITS.seed).optional(),
   /** Start from the opening of this corpus piece instead of a random window. */
   primerPieceId: idSchema.optional(),
   /** Start from the opening of this MIDI file (in the data folder or chosen by the user); not with primerPieceId. */
   primerPath: pathSchema.optional(),
-  /** Tempo of the written MIDI, in quarter notes per minute. */
-  bpm: z.number().min(20).max(300).default(100),
+  /** Tempo of the written MIDI, in quarter notes per minute (absent: the primer's, else `DEFAULT_TEMPO_BPM`, as `--tempo`). */
+  bpm: range(GENERATE_LIMITS.tempoBpm).optional(),
 });
 /** `synthesize.start`: render MIDI files to WAV. */
 export const synthesizeRequestSchema = z.strictObject({
   paths: z.array(pathSchema).min(1).max(1000),
   /** SoundFont to use instead of the settings' one. */
   soundFont: pathSchema.optional(),
-  engine: z.enum(['auto', 'native', 'wasm']).optional(),
+  engine: engineSchema.optional(),
   sampleRateHz: sampleRateSchema.optional(),
 });
 /** `refine.start`: rewrite a MIDI file with the Music Transformer. */
 export const refineRequestSchema = z.strictObject({
   path: pathSchema,
   modelId: idSchema.optional(),
-  temperature: z.number().min(0.05).max(3).default(1),
-  seed: z.number().int().min(0).optional(),
-  /** 0..1: phrase dynamics, tempo curve, voicing, pedal and micro-timing (`--expression`). */
-  expression: z.number().min(0).max(1).optional(),
+  temperature: range(REFINE_LIMITS.temperature).default(DEFAULT_REFINE_TEMPERATURE),
+  seed: range(REFINE_LIMITS.seed).optional(),
+  /** 0..1: phrase dynamics, tempo curve, voicing, pedal and micro-timing (`--expression`; default `DEFAULT_EXPRESSION`). */
+  expression: range(REFINE_LIMITS.expression).optional(),
 });
 /** `evaluate.start`: measure generated pieces against the corpus. */
 export const evaluateRequestSchema = z.strictObject({

@@ -4,6 +4,7 @@
  * Pure TypeScript (zod only): main, preload, server and renderer all import it.
  */
 import { z } from 'zod';
+import { ENGINE_CHOICES, SAMPLE_RATES_HZ } from '../core/common/render/settings';
 
 /** A file path on the backend's machine, as text (never empty, no NUL bytes). */
 export const pathSchema = z
@@ -73,6 +74,8 @@ export const progressSchema = z.object({
   total: z.number().optional(),
   message: z.string().optional(),
   metrics: z.record(z.string(), z.number()).optional(),
+  /** Seconds until the run ends (core/common/eta.ts), when known. */
+  remainingSeconds: z.number().min(0).optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -171,7 +174,9 @@ export const waveformSchema = z.object({
 // Settings
 
 /** A render sample rate, in Hz: the rates the synthesizer renders and the refined WAVs are mastered at. */
-export const sampleRateSchema = z.literal([44100, 48000]);
+export const sampleRateSchema = z.literal(SAMPLE_RATES_HZ);
+/** A synth engine (core/common/render/settings.ts `ENGINE_CHOICES`). */
+export const engineSchema = z.enum(ENGINE_CHOICES);
 
 /** What the user can set; persisted in `<dataDir>/settings.json`. */
 export const settingsSchema = z.object({
@@ -184,8 +189,8 @@ export const settingsSchema = z.object({
   /** A BLAS library file (exporting cblas_sgemm) to try before the system's; null = the system's. */
   blasLibrary: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').nullable(),
   /** Synth engine: `auto` = native FluidSynth when the library is present, else wasm. */
-  engine: z.enum(['auto', 'native', 'wasm']),
-  /** Render sample rate in Hz: what the synthesizer renders (`SAMPLE_RATES_HZ` in core/node/render/renderer.ts). */
+  engine: engineSchema,
+  /** Render sample rate in Hz: what the synthesizer renders (`SAMPLE_RATES_HZ` in core/common/render/settings.ts). */
   sampleRateHz: sampleRateSchema,
 });
 /** The settings a request may change (everything but the data folder). */
@@ -240,6 +245,8 @@ export const jobEventSchema = z.discriminatedUnion('type', [
     total: z.number().optional(),
     message: z.string().optional(),
     metrics: z.record(z.string(), z.number()).optional(),
+    /** Seconds until the run ends (core/common/eta.ts), when known. */
+    remainingSeconds: z.number().min(0).optional(),
   }),
   z.object({ type: z.literal('job'), seq: z.number().int().min(0), job: jobInfoSchema }),
 ]);

@@ -16,30 +16,29 @@ function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
 }
 
 describe('progressBar', () => {
-  it("shows the whole run's time left when the stage reports it, not the epoch's", () => {
+  it("shows one ETA: the event's remaining seconds, the whole run's for training", () => {
     const stream = fakeStream(true);
     const bar = progressBar({}, stream);
     // Half of epoch 1 of 30 done: the epoch alone would say seconds; the run has 59.5 minutes left.
-    bar({ stage: 'epoch 1/30', done: 50, total: 100, metrics: { loss: 2.5, etaSeconds: 3570 } });
+    bar({ stage: 'epoch 1/30', done: 50, total: 100, metrics: { loss: 2.5 }, remainingSeconds: 3570 });
     bar.finish();
-    expect(stream.text).toContain('run eta 59:30');
-    expect(stream.text).not.toContain('etaSeconds=');
+    expect(stream.text).toContain('eta 59:30');
+    expect(stream.text.match(/eta/g)).toHaveLength(1);
     expect(stream.text).toContain('loss=2.500');
   });
 
-  it("falls back to the stage's own estimate without a run ETA", () => {
+  it('estimates nothing itself: without remaining seconds the ETA is unknown', () => {
     const stream = fakeStream(true);
     const bar = progressBar({}, stream);
-    bar({ stage: 'import', done: 0, total: 10 });
+    bar({ stage: 'import', done: 5, total: 10 });
     bar.finish();
     expect(stream.text).toMatch(/ eta --:--/);
-    expect(stream.text).not.toContain('run eta');
   });
 
-  it('puts the run ETA in the log lines off a terminal', () => {
+  it('puts the ETA in the log lines off a terminal', () => {
     const stream = fakeStream(false);
     const bar = progressBar({}, stream);
-    bar({ stage: 'train', done: 10, total: 100, metrics: { etaSeconds: 95 } });
-    expect(stream.text).toBe('train: 10/100 (10%) run eta 1:35\n');
+    bar({ stage: 'train', done: 10, total: 100, remainingSeconds: 95 });
+    expect(stream.text).toBe('train: 10/100 (10%) eta 1:35\n');
   });
 });

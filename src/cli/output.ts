@@ -46,7 +46,10 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-/** A progress sink that draws a bar with ETA on stderr (TTY) or logs a line now and then. */
+/**
+ * A progress sink that draws a bar on stderr (TTY) or logs a line now and then. The ETA it shows
+ * is the event's `remainingSeconds` (core/common/eta.ts), never one of its own.
+ */
 export function progressBar(
   options: GlobalOptions,
   stream: NodeJS.WriteStream = process.stderr,
@@ -72,17 +75,7 @@ export function progressBar(
     lastDraw = now;
     const elapsed = (now - stageStart) / 1000;
     const fraction = e.total ? Math.min(1, e.done / e.total) : undefined;
-    // A stage that knows the whole run's time left (training reports `etaSeconds` across all its
-    // epochs and its time limit) is shown that; else the bar's own estimate for this stage.
-    const runEta = e.metrics?.etaSeconds;
-    const eta =
-      runEta !== undefined && Number.isFinite(runEta)
-        ? runEta
-        : fraction && fraction > 0
-          ? (elapsed * (1 - fraction)) / fraction
-          : NaN;
-    const etaLabel = runEta !== undefined ? 'run eta' : 'eta';
-    const shown = Object.entries(e.metrics ?? {}).filter(([k]) => k !== 'etaSeconds');
+    const shown = Object.entries(e.metrics ?? {});
     const metrics = shown.length
       ? ' ' + shown.map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(' ')
       : '';
@@ -93,12 +86,12 @@ export function progressBar(
         fraction === undefined
           ? ''
           : '[' + '#'.repeat(Math.round(fraction * width)).padEnd(width, '.') + '] ';
-      const line = `${e.stage} ${bar}${count} ${formatDuration(elapsed)} ${etaLabel} ${formatDuration(eta)}${metrics}${e.message ? ' ' + e.message : ''}`;
+      const line = `${e.stage} ${bar}${count} ${formatDuration(elapsed)} eta ${formatDuration(e.remainingSeconds ?? NaN)}${metrics}${e.message ? ' ' + e.message : ''}`;
       const cols = stream.columns ?? 100;
       stream.write('\r\x1b[2K' + line.slice(0, cols - 1));
       drawn = true;
     } else if (!options.quiet && !options.json) {
-      const etaText = runEta !== undefined ? ` ${etaLabel} ${formatDuration(eta)}` : '';
+      const etaText = e.remainingSeconds !== undefined ? ` eta ${formatDuration(e.remainingSeconds)}` : '';
       stream.write(
         `${e.stage}: ${count}${fraction !== undefined ? ` (${Math.round(fraction * 100)}%)` : ''}${etaText}${metrics}\n`,
       );
@@ -129,46 +122,4 @@ export function reportError(error: unknown, options: GlobalOptions): number {
   if (data.code === 'INTERNAL' && process.env.CADENZA_DEBUG && error instanceof Error)
     process.stderr.write(`${error.stack}\n`);
   return error instanceof UsageError || (error as CadenzaError | undefined)?.code === 'USAGE' ? 2 : 1;
-}
-
-/** Parses a number option, throwing `UsageError` naming the flag when it is not a number in range. */
-export function numberOption(
-  flag: string,
-  value: string | number | undefined,
-  range: { min?: number; max?: number; integer?: boolean } = {},
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  const kind = range.integer ? 'a whole number' : 'a number';
-  const bounds =
-    range.min !== undefined && range.max !== undefined
-      ? ` from ${range.min} to ${range.max}`
-      : range.min !== undefined
-        ? ` of at least ${range.min}`
-        : range.max !== undefined
-          ? ` of at most ${range.max}`
-          : '';
-  if (
-    !Number.isFinite(n) ||
-    (range.integer && !Number.isInteger(n)) ||
-    (range.min !== undefined && n < range.min) ||
-    (range.max !== undefined && n > range.max)
-  )
-    throw new UsageError(`${flag} must be ${kind}${bounds}, not "${value}".`, { field: flag });
-  return n;
-}
-
-/** An abort signal that Ctrl-C or SIGTERM trips (once), and `dispose` to stop listening. */
-export function cancelOnSignals(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', abort);
-      process.off('SIGTERM', abort);
-    },
-  };
 }

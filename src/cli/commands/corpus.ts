@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CorpusError, UsageError } from '../../core/common/errors';
-import type { RunOptions } from '../../core/common/progress';
 import { shortId } from '../../core/node/corpus/piece';
 import type { Piece } from '../../core/node/corpus/piece';
 import type { ImportReport, RescanReport } from '../../core/node/corpus/store';
 import { CorpusStore } from '../../core/node/corpus/store';
 import { dataDir as appDataDir } from '../../core/node/paths';
-import { formatDuration, printResult, progressBar, type GlobalOptions } from '../output';
+import { formatDuration, printResult, type GlobalOptions } from '../output';
+import { runStage } from '../runStage';
 
 interface CorpusFlags extends GlobalOptions {
   dataDir?: string;
@@ -51,7 +51,7 @@ export function registerCorpus(program: Command): void {
           path: missing,
         });
       const store = await CorpusStore.open(dataDir(flags));
-      const report = await withCancel(flags, (run) => store.import(paths, run));
+      const report = await runStage(flags, 'the corpus is as it was', (run) => store.import(paths, run));
       if (report.added.length + report.duplicates.length + report.skipped.length === 0)
         throw new UsageError(
           `Nothing was imported: ${paths.length === 1 ? `${paths[0]} holds` : `${paths.join(', ')} hold`} no .mid or .midi files.`,
@@ -101,27 +101,13 @@ export function registerCorpus(program: Command): void {
       ),
   ).action(async (flags: CorpusFlags) => {
     const store = await CorpusStore.open(dataDir(flags));
-    const report = await withCancel(flags, (run) => store.rescan(run));
+    const report = await runStage(flags, 'the corpus is as it was', (run) => store.rescan(run));
     printResult(flags, report, rescanSummary);
   });
 }
 
 function dataDir(flags: CorpusFlags): string {
   return flags.dataDir ?? appDataDir();
-}
-
-/** Runs `work` with a progress bar, cancelling it on Ctrl-C (the store then leaves the corpus as it was). */
-async function withCancel<T>(flags: CorpusFlags, work: (run: RunOptions) => Promise<T>): Promise<T> {
-  const bar = progressBar(flags);
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  try {
-    return await work({ onProgress: bar, signal: controller.signal });
-  } finally {
-    bar.finish();
-    process.off('SIGINT', stop);
-  }
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

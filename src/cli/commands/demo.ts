@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { deserializeError } from '../../core/common/errors';
 import { availableSharedCorpusDir } from '../../core/node/paths';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { engineOption, numberOption } from '../options';
+import { runStage } from '../runStage';
 import { bundledLstmPath } from './generate';
 
 interface Flags extends GlobalOptions {
@@ -61,27 +63,26 @@ export function registerDemo(program: Command): void {
       const seconds = numberOption('--seconds', flags.seconds, { min: 1, max: 600 })!;
       const seed = numberOption('--seed', flags.seed, { integer: true, min: 0 });
       const out = flags.output_path;
-      const bar = progressBar(flags);
-      const say = (line: string): void => {
-        bar.finish();
-        if (!flags.quiet && !flags.json) process.stderr.write(`${line}\n`);
-      };
-      try {
+      const engine = engineOption(flags.engine);
+      const { result, r } = await runStage(flags, 'what the finished steps wrote was kept', async (run) => {
+        const say = (line: string): void => {
+          run.endBarLine();
+          if (!flags.quiet && !flags.json) process.stderr.write(`${line}\n`);
+        };
         say('1/4 composing with the bundled LSTM…');
         const { generatePieces } = await import('../../core/node/generate/generate');
         const [piece] = await generatePieces(
           { modelPath: bundledLstmPath(), outputPath: out, count: 1, seconds, seed },
-          { onProgress: bar },
+          run,
         );
 
         say('2/4 rendering with FluidSynth and the bundled SoundFont…');
         const { synthesizeFiles } = await import('../../core/node/render/synthesize');
-        const engine = flags.engine as 'auto' | 'native' | 'wasm';
         const audio = await synthesizeFiles(
           [piece!.midiPath],
           path.join(out, 'audio'),
           { engine },
-          { onProgress: bar },
+          run,
         );
         if (audio.failures[0]) throw deserializeError(audio.failures[0].error);
         const wav = audio.results[0]!.wavPath;
@@ -92,7 +93,8 @@ export function registerDemo(program: Command): void {
           audioPaths: [wav],
           outputPath: path.join(out, 'refined_audio'),
           engine,
-          onProgress: bar,
+          onProgress: run.onProgress,
+          signal: run.signal,
         });
         if (refined.failures[0]) throw deserializeError(refined.failures[0].error);
         const r = refined.pieces[0]!;
@@ -114,26 +116,24 @@ export function registerDemo(program: Command): void {
               audio: path.dirname(wav),
               refined: path.dirname(r.refinedAudio),
             },
-            { onProgress: bar },
+            run,
           );
           result.report = (await writeEvaluationReport(path.join(out, 'report'), report)).htmlPath;
         } else
           result.note =
             'Evaluation was skipped: no reference corpus was found; run `cadenza evaluate --reference <MIDI folder> …` to compare.';
-        bar.finish();
-        printResult(flags, result, (v) =>
-          [
-            `Composed   ${v.midi}`,
-            `Rendered   ${v.audio}`,
-            `Refined    ${v.refinedMidi}`,
-            `           ${v.refinedAudio}  (${r.mastering.outputLufs.toFixed(1)} LUFS, velocity ${r.velocity.before.mean.toFixed(0)}±${r.velocity.before.std.toFixed(0)} -> ${r.velocity.after.mean.toFixed(0)}±${r.velocity.after.std.toFixed(0)})`,
-            v.report ? `Report     ${v.report}` : (v.note ?? ''),
-            '',
-            STUDIO_HINT,
-          ].join('\n'),
-        );
-      } finally {
-        bar.finish();
-      }
+        return { result, r };
+      });
+      printResult(flags, result, (v) =>
+        [
+          `Composed   ${v.midi}`,
+          `Rendered   ${v.audio}`,
+          `Refined    ${v.refinedMidi}`,
+          `           ${v.refinedAudio}  (${r.mastering.outputLufs.toFixed(1)} LUFS, velocity ${r.velocity.before.mean.toFixed(0)}±${r.velocity.before.std.toFixed(0)} -> ${r.velocity.after.mean.toFixed(0)}±${r.velocity.after.std.toFixed(0)})`,
+          v.report ? `Report     ${v.report}` : (v.note ?? ''),
+          '',
+          STUDIO_HINT,
+        ].join('\n'),
+      );
     });
 }

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import type { EvaluationReport } from '../../core/common/evaluate/report';
 import { formatNumber } from '../../core/common/evaluate/svg';
 import { runEvaluation, writeEvaluationReport } from '../../core/node/evaluate/evaluate';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { numberOption } from '../options';
+import { runStage } from '../runStage';
 
 interface EvaluateFlags extends GlobalOptions {
   reference: string;
@@ -84,34 +86,18 @@ export function registerEvaluate(program: Command): void {
         '  cadenza evaluate --model resources/models/lstm --reference held-out/ --ngram-train train/\n',
     )
     .action(async (flags: EvaluateFlags) => {
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      try {
-        const report = await runEvaluation(
-          {
-            reference: flags.reference,
-            generated: flags.generated,
-            refined: flags.refined,
-            audio: flags.audio,
-            model: flags.model,
-            ngramTrain: flags.ngramTrain,
-            ngramOrder: numberOption('--ngram-order', flags.ngramOrder, { min: 1, max: 10, integer: true }),
-            maxLikelihoodTargets: numberOption('--max-targets', flags.maxTargets, {
-              min: 1,
-              max: 10_000_000,
-              integer: true,
-            }),
-          },
-          { onProgress: bar, signal: controller.signal },
-        );
-        bar.finish();
-        const paths = await writeEvaluationReport(flags.output, report);
-        printResult(flags, { ...paths, report }, () => headline(report, paths));
-      } finally {
-        bar.finish();
-        process.off('SIGINT', stop);
-      }
+      const options = {
+        reference: flags.reference,
+        generated: flags.generated,
+        refined: flags.refined,
+        audio: flags.audio,
+        model: flags.model,
+        ngramTrain: flags.ngramTrain,
+        ngramOrder: numberOption('--ngram-order', flags.ngramOrder, { min: 1, max: 10, integer: true }),
+        maxLikelihoodTargets: numberOption('--max-targets', flags.maxTargets, { min: 1, max: 10_000_000, integer: true }),
+      };
+      const report = await runStage(flags, 'no report was written', (run) => runEvaluation(options, run));
+      const paths = await writeEvaluationReport(flags.output, report);
+      printResult(flags, { ...paths, report }, () => headline(report, paths));
     });
 }

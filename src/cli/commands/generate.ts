@@ -4,15 +4,17 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../core/common/errors';
 import type { GeneratedPiece } from '../../core/node/generate/generate';
 import { DEFAULT_SECONDS, generatePieces } from '../../core/node/generate/generate';
-import type { OnnxEngine, RuntimeChoice } from '../../core/node/generate/runtime';
-import { DEFAULT_SAMPLING } from '../../core/common/generate/sampling';
+import { DEFAULT_TEMPO_BPM, GENERATE_LIMITS } from '../../core/common/generate/options';
+import { ONNX_ENGINES, RUNTIME_CHOICES } from '../../core/node/generate/runtime';
+import { DEFAULT_SAMPLING, SAMPLING_LIMITS } from '../../core/common/generate/sampling';
 import { COMPOSER_SAMPLING } from '../../core/common/models/composer';
 import { exportLstmModelFolder, ONNX_FILES } from '../../core/node/onnx/modelFolder';
 import { resourcesDir } from '../../core/node/paths';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { choiceOption, numberOption } from '../options';
+import { runStage } from '../runStage';
 import { requireFolderTarget } from '../paths';
 
 interface GenerateFlags extends GlobalOptions {
@@ -74,8 +76,8 @@ export function registerGenerate(program: Command): void {
     .option('--seed <n>', 'seed of the first piece (piece i uses seed + i); the same seed gives the same piece on every runtime')
     .option('--primer <source>', 'start from a MIDI file, a corpus piece (corpus:<id> from "cadenza corpus list") or none', 'none')
     .option('--data-dir <dir>', 'data folder whose corpus corpus:<id> primers come from (default: the app’s data folder)')
-    .option('--tempo <bpm>', 'tempo of the written MIDI (default: the primer’s, else 120)')
-    .option('--transpose <semitones>', 'shift the result by this many semitones (-24..24)', '0')
+    .option('--tempo <bpm>', `tempo of the written MIDI, ${GENERATE_LIMITS.tempoBpm.min} to ${GENERATE_LIMITS.tempoBpm.max} (default: the primer’s, else ${DEFAULT_TEMPO_BPM})`)
+    .option('--transpose <semitones>', `shift the result by this many semitones (${GENERATE_LIMITS.transpose.min}..${GENERATE_LIMITS.transpose.max})`, '0')
     .option('--runtime <name>', 'auto (onnxruntime, else TF.js where onnxruntime cannot run), onnx or tfjs', 'auto')
     .option('--name <name>', 'file name for the piece (default piece-<seed>)')
     .option('--batch-size <n>', 'windows per model call (default: all pieces at once)')
@@ -90,51 +92,34 @@ export function registerGenerate(program: Command): void {
     )
     .action(async (flags: GenerateFlags) => {
       requireFolderTarget('--output_path', flags.output_path ?? 'output');
-      const runtime = flags.runtime ?? 'auto';
-      if (flags.engine !== undefined && !['incremental', 'window'].includes(flags.engine))
-        throw new UsageError(`--engine must be incremental or window, not "${flags.engine}".`, { field: '--engine' });
-      if (!['auto', 'onnx', 'tfjs'].includes(runtime))
-        throw new UsageError(`--runtime must be auto, onnx or tfjs, not "${runtime}".`, { field: '--runtime' });
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      try {
-        const pieces = await generatePieces(
-          {
-            modelPath: flags.model_path ?? bundledLstmPath(),
-            outputPath: flags.output_path ?? 'output',
-            count: numberOption('--count', flags.count, { min: 1, max: 256, integer: true }),
-            events: numberOption('--events', flags.events, { min: 1, max: 100_000, integer: true }),
-            seconds: numberOption('--seconds', flags.seconds, { min: 0.1, max: 3600 }),
-            temperature: numberOption('--temperature', flags.temperature, { min: 0, max: 10 }),
-            topK: numberOption('--top-k', flags.topK, { min: 0, integer: true }),
-            topP: numberOption('--top-p', flags.topP, { min: 0.001, max: 1 }),
-            maxRepeat: numberOption('--max-repeat', flags.maxRepeat, { min: 0, integer: true }),
-            memory: numberOption('--memory', flags.memory, { min: 0, max: 1 }),
-            seed: numberOption('--seed', flags.seed, { min: 0, max: 0xffffffff, integer: true }),
-            primer: flags.primer,
-            tempoBpm: numberOption('--tempo', flags.tempo, { min: 20, max: 400 }),
-            transpose: numberOption('--transpose', flags.transpose, { min: -24, max: 24, integer: true }),
-            runtime: runtime as RuntimeChoice,
-            name: flags.name,
-            batchSize: numberOption('--batch-size', flags.batchSize, { min: 1, integer: true }),
-            threads: numberOption('--threads', flags.threads, { min: 1, max: 64, integer: true }),
-            engine: flags.engine as OnnxEngine | undefined,
-            dataDir: flags.dataDir,
-          },
-          { onProgress: bar, signal: controller.signal },
-        );
-        bar.finish();
-        printResult(
-          flags,
-          pieces.map((p) => ({ name: p.name, midiPath: p.midiPath, sidecarPath: p.sidecarPath, seed: p.seed, runtime: p.runtime, stats: p.stats })),
-          () => summary(pieces),
-        );
-      } finally {
-        bar.finish();
-        process.off('SIGINT', stop);
-      }
+      const options = {
+        modelPath: flags.model_path ?? bundledLstmPath(),
+        outputPath: flags.output_path ?? 'output',
+        count: numberOption('--count', flags.count, GENERATE_LIMITS.count),
+        events: numberOption('--events', flags.events, GENERATE_LIMITS.events),
+        seconds: numberOption('--seconds', flags.seconds, GENERATE_LIMITS.seconds),
+        temperature: numberOption('--temperature', flags.temperature, SAMPLING_LIMITS.temperature),
+        topK: numberOption('--top-k', flags.topK, SAMPLING_LIMITS.topK),
+        topP: numberOption('--top-p', flags.topP, SAMPLING_LIMITS.topP),
+        maxRepeat: numberOption('--max-repeat', flags.maxRepeat, SAMPLING_LIMITS.maxRepeat),
+        memory: numberOption('--memory', flags.memory, GENERATE_LIMITS.memory),
+        seed: numberOption('--seed', flags.seed, GENERATE_LIMITS.seed),
+        primer: flags.primer,
+        tempoBpm: numberOption('--tempo', flags.tempo, GENERATE_LIMITS.tempoBpm),
+        transpose: numberOption('--transpose', flags.transpose, GENERATE_LIMITS.transpose),
+        runtime: choiceOption('--runtime', flags.runtime, RUNTIME_CHOICES),
+        name: flags.name,
+        batchSize: numberOption('--batch-size', flags.batchSize, GENERATE_LIMITS.batchSize),
+        threads: numberOption('--threads', flags.threads, GENERATE_LIMITS.threads),
+        engine: choiceOption('--engine', flags.engine, ONNX_ENGINES),
+        dataDir: flags.dataDir,
+      };
+      const pieces = await runStage(flags, 'no piece was written', (run) => generatePieces(options, run));
+      printResult(
+        flags,
+        pieces.map((p) => ({ name: p.name, midiPath: p.midiPath, sidecarPath: p.sidecarPath, seed: p.seed, runtime: p.runtime, stats: p.stats })),
+        () => summary(pieces),
+      );
     });
 
   program

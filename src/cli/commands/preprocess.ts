@@ -6,7 +6,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import type { PreprocessKind, PreprocessResult } from '../../core/node/preprocess/preprocess';
 import { DEFAULT_MIN_COUNT, preprocess } from '../../core/node/preprocess/preprocess';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { numberOption } from '../options';
+import { runStage } from '../runStage';
 import { registerTokenize } from './tokenize';
 import { requireFolderTarget } from '../paths';
 
@@ -69,17 +71,7 @@ export function registerPreprocess(program: Command): void {
         minCount: numberOption('--min-count', flags.minCount, { min: 1, integer: true }),
         seqLength: numberOption('--seq-length', flags.seqLength, { min: 2, integer: true }),
       };
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      let result: PreprocessResult;
-      try {
-        result = await preprocess(options, { onProgress: bar, signal: controller.signal });
-      } finally {
-        bar.finish();
-        process.off('SIGINT', stop);
-      }
+      const result = await runStage(flags, 'nothing was written', (run) => preprocess(options, run));
       printResult(flags, result, summary);
     });
 }

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import { dataDir as appDataDir } from '../../core/node/paths';
 import { startServer } from '../../server/server';
-import { numberOption, printResult, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { numberOption } from '../options';
 
 /** Longest a shutdown may take after SIGINT or SIGTERM, in milliseconds. */
 const SHUTDOWN_MS = 4_000;

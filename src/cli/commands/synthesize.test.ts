@@ -88,8 +88,8 @@ describe('cadenza synthesize', () => {
   it('exits 2 for bad flags, naming the flag', async () => {
     for (const [flag, value, message] of [
       ['--format', 'mp3', '--format must be one of pcm16, pcm24, float32, not "mp3".'],
-      ['--sample-rate', '22050', '--sample-rate must be 44100 or 48000, not "22050".'],
-      ['--engine', 'gpu', '--engine must be native, wasm or auto, not "gpu".'],
+      ['--sample-rate', '22050', '--sample-rate must be one of 44100, 48000, not "22050".'],
+      ['--engine', 'gpu', '--engine must be one of auto, native, wasm, not "gpu".'],
       ['--gain', '11', '--gain must be a number from 0 to 10, not "11".'],
     ] as const) {
       const r = await run('--midi_path', midi, '--output_path', path.join(dir, 'never'), flag, value);

@@ -5,19 +5,21 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RenderError, UsageError } from '../../core/common/errors';
-import { WAV_SAMPLE_FORMATS, type WavSampleFormat } from '../../core/common/audio/wav';
-import type { EngineChoice } from '../../core/node/render/renderer';
-import { DEFAULT_GAIN } from '../../core/node/render/renderer';
+import { WAV_SAMPLE_FORMATS } from '../../core/common/audio/wav';
+import { DEFAULT_SAMPLE_RATE_HZ, SAMPLE_RATES_HZ } from '../../core/common/render/settings';
+import { DEFAULT_GAIN, GAIN_RANGE } from '../../core/node/render/renderer';
 import { DEFAULT_SOUNDFONT } from '../../core/node/render/soundfont';
 import { DEFAULT_MAX_TAIL_SECONDS } from '../../core/node/render/synth';
 import { synthesizeFiles, type SynthesizeReport } from '../../core/node/render/synthesize';
-import { formatDuration, numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { formatDuration, printResult, type GlobalOptions } from '../output';
+import { engineOption, formatOption, numberOption, sampleRateOption } from '../options';
+import { runStage } from '../runStage';
 import { requireFolderTarget } from '../paths';
 
 interface SynthesizeFlags extends GlobalOptions {
   midi_path?: string[];
   output_path: string;
-  sampleRate?: string;
+  sampleRate: string;
   format: string;
   gain?: string;
   soundfont?: string;
@@ -26,19 +28,6 @@ interface SynthesizeFlags extends GlobalOptions {
   maxTail?: string;
   jobs?: string;
 }
-
-const FORMAT_ALIASES: Record<string, WavSampleFormat> = {
-  pcm16: 'pcm16',
-  s16: 'pcm16',
-  '16': 'pcm16',
-  pcm24: 'pcm24',
-  s24: 'pcm24',
-  '24': 'pcm24',
-  float32: 'float32',
-  float: 'float32',
-  f32: 'float32',
-  '32f': 'float32',
-};
 
 /** Adds `synthesize` to the program. */
 export function registerSynthesize(program: Command): void {
@@ -49,7 +38,7 @@ export function registerSynthesize(program: Command): void {
     )
     .option('--midi_path <paths...>', 'MIDI files or folders to render', undefined)
     .option('--output_path <dir>', 'folder for the WAVs (created if missing)', 'output/audio')
-    .option('--sample-rate <hz>', 'sample rate: 44100 or 48000', '44100')
+    .option('--sample-rate <hz>', `sample rate: ${SAMPLE_RATES_HZ.join(' or ')}`, String(DEFAULT_SAMPLE_RATE_HZ))
     .option(
       '--format <format>',
       `sample format: ${WAV_SAMPLE_FORMATS.join(', ')} (also s16, s24, float)`,
@@ -57,7 +46,7 @@ export function registerSynthesize(program: Command): void {
     )
     .option(
       '--gain <gain>',
-      `FluidSynth master gain, 0 to 10 (FluidSynth's own default is 0.2)`,
+      `FluidSynth master gain, ${GAIN_RANGE.min} to ${GAIN_RANGE.max} (FluidSynth's own default is 0.2)`,
       String(DEFAULT_GAIN),
     )
     .option('--soundfont <path>', `an SF2 or SF3 SoundFont (default: the bundled ${DEFAULT_SOUNDFONT})`)
@@ -83,28 +72,16 @@ export function registerSynthesize(program: Command): void {
       '\nExamples:\n  cadenza synthesize --midi_path output/generated_midi/ --output_path output/audio/\n  cadenza synthesize --midi_path song.mid --format float32 --sample-rate 48000 --engine wasm\n',
     )
     .action(async (flags: SynthesizeFlags) => {
-      if (!flags.midi_path || flags.midi_path.length === 0)
+      const midiPaths = flags.midi_path ?? [];
+      if (midiPaths.length === 0)
         throw new UsageError('--midi_path is required: give a MIDI file or a folder of them.', {
           field: '--midi_path',
         });
       requireFolderTarget('--output_path', flags.output_path);
-      const format = FORMAT_ALIASES[flags.format.toLowerCase()];
-      if (!format)
-        throw new UsageError(
-          `--format must be one of ${WAV_SAMPLE_FORMATS.join(', ')}, not "${flags.format}".`,
-          { field: '--format' },
-        );
-      const engine = flags.engine.toLowerCase();
-      if (engine !== 'auto' && engine !== 'native' && engine !== 'wasm')
-        throw new UsageError(`--engine must be native, wasm or auto, not "${flags.engine}".`, {
-          field: '--engine',
-        });
-      const sampleRateHz = numberOption('--sample-rate', flags.sampleRate, { integer: true })!;
-      if (sampleRateHz !== 44100 && sampleRateHz !== 48000)
-        throw new UsageError(`--sample-rate must be 44100 or 48000, not "${flags.sampleRate}".`, {
-          field: '--sample-rate',
-        });
-      const gain = numberOption('--gain', flags.gain, { min: 0, max: 10 });
+      const format = formatOption(flags.format);
+      const engine = engineOption(flags.engine);
+      const sampleRateHz = sampleRateOption(flags.sampleRate);
+      const gain = numberOption('--gain', flags.gain, GAIN_RANGE);
       const maxTailSeconds = numberOption('--max-tail', flags.maxTail, { min: 0, max: 30 });
       const jobs = numberOption('--jobs', flags.jobs, { min: 1, max: 16, integer: true });
       // A path that names nothing is a usage error (exit 2); a damaged SoundFont fails later (exit 1).
@@ -114,31 +91,19 @@ export function registerSynthesize(program: Command): void {
           path: flags.soundfont,
         });
 
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const stop = (): void => controller.abort();
-      process.once('SIGINT', stop);
-      let report: SynthesizeReport;
-      try {
-        report = await synthesizeFiles(
-          flags.midi_path,
-          flags.output_path,
-          {
-            engine: engine as EngineChoice,
-            sampleRateHz,
-            format,
-            ...(gain !== undefined ? { gain } : {}),
-            ...(maxTailSeconds !== undefined ? { maxTailSeconds } : {}),
-            ...(jobs !== undefined ? { jobs } : {}),
-            ...(flags.soundfont !== undefined ? { soundfontPath: flags.soundfont } : {}),
-            ...(flags.library !== undefined ? { libraryPath: flags.library } : {}),
-          },
-          { onProgress: bar, signal: controller.signal },
-        );
-      } finally {
-        bar.finish();
-        process.off('SIGINT', stop);
-      }
+      const options = {
+        engine,
+        sampleRateHz,
+        format,
+        ...(gain !== undefined ? { gain } : {}),
+        ...(maxTailSeconds !== undefined ? { maxTailSeconds } : {}),
+        ...(jobs !== undefined ? { jobs } : {}),
+        ...(flags.soundfont !== undefined ? { soundfontPath: flags.soundfont } : {}),
+        ...(flags.library !== undefined ? { libraryPath: flags.library } : {}),
+      };
+      const report = await runStage(flags, 'the WAVs already rendered were kept', (run) =>
+        synthesizeFiles(midiPaths, flags.output_path, options, run),
+      );
       if (report.failures.length > 0) {
         if (!flags.json) printResult(flags, report, summary);
         const first = report.failures[0]!.error.message;

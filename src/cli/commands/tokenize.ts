@@ -6,11 +6,11 @@ import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { TokenizeError, UsageError } from '../../core/common/errors';
 import { TOKENIZER_KINDS } from '../../core/common/tokenize';
-import type { TokenizerKind } from '../../core/common/tokenize';
 import { readModelTokenization } from '../../core/node/evaluate/likelihoodModel';
 import { encodeMidiForModel, tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';
 import { ioError } from '../../core/node/fs/atomic';
 import { parseMidi } from '../../core/node/midi/read';
+import { choiceOption } from '../options';
 import { printResult, type GlobalOptions } from '../output';
 
 export { tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';
@@ -36,11 +36,7 @@ export function registerTokenize(program: Command): void {
         throw new UsageError('Give --tokenizer or --model, not both: a model brings its own tokenizer.', {
           field: '--tokenizer',
         });
-      const kind = flags.tokenizer ?? 'notes';
-      if (flags.model === undefined && !(TOKENIZER_KINDS as readonly string[]).includes(kind))
-        throw new UsageError(`--tokenizer must be one of ${TOKENIZER_KINDS.join(', ')}, not "${kind}".`, {
-          field: '--tokenizer',
-        });
+      const kind = choiceOption('--tokenizer', flags.tokenizer, TOKENIZER_KINDS) ?? 'notes';
       let bytes: Uint8Array;
       try {
         bytes = await fs.readFile(file);
@@ -62,7 +58,7 @@ export function registerTokenize(program: Command): void {
         );
         return;
       }
-      const tokens = tokenizeMidi(bytes, kind as TokenizerKind, file);
+      const tokens = tokenizeMidi(bytes, kind, file);
       printResult(flags, tokens, (t) => wrap(t) + `\n(${t.length} tokens, ${new Set(t).size} distinct)`);
     });
 }

@@ -16,7 +16,12 @@ import { COMPOSER_PRESET_NAMES, composerPreset, isComposerPresetName } from '../
 
 const ALL_PRESETS = [...Object.keys(COMPOSER_PRESET_NAMES), ...Object.keys(LSTM_PRESETS)];
 import type { KernelRequest } from '../../core/node/tensor/kernels';
-import { cancelOnSignals, numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { choiceOption, numberOption } from '../options';
+
+/** Threads a training may use, as core's training checks them. */
+const THREADS_RANGE = { min: 1, max: 64, integer: true };
+import { runStage } from '../runStage';
 import { clearTrainingOutputs, noteModelIsFolder, requireFolderTarget } from '../paths';
 
 interface Flags extends GlobalOptions {
@@ -53,17 +58,6 @@ interface Flags extends GlobalOptions {
   chunkTokens?: string;
   backwardUnits?: string;
   lookback?: string;
-}
-
-function oneOf<T extends string>(
-  flag: string,
-  value: string | undefined,
-  allowed: readonly T[],
-): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T))
-    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}".`, { field: flag });
-  return value as T;
 }
 
 function defined<T extends object>(o: T): Partial<T> {
@@ -145,7 +139,7 @@ export function registerTrainLstm(program: Command): void {
       if (isComposerPresetName(flags.preset)) return trainComposerCommand(flags, flags.preset);
       for (const [flag, value] of [['--steps', flags.steps], ['--chunk-tokens', flags.chunkTokens], ['--backward-units', flags.backwardUnits], ['--lookback', flags.lookback]] as const)
         if (value !== undefined) throw new UsageError(`${flag} applies to the composer presets only, not --preset ${flags.preset}.`, { field: flag });
-      const preset = oneOf(
+      const preset = choiceOption(
         '--preset',
         flags.preset,
         ALL_PRESETS as (keyof typeof LSTM_PRESETS)[],
@@ -179,8 +173,8 @@ export function registerTrainLstm(program: Command): void {
           epochs: int('--epochs', flags.epochs, 1),
           batchSize: int('--batch-size', flags.batchSize, 1),
           learningRate: numberOption('--learning-rate', flags.learningRate, { min: 1e-7, max: 1 }),
-          optimizer: oneOf('--optimizer', flags.optimizer, ['adam', 'adamax'] as const),
-          schedule: oneOf('--schedule', flags.schedule, ['constant', 'cosine'] as const),
+          optimizer: choiceOption('--optimizer', flags.optimizer, ['adam', 'adamax'] as const),
+          schedule: choiceOption('--schedule', flags.schedule, ['constant', 'cosine'] as const),
           stride: int('--stride', flags.stride, 1),
           maxStepsPerEpoch: int('--max-steps-per-epoch', flags.maxStepsPerEpoch, 0),
           validWindows: int('--valid-windows', flags.validWindows, 0),
@@ -188,24 +182,18 @@ export function registerTrainLstm(program: Command): void {
           seed: int('--seed', flags.seed, 0),
         }),
       };
-      const threads = int('--threads', flags.threads, 1)!;
-      if (threads > 64)
-        throw new UsageError('--threads must be a whole number from 1 to 64.', { field: '--threads' });
+      const threads = numberOption('--threads', flags.threads, THREADS_RANGE)!;
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { KERNEL_REQUESTS } = await import('../../core/node/tensor/kernels');
-      const backend = oneOf('--backend', flags.backend, [...KERNEL_REQUESTS, 'webgpu']) as KernelRequest | 'webgpu';
-      const blasThreads = int('--blas-threads', flags.blasThreads, 1)!;
-      if (blasThreads > 64)
-        throw new UsageError('--blas-threads must be a whole number from 1 to 64.', { field: '--blas-threads' });
+      const backend = choiceOption('--backend', flags.backend, [...KERNEL_REQUESTS, 'webgpu']) as KernelRequest | 'webgpu';
+      const blasThreads = numberOption('--blas-threads', flags.blasThreads, THREADS_RANGE)!;
       const kernelOptions = { blasThreads, ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}) };
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainLstm, addSeedDesignBaseline } = await import('../../core/node/train/trainLstm');
       const data = await loadTokenDataset(flags.data_path, 'notes');
       await claimModelFolder(flags);
-      const bar = progressBar(flags);
-      const cancel = cancelOnSignals();
-      try {
+      const { result, config } = await runStage(flags, 'the checkpoint was saved; --resume continues it', async (run) => {
         const result = await trainLstm(data, {
           modelDir: flags.model_path,
           architecture,
@@ -213,41 +201,37 @@ export function registerTrainLstm(program: Command): void {
           preset,
           backend,
           ...kernelOptions,
-          resume: flags.resume,
           threads,
-          ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
-          weightsDtype: flags.float16 ? 'float16' : 'float32',
-          dataPath: flags.data_path,
-          ...(flags.credits ? { credits: flags.credits } : {}),
-          signal: cancel.signal,
-          onProgress: bar,
+          ...savedRunOptions(flags, timeLimitMinutes),
+          signal: run.signal,
+          onProgress: run.onProgress,
         });
-        let config = result.config;
-        if (flags.baseline)
-          config = await addSeedDesignBaseline(data, result, {
-            backend,
-            ...kernelOptions,
-            threads,
-            signal: cancel.signal,
-            onProgress: bar,
-          });
-        bar.finish();
-        const m = config.metrics;
-        printResult(flags, { ...result, config }, () =>
-          [
-            `Trained on ${result.backend.name} (${result.backend.reason}); ${result.backend.elementwise}.`,
-            `Held-out NLL ${m.validNll.toFixed(3)} nats/token (accuracy ${((m.validAccuracy ?? 0) * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}` +
-              (m.seedDesignNll !== undefined
-                ? `; original design (float input) ${m.seedDesignNll.toFixed(3)}.`
-                : '.'),
-            `${m.epochs} epochs, ${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best epoch ${m.bestEpoch}; model in ${result.modelDir}`,
-          ].join('\n'),
-        );
-      } finally {
-        bar.finish();
-        cancel.dispose();
-      }
+        const config = flags.baseline
+          ? await addSeedDesignBaseline(data, result, { backend, ...kernelOptions, threads, signal: run.signal, onProgress: run.onProgress })
+          : result.config;
+        return { result, config };
+      });
+      const m = config.metrics;
+      printResult(flags, { ...result, config }, () =>
+        [
+          `Trained on ${result.backend.name} (${result.backend.reason}); ${result.backend.elementwise}.`,
+          `Held-out NLL ${m.validNll.toFixed(3)} nats/token (accuracy ${((m.validAccuracy ?? 0) * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}` +
+            (m.seedDesignNll !== undefined ? `; original design (float input) ${m.seedDesignNll.toFixed(3)}.` : '.'),
+          `${m.epochs} epochs, ${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best epoch ${m.bestEpoch}; model in ${result.modelDir}`,
+        ].join('\n'),
+      );
     });
+}
+
+/** What both trainings take alike from the flags: resume, time limit, weight type and what config.json records. */
+function savedRunOptions(flags: Flags, timeLimitMinutes: number | undefined) {
+  return {
+    resume: flags.resume,
+    ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
+    weightsDtype: flags.float16 ? ('float16' as const) : ('float32' as const),
+    dataPath: flags.data_path,
+    ...(flags.credits ? { credits: flags.credits } : {}),
+  };
 }
 
 /**
@@ -322,7 +306,7 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
       batchSize: int('--batch-size', flags.batchSize, 1),
       chunkTokens: int('--chunk-tokens', flags.chunkTokens, 2),
       learningRate: numberOption('--learning-rate', flags.learningRate, { min: 1e-7, max: 0.5 }),
-      schedule: oneOf('--schedule', flags.schedule, ['constant', 'cosine'] as const),
+      schedule: choiceOption('--schedule', flags.schedule, ['constant', 'cosine'] as const),
       seed: int('--seed', flags.seed, 0),
     }),
   };
@@ -332,38 +316,25 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
   const { trainComposer } = await import('../../core/node/models/composer/train');
   const data = await loadTokenDataset(flags.data_path, 'remi');
   await claimModelFolder(flags);
-  const bar = progressBar(flags);
-  const cancel = cancelOnSignals();
-  try {
-    const result = await trainComposer(
-      data,
-      {
-        modelDir: flags.model_path,
-        architecture,
-        training,
-        preset: presetName,
-        resume: flags.resume,
-        threads: Math.max(threads, 2),
-        ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
-        weightsDtype: flags.float16 ? 'float16' : 'float32',
-        dataPath: flags.data_path,
-        ...(flags.credits ? { credits: flags.credits } : {}),
-        signal: cancel.signal,
-        onProgress: bar,
-      },
-    );
-    bar.finish();
-    const m = result.config.metrics;
-    printResult(flags, result, () =>
-      [
-        `Trained on ${result.config.training.kernelReason}; ${result.config.training.elementwiseReason ?? 'TypeScript element-wise kernels'}.`,
-        `Held-out NLL ${m.validNll.toFixed(3)} nats/token over whole validation pieces (accuracy ${(m.validAccuracy * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}.`,
-        `${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best at step ${m.bestStep}; model in ${result.modelDir}`,
-        'Compare it with a 5-gram on the same pieces: cadenza evaluate --model <this folder> --reference <the corpus>',
-      ].join('\n'),
-    );
-  } finally {
-    bar.finish();
-    cancel.dispose();
-  }
+  const result = await runStage(flags, 'the checkpoint was saved; --resume continues it', (run) =>
+    trainComposer(data, {
+      modelDir: flags.model_path,
+      architecture,
+      training,
+      preset: presetName,
+      threads: Math.max(threads, 2),
+      ...savedRunOptions(flags, timeLimitMinutes),
+      signal: run.signal,
+      onProgress: run.onProgress,
+    }),
+  );
+  const m = result.config.metrics;
+  printResult(flags, result, () =>
+    [
+      `Trained on ${result.config.training.kernelReason}; ${result.config.training.elementwiseReason ?? 'TypeScript element-wise kernels'}.`,
+      `Held-out NLL ${m.validNll.toFixed(3)} nats/token over whole validation pieces (accuracy ${(m.validAccuracy * 100).toFixed(1)}%); unigram baseline ${m.unigramNll.toFixed(3)}.`,
+      `${m.steps} steps in ${(m.trainSeconds / 60).toFixed(1)} min (stopped by ${result.stoppedBy}); best at step ${m.bestStep}; model in ${result.modelDir}`,
+      'Compare it with a 5-gram on the same pieces: cadenza evaluate --model <this folder> --reference <the corpus>',
+    ].join('\n'),
+  );
 }

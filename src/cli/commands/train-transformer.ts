@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import { TRANSFORMER_PRESETS } from '../../core/common/models/transformer';
-import type { TransformerBackendRequest } from '../../core/node/models/transformer/train';
-import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
+import { printResult, type GlobalOptions } from '../output';
+import { choiceOption, numberOption } from '../options';
+import { runStage } from '../runStage';
 
 interface Flags extends GlobalOptions {
   data_path: string;
@@ -109,23 +110,11 @@ export function registerTrainTransformer(program: Command): void {
       '\nExample:\n  cadenza train-transformer --data_path processed_data/ --model_path models/transformer/ --preset default\n',
     )
     .action(async (flags: Flags) => {
-      if (!(flags.preset in TRANSFORMER_PRESETS))
-        throw new UsageError(
-          `--preset must be one of ${Object.keys(TRANSFORMER_PRESETS).join(', ')}, not "${flags.preset}".`,
-          {
-            field: '--preset',
-          },
-        );
+      const preset = choiceOption('--preset', flags.preset, Object.keys(TRANSFORMER_PRESETS) as (keyof typeof TRANSFORMER_PRESETS)[])!;
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
       const { trainTransformer, TRANSFORMER_BACKEND_REQUESTS } = await import('../../core/node/models/transformer/train');
-      if (!TRANSFORMER_BACKEND_REQUESTS.includes(flags.backend as TransformerBackendRequest))
-        throw new UsageError(
-          `--backend must be one of ${TRANSFORMER_BACKEND_REQUESTS.join(', ')}, not "${flags.backend}".`,
-          {
-            field: '--backend',
-          },
-        );
+      const backend = choiceOption('--backend', flags.backend, TRANSFORMER_BACKEND_REQUESTS)!;
       const int = (flag: string, v: string | undefined, min: number): number | undefined =>
         numberOption(flag, v, { min, integer: true });
       const architecture = Object.fromEntries(
@@ -156,41 +145,28 @@ export function registerTrainTransformer(program: Command): void {
         });
       const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
       const data = await loadTokenDataset(flags.data_path, 'performance');
-      const bar = progressBar(flags);
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
+      const options = {
+        modelPath: flags.model_path,
+        preset,
+        architecture,
+        training,
+        backend,
+        ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}),
+        ...(flags.blasThreads !== undefined ? { blasThreads: int('--blas-threads', flags.blasThreads, 1)! } : {}),
+        threads: int('--threads', flags.threads, 1)!,
+        resume: flags.resume,
+        ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
+      };
       // Ctrl-C, and the TERM a service manager or the app sends, both save a checkpoint first.
-      process.once('SIGINT', onSigint);
-      process.once('SIGTERM', onSigint);
-      try {
-        const result = await trainTransformer(data, {
-          modelPath: flags.model_path,
-          preset: flags.preset as keyof typeof TRANSFORMER_PRESETS,
-          architecture,
-          training,
-          backend: flags.backend as TransformerBackendRequest,
-          ...(flags.blasLibrary ? { blasLibrary: flags.blasLibrary } : {}),
-          ...(flags.blasThreads !== undefined
-            ? { blasThreads: int('--blas-threads', flags.blasThreads, 1)! }
-            : {}),
-          threads: int('--threads', flags.threads, 1)!,
-          resume: flags.resume,
-          ...(timeLimitMinutes !== undefined ? { timeLimitSeconds: timeLimitMinutes * 60 } : {}),
-          signal: controller.signal,
-          onProgress: bar,
-        });
-        bar.finish();
-        printResult(flags, result, (r) =>
-          [
-            `Trained on ${r.backend}: ${r.backendReason}.`,
-            `Held-out NLL ${r.validNll.toFixed(3)} nats/event (perplexity ${Math.exp(r.validNll).toFixed(1)}); unigram baseline ${r.unigramNll.toFixed(3)}.`,
-            `${r.epochs} epochs, ${r.steps} steps${r.stoppedEarly ? ', stopped early' : ''}; model in ${r.modelPath}`,
-          ].join('\n'),
-        );
-      } finally {
-        bar.finish();
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigint);
-      }
+      const result = await runStage(flags, 'the checkpoint was saved; --resume continues it', (run) =>
+        trainTransformer(data, { ...options, signal: run.signal, onProgress: run.onProgress }),
+      );
+      printResult(flags, result, (r) =>
+        [
+          `Trained on ${r.backend}: ${r.backendReason}.`,
+          `Held-out NLL ${r.validNll.toFixed(3)} nats/event (perplexity ${Math.exp(r.validNll).toFixed(1)}); unigram baseline ${r.unigramNll.toFixed(3)}.`,
+          `${r.epochs} epochs, ${r.steps} steps${r.stoppedEarly ? ', stopped early' : ''}; model in ${r.modelPath}`,
+        ].join('\n'),
+      );
     });
 }

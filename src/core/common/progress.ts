@@ -2,6 +2,7 @@
  * Progress, after VS Code's `IProgress`: a plain callback every stage calls.
  * The CLI draws a bar from it, the app forwards it as job events.
  */
+import type { Seconds } from './units';
 
 /** One progress report from a running stage. */
 export interface ProgressEvent {
@@ -15,6 +16,8 @@ export interface ProgressEvent {
   message?: string;
   /** Numbers worth plotting live (loss, validation loss, targets per second…). */
   metrics?: Record<string, number>;
+  /** Seconds until the run ends, from `remainingSeconds` in eta.ts (training: the whole run's, its time limit included). */
+  remainingSeconds?: Seconds;
 }
 
 /** Receives progress reports; must be cheap, since stages may call it often. */

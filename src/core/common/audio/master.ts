@@ -41,9 +41,14 @@ export interface MasterReport {
   dcOffsets: number[];
 }
 
+/** Integrated loudness mastering aims at when none is asked for (EBU R128 streaming level). */
+export const DEFAULT_TARGET_LUFS: Lufs = -16;
+/** True-peak ceiling of the limiter when none is asked for. */
+export const DEFAULT_CEILING_DBTP: Decibels = -1;
+
 const DEFAULTS: Required<MasterOptions> = {
-  targetLufs: -16,
-  ceilingDbtp: -1,
+  targetLufs: DEFAULT_TARGET_LUFS,
+  ceilingDbtp: DEFAULT_CEILING_DBTP,
   fadeInSeconds: 0.005,
   fadeOutSeconds: 0.05,
   lookaheadSeconds: 0.005,

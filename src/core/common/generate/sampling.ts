@@ -9,7 +9,7 @@
  * that difference of an interval boundary: about 1e-6 per step, so a 500-event piece matches
  * on both runtimes with probability ≈ 0.9995 for each seed (the cross-runtime test holds it).
  */
-import { UsageError } from '../errors';
+import { checkNumber, type NumberRange } from '../validate';
 import type { Rng } from '../random';
 
 /** How to sample. */
@@ -30,15 +30,20 @@ export interface SamplingOptions {
  */
 export const DEFAULT_SAMPLING: SamplingOptions = { temperature: 1.0, topK: 0, topP: 0.95, maxRepeat: 4 };
 
-/** Checks the options are in range; throws `UsageError` naming the option. */
+/** The ranges of the sampling options; the CLI's flags read them from here. */
+export const SAMPLING_LIMITS = {
+  temperature: { min: 0, max: 10 },
+  topK: { min: 0, integer: true },
+  topP: { min: 0.001, max: 1 },
+  maxRepeat: { min: 0, integer: true },
+} as const satisfies Record<keyof SamplingOptions, NumberRange>;
+
+/** Checks the options are in range; throws `UsageError` naming the option as its CLI flag. */
 export function checkSamplingOptions(options: SamplingOptions): void {
-  const bad = (field: string, rule: string, value: number): never => {
-    throw new UsageError(`${field} must be ${rule}, not ${value}.`, { field });
-  };
-  if (!(options.temperature >= 0 && options.temperature <= 10)) bad('temperature', 'a number from 0 to 10', options.temperature);
-  if (!(Number.isInteger(options.topK) && options.topK >= 0)) bad('top-k', 'a whole number of at least 0', options.topK);
-  if (!(options.topP > 0 && options.topP <= 1)) bad('top-p', 'a number above 0 and at most 1', options.topP);
-  if (!(Number.isInteger(options.maxRepeat) && options.maxRepeat >= 0)) bad('max-repeat', 'a whole number of at least 0', options.maxRepeat);
+  checkNumber('--temperature', options.temperature, SAMPLING_LIMITS.temperature);
+  checkNumber('--top-k', options.topK, SAMPLING_LIMITS.topK);
+  checkNumber('--top-p', options.topP, SAMPLING_LIMITS.topP);
+  checkNumber('--max-repeat', options.maxRepeat, SAMPLING_LIMITS.maxRepeat);
 }
 
 /**

@@ -12,6 +12,7 @@
  * At strength 0 every pitch and the order of every onset are kept. Pure: the model is any
  * `TransformerDecoder`, randomness a seeded `Rng`.
  */
+import { DEFAULT_REFINE_TEMPERATURE } from './options';
 import { Rng } from '../random';
 import type { TransformerDecoder } from '../models/transformerDecoder';
 import { binVelocity, MAX_SHIFT_STEPS, VELOCITY_BINS } from '../tokenize/performance';
@@ -134,7 +135,7 @@ export function refineExpression(
   options: ExpressionOptions = {},
 ): { ids: number[]; report: ExpressionReport } {
   const strength = Math.max(0, Math.min(1, options.strength ?? 0));
-  const temperature = options.temperature ?? 0.9;
+  const temperature = options.temperature ?? DEFAULT_REFINE_TEMPERATURE;
   const maxChange = options.maxShiftChangeSteps ?? 2;
   const maxDrift = options.maxDriftSteps ?? 3;
   const improbable = (options.improbableShare ?? 0.02) * strength;

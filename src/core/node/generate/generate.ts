@@ -20,6 +20,8 @@ import type { SamplingOptions } from '../../common/generate/sampling';
 import { checkSamplingOptions, DEFAULT_SAMPLING } from '../../common/generate/sampling';
 import type { PieceStats } from '../../common/generate/stats';
 import { pieceStats } from '../../common/generate/stats';
+import { checkChoice, checkNumber } from '../../common/validate';
+import { DEFAULT_TEMPO_BPM, GENERATE_LIMITS } from '../../common/generate/options';
 import type { ProgressEvent, RunOptions } from '../../common/progress';
 import { Rng } from '../../common/random';
 import type { Song } from '../../common/song/song';
@@ -33,7 +35,7 @@ import { dataDir as appDataDir } from '../paths';
 import type { CorpusLookup, ResolvedPrimer } from './primer';
 import { resolvePrimer } from './primer';
 import type { LstmRuntime, OnnxEngine, RuntimeChoice } from './runtime';
-import { openLstmRuntime } from './runtime';
+import { ONNX_ENGINES, openLstmRuntime, RUNTIME_CHOICES } from './runtime';
 import { isComposerFolder } from '../models/composer/config';
 import { COMPOSER_SAMPLING } from '../../common/models/composer';
 import { sampleComposer } from '../models/composer/sample';
@@ -114,20 +116,26 @@ const VELOCITY = 80;
 
 /** Checks the options that do not need the model; throws `UsageError` naming the option. */
 export function checkGenerateOptions(options: GenerateOptions): void {
-  const check = (ok: boolean, field: string, rule: string, value: unknown): void => {
-    if (!ok) throw new UsageError(`--${field} must be ${rule}, not ${String(value)}.`, { field });
+  const { events, seconds } = options;
+  // Named as the CLI's flags, which these options mirror.
+  const flags: Record<keyof typeof GENERATE_LIMITS, string> = {
+    count: '--count',
+    events: '--events',
+    seconds: '--seconds',
+    tempoBpm: '--tempo',
+    transpose: '--transpose',
+    seed: '--seed',
+    memory: '--memory',
+    batchSize: '--batch-size',
+    threads: '--threads',
   };
-  const { count = 1, events, seconds, tempoBpm, transpose, seed, batchSize } = options;
-  check(Number.isInteger(count) && count >= 1 && count <= 256, 'count', 'a whole number from 1 to 256', count);
-  if (events !== undefined && seconds !== undefined) throw new UsageError('Give --events or --seconds, not both.', { field: 'events' });
-  if (events !== undefined) check(Number.isInteger(events) && events >= 1 && events <= 100_000, 'events', 'a whole number from 1 to 100000', events);
-  if (seconds !== undefined) check(seconds > 0 && seconds <= 3600, 'seconds', 'a number above 0 and at most 3600', seconds);
-  if (tempoBpm !== undefined) check(tempoBpm >= 20 && tempoBpm <= 400, 'tempo', 'a number from 20 to 400', tempoBpm);
-  if (transpose !== undefined) check(Number.isInteger(transpose) && transpose >= -24 && transpose <= 24, 'transpose', 'a whole number from -24 to 24', transpose);
-  if (seed !== undefined) check(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff, 'seed', 'a whole number from 0 to 4294967295', seed);
-  if (options.memory !== undefined) check(options.memory >= 0 && options.memory <= 1, 'memory', 'a number from 0 to 1', options.memory);
-  if (batchSize !== undefined) check(Number.isInteger(batchSize) && batchSize >= 1, 'batch-size', 'a whole number of at least 1', batchSize);
-  if (options.name !== undefined) check(/^[\w.-]{1,100}$/.test(options.name) && !options.name.startsWith('.'), 'name', 'letters, digits, ".", "-" or "_"', options.name);
+  if (events !== undefined && seconds !== undefined) throw new UsageError('Give --events or --seconds, not both.', { field: '--events' });
+  for (const key of Object.keys(GENERATE_LIMITS) as (keyof typeof GENERATE_LIMITS)[])
+    if (options[key] !== undefined) checkNumber(flags[key], options[key], GENERATE_LIMITS[key]);
+  if (options.runtime !== undefined) checkChoice('--runtime', options.runtime, RUNTIME_CHOICES);
+  if (options.engine !== undefined) checkChoice('--engine', options.engine, ONNX_ENGINES);
+  if (options.name !== undefined && !(/^[\w.-]{1,100}$/.test(options.name) && !options.name.startsWith('.')))
+    throw new UsageError(`--name must be letters, digits, ".", "-" or "_", not "${options.name}".`, { field: '--name' });
   checkSamplingOptions(samplingOf(options));
 }
 
@@ -183,7 +191,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
         ? async (id: string) => (await CorpusStore.open(options.dataDir ?? appDataDir())).readSong(id, { sustain: false })
         : undefined);
     const primer: ResolvedPrimer = await resolvePrimer(options.primer, vocab, tokenizer, corpus);
-    const bpm = options.tempoBpm ?? primer.bpm ?? 120;
+    const bpm = options.tempoBpm ?? primer.bpm ?? DEFAULT_TEMPO_BPM;
     const banned = new Set<number>(vocab.unknownId !== undefined ? [vocab.unknownId] : []);
     const eventIds = vocab.tokens.map((t) => tokenizer.isEvent?.(t) ?? true);
     const isEventToken = (t: string): boolean => tokenizer.isEvent?.(t) ?? true;

@@ -24,7 +24,9 @@ import type { OnnxLstmSession } from '../onnx/session';
 import { machineHasSpareCore, openOnnxLstm } from '../onnx/session';
 
 /** A runtime choice: a named engine, or `auto` (ONNX, falling back to TF.js only if onnxruntime fails). */
-export type RuntimeChoice = 'auto' | 'onnx' | 'tfjs';
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+/** The runtime choices, for checks and help texts. */
+export const RUNTIME_CHOICES = ['auto', 'onnx', 'tfjs'] as const;
 
 /** An opened model, ready to predict. */
 export interface LstmRuntime {
@@ -47,7 +49,9 @@ export interface LstmRuntime {
 }
 
 /** How onnxruntime runs the model: incrementally over a sliding window (generation), or a whole window per call. */
-export type OnnxEngine = 'incremental' | 'window';
+export type OnnxEngine = (typeof ONNX_ENGINES)[number];
+/** The onnxruntime engines, for checks and help texts. */
+export const ONNX_ENGINES = ['incremental', 'window'] as const;
 
 /** Settings for opening a runtime. */
 export interface RuntimeOptions {

@@ -5,6 +5,7 @@
  * so bundlers (electron-vite) see every module the worker needs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { withRemainingSeconds } from '../../common/eta';
 import { JobError, serializeError } from '../../common/errors';
 import { throttleProgress } from './throttle';
 import type { JobRunner, ManagerMessage, WorkerJob, WorkerMessage } from './types';
@@ -46,7 +47,8 @@ export async function runJobInWorker(runners: Record<string, JobRunner>): Promis
       dataDir: job.dataDir,
       stagingDir: job.stagingDir,
       env: job.env,
-      onProgress: progress,
+      // Every event leaves with its time left (core/common/eta.ts), so the UI never estimates again.
+      onProgress: withRemainingSeconds(progress),
       signal: controller.signal,
     });
     progress.flush();

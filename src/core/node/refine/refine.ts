@@ -5,6 +5,8 @@
  * MIDI, render it, master it (loudness, true peak, fades) and write the WAV and a sidecar that
  * says what changed.
  */
+import { DEFAULT_EXPRESSION, DEFAULT_REFINE_SEED, DEFAULT_REFINE_TEMPERATURE, DEFAULT_STRENGTH, REFINE_LIMITS } from '../../common/refine/options';
+import { checkNumber } from '../../common/validate';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { master, type MasterReport } from '../../common/audio/master';
@@ -180,8 +182,6 @@ export function refineSong(
   return { song: shaped, report };
 }
 
-/** Default of `--expression`. */
-export const DEFAULT_EXPRESSION = 0.5;
 /** Dynamic level when the model's vocabulary has no velocity counts (the held-out corpus mean is 49.6). */
 const DEFAULT_BASE_VELOCITY = 50;
 
@@ -230,14 +230,11 @@ async function listFiles(inputs: readonly string[], pattern: RegExp, flag: strin
 
 /** Refines every input; a bad input is reported in `failures` and the rest go on. */
 export async function refinePieces(options: RefineOptions): Promise<RefineReport> {
-  const strength = options.strength ?? 0;
-  if (!(strength >= 0 && strength <= 1))
-    throw new UsageError(`--strength must be from 0 to 1, not ${strength}.`, { field: '--strength' });
-  const expression = options.expression ?? DEFAULT_EXPRESSION;
-  if (!(expression >= 0 && expression <= 1))
-    throw new UsageError(`--expression must be from 0 to 1, not ${expression}.`, { field: '--expression' });
-  const temperature = options.temperature ?? 0.9;
-  const seed = options.seed ?? 1;
+  // Named as the CLI's flags, which these options mirror.
+  const strength = checkNumber('--strength', options.strength ?? DEFAULT_STRENGTH, REFINE_LIMITS.strength);
+  const expression = checkNumber('--expression', options.expression ?? DEFAULT_EXPRESSION, REFINE_LIMITS.expression);
+  const temperature = checkNumber('--temperature', options.temperature ?? DEFAULT_REFINE_TEMPERATURE, REFINE_LIMITS.temperature);
+  const seed = checkNumber('--seed', options.seed ?? DEFAULT_REFINE_SEED, REFINE_LIMITS.seed);
   const inputs: { midi?: string; audio?: string }[] = [];
   if (options.audioPaths?.length)
     for (const audio of await listFiles(options.audioPaths, /\.wav$/i, '--audio_path')) inputs.push({ audio });

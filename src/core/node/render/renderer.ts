@@ -7,10 +7,12 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LevelMeter } from '../../common/audio/levels';
 import type { WavSampleFormat } from '../../common/audio/wav';
-import { CadenzaError, CancelledError, IoError, MidiParseError, UsageError } from '../../common/errors';
+import { CadenzaError, CancelledError, IoError, MidiParseError } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
+import { checkEngine, checkSampleRateHz, DEFAULT_SAMPLE_RATE_HZ, type EngineChoice } from '../../common/render/settings';
 import type { Song } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
+import { checkNumber, type NumberRange } from '../../common/validate';
 import type { Decibels, Hertz, Seconds } from '../../common/units';
 import { WavFileWriter } from '../audio/wavFile';
 import { ioError, writeJsonAtomic } from '../fs/atomic';
@@ -23,14 +25,12 @@ import { checkSoundFont } from './soundfont';
 import { FluidSynth, type RenderedAudio, type RenderedStream, type RenderMidiOptions } from './synth';
 import { createWasmBackend } from './wasmBackend';
 
-/** Which engine to use: 'auto' takes native when the library loads, else wasm. */
-export type EngineChoice = 'auto' | EngineName;
-
-/** The sample rates Cadenza writes. */
-export const SAMPLE_RATES_HZ: readonly Hertz[] = [44100, 48000];
+export { SAMPLE_RATES_HZ, type EngineChoice } from '../../common/render/settings';
 
 /** Default FluidSynth gain: 0.5 (FluidSynth's own 0.2 leaves solo piano around -25 dBFS peak). */
 export const DEFAULT_GAIN = 0.5;
+/** The FluidSynth master gains allowed. */
+export const GAIN_RANGE: NumberRange = { min: 0, max: 10 };
 
 /** How to set up a renderer. */
 export interface RendererOptions {
@@ -131,16 +131,10 @@ export interface Renderer {
  * SoundFont, `RenderError` when the asked-for engine cannot start.
  */
 export async function createRenderer(options: RendererOptions = {}): Promise<Renderer> {
-  const sampleRateHz = options.sampleRateHz ?? 44100;
-  if (!SAMPLE_RATES_HZ.includes(sampleRateHz))
-    throw new UsageError(`The sample rate must be 44100 or 48000 Hz, not ${sampleRateHz}.`, {
-      field: 'sampleRateHz',
-    });
-  const gain = options.gain ?? DEFAULT_GAIN;
-  if (!Number.isFinite(gain) || gain < 0 || gain > 10)
-    throw new UsageError(`The gain must be a number from 0 to 10, not ${gain}.`, { field: 'gain' });
+  const sampleRateHz = checkSampleRateHz('sampleRateHz', options.sampleRateHz ?? DEFAULT_SAMPLE_RATE_HZ);
+  const gain = checkNumber('gain', options.gain ?? DEFAULT_GAIN, GAIN_RANGE);
   const soundfontPath = await checkSoundFont(options.soundfontPath);
-  const choice = options.engine ?? 'auto';
+  const choice = checkEngine('engine', options.engine ?? 'auto');
   let backend: FluidBackend;
   let fallbackReason: string | undefined;
   if (choice === 'native') backend = createNativeBackend(options.libraryPath);

@@ -18,7 +18,7 @@ import { appendTrainingLog } from './log';
 import type { OptimizerKind, OptimizerState } from './optimizer';
 import { clipGradients, learningRateAt, Optimizer } from './optimizer';
 import { epochOrder } from './windows';
-import { runEtaSeconds } from './eta';
+import { remainingSeconds } from '../../common/eta';
 
 /** What the loop needs from a model. */
 export interface Trainable {
@@ -253,6 +253,9 @@ export async function runTrainingLoop(
   const grads = new Map([...model.params].map(([k, v]) => [k, new Float32Array(v.length)]));
   const sessionStart = performance.now();
   const trainSecondsAtStart = state.trainSeconds;
+  const stepAtStart = state.globalStep;
+  // The whole run's time left, at this session's pace (validations included); validation reports repeat the last.
+  let runRemaining: number | undefined;
   const cancel = async (): Promise<never> => {
     state.trainSeconds = trainSecondsAtStart + (performance.now() - sessionStart) / 1000;
     await save(await hostState());
@@ -308,9 +311,16 @@ export async function runTrainingLoop(
       const now = performance.now();
       state.epochSeconds += (now - stepClock) / 1000;
       stepClock = now;
-      const msPerStep = (state.epochSeconds * 1000) / state.stepInEpoch;
       const stepsLeft =
         stepsPerEpoch - state.stepInEpoch + (settings.epochs - state.epoch - 1) * stepsPerEpoch;
+      const sessionSeconds = (now - sessionStart) / 1000;
+      runRemaining = remainingSeconds({
+        unitsDone: state.globalStep - stepAtStart,
+        unitsLeft: stepsLeft,
+        elapsedSeconds: sessionSeconds,
+        timeLimitSeconds: options.timeLimitSeconds,
+        limitUsedSeconds: trainSecondsAtStart + sessionSeconds,
+      });
       onProgress?.({
         stage: `epoch ${state.epoch + 1}/${settings.epochs}`,
         done: state.stepInEpoch,
@@ -321,13 +331,8 @@ export async function runTrainingLoop(
           loss: state.lossSum / state.lossCount,
           ...(state.history.length ? { validLoss: state.history[state.history.length - 1]!.validNll } : {}),
           targetsPerSecond: (state.stepInEpoch * settings.batchSize * targetsPerExample) / state.epochSeconds,
-          etaSeconds: runEtaSeconds({
-            stepsLeft,
-            secondsPerStep: msPerStep / 1000,
-            trainedSeconds: trainSecondsAtStart + (now - sessionStart) / 1000,
-            timeLimitSeconds: options.timeLimitSeconds,
-          }),
         },
+        ...(runRemaining !== undefined ? { remainingSeconds: runRemaining } : {}),
       });
       // Let the event loop run (signals, progress writes) between steps.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -338,7 +343,12 @@ export async function runTrainingLoop(
       }
     }
 
-    onProgress?.({ stage: `validate ${state.epoch + 1}/${settings.epochs}`, done: 0, total: 1 });
+    onProgress?.({
+      stage: `validate ${state.epoch + 1}/${settings.epochs}`,
+      done: 0,
+      total: 1,
+      ...(runRemaining !== undefined ? { remainingSeconds: runRemaining } : {}),
+    });
     const valid = await model.validate(signal);
     // A validation cut short by a cancel is not a result: the checkpoint resumes at this validation.
     if (signal?.aborted) await cancel();
@@ -393,6 +403,7 @@ export async function runTrainingLoop(
         validLoss: record.validNll,
         validAccuracy: record.validAccuracy,
       },
+      ...(runRemaining !== undefined ? { remainingSeconds: runRemaining } : {}),
     });
   }
   if (state.finished && stoppedBy === 'epochs' && state.history.length > 0 && state.epoch < settings.epochs) {

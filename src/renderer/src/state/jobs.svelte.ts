@@ -1,10 +1,9 @@
 /**
- * Live view of the backend's jobs: the latest info and progress of each, an ETA, and the metric
+ * Live view of the backend's jobs: the latest info and progress of each (with the time left the backend reports), and the metric
  * history a chart needs. Fed by the api's pushed `JobEvent`s; `wait(jobId)` resolves when a job ends.
  */
 import type { Api } from '../../../api/contract';
 import type { JobEvent, JobInfo, JobKind } from '../../../api/schemas';
-import { EtaEstimator } from '../lib/format/eta';
 import { isFinished, withInfo, withProgress, type JobView } from '../lib/jobs/jobView';
 
 export { isFinished, type JobProgress, type JobView, type MetricSample } from '../lib/jobs/jobView';
@@ -17,8 +16,6 @@ export class JobsState {
   version = $state(0);
 
   // Bookkeeping the views never read, so plain (non-reactive) maps.
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
-  private readonly etas = new Map<string, EtaEstimator>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly waiters = new Map<string, Array<(info: JobInfo) => void>>();
   private api: Api | null = null;
@@ -42,12 +39,9 @@ export class JobsState {
       this.upsert(event.job);
       return;
     }
-    let eta = this.etas.get(event.jobId);
-    if (!eta) this.etas.set(event.jobId, (eta = new EtaEstimator()));
-    eta.update(event.done, performance.now() / 1000);
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a timestamp, not state
     const nowIso = new Date().toISOString();
-    const view = withProgress(this.jobs[event.jobId], event, eta.remainingSeconds(event.total), nowIso);
+    const view = withProgress(this.jobs[event.jobId], event, nowIso);
     this.jobs = { ...this.jobs, [event.jobId]: view };
     this.version++;
   }

@@ -35,7 +35,7 @@ import { composerMemoryFor } from './memory';
 import type { ComposerMetrics, ComposerModelConfig } from './config';
 import { COMPOSER_MODEL_FORMAT, COMPOSER_MODEL_VERSION, flattenWeights } from './config';
 import { initComposerWeights, zerosLike } from './weights';
-import { runEtaSeconds } from '../../train/eta';
+import { remainingSeconds } from '../../../common/eta';
 
 /** The data training reads (a `TokenDataset` fits). */
 export interface ComposerTrainingData {
@@ -315,6 +315,8 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
   const started = Date.now();
   const secondsAtStart = state.trainSeconds;
   const stepAtStart = state.step;
+  // The whole run's time left (step budget or time limit), which the CLI bar and the app show; validation reports repeat the last.
+  let runRemaining: number | undefined;
   const warmup = Math.min(100, Math.floor(s.steps / 10));
   const validateNow = async (): Promise<void> => {
     const v = scorePieces(engine, valid, s.validTokens, 256, options.signal);
@@ -332,7 +334,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
     await appendTrainingLog(logFile, { type: 'epoch', step: state.step, trainLoss, validNll: nll, validAccuracy: v.correct / Math.max(1, v.targets), bestValid: state.bestValid, seconds: state.trainSeconds });
     await checkpoint();
     config = await writeModel(false, state.bestValid, v.correct / Math.max(1, v.targets), v.targets);
-    options.onProgress?.({ stage: 'validate', done: state.step, total: s.steps, message: `step ${state.step}: valid ${nll.toFixed(3)} nats/token`, metrics: { trainLoss, validNll: nll } });
+    options.onProgress?.({ stage: 'validate', done: state.step, total: s.steps, message: `step ${state.step}: valid ${nll.toFixed(3)} nats/token`, metrics: { trainLoss, validNll: nll }, remainingSeconds: runRemaining });
   };
 
   try {
@@ -363,6 +365,13 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
       lossWindow += loss;
       lossCount++;
       const elapsed = (Date.now() - started) / 1000;
+      runRemaining = remainingSeconds({
+        unitsDone: state.step - stepAtStart,
+        unitsLeft: s.steps - state.step,
+        elapsedSeconds: elapsed,
+        timeLimitSeconds: options.timeLimitSeconds,
+        limitUsedSeconds: secondsAtStart + elapsed,
+      });
       options.onProgress?.({
         stage: 'train',
         done: state.step,
@@ -371,14 +380,8 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
         metrics: {
           loss,
           targetsPerSecond: ((state.step - stepAtStart) * s.batchSize * s.chunkTokens) / Math.max(1e-9, elapsed),
-          // The whole run's time left (step budget or time limit), which the CLI bar and the app show.
-          etaSeconds: runEtaSeconds({
-            stepsLeft: s.steps - state.step,
-            secondsPerStep: elapsed / Math.max(1, state.step - stepAtStart),
-            trainedSeconds: secondsAtStart + elapsed,
-            timeLimitSeconds: options.timeLimitSeconds,
-          }),
         },
+        remainingSeconds: runRemaining,
       });
       if (state.step % s.validateEvery === 0) await validateNow();
     }

@@ -11,7 +11,7 @@ describe('primerBpm', () => {
         ],
       }),
     ).toBe(132);
-    expect(primerBpm({ tempos: [{ ticks: 0, bpm: 400 }] })).toBe(300);
+    expect(primerBpm({ tempos: [{ ticks: 0, bpm: 500 }] })).toBe(400);
     expect(primerBpm({ tempos: [] })).toBeUndefined();
   });
 });

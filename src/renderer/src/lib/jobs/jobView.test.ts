@@ -10,7 +10,7 @@ const info = (state: JobInfo['state'], over: Partial<JobInfo> = {}): JobInfo => 
   createdAt: '2026-11-26T10:00:00.000Z',
   ...over,
 });
-const progress = (done: number, metrics?: Record<string, number>) => ({
+const progress = (done: number, metrics?: Record<string, number>, remainingSeconds?: number) => ({
   type: 'progress' as const,
   jobId: 'job-1',
   seq: done,
@@ -18,11 +18,12 @@ const progress = (done: number, metrics?: Record<string, number>) => ({
   done,
   total: 10,
   metrics,
+  remainingSeconds,
 });
 
 describe('job views', () => {
   it('keeps progress that arrives before the first state event, then adopts the real info', () => {
-    const early = withProgress(undefined, progress(1, { loss: 4 }), undefined, '2026-11-26T10:00:01.000Z');
+    const early = withProgress(undefined, progress(1, { loss: 4 }), '2026-11-26T10:00:01.000Z');
     expect(early.info.id).toBe('job-1');
     expect(early.progress?.done).toBe(1);
     const adopted = withInfo(early, info('running'));
@@ -33,23 +34,22 @@ describe('job views', () => {
 
   it('collects metric samples in order and skips reports without metrics', () => {
     let view = withInfo(undefined, info('running'));
-    view = withProgress(view, progress(1, { loss: 4 }), undefined, '');
-    view = withProgress(view, progress(2), undefined, '');
-    view = withProgress(view, progress(3, { loss: 3 }), undefined, '');
+    view = withProgress(view, progress(1, { loss: 4 }), '');
+    view = withProgress(view, progress(2), '');
+    view = withProgress(view, progress(3, { loss: 3 }), '');
     expect(view.samples.map((s) => s.done)).toEqual([1, 3]);
     expect(view.progress?.done).toBe(3);
   });
 
-  it("prefers the stage's own ETA to the estimate from counts", () => {
+  it('shows the time left the backend reported, and none when it reported none', () => {
     const view = withInfo(undefined, info('running'));
-    expect(withProgress(view, progress(1), 50, '').etaSeconds).toBe(50);
-    expect(withProgress(view, progress(1, { etaSeconds: 12 }), 50, '').etaSeconds).toBe(12);
-    expect(withProgress(view, progress(1, { etaSeconds: Number.NaN }), 50, '').etaSeconds).toBe(50);
+    expect(withProgress(view, progress(1, undefined, 12), '').etaSeconds).toBe(12);
+    expect(withProgress(view, progress(1), '').etaSeconds).toBeUndefined();
   });
 
   it('drops the ETA when the job ends and keeps its last progress', () => {
     let view = withInfo(undefined, info('running'));
-    view = withProgress(view, progress(10, { loss: 2 }), 0, '');
+    view = withProgress(view, progress(10, { loss: 2 }, 0), '');
     const done = withInfo(view, info('succeeded'));
     expect(isFinished(done.info)).toBe(true);
     expect(done.etaSeconds).toBeUndefined();

@@ -28,7 +28,7 @@ export interface MetricSample {
 export interface JobView {
   info: JobInfo;
   progress?: JobProgress;
-  /** Estimated seconds left, when known. */
+  /** Seconds left, as the job last reported them (`remainingSeconds`), when known. */
   etaSeconds?: Seconds;
   /** Every metrics sample so far, oldest first (appended in place; watch `JobsState.version`). */
   samples: MetricSample[];
@@ -42,21 +42,19 @@ export function isFinished(info: JobInfo): boolean {
 }
 
 /**
- * The job after a progress event. `estimateSeconds` is the caller's ETA from the counts; a stage
- * that reports its own `etaSeconds` metric (training does) wins over it. Progress that arrives before
- * the job's first state event is kept under a placeholder until that event comes.
+ * The job after a progress event. Its ETA is the event's `remainingSeconds`, which the backend
+ * computes once (core/common/eta.ts); none is estimated here. Progress that arrives before the
+ * job's first state event is kept under a placeholder until that event comes.
  */
 export function withProgress(
   current: JobView | undefined,
   event: Extract<JobEvent, { type: 'progress' }>,
-  estimateSeconds: Seconds | undefined,
   nowIso: string,
 ): JobView {
   const progress: JobProgress = { stage: event.stage, done: event.done, total: event.total, message: event.message, metrics: event.metrics };
   const samples = current?.samples ?? [];
   if (event.metrics && Object.keys(event.metrics).length > 0) samples.push({ done: event.done, stage: event.stage, metrics: event.metrics });
-  const reported = event.metrics?.etaSeconds;
-  const etaSeconds = typeof reported === 'number' && Number.isFinite(reported) ? reported : estimateSeconds;
+  const etaSeconds = event.remainingSeconds;
   const info: JobInfo = current?.info ?? { id: event.jobId, kind: 'import', state: 'running', params: {}, createdAt: nowIso };
   return { info, progress, etaSeconds, samples };
 }

@@ -16,8 +16,8 @@ export const KERNEL_LABELS: Record<KernelInfo['provider'], string> = {
   cpu: 'Plain JavaScript',
 };
 
-/** The render sample rates the synthesizer supports, in Hz. */
-export const SAMPLE_RATES_HZ = [44100, 48000] as const;
+/** The render sample rates the synthesizer supports, in Hz (core's list). */
+export { SAMPLE_RATES_HZ } from '../../../../core/common/render/settings';
 
 /** The kernel options to list (Automatic first) and one sentence on those left out, or null. */
 export function kernelChoices(
