@@ -6,6 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { SoundFontError, UsageError } from '../core/common/errors';
 import { readJson, writeJsonAtomic } from '../core/node/fs/atomic';
+import { DEFAULT_SAMPLE_RATE_HZ, ENGINE_CHOICES, SAMPLE_RATES_HZ, type EngineChoice, type SampleRateHz } from '../core/common/render/settings';
 
 /** The settings (the api's `Settings`). */
 export interface AppSettings {
@@ -17,19 +18,18 @@ export interface AppSettings {
   /** A BLAS library file to try before the system's (e.g. libopenblas.dll on Windows); null = the system's. */
   blasLibrary: string | null;
   /** Synth engine. */
-  engine: 'auto' | 'native' | 'wasm';
-  /** Render sample rate in Hz: 44100 or 48000, what the synthesizer renders. */
-  sampleRateHz: 44100 | 48000;
+  engine: EngineChoice;
+  /** Render sample rate in Hz: one the synthesizer renders (`SAMPLE_RATES_HZ`). */
+  sampleRateHz: SampleRateHz;
 }
 
 /** A change to the settings (the data folder cannot change while the backend runs). */
 export type AppSettingsPatch = Partial<Omit<AppSettings, 'dataDir'>>;
 
-const DEFAULTS: Omit<AppSettings, 'dataDir'> = { soundFont: null, backend: 'auto', blasLibrary: null, engine: 'auto', sampleRateHz: 44100 };
-const BACKENDS = new Set(['auto', 'blas', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
-const ENGINES = new Set(['auto', 'native', 'wasm']);
-/** The rates the synthesizer renders (`SAMPLE_RATES_HZ`; not imported, to keep the renderer's imports out of here). */
-const RENDER_RATES_HZ: readonly number[] = [44100, 48000];
+const DEFAULTS: Omit<AppSettings, 'dataDir'> = { soundFont: null, backend: 'auto', blasLibrary: null, engine: 'auto', sampleRateHz: DEFAULT_SAMPLE_RATE_HZ };
+const BACKENDS: ReadonlySet<string> = new Set(['auto', 'blas', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+const ENGINES: ReadonlySet<string> = new Set(ENGINE_CHOICES);
+const RENDER_RATES_HZ: readonly number[] = SAMPLE_RATES_HZ;
 
 /** Reads and writes `settings.json`. */
 export class SettingsStore {
