@@ -2,21 +2,28 @@
  * Previews: a MIDI file played with the SoundFont sound. The backend renders it once to a WAV with
  * the render stage (native FluidSynth, else its wasm build) and keeps it in `<dataDir>/previews/`,
  * named by the MIDI's content hash, the SoundFont and the sample rate, so a second play of the same
- * piece is instant and survives a reload. One renderer stays loaded while previews are asked for,
- * and renders one at a time; the folder is kept under `PREVIEW_CACHE_BYTES`, oldest played first out.
+ * piece is instant and survives a reload. The render runs in a worker thread (the render stage's
+ * `renderWorker`), so loading a SoundFont and synthesizing never stall the backend's own thread;
+ * that thread keeps its SoundFont loaded while previews are asked for and renders one at a time.
+ * The folder is kept under `PREVIEW_CACHE_BYTES`, least recently played first out.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { deserializeError, RenderError } from '../core/common/errors';
 import type { Hertz, Seconds } from '../core/common/units';
 import { ioError, readJson } from '../core/node/fs/atomic';
-import type { Renderer } from '../core/node/render/renderer';
+import type { WorkerReply, WorkerRequest } from '../core/node/render/parallel';
+import type { RenderResult } from '../core/node/render/renderer';
+import type { RenderWorkerData } from '../core/node/render/renderWorker';
 import { checkSoundFont } from '../core/node/render/soundfont';
+import { startWorker, workerModule } from '../core/node/workers/start';
 import type { AppSettings } from './settings';
 
 /** Most bytes the preview folder keeps (about 30 three-minute pieces at 44.1 kHz). */
 export const PREVIEW_CACHE_BYTES = 1024 * 1024 * 1024;
-/** How long an unused renderer keeps its SoundFont loaded, in milliseconds. */
+/** How long an unused render thread keeps its SoundFont loaded, in milliseconds. */
 const RENDERER_IDLE_MS = 120_000;
 
 /** A rendered preview. */
@@ -34,7 +41,7 @@ type RenderSettings = Pick<AppSettings, 'soundFont' | 'engine' | 'sampleRateHz'>
 
 /** Renders and keeps previews in one folder. */
 export class PreviewCache {
-  private renderer: { key: string; renderer: Promise<Renderer> } | null = null;
+  private thread: { key: string; thread: RenderThread } | null = null;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   /** Renders in flight by file name, so two asks for one piece render it once. */
   private readonly inFlight = new Map<string, Promise<Preview>>();
@@ -97,10 +104,10 @@ export class PreviewCache {
     await fs.mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
       throw ioError(e, this.dir, 'create');
     });
-    const renderer = await this.rendererFor(s.soundFont, s.engine, s.sampleRateHz);
+    const thread = this.threadFor(s.soundFont, s.engine, s.sampleRateHz);
     try {
       // The sidecar is written after the WAV: a preview counts as kept only once both are there.
-      const result = await renderer.renderFile(midiPath, wavPath);
+      const result = await thread.render(midiPath, wavPath);
       await this.prune(wavPath);
       return { wavPath, durationSeconds: result.durationSeconds, cached: false };
     } finally {
@@ -108,21 +115,15 @@ export class PreviewCache {
     }
   }
 
-  private async rendererFor(soundfontPath: string, engine: AppSettings['engine'], sampleRateHz: Hertz): Promise<Renderer> {
+  private threadFor(soundfontPath: string, engine: AppSettings['engine'], sampleRateHz: Hertz): RenderThread {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     const key = `${soundfontPath}\n${engine}\n${sampleRateHz}`;
-    if (this.renderer?.key !== key) {
+    if (this.thread?.key !== key || this.thread.thread.stopped) {
       this.dispose();
-      const { createRenderer } = await import('../core/node/render/renderer');
-      const renderer = createRenderer({ soundfontPath, engine, sampleRateHz });
-      this.renderer = { key, renderer };
-      // A renderer that could not start is not kept: the next ask tries again (the settings may have changed).
-      renderer.catch(() => {
-        if (this.renderer?.renderer === renderer) this.renderer = null;
-      });
+      this.thread = { key, thread: new RenderThread({ rendererOptions: { soundfontPath, engine, sampleRateHz }, fileOptions: {} }) };
     }
-    return this.renderer.renderer;
+    return this.thread.thread;
   }
 
   private releaseLater(): void {
@@ -131,13 +132,12 @@ export class PreviewCache {
     this.idleTimer.unref?.();
   }
 
-  /** Frees the loaded renderer (the kept previews stay). */
+  /** Ends the render thread (the kept previews stay). */
   dispose(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    const held = this.renderer;
-    this.renderer = null;
-    held?.renderer.then((r) => r.dispose()).catch(() => {});
+    this.thread?.thread.close();
+    this.thread = null;
   }
 
   /** Deletes the least recently played previews until the folder fits in `maxBytes`; `keep` always stays. */
@@ -172,4 +172,63 @@ async function soundFontKey(file: string): Promise<string> {
     throw ioError(e, file, 'read');
   });
   return sha256(new TextEncoder().encode(`${file}\n${stat.size}\n${stat.mtimeMs}`)).slice(0, 12);
+}
+
+/** One render worker thread (`renderWorker`) with its SoundFont loaded, rendering one file per request. */
+class RenderThread {
+  /** True once the thread has ended or failed to start: a new one is needed. */
+  stopped = false;
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private readonly pending = new Map<number, { resolve: (r: RenderResult) => void; reject: (e: unknown) => void }>();
+  private next = 0;
+
+  constructor(data: RenderWorkerData) {
+    this.worker = startWorker(workerModule(import.meta.url, '../core/node/render/renderWorker.ts', 'renderWorker.js'), { workerData: data });
+    this.worker.unref();
+    let started: () => void = () => {};
+    let failed: (e: unknown) => void = () => {};
+    this.ready = new Promise<void>((resolve, reject) => {
+      started = resolve;
+      failed = reject;
+    });
+    // Nothing may wait on `ready` when the thread fails at once; the rejection is read by render().
+    this.ready.catch(() => {});
+    const fail = (error: unknown): void => {
+      this.stopped = true;
+      failed(error);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    };
+    this.worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'ready') started();
+      else if (reply.type === 'fatal') fail(deserializeError(reply.error));
+      else {
+        const p = this.pending.get(reply.index);
+        this.pending.delete(reply.index);
+        if (reply.type === 'done') p?.resolve(reply.result);
+        else p?.reject(deserializeError(reply.error));
+      }
+    });
+    this.worker.on('error', (error) => fail(new RenderError(`The render thread failed: ${error.message}`, { cause: error })));
+    this.worker.on('exit', () => fail(new RenderError('The render thread stopped before it finished.')));
+  }
+
+  /** Renders `midiPath` to `wavPath` (and its sidecar). */
+  async render(midiPath: string, wavPath: string): Promise<RenderResult> {
+    await this.ready;
+    const index = this.next++;
+    return new Promise<RenderResult>((resolve, reject) => {
+      this.pending.set(index, { resolve, reject });
+      this.worker.postMessage({ type: 'render', index, midiPath, wavPath } satisfies WorkerRequest);
+    });
+  }
+
+  /** Frees the SoundFont and ends the thread. */
+  close(): void {
+    this.stopped = true;
+    this.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+    // A thread still loading its SoundFont does not read messages yet.
+    setTimeout(() => void this.worker.terminate(), 5000).unref();
+  }
 }
