@@ -83,6 +83,14 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     await page.setViewportSize({ width: 900, height: 900 });
     await studio.shot('02-library-playing-900');
     await page.setViewportSize({ width: 1440, height: 900 });
+    // Another screen's waveform shares the element: opening it does not stop the piece.
+    await studio.go('synthesize');
+    const before = (await media()).currentTime;
+    await page.waitForTimeout(1500);
+    const after = await media();
+    expect(after.paused).toBe(false);
+    expect(after.currentTime).toBeGreaterThan(before + 0.5);
+    await studio.go('library');
     await page.click('[data-testid=play]');
     // A second play of the same piece starts at once from the kept preview (reloading the page keeps it too).
     await page.reload();
@@ -163,8 +171,14 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     await page.waitForSelector('[data-testid=generated-item]', { timeout: 150_000 });
     await page.click('[data-testid=generated-item]');
     await page.waitForSelector('[data-testid=tempo]');
+    // With the bundled SoundFont (40 MB to load) the first play shows that it is being prepared.
+    await studio.server.backend.settings.update({ soundFont: null });
     await page.click('[data-testid=play]');
+    await page.waitForSelector('[data-testid=preparing]');
+    expect(await page.textContent('[data-testid=preparing]')).toBe('Preparing piano sound…');
+    await studio.shot('05a-generate-preparing');
     await playsPreviewPast(0.5);
+    expect(await page.locator('[data-testid=preparing]').count()).toBe(0);
     await page.waitForFunction(() => Number((document.querySelector('[data-testid=piano-roll-canvas]') as HTMLElement).dataset.cursorSeconds) > 0.5);
     expect((await media()).src).toContain('previews');
     await studio.shot('05-generate-playing-1440');
@@ -172,6 +186,7 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     await studio.shot('06-generate-playing-900');
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.click('[data-testid=play]');
+    await studio.server.backend.settings.update({ soundFont: TEST_SOUNDFONT });
   }, 240_000);
 
   it('plays the simple voice and says why when the backend cannot render', async () => {
