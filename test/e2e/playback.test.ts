@@ -207,4 +207,19 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     await page.click('[data-testid=play]');
     await studio.server.backend.settings.update({ soundFont: TEST_SOUNDFONT });
   }, 120_000);
+
+  it('falls back to the simple voice when the rendered preview cannot be loaded', async () => {
+    const { page } = studio;
+    await page.route(/previews/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.reload();
+    await page.waitForSelector('[data-testid=piece-row]');
+    await page.click('[data-testid=piece-row]');
+    await page.waitForSelector('[data-testid=key]');
+    await page.click('[data-testid=play]');
+    await page.waitForSelector('[data-testid=player-error]');
+    expect(await page.textContent('[data-testid=player-error]')).toBe('The piano sound could not be loaded, so the simple preview voice plays instead.');
+    await page.waitForFunction(() => /^0:0[1-9]/.test(document.querySelector('[data-testid=position]')?.textContent ?? ''));
+    await page.click('[data-testid=play]');
+    await page.unroute(/previews/);
+  }, 60_000);
 });

@@ -130,7 +130,17 @@ export class PlayerState {
       if (this.wantPlaying) void this.play();
     });
     this.audio?.addEventListener('error', () => {
-      if (this.throughAudio) this.error = this.source?.kind === 'wav' ? 'The rendered audio could not be played.' : 'The piano sound could not be played.';
+      if (!this.throughAudio || !this.audio?.getAttribute('src')) return;
+      if (this.source?.kind === 'wav') {
+        this.error = 'The rendered audio could not be played.';
+        return;
+      }
+      // The preview's file could not be loaded: the MIDI still plays, with the simple voice.
+      const wanted = this.wantPlaying;
+      this.pause();
+      this.sound = { state: 'fallback', reason: 'The piano sound could not be loaded, so the simple preview voice plays instead.' };
+      this.error = this.sound.reason;
+      if (wanted) void this.play();
     });
   }
 
