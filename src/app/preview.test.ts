@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +24,14 @@ describe('PreviewCache', () => {
   let dir: string;
   let midi: string;
   let other: string;
-  const settings: Pick<AppSettings, 'soundFont' | 'engine' | 'sampleRateHz'> = { soundFont: TEST_SOUNDFONT, engine: 'auto', sampleRateHz: 44100 };
+  const settings: Pick<AppSettings, 'soundFont' | 'engine' | 'sampleRateHz'> = {
+    soundFont: TEST_SOUNDFONT,
+    engine: 'auto',
+    sampleRateHz: 44100,
+  };
   const readWav = (file: string) => decodeWav(new Uint8Array(readFileSync(file)), file);
-  const wavs = (cache: PreviewCache): string[] => (existsSync(cache.dir) ? readdirSync(cache.dir).filter((n) => n.endsWith('.wav')) : []);
+  const wavs = (cache: PreviewCache): string[] =>
+    existsSync(cache.dir) ? readdirSync(cache.dir).filter((n) => n.endsWith('.wav')) : [];
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cadenza-preview-'));
@@ -25,7 +39,10 @@ describe('PreviewCache', () => {
     writeFileSync(midi, encodeMidi(fixtureSong()));
     const song = fixtureSong();
     other = path.join(dir, 'other.mid');
-    writeFileSync(other, encodeMidi({ ...song, notes: song.notes.map((n) => ({ ...n, pitch: n.pitch + 2 })) }));
+    writeFileSync(
+      other,
+      encodeMidi({ ...song, notes: song.notes.map((n) => ({ ...n, pitch: n.pitch + 2 })) }),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -80,7 +97,10 @@ describe('PreviewCache', () => {
   }, 60_000);
 
   it('says which SoundFont is missing instead of rendering', async () => {
-    const cache = new PreviewCache(path.join(dir, 'missing'), () => ({ ...settings, soundFont: path.join(dir, 'gone.sf2') }));
+    const cache = new PreviewCache(path.join(dir, 'missing'), () => ({
+      ...settings,
+      soundFont: path.join(dir, 'gone.sf2'),
+    }));
     await expect(cache.preview(midi)).rejects.toThrow(SoundFontError);
     await expect(cache.preview(midi)).rejects.toThrow(/gone\.sf2 does not exist/);
   });
@@ -92,7 +112,11 @@ describe('files.preview', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cadenza-preview-api-'));
-    backend = await openAppBackend({ dataDir, mode: 'browser', mediaUrl: (p) => `/files?path=${encodeURIComponent(p)}` });
+    backend = await openAppBackend({
+      dataDir,
+      mode: 'browser',
+      mediaUrl: (p) => `/files?path=${encodeURIComponent(p)}`,
+    });
     await backend.settings.update({ soundFont: TEST_SOUNDFONT });
   });
   afterAll(async () => {
@@ -119,7 +143,9 @@ describe('files.preview', () => {
 
   it('refuses a request that names no piece, or two', async () => {
     await expect(backend.handlers.files.preview({})).rejects.toThrow(ApiError);
-    await expect(backend.handlers.files.preview({ path: 'a.mid', pieceId: 'b' })).rejects.toThrow('Name one piece to play: a MIDI file or a library piece.');
+    await expect(backend.handlers.files.preview({ path: 'a.mid', pieceId: 'b' })).rejects.toThrow(
+      'Name one piece to play: a MIDI file or a library piece.',
+    );
     await expect(backend.handlers.files.preview({ path: '/etc/passwd' })).rejects.toThrow(ApiError);
   });
 });

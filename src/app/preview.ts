@@ -98,7 +98,11 @@ export class PreviewCache {
     return next;
   }
 
-  private async render(midiPath: string, wavPath: string, s: RenderSettings & { soundFont: string }): Promise<Preview> {
+  private async render(
+    midiPath: string,
+    wavPath: string,
+    s: RenderSettings & { soundFont: string },
+  ): Promise<Preview> {
     const again = await this.kept(wavPath);
     if (again) return again;
     await fs.mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
@@ -121,7 +125,13 @@ export class PreviewCache {
     const key = `${soundfontPath}\n${engine}\n${sampleRateHz}`;
     if (this.thread?.key !== key || this.thread.thread.stopped) {
       this.dispose();
-      this.thread = { key, thread: new RenderThread({ rendererOptions: { soundfontPath, engine, sampleRateHz }, fileOptions: {} }) };
+      this.thread = {
+        key,
+        thread: new RenderThread({
+          rendererOptions: { soundfontPath, engine, sampleRateHz },
+          fileOptions: {},
+        }),
+      };
     }
     return this.thread.thread;
   }
@@ -180,11 +190,17 @@ class RenderThread {
   stopped = false;
   private readonly worker: Worker;
   private readonly ready: Promise<void>;
-  private readonly pending = new Map<number, { resolve: (r: RenderResult) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: RenderResult) => void; reject: (e: unknown) => void }
+  >();
   private next = 0;
 
   constructor(data: RenderWorkerData) {
-    this.worker = startWorker(workerModule(import.meta.url, '../core/node/render/renderWorker.ts', 'renderWorker.js'), { workerData: data });
+    this.worker = startWorker(
+      workerModule(import.meta.url, '../core/node/render/renderWorker.ts', 'renderWorker.js'),
+      { workerData: data },
+    );
     this.worker.unref();
     let started: () => void = () => {};
     let failed: (e: unknown) => void = () => {};
@@ -210,7 +226,9 @@ class RenderThread {
         else p?.reject(deserializeError(reply.error));
       }
     });
-    this.worker.on('error', (error) => fail(new RenderError(`The render thread failed: ${error.message}`, { cause: error })));
+    this.worker.on('error', (error) =>
+      fail(new RenderError(`The render thread failed: ${error.message}`, { cause: error })),
+    );
     this.worker.on('exit', () => fail(new RenderError('The render thread stopped before it finished.')));
   }
 

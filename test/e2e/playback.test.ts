@@ -18,7 +18,7 @@ import { haveChromium, openStudio, type Studio } from './support/browser';
 
 const shotsDir = path.join(projectRoot(), 'test-results', 'e2e-playback');
 
-describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek, volume, loop, tempo and key', () => {
+describe.skipIf(!haveChromium)('playback: the SoundFont sound, seek, volume, loop, tempo and key', () => {
   let studio: Studio;
   let input: string;
   let stages: Record<string, boolean> = {};
@@ -42,7 +42,9 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     studio.page.waitForFunction(
       (s) => {
         const audio = document.querySelector('[data-testid=transport-audio]') as HTMLAudioElement;
-        return /[\\/]previews[\\/]/.test(decodeURIComponent(audio.src)) && !audio.paused && audio.currentTime > s;
+        return (
+          /[\\/]previews[\\/]/.test(decodeURIComponent(audio.src)) && !audio.paused && audio.currentTime > s
+        );
       },
       seconds,
       { timeout: 90_000 },
@@ -63,7 +65,10 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
 
   it('plays a library piece with the SoundFont, the roll cursor following, and shows its tempo and key', async () => {
     const { page } = studio;
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import files…' }).click()]);
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Import files…' }).click(),
+    ]);
     await chooser.setFiles(path.join(input, 'arpeggio-study.mid'));
     await page.waitForSelector('[data-testid=piece-row]', { timeout: 60_000 });
     await page.click('[data-testid=piece-row]');
@@ -74,7 +79,12 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     await playsPreviewPast(1);
     const playing = await media();
     expect(playing.src).toMatch(/previews[\\/][0-9a-f]{32}-[0-9a-f]{12}-44100\.wav/);
-    await page.waitForFunction(() => Number((document.querySelector('[data-testid=piano-roll-canvas]') as HTMLElement).dataset.cursorSeconds) > 1);
+    await page.waitForFunction(
+      () =>
+        Number(
+          (document.querySelector('[data-testid=piano-roll-canvas]') as HTMLElement).dataset.cursorSeconds,
+        ) > 1,
+    );
     const later = await media();
     expect(later.currentTime).toBeGreaterThan(playing.currentTime);
     expect(Math.abs(later.cursor - later.currentTime)).toBeLessThan(0.5);
@@ -179,7 +189,12 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     await studio.shot('05a-generate-preparing');
     await playsPreviewPast(0.5);
     expect(await page.locator('[data-testid=preparing]').count()).toBe(0);
-    await page.waitForFunction(() => Number((document.querySelector('[data-testid=piano-roll-canvas]') as HTMLElement).dataset.cursorSeconds) > 0.5);
+    await page.waitForFunction(
+      () =>
+        Number(
+          (document.querySelector('[data-testid=piano-roll-canvas]') as HTMLElement).dataset.cursorSeconds,
+        ) > 0.5,
+    );
     expect((await media()).src).toContain('previews');
     await studio.shot('05-generate-playing-1440');
     await page.setViewportSize({ width: 900, height: 900 });
@@ -199,9 +214,13 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     await page.click('[data-testid=piece-row]');
     await page.click('[data-testid=play]');
     await page.waitForSelector('[data-testid=player-error]');
-    expect(await page.textContent('[data-testid=player-error]')).toBe('The SoundFont in Settings cannot be used, so the simple preview voice plays instead.');
+    expect(await page.textContent('[data-testid=player-error]')).toBe(
+      'The SoundFont in Settings cannot be used, so the simple preview voice plays instead.',
+    );
     expect(await page.getAttribute('[data-testid=player-error]', 'title')).toContain('not-a-soundfont.sf2');
-    await page.waitForFunction(() => /^0:0[1-9]/.test(document.querySelector('[data-testid=position]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /^0:0[1-9]/.test(document.querySelector('[data-testid=position]')?.textContent ?? ''),
+    );
     expect((await media()).paused).toBe(true);
     await studio.shot('07-library-fallback-voice');
     await page.click('[data-testid=play]');
@@ -217,8 +236,12 @@ describe.skipIf(!haveChromium)('playback in Chromium: the SoundFont sound, seek,
     await page.waitForSelector('[data-testid=key]');
     await page.click('[data-testid=play]');
     await page.waitForSelector('[data-testid=player-error]');
-    expect(await page.textContent('[data-testid=player-error]')).toBe('The piano sound could not be loaded, so the simple preview voice plays instead.');
-    await page.waitForFunction(() => /^0:0[1-9]/.test(document.querySelector('[data-testid=position]')?.textContent ?? ''));
+    expect(await page.textContent('[data-testid=player-error]')).toBe(
+      'The piano sound could not be loaded, so the simple preview voice plays instead.',
+    );
+    await page.waitForFunction(() =>
+      /^0:0[1-9]/.test(document.querySelector('[data-testid=position]')?.textContent ?? ''),
+    );
     await page.click('[data-testid=play]');
     await page.unroute(/previews/);
   }, 60_000);

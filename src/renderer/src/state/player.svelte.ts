@@ -186,11 +186,11 @@ export class PlayerState {
       if (this.throughAudio && this.audio) {
         this.audio.currentTime = this.positionSeconds;
         await this.audio.play();
-      } else {
-        this.synth ??= new PreviewSynth(scheduleOf((s as Extract<PlaySource, { kind: 'midi' }>).song));
+      } else if (s.kind === 'midi') {
+        this.synth ??= new PreviewSynth(scheduleOf(s.song));
         this.applyVolume();
         await this.synth.play(this.positionSeconds);
-      }
+      } else return;
       if (s !== this.source || !this.wantPlaying) return;
       this.playing = true;
       if (this.sound.state !== 'fallback') this.error = null;

@@ -19,10 +19,13 @@ export function estimateKey(notes: readonly Note[]): EstimatedKey | null {
   const scale = bestScale(notes);
   const weight = new Array<number>(12).fill(0);
   for (const n of notes) weight[n.pitch % 12]! += Math.max(1, n.endTicks - n.startTicks);
-  const triad = (root: number, third: number): number => weight[root % 12]! * 2 + weight[(root + third) % 12]! + weight[(root + 7) % 12]!;
+  const triad = (root: number, third: number): number =>
+    weight[root % 12]! * 2 + weight[(root + third) % 12]! + weight[(root + 7) % 12]!;
   const major = scale.mode === 'major' ? scale.tonic : (scale.tonic + 3) % 12;
   const minor = (major + 9) % 12;
-  return triad(minor, 3) > triad(major, 4) ? { tonic: minor, mode: 'minor' } : { tonic: major, mode: 'major' };
+  return triad(minor, 3) > triad(major, 4)
+    ? { tonic: minor, mode: 'minor' }
+    : { tonic: major, mode: 'major' };
 }
 
 // Spelled as key signatures are: flats for the flat keys, sharps for the sharp ones.

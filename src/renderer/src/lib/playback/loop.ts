@@ -28,7 +28,16 @@ export function loopFromDrag(a: Seconds, b: Seconds, lengthSeconds: Seconds): Lo
 }
 
 /** The loop with one edge dragged to `seconds`, within 0..`lengthSeconds` and never closer to the other edge than `MIN_LOOP_SECONDS`. */
-export function moveLoopEdge(loop: LoopRegion, edge: 'start' | 'end', seconds: Seconds, lengthSeconds: Seconds): LoopRegion {
-  if (edge === 'start') return { ...loop, startSeconds: Math.max(0, Math.min(seconds, loop.endSeconds - MIN_LOOP_SECONDS)) };
-  return { ...loop, endSeconds: Math.min(lengthSeconds, Math.max(seconds, loop.startSeconds + MIN_LOOP_SECONDS)) };
+export function moveLoopEdge(
+  loop: LoopRegion,
+  edge: 'start' | 'end',
+  seconds: Seconds,
+  lengthSeconds: Seconds,
+): LoopRegion {
+  if (edge === 'start')
+    return { ...loop, startSeconds: Math.max(0, Math.min(seconds, loop.endSeconds - MIN_LOOP_SECONDS)) };
+  return {
+    ...loop,
+    endSeconds: Math.min(lengthSeconds, Math.max(seconds, loop.startSeconds + MIN_LOOP_SECONDS)),
+  };
 }
