@@ -15,6 +15,8 @@ export default defineConfig({
           // Data-parallel training threads (src/core/node/train/parallel.ts) start from these files.
           gradWorker: resolve(__dirname, 'src/core/node/train/gradWorker.ts'),
           transformerGradWorker: resolve(__dirname, 'src/core/node/models/transformer/gradWorker.ts'),
+          // Previews render in a thread started from this file (src/app/preview.ts).
+          renderWorker: resolve(__dirname, 'src/core/node/render/renderWorker.ts'),
         },
       },
     },

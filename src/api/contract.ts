@@ -346,6 +346,20 @@ export const contract = {
         refined: z.object({ midi: fileEntrySchema, wav: fileEntrySchema.optional() }).optional(),
       }),
     ),
+    /**
+     * A MIDI file (`path`) or a library piece (`pieceId`) with the SoundFont sound, to play: rendered
+     * once to a WAV kept in `<dataDir>/previews` by the MIDI's content, the SoundFont and the sample rate.
+     */
+    preview: call(
+      z.strictObject({ path: pathSchema.optional(), pieceId: idSchema.optional() }),
+      z.object({
+        url: z.string(),
+        /** The WAV's length in seconds, release tail included. */
+        durationSeconds: z.number().min(0),
+        /** True when it was already rendered. */
+        cached: z.boolean(),
+      }),
+    ),
     /** The SoundFont rendering uses (the settings' one, else the bundled default), as a URL the page may fetch for live playback. */
     soundFont: call(none, z.object({ url: z.string(), name: z.string(), sizeBytes: z.number().int().min(0) })),
     /** Store an uploaded file in `<dataDir>/uploads` (browser mode's way to bring MIDI in); answers its path. */

@@ -15,7 +15,7 @@ export const METHOD_NAMES = {
   refine: ['start'],
   evaluate: ['start'],
   models: ['list', 'import', 'export', 'remove', 'setDefault'],
-  files: ['readMidi', 'waveform', 'export', 'url', 'takes', 'soundFont', 'upload', 'list'],
+  files: ['readMidi', 'waveform', 'export', 'url', 'takes', 'preview', 'soundFont', 'upload', 'list'],
   dialogs: ['openMidi', 'openFolder', 'save'],
   settings: ['get', 'update', 'chooseDataDir'],
   jobs: ['list', 'get', 'cancel'],

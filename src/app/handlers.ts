@@ -26,6 +26,7 @@ import { dataLayout } from './layout';
 import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS } from './files';
 import { takesOf } from './takes';
+import { PreviewCache } from './preview';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../core/common/audio/loudness';
@@ -181,6 +182,7 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
   };
   const readableAll = (paths: string[], field: string): Promise<string[]> =>
     Promise.all(paths.map((p, i) => guard.readable(p, `${field}.${i}`)));
+  const previews = new PreviewCache(dataLayout(dataDir).previews, () => settings.get());
   const dialogsUnavailable = async (): Promise<never> => {
     throw new ApiError('Native file dialogs exist only in the desktop app; in the browser, upload files instead.', { field: 'dialogs' });
   };
@@ -361,6 +363,17 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
             ? { refined: { midi: await fileInfo(takes.refined.midi), ...(takes.refined.wav ? { wav: await fileInfo(takes.refined.wav) } : {}) } }
             : {}),
         };
+      },
+      preview: async (req: { path?: string; pieceId?: string }) => {
+        if ((req.path === undefined) === (req.pieceId === undefined))
+          throw new ApiError('Name one piece to play: a MIDI file or a library piece.', { field: 'path' });
+        let midi: string;
+        if (req.pieceId !== undefined) {
+          const store = await corpus();
+          midi = store.blobPath((await store.get(req.pieceId)).id);
+        } else midi = await guard.readable(req.path!, 'path');
+        const p = await previews.preview(midi);
+        return { url: deps.mediaUrl(await guard.readable(p.wavPath)), durationSeconds: p.durationSeconds, cached: p.cached };
       },
       soundFont: async () => {
         const chosen = settings.get().soundFont;

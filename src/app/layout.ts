@@ -11,6 +11,7 @@
  *   renders/<jobId>/        WAVs from one synthesize job
  *   refined/<jobId>/        refined MIDI + mastered WAV + sidecar from one refine job
  *   evaluations/<jobId>/    report.json + report.html
+ *   previews/               MIDI rendered with the SoundFont for playback (a cache: src/app/preview.ts)
  *   uploads/  exports/      files brought in (browser mode) and copied out
  *   tmp/jobs/<jobId>/       staging of running jobs (deleted when they end)
  *   takes.json              each piece's latest render and refinement (links to the files above)
@@ -31,6 +32,7 @@ export function dataLayout(dataDir: string) {
     renders: (jobId: string) => path.join(dataDir, 'renders', jobId),
     refined: (jobId: string) => path.join(dataDir, 'refined', jobId),
     evaluations: (jobId: string) => path.join(dataDir, 'evaluations', jobId),
+    previews: path.join(dataDir, 'previews'),
   };
 }
 

@@ -108,7 +108,8 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       await page.locator('[data-testid=piece-row]').first().click();
       await page.waitForFunction(() => Number(document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes')) > 0);
       await page.click('[data-testid=play-piece]');
-      await page.waitForTimeout(600);
+      // The first play renders the piece with the SoundFont (files.preview) before the clock moves.
+      await page.waitForFunction(() => !/^0:00\.0/.test(document.querySelector('[data-testid=position]')?.textContent ?? ''), null, { timeout: 45_000 });
       await page.click('[data-testid=play-piece]');
       const pos = await page.textContent('[data-testid=position]');
       expect(pos).not.toBe('0:00.0');

@@ -165,7 +165,7 @@ export class LibraryState {
       const { piece, song } = await app.api.corpus.get({ id });
       if (this.selectedId !== id) return;
       this.openSong = song;
-      player.load({ kind: 'midi', label: piece.title, song, path: piece.sourcePath });
+      player.load({ kind: 'midi', label: piece.title, song, path: piece.sourcePath, pieceId: piece.id });
     } catch (error) {
       this.openError = errorText(error);
     }

@@ -1,13 +1,15 @@
 /**
  * A small Web Audio piano-like voice for previewing MIDI in the page without a render: two detuned
- * oscillators through a decaying envelope, scheduled a little ahead of the clock. It is a preview,
- * not the SoundFont sound; rendered WAVs play through the audio element instead.
+ * oscillators through a decaying envelope, scheduled a little ahead of the clock. It is the fallback
+ * when the backend cannot render the SoundFont sound (`files.preview`), which plays through the audio element.
  */
 import type { Seconds } from '../../../../core/common/units';
 import { firstAtOrAfter, pitchToHz, type TimedNote } from './schedule';
 
 const LOOKAHEAD_SECONDS = 0.25;
 const TICK_MS = 50;
+/** The voice's level at full volume: quiet enough that dense chords stay under the compressor's knee. */
+const MASTER_GAIN = 0.25;
 
 /** Plays a note schedule from a position on an AudioContext. */
 export class PreviewSynth {
@@ -18,6 +20,7 @@ export class PreviewSynth {
   private startContextTime = 0;
   private startOffset = 0;
   private voices = new Set<OscillatorNode>();
+  private volume = 1;
 
   constructor(private notes: readonly TimedNote[]) {}
 
@@ -35,7 +38,7 @@ export class PreviewSynth {
       const compressor = this.ctx.createDynamicsCompressor();
       compressor.threshold.value = -18;
       this.master = this.ctx.createGain();
-      this.master.gain.value = 0.25;
+      this.master.gain.value = MASTER_GAIN * this.volume;
       this.master.connect(compressor).connect(this.ctx.destination);
     }
     if (this.ctx.state === 'suspended') await this.ctx.resume();
@@ -61,6 +64,12 @@ export class PreviewSynth {
       }
     }
     this.voices.clear();
+  }
+
+  /** Sets the output level, 0..1 (1 is the voice's own level). */
+  setVolume(volume: number): void {
+    this.volume = volume;
+    if (this.master) this.master.gain.value = MASTER_GAIN * volume;
   }
 
   /** Releases the audio context. */
