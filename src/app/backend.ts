@@ -10,7 +10,9 @@ import { JobManager } from '../core/node/jobs/manager';
 import { projectRoot } from '../core/node/paths';
 import { OUTPUT_FOLDERS } from './files';
 import { createAppHandlers, type AppHandlers } from './handlers';
+import { dataLayout } from './layout';
 import { PathGuard } from './pathGuard';
+import { PreviewCache } from './preview';
 import { SettingsStore } from './settings';
 
 /** How to open a backend. */
@@ -80,7 +82,9 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     throttleMs: options.throttleMs ?? 100,
     env: () => ({ settings: settings.get() }),
   });
+  const previews = new PreviewCache(dataLayout(dataDir).previews, () => settings.get());
   const handlers = createAppHandlers({
+    previews,
     mode: options.mode,
     version: options.version ?? packageVersion(),
     guard,
@@ -88,5 +92,14 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     jobs,
     mediaUrl: options.mediaUrl,
   });
-  return { handlers, jobs, guard, settings, close: (o) => jobs.close(o) };
+  return {
+    handlers,
+    jobs,
+    guard,
+    settings,
+    close: async (o) => {
+      previews.dispose();
+      await jobs.close(o);
+    },
+  };
 }

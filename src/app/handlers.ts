@@ -26,7 +26,7 @@ import { dataLayout } from './layout';
 import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS } from './files';
 import { takesOf } from './takes';
-import { PreviewCache } from './preview';
+import type { PreviewCache } from './preview';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../core/common/audio/loudness';
@@ -44,6 +44,8 @@ export interface AppDeps {
   jobs: JobManager;
   /** A URL the page can fetch or play for an allowed absolute file path. */
   mediaUrl(realPath: string): string;
+  /** The SoundFont previews of MIDI files (its render thread closes with the backend). */
+  previews: PreviewCache;
 }
 
 /** A job of the app: its kind is always a stage name (only `startJob` creates them). */
@@ -182,7 +184,7 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
   };
   const readableAll = (paths: string[], field: string): Promise<string[]> =>
     Promise.all(paths.map((p, i) => guard.readable(p, `${field}.${i}`)));
-  const previews = new PreviewCache(dataLayout(dataDir).previews, () => settings.get());
+  const previews = deps.previews;
   const dialogsUnavailable = async (): Promise<never> => {
     throw new ApiError('Native file dialogs exist only in the desktop app; in the browser, upload files instead.', { field: 'dialogs' });
   };
@@ -364,7 +366,7 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
             : {}),
         };
       },
-      preview: async (req: { path?: string; pieceId?: string }) => {
+      preview: async (req) => {
         if ((req.path === undefined) === (req.pieceId === undefined))
           throw new ApiError('Name one piece to play: a MIDI file or a library piece.', { field: 'path' });
         let midi: string;

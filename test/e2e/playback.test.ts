@@ -54,7 +54,7 @@ describe.skipIf(!haveChromium)('playback: the SoundFont sound, seek, volume, loo
     input = mkdtempSync(path.join(tmpdir(), 'cadenza-e2e-playback-'));
     writeFileSync(path.join(input, 'arpeggio-study.mid'), encodeMidi(arpeggioSong()));
     studio = await openStudio({ shotsDir });
-    stages = (await studio.server.backend.handlers.app.info()).stages;
+    stages = (await studio.server.backend.handlers.app.info({})).stages;
     // The small bundled SoundFont loads in a fraction of a second on a busy machine.
     await studio.server.backend.settings.update({ soundFont: TEST_SOUNDFONT });
   });
