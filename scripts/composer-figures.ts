@@ -38,7 +38,7 @@ import { openLikelihoodModel } from '../src/core/node/evaluate/likelihoodModel';
 import { encodeMidiForModel } from '../src/core/node/evaluate/tokenizeForModel';
 import { writeFileAtomic } from '../src/core/node/fs/atomic';
 import { generatePieces } from '../src/core/node/generate/generate';
-import { parseMidi } from '../src/core/node/midi/read';
+import { parseMidi } from '../src/core/common/midi/read';
 import { sharedCorpusDir } from '../src/core/node/paths';
 import { splitPieces } from '../src/core/node/preprocess/preprocess';
 import { listMidiFiles } from '../src/core/node/testing/sharedCorpus';

@@ -10,7 +10,7 @@ import type { TokenizerKind } from '../../core/common/tokenize';
 import { readModelTokenization } from '../../core/node/evaluate/likelihoodModel';
 import { encodeMidiForModel, tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';
 import { ioError } from '../../core/node/fs/atomic';
-import { parseMidi } from '../../core/node/midi/read';
+import { parseMidi } from '../../core/common/midi/read';
 import { printResult, type GlobalOptions } from '../output';
 
 export { tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';

@@ -2,7 +2,7 @@
 import { ModelError } from '../../common/errors';
 import { encodeWithVocabulary, getTokenizer, SeedTokenizer, TOKENIZER_KINDS } from '../../common/tokenize';
 import type { EncodeStats, TokenizerKind, TokenizerOptions, Vocabulary } from '../../common/tokenize';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import type { ModelTokenizerConfig } from './likelihoodModel';
 
 /**

@@ -25,7 +25,7 @@ import {
 import { creditsOfFile, MetadataLookup, METADATA_FILE } from '../corpus/metadata';
 import type { MidiText } from '../../common/song/credits';
 import { ioError } from '../fs/atomic';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import type { PieceIndexEntry, PreprocessManifest, SkippedFile, Split } from './types';
 import { DATASET_FORMAT_VERSION } from './types';
 import { writeTokenDataset } from './write';

@@ -14,7 +14,7 @@ import { durationSeconds } from '../../common/song/tempo';
 import type { Decibels, Hertz, Seconds } from '../../common/units';
 import { WavFileWriter } from '../audio/wavFile';
 import { ioError, writeJsonAtomic } from '../fs/atomic';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import { encodeMidi } from '../midi/write';
 import type { EngineName, FluidBackend } from './backend';
 import { createNativeBackend } from './nativeBackend';
@@ -181,16 +181,15 @@ class MidiRenderer implements Renderer {
     options: RenderMidiOptions = {},
     run?: RunOptions,
   ): Promise<RenderedAudio> {
-    return this.synth.renderMidi(bytes, withMusicEnd(bytes, options), run);
+    return this.synth.renderMidi(bytes, withMusicEnd(songOfBytes(bytes), options), run);
   }
 
   async renderSong(song: Song, options: RenderMidiOptions = {}, run?: RunOptions): Promise<RenderedAudio> {
     if (song.notes.length === 0)
       throw new MidiParseError(`${options.name ?? 'The song'} has no notes to render.`, { field: 'song' });
-    const bytes = encodeMidi(song);
     return this.synth.renderMidi(
-      bytes,
-      withMusicEnd(bytes, { expectedSeconds: durationSeconds(song), ...options }),
+      encodeMidi(song),
+      withMusicEnd(song, { expectedSeconds: durationSeconds(song), ...options }),
       run,
     );
   }
@@ -233,7 +232,7 @@ class MidiRenderer implements Renderer {
           meter.add([left, right]);
           await wav.write([left, right]);
         },
-        withMusicEnd(bytes, { ...options, name: midiPath, expectedSeconds: durationSeconds(song) }),
+        withMusicEnd(song, { ...options, name: midiPath, expectedSeconds: durationSeconds(song) }),
         run,
       );
       if (run.signal?.aborted) throw new CancelledError();
@@ -288,11 +287,20 @@ class MidiRenderer implements Renderer {
   }
 }
 
-/** `options` with the music's end read from `bytes` when the caller gave none, so the tail limit holds. */
-function withMusicEnd(bytes: Uint8Array, options: RenderMidiOptions): RenderMidiOptions {
-  if (options.musicEndSeconds !== undefined || options.maxTailSeconds === 0) return options;
-  const end = musicEndSeconds(bytes);
-  return end === undefined ? options : { ...options, musicEndSeconds: end };
+/** `options` with the music's end taken from `song` when the caller gave none, so the tail limit holds. */
+function withMusicEnd(song: Song | undefined, options: RenderMidiOptions): RenderMidiOptions {
+  if (song === undefined || options.musicEndSeconds !== undefined || options.maxTailSeconds === 0) return options;
+  return { ...options, musicEndSeconds: musicEndSeconds(song) };
+}
+
+/** The Song of MIDI bytes as FluidSynth plays them (no pedal folded in, drums kept); undefined when they are not MIDI, which then renders without a tail cap. */
+function songOfBytes(bytes: Uint8Array): Song | undefined {
+  try {
+    return parseMidi(bytes, { sustain: false, dropDrums: false }).song;
+  } catch (error) {
+    if (error instanceof MidiParseError) return undefined;
+    throw error;
+  }
 }
 
 /** JSON has no -Infinity; silence is written as null. */

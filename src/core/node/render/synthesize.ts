@@ -20,7 +20,7 @@ import type { Song } from '../../common/song/song';
 import { tempoMapOf } from '../../common/song/tempo';
 import type { Seconds } from '../../common/units';
 import { ioError } from '../fs/atomic';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import type { EngineName } from './backend';
 import { renderInWorkers } from './parallel';
 import { checkSoundFont } from './soundfont';
