@@ -47,6 +47,13 @@ export default tseslint.config(
     rules: forbid(['**/app/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**', '**/api/**'], 'core/node sits below api, app, cli, main and server.'),
   },
   {
+    // Inside core the stages keep an order too: a model is what training makes and export reads,
+    // so models/ never reaches up into train/ or onnx/. Tests may: one trains a small model to score.
+    files: ['src/core/node/models/**'],
+    ignores: ['**/*.test.ts'],
+    rules: forbid(['**/app/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**', '**/api/**', '**/train/**', '**/onnx/**'], 'models sit below train and onnx (and core/node below api, app, cli, main and server).'),
+  },
+  {
     files: ['src/app/**'],
     rules: forbid(['**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**'], 'The app backend sits on api and core, below main and server.'),
   },

@@ -75,7 +75,7 @@ export function registerDemo(program: Command): void {
         );
 
         say('2/4 rendering with FluidSynth and the bundled SoundFont…');
-        const { synthesizeFiles } = await import('../../core/node/render/synthesize');
+        const { synthesizeFiles } = await import('../../core/node/render/batch');
         const engine = flags.engine as 'auto' | 'native' | 'wasm';
         const audio = await synthesizeFiles(
           [piece!.midiPath],

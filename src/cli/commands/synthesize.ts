@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RenderError, UsageError } from '../../core/common/errors';
 import { WAV_SAMPLE_FORMATS, type WavSampleFormat } from '../../core/common/audio/wav';
-import type { EngineChoice } from '../../core/node/render/renderer';
-import { DEFAULT_GAIN } from '../../core/node/render/renderer';
+import type { EngineChoice } from '../../core/node/render/render';
+import { DEFAULT_GAIN } from '../../core/node/render/render';
 import { DEFAULT_SOUNDFONT } from '../../core/node/render/soundfont';
-import { DEFAULT_MAX_TAIL_SECONDS } from '../../core/node/render/synth';
-import { synthesizeFiles, type SynthesizeReport } from '../../core/node/render/synthesize';
+import { DEFAULT_MAX_TAIL_SECONDS } from '../../core/node/render/fluidLoop';
+import { synthesizeFiles, type SynthesizeReport } from '../../core/node/render/batch';
 import { formatDuration, numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 import { requireFolderTarget } from '../paths';
 

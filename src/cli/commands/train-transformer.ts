@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/common/errors';
 import { TRANSFORMER_PRESETS } from '../../core/common/models/transformer';
-import type { TransformerBackendRequest } from '../../core/node/models/transformer/train';
+import type { TransformerBackendRequest } from '../../core/node/train/trainTransformer';
 import { numberOption, printResult, progressBar, type GlobalOptions } from '../output';
 
 interface Flags extends GlobalOptions {
@@ -118,7 +118,7 @@ export function registerTrainTransformer(program: Command): void {
         );
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
-      const { trainTransformer, TRANSFORMER_BACKEND_REQUESTS } = await import('../../core/node/models/transformer/train');
+      const { trainTransformer, TRANSFORMER_BACKEND_REQUESTS } = await import('../../core/node/train/trainTransformer');
       if (!TRANSFORMER_BACKEND_REQUESTS.includes(flags.backend as TransformerBackendRequest))
         throw new UsageError(
           `--backend must be one of ${TRANSFORMER_BACKEND_REQUESTS.join(', ')}, not "${flags.backend}".`,

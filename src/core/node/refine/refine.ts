@@ -24,7 +24,7 @@ import { ioError, readJson, writeFilesAtomic } from '../fs/atomic';
 import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
 import { loadTransformer, type LoadedTransformer } from '../models/transformer/load';
-import { createRenderer, type EngineChoice, type Renderer } from '../render/renderer';
+import { createRenderer, type EngineChoice, type Renderer } from '../render/render';
 
 /** How to refine. */
 export interface RefineOptions extends RunOptions {

@@ -3,24 +3,25 @@
  * FluidSynth native (koffi) or wasm (js-synthesizer's build). One renderer keeps one SoundFont
  * loaded across any number of renders. The app backend, the CLI and refinement all call this.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LevelMeter } from '../../common/audio/levels';
 import type { WavSampleFormat } from '../../common/audio/wav';
-import { CadenzaError, CancelledError, IoError, MidiParseError, UsageError } from '../../common/errors';
+import { CancelledError, MidiParseError, UsageError } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import type { Song } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
 import type { Decibels, Hertz, Seconds } from '../../common/units';
 import { WavFileWriter } from '../audio/wavFile';
 import { ioError, writeJsonAtomic } from '../fs/atomic';
+import { ensureWritableDir } from '../fs/writableDir';
 import { parseMidi } from '../../common/midi/read';
 import { encodeMidi } from '../midi/write';
 import type { EngineName, FluidBackend } from './backend';
 import { createNativeBackend } from './nativeBackend';
 import { musicEndSeconds } from './musicEnd';
 import { checkSoundFont } from './soundfont';
-import { FluidSynth, type RenderedAudio, type RenderedStream, type RenderMidiOptions } from './synth';
+import { FluidSynth, type RenderedAudio, type RenderedStream, type RenderMidiOptions } from './fluidLoop';
 import { createWasmBackend } from './wasmBackend';
 
 /** Which engine to use: 'auto' takes native when the library loads, else wasm. */
@@ -306,24 +307,4 @@ function songOfBytes(bytes: Uint8Array): Song | undefined {
 /** JSON has no -Infinity; silence is written as null. */
 function finite(value: number): number | null {
   return Number.isFinite(value) ? value : null;
-}
-
-/** Checks that `dir` exists or can be created and is writable; throws `IoError` naming it. */
-export async function ensureWritableDir(dir: string): Promise<void> {
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    const stat = await fs.stat(dir);
-    if (!stat.isDirectory())
-      throw new IoError(`Could not write to ${dir}: it is not a folder.`, { path: dir });
-    await fs.access(dir, fsConstants.W_OK);
-  } catch (error) {
-    if (error instanceof CadenzaError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR')
-      throw new IoError(`Could not write to ${dir}: a part of that path is a file, not a folder.`, {
-        path: dir,
-        cause: error,
-      });
-    throw ioError(error, dir, 'write');
-  }
 }

@@ -19,8 +19,8 @@ import { tempoMapOf } from '../../common/song/tempo';
 import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
 import { sharedCorpusOrSkip } from '../testing/sharedCorpus';
-import { createRenderer, type Renderer, type RenderResult } from './renderer';
-import type { RenderedAudio } from './synth';
+import { createRenderer, type Renderer, type RenderResult } from './render';
+import type { RenderedAudio } from './fluidLoop';
 import { fixtureSong, nativeUnavailableReason, skipNativeOrFail, TEST_SOUNDFONT } from './testFixtures';
 
 const skipNative = skipNativeOrFail(nativeUnavailableReason());

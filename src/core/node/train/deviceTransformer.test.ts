@@ -3,15 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError } from '../../../common/errors';
-import { Rng } from '../../../common/random';
-import { transformerWeightShapes } from '../../../common/models/transformer';
-import { blas } from '../../tensor/blas';
-import type { WebGpuProbe } from '../../tensor/webgpu';
-import { probeWebGpu } from '../../tensor/webgpu';
-import { readWeights } from '../weights';
-import type { TransformerConfig, TransformerTrainingData } from './train';
-import { trainTransformer } from './train';
+import { CancelledError } from '../../common/errors';
+import { Rng } from '../../common/random';
+import { transformerWeightShapes } from '../../common/models/transformer';
+import { blas } from '../tensor/blas';
+import type { WebGpuProbe } from '../tensor/webgpu';
+import { probeWebGpu } from '../tensor/webgpu';
+import { readWeights } from '../models/weights';
+import type { TransformerConfig } from '../models/transformer/config';
+import type { TransformerTrainingData } from './trainTransformer';
+import { trainTransformer } from './trainTransformer';
 
 /** Rising runs of four from random starts, as in train.test.ts, smaller. */
 function fixture(vocab = 20): TransformerTrainingData {

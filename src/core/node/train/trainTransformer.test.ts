@@ -3,14 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError } from '../../../common/errors';
-import { Rng } from '../../../common/random';
-import { transformerWeightShapes } from '../../../common/models/transformer';
-import { selectTensorBackend } from '../../tensor/backend';
-import { blas } from '../../tensor/blas';
-import { readWeights } from '../weights';
-import type { TransformerConfig, TransformerTrainingData } from './train';
-import { performanceTranspositions, trainTransformer } from './train';
+import { CancelledError } from '../../common/errors';
+import { Rng } from '../../common/random';
+import { transformerWeightShapes } from '../../common/models/transformer';
+import { selectTensorBackend } from '../tensor/backend';
+import { blas } from '../tensor/blas';
+import { readWeights } from '../models/weights';
+import type { TransformerConfig } from '../models/transformer/config';
+import type { TransformerTrainingData } from './trainTransformer';
+import { performanceTranspositions, trainTransformer } from './trainTransformer';
 
 /** Pieces of a learnable "language": rising runs of four from random starts. */
 function fixture(vocab = 20): TransformerTrainingData {
