@@ -18,14 +18,13 @@ import { TRANSFORMER_PRESETS } from '../src/core/common/models/transformer';
 import { Rng } from '../src/core/common/random';
 import { DeviceTransformerTrainable } from '../src/core/node/train/deviceTransformer';
 import { initialTransformerWeights } from '../src/core/node/models/transformer/initialWeights';
-import { windowsOf } from '../src/core/node/models/transformer/windows';
 import { runTrainingLoop } from '../src/core/node/train/loop';
 import { activateWebGpu, describeAdapter } from '../src/core/node/tensor/webgpu';
 import type { LstmArchitecture } from '../src/core/common/models/lstm';
 import { LSTM_PRESETS } from '../src/core/common/models/lstm';
 import { DeviceLstmTrainable } from '../src/core/node/train/deviceLstm';
 import { initLstmWeights } from '../src/core/node/models/lstm/weights';
-import { buildWindows } from '../src/core/node/train/windows';
+import { buildWindows, windowsOf } from '../src/core/node/train/windows';
 
 /** Architectures measured: the tests' `tiny`, the bundled `default`, and one of about 10 M weights (the issue's). */
 const ARCHES: Record<string, Omit<TransformerArchitecture, 'vocabSize'>> = {

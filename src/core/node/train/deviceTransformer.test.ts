@@ -85,7 +85,8 @@ describe('trainTransformer on webgpu', () => {
     const config = JSON.parse(await fs.readFile(path.join(gpuDir, 'config.json'), 'utf8')) as TransformerConfig;
     expect(config.training.backend).toBe('webgpu');
     expect(config.training.adapter?.description).toBe((start.adapter as { description: string }).description);
-    expect((await fs.stat(path.join(gpuDir, 'model.onnx'))).size).toBeGreaterThan(1000);
+    // Training writes the weights; model.onnx only comes from an explicit export (onnx/modelFolder.ts).
+    await expect(fs.access(path.join(gpuDir, 'model.onnx'))).rejects.toThrow();
     // The weights trained on the GPU are close to the CPU's after the same steps.
     const layout = transformerWeightShapes(config.architecture);
     const a = await readWeights(cpuDir, layout);

@@ -12,8 +12,8 @@ import { DeviceAdam } from './deviceAdam';
 import type { DeviceTraining, Trainable, Validation } from './loop';
 import type { OptimizerState } from './optimizer';
 import { MusicTransformer } from '../models/transformer/model';
-import type { TrainingWindows } from '../models/transformer/windows';
-import { batchIds } from '../models/transformer/windows';
+import type { TrainingWindows } from './windows';
+import { batchIds } from './windows';
 
 /** A Trainable whose model and optimizer live on the active TF.js backend. Call `dispose()` when done. */
 export class DeviceTransformerTrainable implements Trainable, DeviceTraining {

@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CancelledError, DataError, ModelError, UsageError } from '../../common/errors';
 import type { ComposerArchitecture, ComposerTrainSettings } from '../../common/models/composer';
-import { meanNll, UnigramModel } from '../../common/evaluate/ngram';
+import { tokenCounts, unigramLikelihood } from '../../common/evaluate/likelihood';
 import { composerWeightShapes } from '../../common/models/composer';
 import type { RunOptions } from '../../common/progress';
 import { Rng } from '../../common/random';
@@ -241,8 +241,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
   const engine = new ComposerEngine(architecture, weights, provider.sgemm);
   const tables = s.transpositions.map((t) => transpositionTable(data.vocab, t));
   const streams = new Streams(train, tables, V, architecture.lookback, s.batchSize, rng);
-  const unigram = new UnigramModel(train, V);
-  const uniNll = meanNll(valid.map((p) => unigram.nll(p)).reduce((a, b) => ({ sumNats: a.sumNats + b.sumNats, targets: a.targets + b.targets })));
+  const uniNll = unigramLikelihood(tokenCounts(train.flatMap((p) => [...p]), V), valid.flatMap((p) => [...p])).nllPerEvent;
   const grads = zerosLike(weights);
   await appendTrainingLog(logFile, {
     type: 'start',

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DataError, ModelError, UsageError } from '../../common/errors';
+import { tokenCounts, unigramLikelihood } from '../../common/evaluate/likelihood';
 import type { RunOptions } from '../../common/progress';
 import type { Vocabulary } from '../../common/tokenize/types';
 import type {
@@ -26,7 +27,6 @@ import type { KernelChoice, KernelRequest, Kernels } from '../tensor/kernels';
 import { KERNEL_REQUESTS, selectKernels } from '../tensor/kernels';
 import type { GpuAdapterInfo } from '../tensor/webgpu';
 import { activateWebGpu, describeAdapter, probeWebGpu } from '../tensor/webgpu';
-import { buildTransformerOnnx } from '../onnx/exportTransformer';
 import { saveWeights } from '../models/weights';
 import { GradientWorkers, parallelGradients } from './parallel';
 import { workerModule } from '../workers/start';
@@ -35,8 +35,8 @@ import { DeviceTransformerTrainable } from './deviceTransformer';
 import type { TransformerConfig } from '../models/transformer/config';
 import { initialTransformerWeights } from '../models/transformer/initialWeights';
 import { TransformerEngine } from '../models/transformer/engine';
-import type { TrainingWindows } from '../models/transformer/windows';
-import { batchIds, performanceTranspositions, windowsOf } from '../models/transformer/windows';
+import type { TrainingWindows } from './windows';
+import { batchIds, performanceTranspositions, windowsOf } from './windows';
 
 /** The data training needs: a vocabulary and pieces split by `cadenza preprocess`. */
 export interface TransformerTrainingData {
@@ -142,9 +142,6 @@ async function selectTrainingBackend(request: TransformerBackendRequest, blasLib
   return { device: false, choice };
 }
 
-export { performanceTranspositions } from '../models/transformer/windows';
-export { initialTransformerWeights } from '../models/transformer/initialWeights';
-
 /** Mean NLL per event over `windows` (nats) and the share of events that are the argmax. */
 function evaluate(
   engine: TransformerEngine,
@@ -168,23 +165,6 @@ function evaluate(
     targets += n;
   }
   return { nll: targets ? total / targets : NaN, accuracy: targets ? hits / targets : 0, targets };
-}
-
-/** The unigram baseline: NLL of held-out targets under add-one-smoothed training frequencies, in nats. */
-export function unigramNll(vocabSize: number, train: Iterable<number>, valid: Iterable<number>): number {
-  const counts = new Float64Array(vocabSize).fill(1);
-  let total = vocabSize;
-  for (const t of train) {
-    counts[t]!++;
-    total++;
-  }
-  let nll = 0;
-  let n = 0;
-  for (const t of valid) {
-    nll -= Math.log(counts[t]! / total);
-    n++;
-  }
-  return n ? nll / n : NaN;
 }
 
 /**
@@ -295,7 +275,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const validTargets = function* (): Generator<number> {
     for (const s0 of valid.starts) for (let i = 1; i <= L; i++) yield valid.tokens[s0 + i]!;
   };
-  const unigram = unigramNll(architecture.vocabSize, train.tokens, validTargets());
+  const unigram = unigramLikelihood(tokenCounts(train.tokens, architecture.vocabSize), validTargets()).nllPerEvent;
 
   // On the GPU the step is one device program; CPU threads would only wait on it.
   const threads = selected.device ? 1 : (options.threads ?? 1);
@@ -423,8 +403,6 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const best = flatten(result.best);
   await saveWeights(dir, layout, best);
   await writeConfig();
-  // The best weights (not the last) are the model; export them for onnxruntime too.
-  await writeFileAtomic(path.join(dir, 'model.onnx'), buildTransformerOnnx(architecture, best));
   return {
     modelPath: dir,
     epochs: metrics.epochs,

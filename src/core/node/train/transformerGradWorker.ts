@@ -9,8 +9,8 @@ import { Rng } from '../../common/random';
 import type { InitMessage } from './gradientProtocol';
 import { serveGradients } from './gradientProtocol';
 import { TransformerEngine } from '../models/transformer/engine';
-import type { TrainingWindows } from '../models/transformer/windows';
-import { batchIds } from '../models/transformer/windows';
+import type { TrainingWindows } from './windows';
+import { batchIds } from './windows';
 
 /** Sent once. */
 export interface TransformerInitMessage extends InitMessage {
