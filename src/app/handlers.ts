@@ -232,10 +232,9 @@ export function createAppHandlers(deps: AppDeps) {
       rescan: async (req: Record<string, never>) => startJob('rescan', req),
     },
     preprocess: {
-      start: async (req: { tokenizer: 'remi' | 'notes' | 'seed' | 'performance'; augment: boolean }) => {
+      start: async (req: { tokenizer: 'remi' | 'notes' | 'seed' | 'performance' }) => {
         if (req.tokenizer === 'seed')
           throw new ApiError('Training data can be prepared with the notes or performance tokenizer; the seed tokenizer is for reading the original tool’s data only.', { field: 'tokenizer' });
-        if (req.augment) throw new ApiError('Transposed copies (augment) are not available in this build yet.', { field: 'augment' });
         return startJob('preprocess', req);
       },
       info: async () => {

@@ -162,7 +162,7 @@ const plainRunners: Record<string, JobRunner> = {
   },
 
   preprocess: async (params, ctx) => {
-    const p = params as { tokenizer: 'remi' | 'notes' | 'performance' | 'seed'; validationFraction: number; augment: boolean; pieceIds?: string[]; seed: number };
+    const p = params as { tokenizer: 'remi' | 'notes' | 'performance' | 'seed'; validationFraction: number; pieceIds?: string[]; seed: number };
     const layout = dataLayout(ctx.dataDir);
     const { CorpusStore } = await import('../core/node/corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);

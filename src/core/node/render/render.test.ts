@@ -142,9 +142,9 @@ describe.skipIf(skipNative)('native engine against the fluidsynth CLI', () => {
     expectAgreement(a, b);
   });
 
-  it('agrees with the wasm engine on real piano music (12 s of a corpus piece, pedal and all)', async () => {
+  it('agrees with the wasm engine on real piano music (12 s of a corpus piece, pedal and all)', async (ctx) => {
     const corpus = sharedCorpusOrSkip();
-    if (!corpus) return;
+    if (!corpus) return ctx.skip('the shared corpus (../shared/corpora/piano-midi) is not present');
     const { song } = await readMidiFile(path.join(corpus, 'Chopin', 'chpn-p20.mid'), { sustain: false });
     // Keep what starts in the first 12 s; end the track a second after the last release (see fixtureSong).
     const map = tempoMapOf(song);
