@@ -185,7 +185,7 @@ export const settingsSchema = z.object({
   blasLibrary: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').nullable(),
   /** Synth engine: `auto` = native FluidSynth when the library is present, else wasm. */
   engine: z.enum(['auto', 'native', 'wasm']),
-  /** Render sample rate in Hz: what the synthesizer renders (`SAMPLE_RATES_HZ` in core/node/render/renderer.ts). */
+  /** Render sample rate in Hz: what the synthesizer renders (`SAMPLE_RATES_HZ` in core/node/render/render.ts). */
   sampleRateHz: sampleRateSchema,
 });
 /** The settings a request may change (everything but the data folder). */

@@ -1,7 +1,8 @@
 /**
  * Reads Standard MIDI File bytes into a `Song` (the only MIDI reader in the codebase, as magenta's
- * midi_io is; `core/node/midi/read.ts` only reads the file's bytes). `smf.ts` turns bytes into events with strict bounds checks; this file pairs
- * them into notes with fixed, documented rules, so the same file always gives the same Song:
+ * midi_io is; `core/node/midi/read.ts` only reads a file's bytes for it). `smf.ts` turns bytes
+ * into events with strict bounds checks; this file pairs them into notes with fixed, documented
+ * rules, so the same file always gives the same Song:
  *
  * - Formats 0 and 1 are read; format 2 and SMPTE time division are refused with a reason.
  * - Every MTrk chunk becomes one `Song.tracks` entry, empty ones included, so `Note.track`
