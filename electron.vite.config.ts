@@ -14,7 +14,7 @@ export default defineConfig({
           jobWorker: resolve(__dirname, 'src/app/jobWorker.ts'),
           // Data-parallel training threads (src/core/node/train/parallel.ts) start from these files.
           gradWorker: resolve(__dirname, 'src/core/node/train/gradWorker.ts'),
-          transformerGradWorker: resolve(__dirname, 'src/core/node/models/transformer/gradWorker.ts'),
+          transformerGradWorker: resolve(__dirname, 'src/core/node/train/transformerGradWorker.ts'),
           // Previews render in a thread started from this file (src/app/preview.ts).
           renderWorker: resolve(__dirname, 'src/core/node/render/renderWorker.ts'),
         },

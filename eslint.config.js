@@ -6,6 +6,8 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
 const nodeOnly = ['**/core/node/**', '**/app/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**'];
+/** What core/node may never import. */
+const aboveNode = ['**/app/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**', '**/api/**'];
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto'];
 
 /** @param {string[]} groups */
@@ -44,7 +46,23 @@ export default tseslint.config(
   },
   {
     files: ['src/core/node/**'],
-    rules: forbid(['**/app/**', '**/cli/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**', '**/api/**'], 'core/node sits below api, app, cli, main and server.'),
+    rules: forbid(aboveNode, 'core/node sits below api, app, cli, main and server.'),
+  },
+  {
+    // Inside core the stages keep an order too: a model is what training makes and export reads,
+    // so models/ never reaches up into train/ or onnx/. Tests may: one trains a small model to score.
+    files: ['src/core/node/models/**'],
+    ignores: ['**/*.test.ts'],
+    rules: forbid([...aboveNode, '**/train/**', '**/onnx/**'], 'models sit below train and onnx (and core/node below api, app, cli, main and server).'),
+  },
+  {
+    // Training writes weights and export reads them: side by side on models/, neither calls the other.
+    files: ['src/core/node/train/**'],
+    rules: forbid([...aboveNode, '**/onnx/**'], 'train writes model folders and does not export them (and core/node sits below api, app, cli, main and server).'),
+  },
+  {
+    files: ['src/core/node/onnx/**'],
+    rules: forbid([...aboveNode, '**/train/**'], 'onnx exports model folders and does not train (and core/node sits below api, app, cli, main and server).'),
   },
   {
     files: ['src/app/**'],

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CorpusStore } from '../src/core/node/corpus/store';
-import { parseMidi } from '../src/core/node/midi/read';
+import { parseMidi } from '../src/core/common/midi/read';
 import { sharedCorpusDir } from '../src/core/node/paths';
 import { listMidiFiles } from '../src/core/node/testing/sharedCorpus';
 import type { BenchRow } from './run';

@@ -16,16 +16,15 @@ import path from 'node:path';
 import type { TransformerArchitecture } from '../src/core/common/models/transformer';
 import { TRANSFORMER_PRESETS } from '../src/core/common/models/transformer';
 import { Rng } from '../src/core/common/random';
-import { DeviceTransformerTrainable } from '../src/core/node/models/transformer/deviceTrain';
+import { DeviceTransformerTrainable } from '../src/core/node/train/deviceTransformer';
 import { initialTransformerWeights } from '../src/core/node/models/transformer/initialWeights';
-import { windowsOf } from '../src/core/node/models/transformer/windows';
 import { runTrainingLoop } from '../src/core/node/train/loop';
 import { activateWebGpu, describeAdapter } from '../src/core/node/tensor/webgpu';
 import type { LstmArchitecture } from '../src/core/common/models/lstm';
 import { LSTM_PRESETS } from '../src/core/common/models/lstm';
-import { DeviceLstmTrainable } from '../src/core/node/models/lstm/deviceTrain';
+import { DeviceLstmTrainable } from '../src/core/node/train/deviceLstm';
 import { initLstmWeights } from '../src/core/node/models/lstm/weights';
-import { buildWindows } from '../src/core/node/train/windows';
+import { buildWindows, windowsOf } from '../src/core/node/train/windows';
 
 /** Architectures measured: the tests' `tiny`, the bundled `default`, and one of about 10 M weights (the issue's). */
 const ARCHES: Record<string, Omit<TransformerArchitecture, 'vocabSize'>> = {
@@ -130,7 +129,7 @@ async function main(): Promise<void> {
     }
   } else {
     // The CPU engine through the real entry point (loaded only here: it needs koffi and onnxruntime).
-    const { trainTransformer } = await import('../src/core/node/models/transformer/train');
+    const { trainTransformer } = await import('../src/core/node/train/trainTransformer');
     const tokens = Array.from({ length: VOCAB }, (_, i) => `T${i}`);
     const r = await trainTransformer(
       {

@@ -9,12 +9,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { transformerWeightShapes } from '../src/core/common/models/transformer';
 import { writeFileAtomic } from '../src/core/node/fs/atomic';
-import type { TransformerConfig } from '../src/core/node/models/transformer/train';
+import type { TransformerConfig } from '../src/core/node/models/transformer/config';
 import { readWeights } from '../src/core/node/models/weights';
 import { buildTransformerOnnx } from '../src/core/node/onnx/exportTransformer';
 import { bundledTransformerPath } from '../src/core/node/models/transformer/load';
 import { loadTokenDataset } from '../src/core/node/preprocess/dataset';
-import { piecesByHash } from '../src/core/node/train/pieces';
+import { piecesByHash } from '../src/core/node/models/pieces';
 
 const source = process.argv[2];
 if (!source) throw new Error('Usage: npx tsx scripts/package-transformer.mts <model folder>');

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { tempoMapOf } from '../src/core/common/song/tempo';
-import { parseMidi } from '../src/core/node/midi/read';
+import { parseMidi } from '../src/core/common/midi/read';
 
 const args = process.argv.slice(2);
 const si = args.indexOf('--seconds');

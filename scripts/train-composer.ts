@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPOSER_PRESETS } from '../src/core/common/models/composer';
-import { trainComposer } from '../src/core/node/models/composer/train';
+import { trainComposer } from '../src/core/node/train/trainComposer';
 import { loadTokenDataset } from '../src/core/node/preprocess/dataset';
 import { preprocess } from '../src/core/node/preprocess/preprocess';
 

@@ -70,8 +70,6 @@ export const preprocessRequestSchema = z.strictObject({
   tokenizer: z.enum(['remi', 'notes', 'seed', 'performance']).default('remi'),
   /** Fraction of pieces held out for validation (0..0.5). */
   validationFraction: z.number().min(0).max(0.5).default(0.1),
-  /** Also store copies transposed by -5..+6 semitones (data augmentation). */
-  augment: z.boolean().default(false),
   /** Only these pieces (default: the whole corpus). */
   pieceIds: z.array(idSchema).min(1).optional(),
   /** Seed for the train/validation split. */

@@ -26,7 +26,6 @@ const FIELD_WORDS: Record<string, string> = {
   runId: 'The training run',
   tokenizer: 'The tokenizer',
   validationFraction: 'The validation share',
-  augment: 'Transposed copies',
   pieceIds: 'The list of pieces',
   ids: 'The list of pieces',
   id: 'The item',

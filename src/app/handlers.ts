@@ -12,7 +12,8 @@ import { ApiError, JobError } from '../core/common/errors';
 import { decodeWav } from '../core/common/audio/wav';
 import { durationSeconds } from '../core/common/song/tempo';
 import { clipName, ioError, MAX_NAME_BYTES, writeFileAtomic } from '../core/node/fs/atomic';
-import { readMidiFile, type MidiReadReport } from '../core/node/midi/read';
+import type { MidiReadReport } from '../core/common/midi/read';
+import { readMidiFile } from '../core/node/midi/read';
 import type { JobManager } from '../core/node/jobs/manager';
 import type { JobRecord } from '../core/node/jobs/types';
 import { CorpusStore } from '../core/node/corpus/store';
@@ -239,7 +240,6 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
       start: async (req) => {
         if (req.tokenizer === 'seed')
           throw new ApiError('Training data can be prepared with the notes or performance tokenizer; the seed tokenizer is for reading the original tool’s data only.', { field: 'tokenizer' });
-        if (req.augment) throw new ApiError('Transposed copies (augment) are not available in this build yet.', { field: 'augment' });
         return startJob('preprocess', req);
       },
       info: async () => {

@@ -215,7 +215,7 @@ const plainRunners: { [K in JobKind]: AppRunner<K> } = {
   synthesize: async (params, ctx) => {
     const p = params;
     const settings = settingsOf(ctx);
-    const { synthesizeFiles } = await import('../core/node/render/synthesize');
+    const { synthesizeFiles } = await import('../core/node/render/batch');
     const out = path.join(ctx.stagingDir, 'renders');
     const report = await synthesizeFiles(
       p.paths,
@@ -329,7 +329,7 @@ async function runComposerTraining(record: RunRecord, resume: boolean, modelDir:
         ? `backend ${blas().kind}: the composer trains on the CPU (its engine has no GPU path yet; the windowed presets train on the GPU)`
         : `backend ${blas().kind}`,
   });
-  const { trainComposer } = await import('../core/node/models/composer/train');
+  const { trainComposer } = await import('../core/node/train/trainComposer');
   try {
     const result = await trainComposer(
       data,

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../core/common/errors';
-import { createRenderer } from '../core/node/render/renderer';
+import { createRenderer } from '../core/node/render/render';
 import { engineOption, formatOption, numberOption, sampleRateOption } from './options';
 import { runCli } from './testing';
 

@@ -12,7 +12,7 @@ import { Rng } from '../core/common/random';
 import { emptySong, type Song } from '../core/common/song/song';
 import { PerformanceTokenizer, performanceTokens } from '../core/common/tokenize/performance';
 import { encodeMidi } from '../core/node/midi/write';
-import { trainTransformer } from '../core/node/models/transformer/train';
+import { trainTransformer } from '../core/node/train/trainTransformer';
 import { TEST_SOUNDFONT } from '../core/node/render/testFixtures';
 import { selectTensorBackend } from '../core/node/tensor/backend';
 import { connectWebSocket, type WsConnection } from '../api/wsClient';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/core/node/paths';
 import { sharedCorpusOrSkip } from '../../src/core/node/testing/sharedCorpus';
 import { encodeMidi } from '../../src/core/node/midi/write';
-import { ev, smfFile, track } from '../../src/core/node/midi/smfBuilder';
+import { ev, smfFile, track } from '../../src/core/common/midi/smfBuilder';
 import { choraleSong } from './fixtures';
 import { haveChromium, openStudio, type Studio } from './support/browser';
 

@@ -77,7 +77,7 @@ export function registerDemo(program: Command): void {
         );
 
         say('2/4 rendering with FluidSynth and the bundled SoundFont…');
-        const { synthesizeFiles } = await import('../../core/node/render/synthesize');
+        const { synthesizeFiles } = await import('../../core/node/render/batch');
         const audio = await synthesizeFiles(
           [piece!.midiPath],
           path.join(out, 'audio'),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeMidi } from '../../core/node/midi/write';
-import type { SynthesizeReport } from '../../core/node/render/synthesize';
+import type { SynthesizeReport } from '../../core/node/render/batch';
 import { fixtureSong, TEST_SOUNDFONT } from '../../core/node/render/testFixtures';
 import { main } from '../main';
 

@@ -9,7 +9,7 @@ import { TOKENIZER_KINDS } from '../../core/common/tokenize';
 import { readModelTokenization } from '../../core/node/evaluate/likelihoodModel';
 import { encodeMidiForModel, tokenizeMidi } from '../../core/node/evaluate/tokenizeForModel';
 import { ioError } from '../../core/node/fs/atomic';
-import { parseMidi } from '../../core/node/midi/read';
+import { parseMidi } from '../../core/common/midi/read';
 import { choiceOption } from '../options';
 import { printResult, type GlobalOptions } from '../output';
 

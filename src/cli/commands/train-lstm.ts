@@ -313,7 +313,7 @@ async function trainComposerCommand(flags: Flags, presetName: ComposerPresetName
   const threads = int('--threads', flags.threads, 1)!;
   const timeLimitMinutes = numberOption('--time-limit', flags.timeLimit, { min: 0.01 });
   const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
-  const { trainComposer } = await import('../../core/node/models/composer/train');
+  const { trainComposer } = await import('../../core/node/train/trainComposer');
   const data = await loadTokenDataset(flags.data_path, 'remi');
   await claimModelFolder(flags);
   const result = await runStage(flags, 'the checkpoint was saved; --resume continues it', (run) =>

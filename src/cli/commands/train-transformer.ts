@@ -113,7 +113,7 @@ export function registerTrainTransformer(program: Command): void {
       const preset = choiceOption('--preset', flags.preset, Object.keys(TRANSFORMER_PRESETS) as (keyof typeof TRANSFORMER_PRESETS)[])!;
       // Loaded here, not at the top: TF.js takes a second to load and `cadenza --help` should not wait for it.
       const { loadTokenDataset } = await import('../../core/node/preprocess/dataset');
-      const { trainTransformer, TRANSFORMER_BACKEND_REQUESTS } = await import('../../core/node/models/transformer/train');
+      const { trainTransformer, TRANSFORMER_BACKEND_REQUESTS } = await import('../../core/node/train/trainTransformer');
       const backend = choiceOption('--backend', flags.backend, TRANSFORMER_BACKEND_REQUESTS)!;
       const int = (flag: string, v: string | undefined, min: number): number | undefined =>
         numberOption(flag, v, { min, integer: true });

@@ -95,3 +95,58 @@ export function compareSets(
     };
   });
 }
+
+/**
+ * The features of issue 13, by measure id: metre, hands, motifs, key, leaps, spread, texture and
+ * rhythm grid. `averagePitchInterval` is the mean leap between successive notes in onset order (all
+ * notes, chords included, as mgeval's PI), not the top voice.
+ */
+export const COMPOSER_FEATURES: readonly ScalarMeasureId[] = [
+  'onBeatShare',
+  'bothHandsShare',
+  'distinct4',
+  'longestInternalRepeat',
+  'windowScaleConsistency',
+  'averagePitchInterval',
+  'pitchRange',
+  'pitchesPerMinute',
+  'polyphony',
+  'gridGapShare',
+];
+
+/** Per-feature overlap areas and their mean and minimum. */
+export interface OverlapSummary {
+  /** Overlap area (0..1) of each compared feature, by id. */
+  perFeature: Record<string, number>;
+  /** Mean over the features with a finite overlap. */
+  mean: number;
+  /** Smallest of them. */
+  min: number;
+  /** The feature with the smallest overlap. */
+  minFeature: string;
+}
+
+/** Reduces `compareSets` output to `ids` (default `COMPOSER_FEATURES`): each overlap, their mean and minimum. */
+export function overlapSummary(
+  comparison: readonly MeasureComparison[],
+  ids: readonly string[] = COMPOSER_FEATURES,
+): OverlapSummary {
+  const perFeature: Record<string, number> = {};
+  let sum = 0;
+  let count = 0;
+  let min = NaN;
+  let minFeature = '';
+  for (const id of ids) {
+    const c = comparison.find((x) => x.id === id);
+    const oa = c ? c.overlapArea : NaN;
+    perFeature[id] = oa;
+    if (!Number.isFinite(oa)) continue;
+    sum += oa;
+    count++;
+    if (!(oa >= min)) {
+      min = oa;
+      minFeature = id;
+    }
+  }
+  return { perFeature, mean: count ? sum / count : NaN, min, minFeature };
+}

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { MeasureComparison } from './compare';
+import { overlapSummary } from './compare';
 import {
   bothHandsShare,
   cropSong,
   gridGapShare,
   longestInternalRepeat,
   onBeatShare,
-  overlapSummary,
   pitchesPerMinute,
   windowScaleConsistency,
 } from './features';

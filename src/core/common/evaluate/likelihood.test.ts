@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LikelihoodAccumulator, unigramLikelihood } from './likelihood';
+import { LikelihoodAccumulator, tokenCounts, unigramLikelihood } from './likelihood';
 
 describe('LikelihoodAccumulator', () => {
   it('averages −ln p(target) over batches: p = 1/2 and 1/4 give (ln 2 + ln 4) / 2', () => {
@@ -33,5 +33,13 @@ describe('unigramLikelihood', () => {
     const r = unigramLikelihood([3, 1, 0], [0, 1, 2]);
     expect(r.nllPerEvent).toBeCloseTo(-(Math.log(4 / 7) + Math.log(2 / 7) + Math.log(1 / 7)) / 3, 10);
     expect(r.events).toBe(3);
+  });
+
+  it('counts training ids and reads targets from any iterable, as the trainers pass them', () => {
+    const counts = tokenCounts(Uint16Array.from([0, 0, 0, 1]), 3);
+    expect(Array.from(counts)).toEqual([3, 1, 0]);
+    const fromGenerator = unigramLikelihood(counts, (function* () { yield 0; yield 1; yield 2; })());
+    expect(fromGenerator.nllPerEvent).toBeCloseTo(unigramLikelihood([3, 1, 0], [0, 1, 2]).nllPerEvent, 12);
+    expect(unigramLikelihood(counts, []).nllPerEvent).toBeNaN();
   });
 });

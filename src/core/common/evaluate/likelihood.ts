@@ -46,14 +46,27 @@ export class LikelihoodAccumulator {
   }
 }
 
+/** How often each id 0..vocabSize−1 occurs in `ids`: the counts `unigramLikelihood` smooths. */
+export function tokenCounts(ids: Iterable<number>, vocabSize: number): Float64Array {
+  const counts = new Float64Array(vocabSize);
+  for (const id of ids) counts[id]!++;
+  return counts;
+}
+
 /**
  * The unigram baseline: each target scored with p(t) = (count_t + 1) / (Σ counts + V), the
- * training-split frequencies of `counts` (length V) with add-one smoothing.
+ * training-split frequencies of `counts` (length V) with add-one smoothing. Every model's training
+ * reports this against its held-out loss.
  */
-export function unigramLikelihood(counts: readonly number[], targets: ArrayLike<number>): Likelihood {
-  const total = counts.reduce((a, b) => a + b, 0) + counts.length;
+export function unigramLikelihood(counts: ArrayLike<number>, targets: Iterable<number>): Likelihood {
+  let total = counts.length;
+  for (let i = 0; i < counts.length; i++) total += counts[i]!;
   let sum = 0;
-  for (let i = 0; i < targets.length; i++) sum -= Math.log(((counts[targets[i]!] ?? 0) + 1) / total);
-  const nll = targets.length ? sum / targets.length : NaN;
-  return { events: targets.length, nllPerEvent: nll, perplexity: Math.exp(nll) };
+  let events = 0;
+  for (const t of targets) {
+    sum -= Math.log(((counts[t] ?? 0) + 1) / total);
+    events++;
+  }
+  const nll = events ? sum / events : NaN;
+  return { events, nllPerEvent: nll, perplexity: Math.exp(nll) };
 }

@@ -3,7 +3,7 @@
  * on the composer features, and how the model predicts held-out music against the n-gram baseline.
  * The report's HTML and the CLI summary both show these sentences.
  */
-import { COMPOSER_FEATURES, overlapSummary } from './features';
+import { COMPOSER_FEATURES, overlapSummary } from './compare';
 import type { MeasureInfo } from './measures';
 import type { EvaluationReport, LikelihoodReport, SetRole } from './report';
 import { formatNumber } from './svg';

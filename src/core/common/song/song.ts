@@ -1,6 +1,6 @@
 /**
  * The one song type that passes between every stage (after magenta's NoteSequence and
- * @tonejs/midi): notes and events are stored in ticks; seconds are derived through the
+ * Tone.js's MIDI library): notes and events are stored in ticks; seconds are derived through the
  * tempo map (see `tempo.ts`). A Song is plain data: it survives JSON and structured clone.
  */
 import type { Bpm, MidiNote, Ticks, Velocity } from '../units';

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { MidiParseError } from '../errors';
 import { emptySong } from '../song/song';
 import { seedEvents, seedTokenPitches, SeedTokenizer } from './seed';
-import type { SmfScore } from './smfNotes';
-import { readSmfNotes } from './smfNotes';
+import type { SeedScore } from './seedScore';
+import { seedScoreOfMidi } from './seedScore';
 
 const ppq = 480;
 /** A score from [pitch, startQuarters, lengthQuarters] per track, in file order. */
 function score(
   tracks: [number, number, number][][],
   timeSignatures = [{ ticks: 0, numerator: 4, denominator: 4 }],
-): SmfScore {
+): SeedScore {
   return {
     ppq,
     timeSignatures,
@@ -25,7 +25,7 @@ function score(
     })),
   };
 }
-const tokens = (s: SmfScore): string[] => seedEvents(s).map((e) => e.token);
+const tokens = (s: SeedScore): string[] => seedEvents(s).map((e) => e.token);
 
 describe('seed rules', () => {
   it('names notes and chords as music21 does', () => {
@@ -129,7 +129,7 @@ describe('seed rules', () => {
       [60, 3, 1],
       [62, 3.25, 0.25],
     ];
-    const placed = (s: SmfScore): [string, number, number][] =>
+    const placed = (s: SeedScore): [string, number, number][] =>
       seedEvents(s).map((e) => [e.token, e.offsetQuarters, e.track]);
 
     it('a chord split in a voiced bar keeps its full length, so the hand’s later bars start late', () => {
@@ -195,7 +195,7 @@ describe('seed rules', () => {
         [64, 2, 2.5],
         [72, 4.5, 0.5],
       ];
-      const placed = (s: SmfScore): [string, number][] =>
+      const placed = (s: SeedScore): [string, number][] =>
         seedEvents(s).map((e) => [e.token, e.offsetQuarters]);
       expect(placed(score([notes(3)], twoFour)).slice(-2)).toEqual([
         ['0.4', 4.5],
@@ -241,7 +241,7 @@ describe('seed rules', () => {
         [64, 6, 0.5],
         [65, 8, 1],
       ];
-      const events = (s: SmfScore): [string, number][] =>
+      const events = (s: SeedScore): [string, number][] =>
         seedEvents(s).map((e) => [e.token, e.offsetQuarters]);
       expect(events(score([[...held, [70, 1, 0]]]))).toEqual([
         ['0.4', 0],
@@ -335,11 +335,11 @@ describe('seed rules', () => {
       [60, 3, 1],
       [62, 4, 2],
     ];
-    const placed = (s: SmfScore): [string, number, number][] =>
+    const placed = (s: SeedScore): [string, number, number][] =>
       seedEvents(s)
         .filter((e) => e.track === 1)
         .map((e) => [e.token, e.offsetQuarters, e.durationQuarters]);
-    const withMetaAt = (quarters: number): SmfScore => {
+    const withMetaAt = (quarters: number): SeedScore => {
       const s = score([right, left], twoFour);
       s.tracks[1]!.metaTicks = [0, quarters * ppq];
       return s;
@@ -393,7 +393,7 @@ describe('seed rules', () => {
       program: value,
       channel: 0,
     });
-    const twoHands = (): SmfScore =>
+    const twoHands = (): SeedScore =>
       score([
         [
           [72, 1, 1],
@@ -475,7 +475,7 @@ describe('seed rules', () => {
   });
 });
 
-describe('readSmfNotes', () => {
+describe('seedScoreOfMidi', () => {
   // Format 1, ppq 96, one track: time signature 3/4, program 5, C4 on, (running status) E4 on,
   // after 96 ticks C4 off as note-on velocity 0 and E4 off as 0x80.
   const bytes = Uint8Array.from([
@@ -491,7 +491,7 @@ describe('readSmfNotes', () => {
   ]);
 
   it('reads notes in file order, the program and time signatures', () => {
-    const s = readSmfNotes(bytes);
+    const s = seedScoreOfMidi(bytes);
     expect(s.ppq).toBe(96);
     expect(s.timeSignatures).toEqual([{ ticks: 0, numerator: 3, denominator: 4 }]);
     expect(s.tracks).toEqual([
@@ -511,8 +511,8 @@ describe('readSmfNotes', () => {
   });
 
   it('throws MidiParseError naming the file for bytes that are not MIDI', () => {
-    expect(() => readSmfNotes(new Uint8Array(20), 'x.mid')).toThrow(MidiParseError);
-    expect(() => readSmfNotes(new Uint8Array(20), 'x.mid')).toThrow(/x\.mid is not a readable MIDI file/);
+    expect(() => seedScoreOfMidi(new Uint8Array(20), 'x.mid')).toThrow(MidiParseError);
+    expect(() => seedScoreOfMidi(new Uint8Array(20), 'x.mid')).toThrow(/x\.mid is not a readable MIDI file/);
   });
 });
 

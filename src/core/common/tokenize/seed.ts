@@ -30,8 +30,8 @@ import type { DecodeOptions, Tokenizer } from './types';
 import { normalOrder, parsePitchName, pitchName } from './pitch';
 import type { SeedInstrument } from './seedInstruments';
 import { trackInstruments } from './seedInstruments';
-import type { SmfScore } from './smfNotes';
-import { readSmfNotes } from './smfNotes';
+import type { SeedScore } from './seedScore';
+import { seedScoreOfMidi, seedScoreOfSong } from './seedScore';
 
 /** Internal time unit: 1/96 quarter holds the 1/4 and 1/3 grids and every common bar length exactly. */
 const UNITS_PER_QUARTER = 96;
@@ -130,7 +130,7 @@ function barlines(ppq: number, signatures: readonly TimeSignatureEvent[], endUni
  * whether music21 marks the track as needing voices (a note left out of a chord for its release).
  */
 function trackElements(
-  track: SmfScore['tracks'][number],
+  track: SeedScore['tracks'][number],
   ppq: number,
   index: number,
 ): { elements: SeedElement[]; voicesRequired: boolean } {
@@ -514,7 +514,7 @@ function barEnd(bars: readonly number[], index: number): number {
 }
 
 /** The score's music21 notes and chords in music21's order, with their quantized places. */
-export function seedEvents(score: SmfScore): SeedEvent[] {
+export function seedEvents(score: SeedScore): SeedEvent[] {
   let endUnits = 0;
   const quantized = (ticks: number): number => quantizeQuarters(ticks / score.ppq, true);
   // Tracks without notes make the conductor part, whose tempo, key and time signatures go into
@@ -599,34 +599,6 @@ function partitionByInstrument(
   return [...parts.values()];
 }
 
-/** The seed rules' view of a Song: notes of one tick in pitch order (a file's own order is lost). */
-export function seedScoreOfSong(song: Song): SmfScore {
-  // A Song keeps a track's name and first program: music21 would meet them in that order at 0.
-  const tracks: SmfScore['tracks'] = song.tracks.map((t) => ({
-    program: t.isDrum ? -2 : t.program,
-    notes: [],
-    instruments: [
-      ...(t.name ? [{ ticks: 0, kind: 'trackName' as const, text: new TextEncoder().encode(t.name) }] : []),
-      { ticks: 0, kind: 'program' as const, program: t.program, channel: t.channel },
-    ],
-  }));
-  for (const n of song.notes) {
-    while (tracks.length <= n.track) tracks.push({ program: 0, notes: [] });
-    if (song.tracks[n.track]?.isDrum) continue;
-    tracks[n.track]!.notes.push({
-      pitch: n.pitch,
-      startTicks: n.startTicks,
-      endTicks: n.endTicks,
-      channel: n.channel,
-    });
-  }
-  return {
-    ppq: song.ppq,
-    tracks: tracks.filter((t) => t.program !== -2),
-    timeSignatures: song.timeSignatures,
-  };
-}
-
 /** The `seed` (music21-compatible) tokenizer. */
 export class SeedTokenizer implements Tokenizer {
   readonly kind = 'seed' as const;
@@ -638,7 +610,7 @@ export class SeedTokenizer implements Tokenizer {
 
   /** A MIDI file's bytes as music21 note and chord names, exactly in music21's order. Throws `MidiParseError`. */
   encodeMidi(bytes: Uint8Array, file?: string): string[] {
-    return seedEvents(readSmfNotes(bytes, file)).map((e) => e.token);
+    return seedEvents(seedScoreOfMidi(bytes, file)).map((e) => e.token);
   }
 
   /**

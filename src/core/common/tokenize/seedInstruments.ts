@@ -9,7 +9,7 @@ import {
   MUSIC21_INSTRUMENT_LOOKUP,
   MUSIC21_PROGRAM_INSTRUMENTS,
 } from './music21Instruments';
-import type { SmfInstrumentEvent } from './smfNotes';
+import type { SeedInstrumentEvent } from './seedScore';
 
 /** One music21 Instrument of a track, after `deduplicate`. */
 export interface SeedInstrument {
@@ -53,7 +53,7 @@ function classFromString(name: string): string | undefined {
 }
 
 /** `midiEventsToInstrument` for one event. */
-function instrumentOf(event: SmfInstrumentEvent): Instrument {
+function instrumentOf(event: SeedInstrumentEvent): Instrument {
   const generic: Instrument = {
     ticks: event.ticks,
     className: GENERIC,
@@ -104,7 +104,7 @@ function classDefault(className: string): string | null {
  * name and one instrument name, it keeps the first of a single class (or drops the generic ones of
  * mixed classes) and gives the survivors those names, wherever they lie.
  */
-export function trackInstruments(events: readonly SmfInstrumentEvent[]): SeedInstrument[] {
+export function trackInstruments(events: readonly SeedInstrumentEvent[]): SeedInstrument[] {
   const all = events.map(instrumentOf).sort((a, b) => a.ticks - b.ticks);
   let kept = all;
   const partNames = new Set(all.flatMap((i) => (i.partName === null ? [] : [i.partName])));

@@ -11,7 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { creditsFromTexts, type Credits } from '../../common/song/credits';
-import type { MidiReadResult } from '../midi/read';
+import type { MidiReadResult } from '../../common/midi/read';
 
 /** What the store records about a piece besides its notes. */
 export interface PieceMetadata {

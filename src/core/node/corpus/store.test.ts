@@ -8,7 +8,7 @@ import type { Song } from '../../common/song/song';
 import { emptySong } from '../../common/song/song';
 import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
-import { ev, smfFile, track } from '../midi/smfBuilder';
+import { ev, smfFile, track } from '../../common/midi/smfBuilder';
 import { listMidiFiles, sharedCorpusOrSkip } from '../testing/sharedCorpus';
 import { foldName } from '../../common/song/credits';
 import { CorpusStore } from './store';

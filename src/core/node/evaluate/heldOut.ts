@@ -13,7 +13,7 @@ import { KneserNeyModel, meanNll, UnigramModel } from '../../common/evaluate/ngr
 import type { RunOptions } from '../../common/progress';
 import { vocabularyIndex } from '../../common/tokenize/vocabulary';
 import { ioError } from '../fs/atomic';
-import type { LikelihoodModel } from './likelihoodModel';
+import type { LikelihoodModel } from '../models/scorer';
 import { openLikelihoodModel } from './likelihoodModel';
 import { resolveSource } from '../sources/resolve';
 import { encodeMidiForModel } from './tokenizeForModel';

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../common/errors';
-import { openLikelihoodModel, parseTrainingPieces, readModelTokenization } from './likelihoodModel';
+import { parseTrainingPieces } from '../models/scorer';
+import { openLikelihoodModel, readModelTokenization } from './likelihoodModel';
 
 let dir: string;
 beforeAll(async () => {

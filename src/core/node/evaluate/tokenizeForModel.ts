@@ -2,8 +2,8 @@
 import { ModelError } from '../../common/errors';
 import { encodeWithVocabulary, getTokenizer, SeedTokenizer, TOKENIZER_KINDS } from '../../common/tokenize';
 import type { EncodeStats, TokenizerKind, TokenizerOptions, Vocabulary } from '../../common/tokenize';
-import { parseMidi } from '../midi/read';
-import type { ModelTokenizerConfig } from './likelihoodModel';
+import { parseMidi } from '../../common/midi/read';
+import type { ModelTokenizerConfig } from '../models/scorer';
 
 /**
  * The tokens of one MIDI file's bytes with the tokenizer `kind` (and its options). Throws

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getTokenizer } from '../../common/tokenize';
 import { encodeWithVocabulary } from '../../common/tokenize/vocabulary';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import { readMidiFile } from '../midi/read';
 import { loadLstmModel } from '../models/lstm/model';
 import { buildOnnxForModelFolder } from '../onnx/modelFolder';

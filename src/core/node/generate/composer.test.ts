@@ -10,7 +10,7 @@ import { emptySong } from '../../common/song/song';
 import { chordEvents, EventDictionary, longestRepeatedRun } from '../../common/evaluate/repetition';
 import { RemiTokenizer } from '../../common/tokenize/remi';
 import type { Vocabulary } from '../../common/tokenize/types';
-import { trainComposer } from '../models/composer/train';
+import { trainComposer } from '../train/trainComposer';
 import { resourcesDir } from '../paths';
 import { checkComposed, generatePieces } from './generate';
 

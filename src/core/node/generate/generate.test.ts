@@ -10,7 +10,7 @@ import type { LstmArchitecture } from '../../common/models/lstm';
 import { emptySong } from '../../common/song/song';
 import { durationSeconds } from '../../common/song/tempo';
 import { CorpusStore } from '../corpus/store';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import { writeMidiFile } from '../midi/write';
 import { exportLstmModelFolder } from '../onnx/modelFolder';
 import { writeRandomLstmModel } from '../onnx/randomModel';

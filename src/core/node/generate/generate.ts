@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError, throwIfCancelled, UsageError } from '../../common/errors';
-import { checkWritableDir } from '../render/writableDir';
+import { checkWritableDir } from '../fs/writableDir';
 import { sampleSequences } from '../../common/generate/loop';
 import type { PlayableReport } from '../../common/generate/playable';
 import { makePlayable } from '../../common/generate/playable';

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { IoError, MidiParseError } from '../../common/errors';
 import { Rng } from '../../common/random';
 import type { Song } from '../../common/song/song';
-import { parseMidi, readMidiFile } from './read';
-import { ev, header, smfFile, track } from './smfBuilder';
+import { parseMidi } from '../../common/midi/read';
+import { readMidiFile } from './read';
+import { ev, header, smfFile, track } from '../../common/midi/smfBuilder';
 
 const FILE = 'broken.mid';
 

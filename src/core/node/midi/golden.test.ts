@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Note } from '../../common/song/song';
 import { listMidiFiles, sharedCorpusOrSkip } from '../testing/sharedCorpus';
-import { parseMidi, readMidiFile } from './read';
+import { parseMidi } from '../../common/midi/read';
+import { readMidiFile } from './read';
 import { encodeMidi } from './write';
 
 /** What fixtures/golden.py computed with mido for each file (see that script for how). */

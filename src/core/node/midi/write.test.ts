@@ -6,7 +6,8 @@ import type { Midi as MidiClass } from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../common/errors';
 import type { Song } from '../../common/song/song';
-import { parseMidi, readMidiFile } from './read';
+import { parseMidi } from '../../common/midi/read';
+import { readMidiFile } from './read';
 import { encodeMidi, writeMidiFile } from './write';
 
 const { Midi } = ToneMidi as unknown as { Midi: typeof MidiClass };

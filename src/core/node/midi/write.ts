@@ -10,7 +10,7 @@
 import { DataError } from '../../common/errors';
 import type { Note, Song } from '../../common/song/song';
 import { writeFileAtomic } from '../fs/atomic';
-import { keySharps } from './keySignature';
+import { keySharps } from '../../common/midi/keySignature';
 
 /** Encodes `song` as SMF bytes. Throws `DataError` naming the field when the song holds impossible values. */
 export function encodeMidi(song: Song): Uint8Array {

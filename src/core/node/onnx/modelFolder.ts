@@ -2,6 +2,11 @@
  * The ONNX export inside an LSTM model folder: `model.onnx` beside `config.json` and
  * `weights.json` + `weights.bin`, and `model.onnx.json` recording which weights it was built
  * from (sha-256 of weights.bin), so a retrained folder never runs a stale export.
+ *
+ * The export policy, the same for every model: training writes the weights, which are the model;
+ * `model.onnx` is written only when asked for (`cadenza export-onnx`, or the script that packages a
+ * bundled model), and whoever runs a model uses a current export or builds the same graph from
+ * the weights in memory.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -67,8 +72,8 @@ export async function buildOnnxForModelFolder(dir: string): Promise<{ bytes: Uin
 }
 
 /**
- * Exports the LSTM in `dir` to `dir/model.onnx` (+ `model.onnx.json`), atomically; training calls
- * this after saving weights. Returns the info written. Throws `ModelError`/`IoError` naming the file.
+ * Exports the LSTM in `dir` to `dir/model.onnx` (+ `model.onnx.json`), atomically (`cadenza
+ * export-onnx`; training does not). Returns the info written. Throws `ModelError`/`IoError` naming the file.
  */
 export async function exportLstmModelFolder(dir: string): Promise<OnnxExportInfo> {
   const { bytes, weightsSha256 } = await buildOnnxForModelFolder(dir);

@@ -105,7 +105,7 @@ describe('preprocess', () => {
     const tokenizer = new NotesTokenizer();
     const train = notes.pieces.find((p) => p.split === 'train')!;
     const file = notes.index.find((e) => e.id === train.id)!.path;
-    const { parseMidi } = await import('../midi/read');
+    const { parseMidi } = await import('../../common/midi/read');
     const song = parseMidi(await fs.readFile(file), { sustain: false }).song;
     expect([...train.tokens].map((id) => notes.vocab.tokens[id])).toEqual(tokenizer.encode(song));
 

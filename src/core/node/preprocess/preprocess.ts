@@ -24,7 +24,7 @@ import {
 } from '../../common/tokenize/vocabulary';
 import { creditsOfFile, MetadataLookup, METADATA_FILE } from '../corpus/metadata';
 import type { MidiText } from '../../common/song/credits';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import type { PieceRef } from '../sources/resolve';
 import { pieceMidiBytes } from '../sources/resolve';
 import { isMidiFileName, walkFiles } from '../sources/walk';

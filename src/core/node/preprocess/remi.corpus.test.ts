@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRemiToken, RemiGrammar, RemiTokenizer } from '../../common/tokenize/remi';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import { listMidiFiles, sharedCorpusOrSkip } from '../testing/sharedCorpus';
 
 const corpus = sharedCorpusOrSkip();

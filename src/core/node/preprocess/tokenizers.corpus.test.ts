@@ -11,7 +11,7 @@ import { tempoMapOf } from '../../common/song/tempo';
 import { NotesTokenizer, quantizeDurationSteps, STEPS_PER_QUARTER } from '../../common/tokenize/notes';
 import { PerformanceTokenizer, velocityBin } from '../../common/tokenize/performance';
 import { SeedTokenizer } from '../../common/tokenize/seed';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import { listMidiFiles, sharedCorpusOrSkip } from '../testing/sharedCorpus';
 
 const corpus = sharedCorpusOrSkip();

@@ -12,7 +12,7 @@ import { readMidiFile } from '../midi/read';
 import { writeMidiFile } from '../midi/write';
 import { loadTransformer } from '../models/transformer/load';
 import { bundledSoundFontPath } from '../render/soundfont';
-import { trainTransformer } from '../models/transformer/train';
+import { trainTransformer } from '../train/trainTransformer';
 import { selectTensorBackend } from '../tensor/backend';
 import { refinePieces } from './refine';
 

@@ -26,7 +26,7 @@ import { ioError, readJson, writeFilesAtomic } from '../fs/atomic';
 import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
 import { loadTransformer, type LoadedTransformer } from '../models/transformer/load';
-import { createRenderer, type EngineChoice, type Renderer } from '../render/renderer';
+import { createRenderer, type EngineChoice, type Renderer } from '../render/render';
 import { walkFiles } from '../sources/walk';
 
 /** How to refine. */

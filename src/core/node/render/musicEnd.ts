@@ -1,29 +1,24 @@
 /**
- * Where a MIDI file's music ends, for capping the release tail: the later of its last note-off
- * and its last event (a pedal release, the end of a track), in seconds through its tempo map.
+ * Where a song's music ends, for capping the release tail: the later of its last note-off and
+ * its last pedal change, in seconds through its tempo map. A pedal event that leaves the pedal
+ * as it was changes nothing (the MIDI reader drops it too), so a song and the Song read back
+ * from its MIDI bytes end at the same time.
  */
-// The package is CommonJS: its class is reached through the default export under Node's ESM loader.
-import ToneMidi from '@tonejs/midi';
-import type { Midi } from '@tonejs/midi';
+import type { Song } from '../../common/song/song';
+import { endTicks } from '../../common/song/song';
+import { tempoMapOf } from '../../common/song/tempo';
 import type { Seconds } from '../../common/units';
 
-/**
- * The seconds at which the last note-off or the last MIDI event of `bytes` falls (end of track
- * included); undefined when the bytes cannot be parsed, so the caller renders without a cap.
- */
-export function musicEndSeconds(bytes: Uint8Array): Seconds | undefined {
-  let midi: Midi;
-  try {
-    midi = new ToneMidi.Midi(bytes);
-  } catch {
-    return undefined;
+/** The seconds at which the last note-off or the last change of a pedal of `song` falls. */
+export function musicEndSeconds(song: Song): Seconds {
+  let end = endTicks(song);
+  const down = new Set<number>();
+  for (const pedal of [...song.pedals].sort((a, b) => a.ticks - b.ticks)) {
+    const key = pedal.track * 16 + pedal.channel;
+    if (pedal.down === down.has(key)) continue;
+    if (pedal.down) down.add(key);
+    else down.delete(key);
+    end = Math.max(end, pedal.ticks);
   }
-  let endTicks = 0;
-  for (const track of midi.tracks) {
-    endTicks = Math.max(endTicks, track.endOfTrackTicks ?? 0);
-    for (const note of track.notes) endTicks = Math.max(endTicks, note.ticks + note.durationTicks);
-    for (const changes of Object.values(track.controlChanges))
-      for (const change of changes) endTicks = Math.max(endTicks, change.ticks);
-  }
-  return midi.header.ticksToSeconds(endTicks);
+  return tempoMapOf(song).toSeconds(end);
 }

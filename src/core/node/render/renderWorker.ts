@@ -1,18 +1,11 @@
 /**
  * A render worker thread: one renderer (its own synthesizer and SoundFont) that renders the files
- * the pool sends it, one at a time. Messages in: `render` and `cancel`; out: `ready`, `done`,
- * `failed` (per file) and `fatal` (the renderer could not start).
+ * the pool sends it, one at a time; the messages are `protocol.ts`'s.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../../common/errors';
-import { createRenderer, type RenderFileOptions, type RendererOptions } from './renderer';
-import type { WorkerReply, WorkerRequest } from './parallel';
-
-/** What the pool passes to a new worker. */
-export interface RenderWorkerData {
-  rendererOptions: RendererOptions;
-  fileOptions: RenderFileOptions;
-}
+import type { RenderWorkerData, WorkerReply, WorkerRequest } from './protocol';
+import { createRenderer } from './render';
 
 const port = parentPort!;
 const { rendererOptions, fileOptions } = workerData as RenderWorkerData;

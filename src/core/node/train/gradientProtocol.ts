@@ -3,7 +3,7 @@
  * runs: `init` once (the kernels are chosen as the main thread chose them, one BLAS thread per
  * worker, and the model sets itself up), then `step` per batch (the current weights in, the share's
  * mean loss and gradients out); every reply carries the request's `id`. Each model's worker entry
- * (`train/gradWorker.ts`, `models/transformer/gradWorker.ts`) only says how to set up and how to
+ * (`train/gradWorker.ts`, `train/transformerGradWorker.ts`) only says how to set up and how to
  * compute one share.
  */
 import { parentPort } from 'node:worker_threads';

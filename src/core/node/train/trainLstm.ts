@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DataError, ModelError, UsageError } from '../../common/errors';
+import { tokenCounts, unigramLikelihood } from '../../common/evaluate/likelihood';
 import type { LstmArchitecture, LstmTrainSettings } from '../../common/models/lstm';
 import type { RunOptions } from '../../common/progress';
 import { Rng } from '../../common/random';
@@ -22,10 +23,10 @@ import type { KernelRequest } from '../tensor/kernels';
 import { elementwise } from '../tensor/elementwise';
 import { selectKernels } from '../tensor/kernels';
 import { activateWebGpu, autoWebGpu, describeAdapter } from '../tensor/webgpu';
-import { DeviceLstmTrainable } from '../models/lstm/deviceTrain';
+import { DeviceLstmTrainable } from './deviceLstm';
 import type { LoopResult, Trainable } from './loop';
 import { hasCheckpoint } from './checkpoint';
-import { piecesByHash } from './pieces';
+import { piecesByHash } from '../models/pieces';
 import { runTrainingLoop } from './loop';
 import { GradientWorkers, parallelGradients } from './parallel';
 import type { WindowSet } from './windows';
@@ -119,17 +120,9 @@ function checkSettings(a: Omit<LstmArchitecture, 'vocabSize'>, s: LstmTrainSetti
     throw bad('maxStepsPerEpoch', 'a whole number of at least 0');
 }
 
-/** Mean NLL (nats) of `set`'s targets under the add-one-smoothed unigram distribution of `train`'s targets. */
-export function unigramNll(train: WindowSet, set: WindowSet, vocabSize: number): number {
-  const counts = new Float64Array(vocabSize).fill(1);
-  let total = vocabSize;
-  for (let k = 0; k < train.offsets.length; k++) {
-    counts[train.tokens[train.offsets[k]!]!]!++;
-    total++;
-  }
-  let nll = 0;
-  for (let k = 0; k < set.offsets.length; k++) nll -= Math.log(counts[set.tokens[set.offsets[k]!]!]! / total);
-  return nll / Math.max(1, set.offsets.length);
+/** The target ids of `set`'s examples. */
+function* targetsOf(set: WindowSet): Generator<number> {
+  for (let k = 0; k < set.offsets.length; k++) yield set.tokens[set.offsets[k]!]!;
 }
 
 /** The BiLSTM as something the training loop can train. */
@@ -313,7 +306,7 @@ export async function trainLstm(data: LstmTrainingData, options: TrainLstmOption
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ architecture, fixed, corpusHash, trainExamples: train.offsets.length, threads }))
     .digest('hex');
-  const uniNll = unigramNll(train, valid, V);
+  const uniNll = unigramLikelihood(tokenCounts(targetsOf(train), V), targetsOf(valid)).nllPerEvent;
   let loop: LoopResult;
   try {
     loop = await runTrainingLoop(trainable, s, {

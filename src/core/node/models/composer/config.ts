@@ -11,7 +11,7 @@ import { CELL_KINDS, DEFAULT_MEMORY_SCALE } from '../../../common/models/pieceMe
 import { composerWeightShapes } from '../../../common/models/composer';
 import type { TokenizerKind, Vocabulary } from '../../../common/tokenize/types';
 import { readJson } from '../../fs/atomic';
-import type { PieceRef } from '../../train/pieces';
+import type { PieceRef } from '../pieces';
 import { elementCount, readWeights } from '../weights';
 import type { ComposerWeights } from './engine';
 
@@ -41,7 +41,7 @@ export interface ComposerMetrics {
   trainTargets: number;
 }
 
-export type { PieceRef } from '../../train/pieces';
+export type { PieceRef } from '../pieces';
 
 /** The piece memory as stored: its settings and what fitting measured. */
 export interface ComposerMemory extends PieceMemorySettings {

@@ -9,7 +9,7 @@ import type { LstmArchitecture, LstmTrainSettings } from '../../../common/models
 import { lstmWeightShapes } from '../../../common/models/lstm';
 import type { TokenizerKind, Vocabulary } from '../../../common/tokenize/types';
 import { readJson } from '../../fs/atomic';
-import type { PieceRef } from '../../train/pieces';
+import type { PieceRef } from '../pieces';
 
 /** The folder format's name and version. */
 export const LSTM_MODEL_FORMAT = 'cadenza-lstm';

@@ -6,7 +6,7 @@ import { TransformerDecoder } from '../../../common/models/transformerDecoder';
 import { readJson } from '../../fs/atomic';
 import { resourcesDir } from '../../paths';
 import { readWeights } from '../weights';
-import type { TransformerConfig } from './train';
+import type { TransformerConfig } from './config';
 
 /** A loaded transformer: its config and flat weights; make decoders from it. */
 export interface LoadedTransformer {

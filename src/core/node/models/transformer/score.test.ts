@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../common/random';
 import { openLikelihoodModel } from '../../evaluate/likelihoodModel';
-import type { TransformerTrainingData } from './train';
-import { trainTransformer } from './train';
+import type { TransformerTrainingData } from '../../train/trainTransformer';
+import { trainTransformer } from '../../train/trainTransformer';
 
 /** Rising runs of four from random starts: learnable, and unlike a uniform guess. */
 function runs(n: number, vocab: number, rng: Rng): Uint16Array {

@@ -8,8 +8,8 @@ import { throwIfCancelled } from '../../../common/errors';
 import { PROBABILITY_FLOOR } from '../../../common/evaluate/likelihood';
 import { transformerWeightShapes } from '../../../common/models/transformer';
 import { selectKernels } from '../../tensor/kernels';
-import type { LikelihoodModel } from '../../evaluate/likelihoodModel';
-import { parseTrainingPieces } from '../../evaluate/likelihoodModel';
+import type { LikelihoodModel } from '../scorer';
+import { parseTrainingPieces } from '../scorer';
 import { TransformerEngine } from './engine';
 import { loadTransformer } from './load';
 

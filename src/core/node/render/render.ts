@@ -3,11 +3,11 @@
  * FluidSynth native (koffi) or wasm (js-synthesizer's build). One renderer keeps one SoundFont
  * loaded across any number of renders. The app backend, the CLI and refinement all call this.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LevelMeter } from '../../common/audio/levels';
 import type { WavSampleFormat } from '../../common/audio/wav';
-import { CadenzaError, CancelledError, IoError, MidiParseError } from '../../common/errors';
+import { CancelledError, MidiParseError } from '../../common/errors';
 import type { RunOptions } from '../../common/progress';
 import { checkEngine, checkSampleRateHz, DEFAULT_SAMPLE_RATE_HZ, type EngineChoice } from '../../common/render/settings';
 import type { Song } from '../../common/song/song';
@@ -16,13 +16,14 @@ import { checkNumber, type NumberRange } from '../../common/validate';
 import type { Decibels, Hertz, Seconds } from '../../common/units';
 import { WavFileWriter } from '../audio/wavFile';
 import { ioError, writeJsonAtomic } from '../fs/atomic';
-import { parseMidi } from '../midi/read';
+import { ensureWritableDir } from '../fs/writableDir';
+import { parseMidi } from '../../common/midi/read';
 import { encodeMidi } from '../midi/write';
 import type { EngineName, FluidBackend } from './backend';
 import { createNativeBackend } from './nativeBackend';
 import { musicEndSeconds } from './musicEnd';
 import { checkSoundFont } from './soundfont';
-import { FluidSynth, type RenderedAudio, type RenderedStream, type RenderMidiOptions } from './synth';
+import { FluidSynth, type RenderedAudio, type RenderedStream, type RenderMidiOptions } from './fluidLoop';
 import { createWasmBackend } from './wasmBackend';
 
 export { SAMPLE_RATES_HZ, type EngineChoice } from '../../common/render/settings';
@@ -175,16 +176,15 @@ class MidiRenderer implements Renderer {
     options: RenderMidiOptions = {},
     run?: RunOptions,
   ): Promise<RenderedAudio> {
-    return this.synth.renderMidi(bytes, withMusicEnd(bytes, options), run);
+    return this.synth.renderMidi(bytes, withMusicEnd(songOfBytes(bytes), options), run);
   }
 
   async renderSong(song: Song, options: RenderMidiOptions = {}, run?: RunOptions): Promise<RenderedAudio> {
     if (song.notes.length === 0)
       throw new MidiParseError(`${options.name ?? 'The song'} has no notes to render.`, { field: 'song' });
-    const bytes = encodeMidi(song);
     return this.synth.renderMidi(
-      bytes,
-      withMusicEnd(bytes, { expectedSeconds: durationSeconds(song), ...options }),
+      encodeMidi(song),
+      withMusicEnd(song, { expectedSeconds: durationSeconds(song), ...options }),
       run,
     );
   }
@@ -227,7 +227,7 @@ class MidiRenderer implements Renderer {
           meter.add([left, right]);
           await wav.write([left, right]);
         },
-        withMusicEnd(bytes, { ...options, name: midiPath, expectedSeconds: durationSeconds(song) }),
+        withMusicEnd(song, { ...options, name: midiPath, expectedSeconds: durationSeconds(song) }),
         run,
       );
       if (run.signal?.aborted) throw new CancelledError();
@@ -282,34 +282,23 @@ class MidiRenderer implements Renderer {
   }
 }
 
-/** `options` with the music's end read from `bytes` when the caller gave none, so the tail limit holds. */
-function withMusicEnd(bytes: Uint8Array, options: RenderMidiOptions): RenderMidiOptions {
-  if (options.musicEndSeconds !== undefined || options.maxTailSeconds === 0) return options;
-  const end = musicEndSeconds(bytes);
-  return end === undefined ? options : { ...options, musicEndSeconds: end };
+/** `options` with the music's end taken from `song` when the caller gave none, so the tail limit holds. */
+function withMusicEnd(song: Song | undefined, options: RenderMidiOptions): RenderMidiOptions {
+  if (song === undefined || options.musicEndSeconds !== undefined || options.maxTailSeconds === 0) return options;
+  return { ...options, musicEndSeconds: musicEndSeconds(song) };
+}
+
+/** The Song of MIDI bytes as FluidSynth plays them (no pedal folded in, drums kept); undefined when they are not MIDI, which then renders without a tail cap. */
+function songOfBytes(bytes: Uint8Array): Song | undefined {
+  try {
+    return parseMidi(bytes, { sustain: false, dropDrums: false }).song;
+  } catch (error) {
+    if (error instanceof MidiParseError) return undefined;
+    throw error;
+  }
 }
 
 /** JSON has no -Infinity; silence is written as null. */
 function finite(value: number): number | null {
   return Number.isFinite(value) ? value : null;
-}
-
-/** Checks that `dir` exists or can be created and is writable; throws `IoError` naming it. */
-export async function ensureWritableDir(dir: string): Promise<void> {
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    const stat = await fs.stat(dir);
-    if (!stat.isDirectory())
-      throw new IoError(`Could not write to ${dir}: it is not a folder.`, { path: dir });
-    await fs.access(dir, fsConstants.W_OK);
-  } catch (error) {
-    if (error instanceof CadenzaError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR')
-      throw new IoError(`Could not write to ${dir}: a part of that path is a file, not a folder.`, {
-        path: dir,
-        cause: error,
-      });
-    throw ioError(error, dir, 'write');
-  }
 }

@@ -4,10 +4,10 @@
  * read as one `MidiParseError` sentence naming the file, so corrupt input can't crash or hang
  * the caller. Turning events into a `Song` (note pairing, drums, pedal) is `read.ts`'s job.
  */
-import { MidiParseError } from '../../common/errors';
-import type { Ticks } from '../../common/units';
+import { MidiParseError } from '../errors';
+import type { Ticks } from '../units';
 
-/** One event the Song builder needs; everything else (aftertouch, pitch bend, sysex, lyrics, markers) is skipped. */
+/** One event a reader of the file needs; everything else (aftertouch, pitch bend, sysex, lyrics, markers) is skipped. */
 export type SmfEvent =
   | { kind: 'noteOn'; ticks: Ticks; channel: number; pitch: number; velocity: number }
   | { kind: 'noteOff'; ticks: Ticks; channel: number; pitch: number }
@@ -16,13 +16,16 @@ export type SmfEvent =
   | { kind: 'tempo'; ticks: Ticks; microsecondsPerQuarter: number }
   | { kind: 'timeSignature'; ticks: Ticks; numerator: number; denominatorPower: number }
   | { kind: 'keySignature'; ticks: Ticks; sharps: number; minor: number }
-  | { kind: 'trackName'; ticks: Ticks; text: string }
+  /** A track name (0x03); `bytes` as the file holds them, for readers that decode names their own way. */
+  | { kind: 'trackName'; ticks: Ticks; text: string; bytes: Uint8Array }
+  /** An instrument name (0x04). */
+  | { kind: 'instrumentName'; ticks: Ticks; text: string; bytes: Uint8Array }
   /** A text event (0x01): credits, tempo words, notes by the sequencer. */
   | { kind: 'text'; ticks: Ticks; text: string }
   /** A copyright notice (0x02). */
   | { kind: 'copyright'; ticks: Ticks; text: string }
   /** A meta event whose length is wrong for its type (kept so the reader can count it). */
-  | { kind: 'malformedMeta'; ticks: Ticks; type: number };
+  | { kind: 'malformedMeta'; ticks: Ticks; type: number; bytes: Uint8Array };
 
 /** One MTrk chunk's events in file order. */
 export interface SmfTrack {
@@ -204,25 +207,28 @@ function readMeta(
   type: number,
   ticks: number,
 ): SmfEvent | null {
+  const data = bytes.subarray(at, at + length);
   switch (type) {
     case 0x01:
-      return { kind: 'text', ticks, text: decodeText(bytes.subarray(at, at + length)) };
+      return { kind: 'text', ticks, text: decodeText(data) };
     case 0x02:
-      return { kind: 'copyright', ticks, text: decodeText(bytes.subarray(at, at + length)) };
+      return { kind: 'copyright', ticks, text: decodeText(data) };
     case 0x03:
-      return { kind: 'trackName', ticks, text: decodeText(bytes.subarray(at, at + length)) };
+      return { kind: 'trackName', ticks, text: decodeText(data), bytes: data };
+    case 0x04:
+      return { kind: 'instrumentName', ticks, text: decodeText(data), bytes: data };
     case 0x51:
-      if (length !== 3) return { kind: 'malformedMeta', ticks, type };
+      if (length !== 3) return { kind: 'malformedMeta', ticks, type, bytes: data };
       return {
         kind: 'tempo',
         ticks,
         microsecondsPerQuarter: (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!,
       };
     case 0x58:
-      if (length !== 4) return { kind: 'malformedMeta', ticks, type };
+      if (length !== 4) return { kind: 'malformedMeta', ticks, type, bytes: data };
       return { kind: 'timeSignature', ticks, numerator: bytes[at]!, denominatorPower: bytes[at + 1]! };
     case 0x59:
-      if (length !== 2) return { kind: 'malformedMeta', ticks, type };
+      if (length !== 2) return { kind: 'malformedMeta', ticks, type, bytes: data };
       return { kind: 'keySignature', ticks, sharps: (bytes[at]! << 24) >> 24, minor: bytes[at + 1]! };
     default:
       return null;

@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LSTM_PRESETS } from '../../../common/models/lstm';
-import { blas } from '../../tensor/blas';
-import { probeWebGpu } from '../../tensor/webgpu';
-import { readTrainingLog } from '../../train/log';
-import { motifDataset } from '../../train/testing';
-import { trainLstm } from '../../train/trainLstm';
+import { LSTM_PRESETS } from '../../common/models/lstm';
+import { blas } from '../tensor/blas';
+import { probeWebGpu } from '../tensor/webgpu';
+import { readTrainingLog } from './log';
+import { motifDataset } from './testing';
+import { trainLstm } from './trainLstm';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

@@ -2,39 +2,39 @@
  * Trains the Music Transformer on performance tokens: windows of held-in pieces, validation on
  * held-out pieces every epoch. The loop itself (optimizer, schedule with warm-up, clipping, early
  * stopping, checkpoints, exact resume, time limit, log, progress) is the LSTM's
- * (`src/core/node/train/loop.ts`); this file supplies the model's gradients (the hand-written
- * engine of `engine.ts` on the kernel layer: the system BLAS or a TF.js backend), transposition
+ * (`loop.ts`); this file supplies the model's gradients (the hand-written
+ * engine of `models/transformer/engine.ts` on the kernel layer: the system BLAS or a TF.js backend), transposition
  * augmentation and validation, and keeps the model folder usable after every epoch.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DataError, ModelError, UsageError } from '../../../common/errors';
-import type { RunOptions } from '../../../common/progress';
-import type { Vocabulary } from '../../../common/tokenize/types';
+import { DataError, ModelError, UsageError } from '../../common/errors';
+import { tokenCounts, unigramLikelihood } from '../../common/evaluate/likelihood';
+import type { RunOptions } from '../../common/progress';
+import type { Vocabulary } from '../../common/tokenize/types';
 import type {
   TransformerArchitecture,
   TransformerTrainSettings,
-} from '../../../common/models/transformer';
-import { TRANSFORMER_PRESETS, transformerWeightShapes } from '../../../common/models/transformer';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fs/atomic';
-import { hasCheckpoint } from '../../train/checkpoint';
-import type { Trainable } from '../../train/loop';
-import { runTrainingLoop } from '../../train/loop';
-import { Rng } from '../../../common/random';
-import type { KernelChoice, KernelRequest, Kernels } from '../../tensor/kernels';
-import { KERNEL_REQUESTS, selectKernels } from '../../tensor/kernels';
-import type { GpuAdapterInfo } from '../../tensor/webgpu';
-import { activateWebGpu, describeAdapter, probeWebGpu } from '../../tensor/webgpu';
-import { buildTransformerOnnx } from '../../onnx/exportTransformer';
-import { saveWeights } from '../weights';
-import { GradientWorkers, parallelGradients } from '../../train/parallel';
-import { workerModule } from '../../workers/start';
-import type { PieceRef } from '../../train/pieces';
-import { piecesByHash } from '../../train/pieces';
-import { DeviceTransformerTrainable } from './deviceTrain';
-import { initialTransformerWeights } from './initialWeights';
-import { TransformerEngine } from './engine';
+} from '../../common/models/transformer';
+import { TRANSFORMER_PRESETS, transformerWeightShapes } from '../../common/models/transformer';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../fs/atomic';
+import { hasCheckpoint } from './checkpoint';
+import type { Trainable } from './loop';
+import { runTrainingLoop } from './loop';
+import { Rng } from '../../common/random';
+import type { KernelChoice, KernelRequest, Kernels } from '../tensor/kernels';
+import { KERNEL_REQUESTS, selectKernels } from '../tensor/kernels';
+import type { GpuAdapterInfo } from '../tensor/webgpu';
+import { activateWebGpu, describeAdapter, probeWebGpu } from '../tensor/webgpu';
+import { saveWeights } from '../models/weights';
+import { GradientWorkers, parallelGradients } from './parallel';
+import { workerModule } from '../workers/start';
+import { piecesByHash } from '../models/pieces';
+import { DeviceTransformerTrainable } from './deviceTransformer';
+import type { TransformerConfig } from '../models/transformer/config';
+import { initialTransformerWeights } from '../models/transformer/initialWeights';
+import { TransformerEngine } from '../models/transformer/engine';
 import type { TrainingWindows } from './windows';
 import { batchIds, performanceTranspositions, windowsOf } from './windows';
 
@@ -97,29 +97,6 @@ export interface TransformerTrainResult {
   seconds: number;
 }
 
-/** The model folder's config.json for a transformer. */
-export interface TransformerConfig {
-  format: 'cadenza-transformer';
-  version: 1;
-  architecture: TransformerArchitecture;
-  tokenizer: { kind: 'performance'; options?: Record<string, unknown> };
-  vocab: Vocabulary;
-  corpusHash?: string;
-  training: TransformerTrainSettings & { backend?: string; blasLibrary?: string; blasThreads?: number; adapter?: GpuAdapterInfo };
-  metrics: {
-    validNll?: number;
-    validPerplexity?: number;
-    unigramNll?: number;
-    epochs: number;
-    steps: number;
-    bestEpoch?: number;
-    trainSeconds: number;
-  };
-  credits?: string;
-  /** The pieces it was trained on, by id and file hash, so `evaluate --model` scores only others. */
-  trainingPieces?: PieceRef[];
-}
-
 const CHECKPOINT = 'checkpoint';
 
 /** Where the transformer may train: the GPU through WebGPU, or a kernel provider of the CPU engine. */
@@ -165,9 +142,6 @@ async function selectTrainingBackend(request: TransformerBackendRequest, blasLib
   return { device: false, choice };
 }
 
-export { performanceTranspositions } from './windows';
-export { initialTransformerWeights } from './initialWeights';
-
 /** Mean NLL per event over `windows` (nats) and the share of events that are the argmax. */
 function evaluate(
   engine: TransformerEngine,
@@ -191,23 +165,6 @@ function evaluate(
     targets += n;
   }
   return { nll: targets ? total / targets : NaN, accuracy: targets ? hits / targets : 0, targets };
-}
-
-/** The unigram baseline: NLL of held-out targets under add-one-smoothed training frequencies, in nats. */
-export function unigramNll(vocabSize: number, train: Iterable<number>, valid: Iterable<number>): number {
-  const counts = new Float64Array(vocabSize).fill(1);
-  let total = vocabSize;
-  for (const t of train) {
-    counts[t]!++;
-    total++;
-  }
-  let nll = 0;
-  let n = 0;
-  for (const t of valid) {
-    nll -= Math.log(counts[t]! / total);
-    n++;
-  }
-  return n ? nll / n : NaN;
 }
 
 /**
@@ -318,7 +275,7 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const validTargets = function* (): Generator<number> {
     for (const s0 of valid.starts) for (let i = 1; i <= L; i++) yield valid.tokens[s0 + i]!;
   };
-  const unigram = unigramNll(architecture.vocabSize, train.tokens, validTargets());
+  const unigram = unigramLikelihood(tokenCounts(train.tokens, architecture.vocabSize), validTargets()).nllPerEvent;
 
   // On the GPU the step is one device program; CPU threads would only wait on it.
   const threads = selected.device ? 1 : (options.threads ?? 1);
@@ -326,8 +283,8 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
     throw new UsageError('The number of training threads must be a whole number from 1 to 64.', { field: 'threads' });
   const layout = transformerWeightShapes(architecture);
   const params = initialTransformerWeights(architecture, settings.seed);
-  // From sources the worker is gradWorker.ts; in a build, transformerGradWorker.js (an entry of the build).
-  const gradWorker = workerModule(import.meta.url, './gradWorker.ts', 'transformerGradWorker.js');
+  // From sources the worker is transformerGradWorker.ts; in a build, transformerGradWorker.js (an entry of the build).
+  const gradWorker = workerModule(import.meta.url, './transformerGradWorker.ts', 'transformerGradWorker.js');
   // What a checkpoint belongs to: architecture, settings, vocabulary and the pieces.
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ architecture, settings, threads, tokens: data.vocab.tokens, pieces: data.pieces.map((p) => [p.id, p.split, p.tokens.length]) }))
@@ -446,8 +403,6 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const best = flatten(result.best);
   await saveWeights(dir, layout, best);
   await writeConfig();
-  // The best weights (not the last) are the model; export them for onnxruntime too.
-  await writeFileAtomic(path.join(dir, 'model.onnx'), buildTransformerOnnx(architecture, best));
   return {
     modelPath: dir,
     epochs: metrics.epochs,

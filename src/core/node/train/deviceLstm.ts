@@ -1,20 +1,20 @@
 /**
  * The windowed BiLSTM trained on a device (TF.js's webgpu backend), as the transformer's
- * `deviceTrain.ts`: weights and optimizer moments are variables on the GPU, each step's forward
+ * `deviceTransformer.ts`: weights and optimizer moments are variables on the GPU, each step's forward
  * (`lstmLogits`, the reference's ops), backward, clipping and update run there, and only the loss
  * is read back; the shared loop pulls weights and moments to the host after validation and on cancel.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LstmArchitecture } from '../../../common/models/lstm';
-import { lstmWeightShapes } from '../../../common/models/lstm';
-import { Rng } from '../../../common/random';
-import { DeviceAdam } from '../../train/deviceAdam';
-import type { DeviceTraining, Trainable, Validation } from '../../train/loop';
-import type { OptimizerKind, OptimizerState } from '../../train/optimizer';
-import type { WindowSet } from '../../train/windows';
-import { fillBatch } from '../../train/windows';
-import { lstmLogits } from './reference';
-import type { LstmWeights } from './weights';
+import type { LstmArchitecture } from '../../common/models/lstm';
+import { lstmWeightShapes } from '../../common/models/lstm';
+import { Rng } from '../../common/random';
+import { DeviceAdam } from './deviceAdam';
+import type { DeviceTraining, Trainable, Validation } from './loop';
+import type { OptimizerKind, OptimizerState } from './optimizer';
+import type { WindowSet } from './windows';
+import { fillBatch } from './windows';
+import { lstmLogits } from '../models/lstm/reference';
+import type { LstmWeights } from '../models/lstm/weights';
 
 /** A Trainable whose BiLSTM and optimizer live on the active TF.js backend. Call `dispose()` when done. */
 export class DeviceLstmTrainable implements Trainable, DeviceTraining {

@@ -3,14 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError } from '../../../common/errors';
-import { Rng } from '../../../common/random';
-import { transformerWeightShapes } from '../../../common/models/transformer';
-import { selectTensorBackend } from '../../tensor/backend';
-import { blas } from '../../tensor/blas';
-import { readWeights } from '../weights';
-import type { TransformerConfig, TransformerTrainingData } from './train';
-import { performanceTranspositions, trainTransformer } from './train';
+import { CancelledError } from '../../common/errors';
+import { Rng } from '../../common/random';
+import { transformerWeightShapes } from '../../common/models/transformer';
+import { selectTensorBackend } from '../tensor/backend';
+import { blas } from '../tensor/blas';
+import { readWeights } from '../models/weights';
+import type { TransformerConfig } from '../models/transformer/config';
+import type { TransformerTrainingData } from './trainTransformer';
+import { trainTransformer } from './trainTransformer';
+import { performanceTranspositions } from './windows';
 
 /** Pieces of a learnable "language": rising runs of four from random starts. */
 function fixture(vocab = 20): TransformerTrainingData {
@@ -91,7 +93,8 @@ describe('trainTransformer', () => {
       'epoch',
       'stop',
     ]);
-    expect((await fs.stat(path.join(dir, 'model.onnx'))).size).toBeGreaterThan(1000);
+    // Training writes the weights; model.onnx only comes from an explicit export (onnx/modelFolder.ts).
+    await expect(fs.access(path.join(dir, 'model.onnx'))).rejects.toThrow();
   }, 240_000);
 
   it('gives the same loss curve on BLAS and on wasm (within float tolerance) and records the provider', async (ctx) => {

@@ -6,12 +6,12 @@
  * weights and moments to the host only after validation (best weights, checkpoint) and on cancel.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TransformerArchitecture } from '../../../common/models/transformer';
-import { Rng } from '../../../common/random';
-import { DeviceAdam } from '../../train/deviceAdam';
-import type { DeviceTraining, Trainable, Validation } from '../../train/loop';
-import type { OptimizerState } from '../../train/optimizer';
-import { MusicTransformer } from './model';
+import type { TransformerArchitecture } from '../../common/models/transformer';
+import { Rng } from '../../common/random';
+import { DeviceAdam } from './deviceAdam';
+import type { DeviceTraining, Trainable, Validation } from './loop';
+import type { OptimizerState } from './optimizer';
+import { MusicTransformer } from '../models/transformer/model';
 import type { TrainingWindows } from './windows';
 import { batchIds } from './windows';
 

@@ -6,22 +6,9 @@
 import type { Worker } from 'node:worker_threads';
 import { CancelledError, deserializeError, serializeError, type SerializedError } from '../../common/errors';
 import type { EngineName } from './backend';
-import type { Renderer, RenderFileOptions, RenderResult } from './renderer';
-import type { RenderWorkerData } from './renderWorker';
+import type { RenderWorkerData, WorkerReply, WorkerRequest } from './protocol';
+import type { Renderer, RenderFileOptions, RenderResult } from './render';
 import { isTypeScriptSource, startWorker } from '../workers/start';
-
-/** A message to a worker. */
-export type WorkerRequest =
-  | { type: 'render'; index: number; midiPath: string; wavPath: string }
-  | { type: 'cancel' }
-  | { type: 'close' };
-
-/** A message from a worker. */
-export type WorkerReply =
-  | { type: 'ready'; engine: EngineName; engineVersion: string; fallbackReason?: string }
-  | { type: 'done'; index: number; result: RenderResult }
-  | { type: 'failed'; index: number; error: SerializedError }
-  | { type: 'fatal'; error: SerializedError };
 
 /** One file's outcome, by its index in the batch. */
 export type PoolOutcome = { index: number; result: RenderResult } | { index: number; error: SerializedError };

@@ -11,31 +11,31 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CancelledError, DataError, ModelError, UsageError } from '../../../common/errors';
-import type { ComposerArchitecture, ComposerTrainSettings } from '../../../common/models/composer';
-import { meanNll, UnigramModel } from '../../../common/evaluate/ngram';
-import { composerWeightShapes } from '../../../common/models/composer';
-import type { RunOptions } from '../../../common/progress';
-import { Rng } from '../../../common/random';
-import { parseRemiToken } from '../../../common/tokenize/remi';
-import type { TokenizerKind, Vocabulary } from '../../../common/tokenize/types';
-import { ioError, writeJsonAtomic } from '../../fs/atomic';
-import { blas } from '../../tensor/blas';
-import { elementwise } from '../../tensor/elementwise';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../../train/checkpoint';
-import { appendTrainingLog } from '../../train/log';
-import { piecesByHash } from '../../train/pieces';
-import { clipGradients, learningRateAt, Optimizer } from '../../train/optimizer';
-import { saveWeights } from '../weights';
-import type { ComposerChunk, ComposerState, ComposerWeights } from './engine';
-import { ComposerEngine, emptyChunk } from './engine';
-import { scorePieces } from './likelihood';
-import type { ComposerMemory } from './config';
-import { composerMemoryFor } from './memory';
-import type { ComposerMetrics, ComposerModelConfig } from './config';
-import { COMPOSER_MODEL_FORMAT, COMPOSER_MODEL_VERSION, flattenWeights } from './config';
-import { initComposerWeights, zerosLike } from './weights';
-import { remainingSeconds } from '../../../common/eta';
+import { CancelledError, DataError, ModelError, UsageError } from '../../common/errors';
+import type { ComposerArchitecture, ComposerTrainSettings } from '../../common/models/composer';
+import { tokenCounts, unigramLikelihood } from '../../common/evaluate/likelihood';
+import { composerWeightShapes } from '../../common/models/composer';
+import type { RunOptions } from '../../common/progress';
+import { Rng } from '../../common/random';
+import { parseRemiToken } from '../../common/tokenize/remi';
+import type { TokenizerKind, Vocabulary } from '../../common/tokenize/types';
+import { ioError, writeJsonAtomic } from '../fs/atomic';
+import { blas } from '../tensor/blas';
+import { elementwise } from '../tensor/elementwise';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { appendTrainingLog } from './log';
+import { piecesByHash } from '../models/pieces';
+import { clipGradients, learningRateAt, Optimizer } from './optimizer';
+import { saveWeights } from '../models/weights';
+import type { ComposerChunk, ComposerState, ComposerWeights } from '../models/composer/engine';
+import { ComposerEngine, emptyChunk } from '../models/composer/engine';
+import { scorePieces } from '../models/composer/likelihood';
+import type { ComposerMemory } from '../models/composer/config';
+import { composerMemoryFor } from '../models/composer/memory';
+import type { ComposerMetrics, ComposerModelConfig } from '../models/composer/config';
+import { COMPOSER_MODEL_FORMAT, COMPOSER_MODEL_VERSION, flattenWeights } from '../models/composer/config';
+import { initComposerWeights, zerosLike } from '../models/composer/weights';
+import { remainingSeconds } from '../../common/eta';
 
 /** The data training reads (a `TokenDataset` fits). */
 export interface ComposerTrainingData {
@@ -241,8 +241,7 @@ export async function trainComposer(data: ComposerTrainingData, options: TrainCo
   const engine = new ComposerEngine(architecture, weights, provider.sgemm);
   const tables = s.transpositions.map((t) => transpositionTable(data.vocab, t));
   const streams = new Streams(train, tables, V, architecture.lookback, s.batchSize, rng);
-  const unigram = new UnigramModel(train, V);
-  const uniNll = meanNll(valid.map((p) => unigram.nll(p)).reduce((a, b) => ({ sumNats: a.sumNats + b.sumNats, targets: a.targets + b.targets })));
+  const uniNll = unigramLikelihood(tokenCounts(train.flatMap((p) => [...p]), V), valid.flatMap((p) => [...p])).nllPerEvent;
   const grads = zerosLike(weights);
   await appendTrainingLog(logFile, {
     type: 'start',

@@ -3,15 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError } from '../../../common/errors';
-import { Rng } from '../../../common/random';
-import { transformerWeightShapes } from '../../../common/models/transformer';
-import { blas } from '../../tensor/blas';
-import type { WebGpuProbe } from '../../tensor/webgpu';
-import { probeWebGpu } from '../../tensor/webgpu';
-import { readWeights } from '../weights';
-import type { TransformerConfig, TransformerTrainingData } from './train';
-import { trainTransformer } from './train';
+import { CancelledError } from '../../common/errors';
+import { Rng } from '../../common/random';
+import { transformerWeightShapes } from '../../common/models/transformer';
+import { blas } from '../tensor/blas';
+import type { WebGpuProbe } from '../tensor/webgpu';
+import { probeWebGpu } from '../tensor/webgpu';
+import { readWeights } from '../models/weights';
+import type { TransformerConfig } from '../models/transformer/config';
+import type { TransformerTrainingData } from './trainTransformer';
+import { trainTransformer } from './trainTransformer';
 
 /** Rising runs of four from random starts, as in train.test.ts, smaller. */
 function fixture(vocab = 20): TransformerTrainingData {
@@ -84,7 +85,8 @@ describe('trainTransformer on webgpu', () => {
     const config = JSON.parse(await fs.readFile(path.join(gpuDir, 'config.json'), 'utf8')) as TransformerConfig;
     expect(config.training.backend).toBe('webgpu');
     expect(config.training.adapter?.description).toBe((start.adapter as { description: string }).description);
-    expect((await fs.stat(path.join(gpuDir, 'model.onnx'))).size).toBeGreaterThan(1000);
+    // Training writes the weights; model.onnx only comes from an explicit export (onnx/modelFolder.ts).
+    await expect(fs.access(path.join(gpuDir, 'model.onnx'))).rejects.toThrow();
     // The weights trained on the GPU are close to the CPU's after the same steps.
     const layout = transformerWeightShapes(config.architecture);
     const a = await readWeights(cpuDir, layout);

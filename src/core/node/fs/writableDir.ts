@@ -1,11 +1,11 @@
 /**
- * Checks that an output folder could be written before long work starts, without creating it,
- * so a run that fails on bad input leaves no empty folder behind.
+ * Output folders: checking that one could be written before long work starts, without creating
+ * it (so a run that fails on bad input leaves no empty folder behind), and making one.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { IoError } from '../../common/errors';
-import { ioError } from '../fs/atomic';
+import { ioError } from './atomic';
 
 /**
  * Checks, without creating anything, that `dir` is a writable folder or could be made as one:
@@ -33,17 +33,22 @@ export async function checkWritableDir(dir: string): Promise<void> {
       throw ioError(error, dir, 'write');
     }
     if (!stat.isDirectory())
-      throw new IoError(
-        at === path.resolve(dir)
-          ? `Could not write to ${dir}: it is not a folder.`
-          : `Could not write to ${dir}: a part of that path is a file, not a folder.`,
-        { path: dir },
-      );
+      throw new IoError(`Could not write to ${dir}: a part of that path is a file, not a folder.`, { path: dir });
     try {
       await fs.access(at, fsConstants.W_OK);
     } catch (error) {
       throw ioError(error, dir, 'write');
     }
     return;
+  }
+}
+
+/** Makes `dir` (and its parents) after `checkWritableDir` passes; throws `IoError` naming `dir`. */
+export async function ensureWritableDir(dir: string): Promise<void> {
+  await checkWritableDir(dir);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw ioError(error, dir, 'write');
   }
 }

@@ -4,11 +4,11 @@
  * and their loop are `train/gradientProtocol.ts`'s). `init` carries the windows and the
  * transposition tables; each step's seed draws the share's transpositions, then its dropout.
  */
-import type { TransformerArchitecture } from '../../../common/models/transformer';
-import { Rng } from '../../../common/random';
-import type { InitMessage } from '../../train/gradientProtocol';
-import { serveGradients } from '../../train/gradientProtocol';
-import { TransformerEngine } from './engine';
+import type { TransformerArchitecture } from '../../common/models/transformer';
+import { Rng } from '../../common/random';
+import type { InitMessage } from './gradientProtocol';
+import { serveGradients } from './gradientProtocol';
+import { TransformerEngine } from '../models/transformer/engine';
 import type { TrainingWindows } from './windows';
 import { batchIds } from './windows';
 

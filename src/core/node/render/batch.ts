@@ -20,11 +20,11 @@ import type { Song } from '../../common/song/song';
 import { tempoMapOf } from '../../common/song/tempo';
 import type { Seconds } from '../../common/units';
 import { ioError } from '../fs/atomic';
-import { parseMidi } from '../midi/read';
+import { parseMidi } from '../../common/midi/read';
 import type { EngineName } from './backend';
-import { renderInWorkers } from './parallel';
+import { renderInWorkers } from './pool';
 import { checkSoundFont } from './soundfont';
-import { checkWritableDir } from './writableDir';
+import { checkWritableDir } from '../fs/writableDir';
 import { isMidiFileName, walkFiles } from '../sources/walk';
 import {
   createRenderer,
@@ -32,7 +32,7 @@ import {
   type Renderer,
   type RendererOptions,
   type RenderResult,
-} from './renderer';
+} from './render';
 
 /** Options for a batch: how to set up the renderer and how to write each file. */
 export interface SynthesizeOptions extends RendererOptions, RenderFileOptions {

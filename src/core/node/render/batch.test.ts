@@ -7,8 +7,8 @@ import { decodeWav } from '../../common/audio/wav';
 import { CancelledError, IoError, MidiParseError, UsageError } from '../../common/errors';
 import type { ProgressEvent } from '../../common/progress';
 import { encodeMidi } from '../midi/write';
-import { createRenderer, type Renderer } from './renderer';
-import { planSynthesis, synthesizeFiles } from './synthesize';
+import { createRenderer, type Renderer } from './render';
+import { planSynthesis, synthesizeFiles } from './batch';
 import { fixtureSong, TEST_SOUNDFONT } from './testFixtures';
 
 let dir: string;

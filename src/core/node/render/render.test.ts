@@ -19,8 +19,8 @@ import { tempoMapOf } from '../../common/song/tempo';
 import { readMidiFile } from '../midi/read';
 import { encodeMidi } from '../midi/write';
 import { sharedCorpusOrSkip } from '../testing/sharedCorpus';
-import { createRenderer, type Renderer, type RenderResult } from './renderer';
-import type { RenderedAudio } from './synth';
+import { createRenderer, type Renderer, type RenderResult } from './render';
+import type { RenderedAudio } from './fluidLoop';
 import { fixtureSong, nativeUnavailableReason, skipNativeOrFail, TEST_SOUNDFONT } from './testFixtures';
 
 const skipNative = skipNativeOrFail(nativeUnavailableReason());
@@ -142,9 +142,9 @@ describe.skipIf(skipNative)('native engine against the fluidsynth CLI', () => {
     expectAgreement(a, b);
   });
 
-  it('agrees with the wasm engine on real piano music (12 s of a corpus piece, pedal and all)', async () => {
+  it('agrees with the wasm engine on real piano music (12 s of a corpus piece, pedal and all)', async (ctx) => {
     const corpus = sharedCorpusOrSkip();
-    if (!corpus) return;
+    if (!corpus) return ctx.skip('the shared corpus (../shared/corpora/piano-midi) is not present');
     const { song } = await readMidiFile(path.join(corpus, 'Chopin', 'chpn-p20.mid'), { sustain: false });
     // Keep what starts in the first 12 s; end the track a second after the last release (see fixtureSong).
     const map = tempoMapOf(song);

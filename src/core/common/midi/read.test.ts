@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MidiParseError } from '../../common/errors';
-import type { Note } from '../../common/song/song';
+import { MidiParseError } from '../errors';
+import type { Note } from '../song/song';
 import { MAX_TEXTS, parseMidi } from './read';
 import { ev, smfFile, track } from './smfBuilder';
 

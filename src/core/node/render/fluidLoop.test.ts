@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FluidBackend } from './backend';
-import { FluidSynth } from './synth';
+import { FluidSynth } from './fluidLoop';
 
 /**
  * A FluidSynth stand-in whose synthesizer writes a constant level and whose player plays for
