@@ -323,7 +323,9 @@ describe('cadenza pipeline, end to end', { timeout: 240_000 }, () => {
     expect(result.backend).toBe('webgpu');
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { training: { adapter?: { description: string } } };
     expect(result.backendReason).toContain(config.training.adapter!.description);
-    expect(existsSync(path.join(dir, 'model.onnx'))).toBe(true);
+    // Training writes the weights; model.onnx comes only from an explicit export (onnx/modelFolder.ts).
+    expect(existsSync(path.join(dir, 'weights.bin'))).toBe(true);
+    expect(existsSync(path.join(dir, 'model.onnx'))).toBe(false);
   });
 
   it('refines the rendered pieces: same pitches at strength 0, mastered to the loudness target', async () => {
