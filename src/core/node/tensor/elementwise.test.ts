@@ -383,3 +383,18 @@ describe('the transformer passes, WebAssembly SIMD against TypeScript', () => {
     expect(Array.from(a.back)).toEqual(Array.from(a.x));
   });
 });
+
+describe('Workspace.zero', () => {
+  it('zeroes arrays in the wasm memory and outside it', () => {
+    for (const ws of [simd, js] as Workspace[]) {
+      const inside = ws.copy(values(37));
+      const outside = values(37);
+      ws.zero(inside.subarray(3, 30));
+      ws.zero(outside);
+      expect(Array.from(inside.subarray(3, 30))).toEqual(new Array(27).fill(0));
+      expect(inside[2]).not.toBe(0);
+      expect(inside[30]).not.toBe(0);
+      expect(Array.from(outside)).toEqual(new Array(37).fill(0));
+    }
+  });
+});

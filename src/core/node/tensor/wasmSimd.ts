@@ -830,6 +830,40 @@ function draw(state: number, t: number): Bytes {
   ];
 }
 
+const i32x4Mul = simdBin(0xb5);
+const i32x4ShrU = (a: Bytes, bits: number): Bytes => [a, i32(bits), simd(0xad)];
+const i32x4LtU = simdBin(0x39);
+const v128Xor = simdBin(0x51);
+
+/**
+ * Four draws of mulberry32 at once: its state only steps by a constant, so draws k + 1 to k + 4
+ * hash states + C, + 2C, + 3C, + 4C in four lanes. Advances the i32 local `state` by four draws
+ * and leaves the draws in the v128 local `t`.
+ */
+function draw4(f: Fn, state: number, t: number): Bytes {
+  const C = 0x6d2b79f5;
+  const steps = f.v128([...i32Bytes(C), ...i32Bytes(2 * C), ...i32Bytes(3 * C), ...i32Bytes(4 * C)]);
+  return [
+    set(t, V.i32x4Add([get(state), simd(0x11)], steps)), // i32x4.splat
+    set(state, I.add(get(state), i32((4 * C) | 0))),
+    set(t, i32x4Mul(v128Xor(get(t), i32x4ShrU(get(t), 15)), V.or(get(t), f.i4(1)))),
+    set(t, v128Xor(get(t), V.i32x4Add(get(t), i32x4Mul(v128Xor(get(t), i32x4ShrU(get(t), 7)), V.or(get(t), f.i4(61)))))),
+    set(t, v128Xor(get(t), i32x4ShrU(get(t), 14))),
+  ];
+}
+
+/**
+ * The multipliers of elements 4 half .. 4 half + 3 from four draws `t` (element 2k from the low
+ * 16 bits of draw k, 2k + 1 from its high bits): 0 below `threshold` (an i32x4 local), else `keep` (an f32x4 local).
+ */
+function decide4(f: Fn, t: number, half: 0 | 1, threshold: number, keep: number): Bytes {
+  const lo = V.and(get(t), f.i4(0xffff));
+  const hi = i32x4ShrU(get(t), 16);
+  const lanes =
+    half === 0 ? [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23] : [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+  return V.select(f.f4(0), get(keep), i32x4LtU([lo, hi, simd(0x0d, ...lanes)], get(threshold)));
+}
+
 /** The dropout multiplier of a 16-bit decision: 0 when `bits` (unsigned, below 2^16) is below `threshold`, else `keep`. */
 const decide = (bits: Bytes, threshold: number, keep: number): Bytes => [
   F.const(0),
@@ -985,7 +1019,7 @@ function causalSoftmax(): Fn {
   );
   const p = f.p as Record<'s' | 'm' | 'L' | 'scale' | 'mask' | 'out' | 'threshold' | 'keep' | 'state', number>;
   const [i, u, lb, row, mrow, wb, t, v0, v1] = f.locals('i32', 9);
-  const [mx, e, sc] = f.locals('v128', 3);
+  const [mx, e, sc, thr4, keep4, tv, mv] = f.locals('v128', 7);
   const sum = new Sum64(f);
   const [top, m0, m1] = f.locals('f32', 3);
   const here = (): Bytes => I.add(get(row), get(u));
@@ -994,6 +1028,8 @@ function causalSoftmax(): Fn {
   f.body = [
     set(lb, I.shl(get(p.L), i32(2))),
     set(sc, F4.splat(get(p.scale))),
+    set(thr4, [get(p.threshold), simd(0x11)]),
+    set(keep4, F4.splat(get(p.keep))),
     set(i, i32(0)),
     set(row, get(p.s)),
     whileDo(I.ltS(get(i), get(p.L)), [
@@ -1018,7 +1054,18 @@ function causalSoftmax(): Fn {
       columns(u, get(wb), (lanes) => store(lanes, here(), F4.mul(load(lanes, here()), get(e)))),
       span(u, get(wb), get(lb), (lanes) => store(lanes, here(), f.f4(0))),
       ifElse(nonzero(p.mask), [
+        // Eight multipliers from four draws at a time, then the rest pair by pair.
         set(u, i32(0)),
+        whileDo(I.leS(I.add(get(u), i32(32)), get(wb)), [
+          draw4(f, p.state, tv),
+          set(mv, decide4(f, tv, 0, thr4, keep4)),
+          store(4, maskAt(get(u)), get(mv)),
+          store(4, outAt(get(u)), F4.mul(load(4, here()), get(mv))),
+          set(mv, decide4(f, tv, 1, thr4, keep4)),
+          store(4, maskAt(I.add(get(u), i32(16))), get(mv)),
+          store(4, outAt(I.add(get(u), i32(16))), F4.mul(load(4, I.add(here(), i32(16))), get(mv))),
+          increment(u, i32(32)),
+        ]),
         whileDo(I.ltS(get(u), get(wb)), [
           draw(p.state, t),
           set(v0, I.and(get(t), i32(0xffff))),
@@ -1160,13 +1207,22 @@ function residualDropout(): Fn {
     number
   >;
   const [r, u, w, row, nb, t] = f.locals('i32', 6);
-  const v = f.local('v128');
+  const [v, thr4, keep4, tv] = f.locals('v128', 4);
   const at = (base: number): Bytes => I.add(I.add(get(base), get(row)), get(u));
   f.body = [
     set(w, I.shl(get(p.width), i32(2))),
     set(nb, I.mul(get(p.rows), get(w))),
     ifElse(nonzero(p.mask), [
+      set(thr4, [get(p.threshold), simd(0x11)]),
+      set(keep4, F4.splat(get(p.keep))),
+      // Eight multipliers from four draws at a time, then the rest pair by pair.
       set(u, i32(0)),
+      whileDo(I.leS(I.add(get(u), i32(32)), get(nb)), [
+        draw4(f, p.state, tv),
+        store(4, I.add(get(p.mask), get(u)), decide4(f, tv, 0, thr4, keep4)),
+        store(4, I.add(I.add(get(p.mask), get(u)), i32(16)), decide4(f, tv, 1, thr4, keep4)),
+        increment(u, i32(32)),
+      ]),
       whileDo(I.ltS(I.add(get(u), i32(4)), get(nb)), [
         draw(p.state, t),
         F.store(I.add(get(p.mask), get(u)), decide(I.and(get(t), i32(0xffff)), p.threshold, p.keep)),

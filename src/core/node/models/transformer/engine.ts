@@ -399,7 +399,7 @@ export class TransformerEngine {
     const dn = this.buf('dRowsD', N * d);
     kern.gemm(false, true, N, d, V, dLogits, this.w('output_kernel'), dn);
     const dx = this.buf('dx', N * d);
-    dx.fill(0);
+    ws.zero(dx);
     ws.layerNormBackward(dn, f.xhatf, f.rstdf, N, d, this.w('lnf_gamma'), dx, g('lnf_gamma'), g('lnf_beta'));
 
     const dff = this.buf('dff', N * d);
@@ -445,7 +445,7 @@ export class TransformerEngine {
       kern.gemm(true, false, d, d, N, c.ctx, dAttn, g(`${p}wo`), true);
       kern.gemm(false, true, N, d, d, dAttn, this.w(`${p}wo`), dCtx);
       ws.permuteHeads(dCtx, dCtxHeads, N, h, dh, false);
-      dm.fill(0);
+      ws.zero(dm);
       for (let hi = 0; hi < h; hi++)
         for (let b = 0; b < B; b++) {
           const blk = (hi * B + b) * L;
@@ -489,7 +489,7 @@ export class TransformerEngine {
         );
       }
       // Projections: q = n1 Wq etc.
-      dRows.fill(0);
+      ws.zero(dRows);
       for (const [name, dh_] of [
         ['wq', dq],
         ['wk', dk],
