@@ -1047,12 +1047,67 @@ export class SimdWorkspace implements Workspace {
     this.run(() => this.k.permuteHeads(this.at(x), this.at(out, true), n, heads, dh, back ? 1 : 0));
   }
 
+  /**
+   * out[m x n] = op(a) · op(b) (+ out when `accumulate`) on the module's sgemm, with the kernel
+   * layer's `gemm` contract (op(a) is stored k x m when `transA`, op(b) n x k when `transB`):
+   * operands from outside the memory are copied in, transposed ones transposed in, for the call.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    accumulate = false,
+  ): void {
+    need(a, m * k, 'a');
+    need(b, k * n, 'b');
+    need(out, m * n, 'out');
+    this.run(() =>
+      this.k.sgemm(
+        transA ? this.transposed(a, k, m) : this.at(a),
+        transB ? this.transposed(b, n, k) : this.at(b),
+        this.at(out, true),
+        m,
+        n,
+        k,
+        accumulate ? 1 : 0,
+      ),
+    );
+  }
+
+  /** The offset of a copy of `x` (stored rows x cols) transposed into the memory, for the call in progress. */
+  private transposed(x: Float32Array, rows: number, cols: number): number {
+    const t = this.f32(rows * cols, false);
+    transpose(x, rows, cols, t);
+    return t.byteOffset;
+  }
+
   /** @internal e^x, tanh x or sigmoid x of every element (the kernels' own, for tests). */
   activation(name: 'exp' | 'tanh' | 'sigmoid', x: Float32Array): Float32Array {
     const out = new Float32Array(x.length);
     this.run(() => this.k[name](this.at(x), this.at(out, true), x.length));
     return out;
   }
+}
+
+/** out[cols x rows] = the transpose of x[rows x cols], in blocks so that both sides stay in cache. */
+export function transpose(x: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
+  const BS = 32;
+  for (let r0 = 0; r0 < rows; r0 += BS) {
+    const r1 = Math.min(rows, r0 + BS);
+    for (let c0 = 0; c0 < cols; c0 += BS) {
+      const c1 = Math.min(cols, c0 + BS);
+      for (let r = r0; r < r1; r++) {
+        const ro = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = x[ro + c]!;
+      }
+    }
+  }
+  return out;
 }
 
 /** Why WebAssembly SIMD cannot run here, or undefined when it can. */

@@ -1282,6 +1282,87 @@ function permuteHeads(): Fn {
   return f;
 }
 
+/**
+ * sgemm(a, b, c, m, n, k, accumulate): c[m x n] = a[m x k] · b[k x n] (+ c when `accumulate`),
+ * all row-major and contiguous. Blocks of 4 rows x 8 columns keep 8 f32x4 accumulators; the
+ * rows past a multiple of 4 go one at a time, the columns past a multiple of 8 four, then one, at a time.
+ */
+function sgemm(): Fn {
+  const f = new Fn('sgemm', { a: 'i32', b: 'i32', c: 'i32', m: 'i32', n: 'i32', k: 'i32', accumulate: 'i32' });
+  const p = f.p as Record<'a' | 'b' | 'c' | 'm' | 'n' | 'k' | 'accumulate', number>;
+  const [i, j, q, nb, kb, aRow, bAt, cRow, ap, kb2, kb3, i0, iEnd] = f.locals('i32', 13);
+  const acc = f.locals('v128', 8);
+  const [b0, b1, av] = f.locals('v128', 3);
+  /** One block of `rows` rows (4 or 1) and `vecs` column vectors (2 or 1) of `lanes` lanes. */
+  const block = (rows: 4 | 1, vecs: 2 | 1, lanes: Lanes): Bytes => {
+    const accAt = (r: number, v: number): number => acc[r * 2 + v]!;
+    const cAt = (r: number, v: number): Bytes => I.add(I.add(get(cRow), I.mul(get(nb), i32(r))), I.add(get(j), i32(16 * v)));
+    const aAt = (r: number): Bytes => (r === 0 ? get(ap) : I.add(get(ap), get([0, kb, kb2, kb3][r]!)));
+    const rs = Array.from({ length: rows }, (_, r) => r);
+    const vs = Array.from({ length: vecs }, (_, v) => v);
+    return [
+      rs.map((r) =>
+        vs.map((v) =>
+          ifElse(nonzero(p.accumulate), set(accAt(r, v), load(lanes, cAt(r, v))), set(accAt(r, v), f.f4(0))),
+        ),
+      ),
+      set(q, i32(0)),
+      set(ap, get(aRow)),
+      set(bAt, I.add(get(p.b), get(j))),
+      whileDo(I.ltS(get(q), get(p.k)), [
+        set(b0, load(lanes, get(bAt))),
+        vecs === 2 ? set(b1, load(lanes, I.add(get(bAt), i32(16)))) : [],
+        rs.map((r) => [
+          set(av, F4.splat(F.load(aAt(r)))),
+          set(acc[r * 2]!, F4.add(get(acc[r * 2]!), F4.mul(get(av), get(b0)))),
+          vecs === 2 ? set(acc[r * 2 + 1]!, F4.add(get(acc[r * 2 + 1]!), F4.mul(get(av), get(b1)))) : [],
+        ]),
+        increment(ap, i32(4)),
+        increment(bAt, get(nb)),
+        increment(q, i32(1)),
+      ]),
+      rs.map((r) => vs.map((v) => store(lanes, cAt(r, v), get(accAt(r, v))))),
+    ];
+  };
+  // Rows in chunks of 64; in a chunk, column blocks outside and row blocks inside: one block's
+  // strip of b (k rows of 8 columns) stays in cache while the chunk's row blocks pass over it, and
+  // the chunk's rows of c stay in cache across the strips.
+  const rowsOf = (vecs: 2 | 1, lanes: Lanes): Bytes => [
+    set(i, get(i0)),
+    set(aRow, I.add(get(p.a), I.mul(get(i0), get(kb)))),
+    set(cRow, I.add(get(p.c), I.mul(get(i0), get(nb)))),
+    whileDo(I.leS(I.add(get(i), i32(4)), get(iEnd)), [
+      block(4, vecs, lanes),
+      increment(aRow, I.shl(get(kb), i32(2))),
+      increment(cRow, I.shl(get(nb), i32(2))),
+      increment(i, i32(4)),
+    ]),
+    whileDo(I.ltS(get(i), get(iEnd)), [
+      block(1, vecs, lanes),
+      increment(aRow, get(kb)),
+      increment(cRow, get(nb)),
+      increment(i, i32(1)),
+    ]),
+  ];
+  f.body = [
+    set(nb, I.shl(get(p.n), i32(2))),
+    set(kb, I.shl(get(p.k), i32(2))),
+    set(kb2, I.shl(get(kb), i32(1))),
+    set(kb3, I.add(get(kb2), get(kb))),
+    set(i0, i32(0)),
+    whileDo(I.ltS(get(i0), get(p.m)), [
+      set(iEnd, I.add(get(i0), i32(64))),
+      ifElse(I.ltS(get(p.m), get(iEnd)), set(iEnd, get(p.m))),
+      set(j, i32(0)),
+      whileDo(I.leS(I.add(get(j), i32(32)), get(nb)), [rowsOf(2, 4), increment(j, i32(32))]),
+      whileDo(I.leS(I.add(get(j), i32(16)), get(nb)), [rowsOf(1, 4), increment(j, i32(16))]),
+      whileDo(I.ltS(get(j), get(nb)), [rowsOf(1, 1), increment(j, i32(4))]),
+      set(i0, get(iEnd)),
+    ]),
+  ];
+  return f;
+}
+
 /** zero(ptr, bytes): memory.fill with 0 (bulk memory), faster than a fill from JavaScript on shared memory. */
 function zero(): Fn {
   const f = new Fn('zero', { ptr: 'i32', bytes: 'i32' });
@@ -1385,6 +1466,7 @@ export interface SimdExports {
     state: number,
   ): number;
   permuteHeads(x: number, out: number, n: number, heads: number, dh: number, back: number): void;
+  sgemm(a: number, b: number, c: number, m: number, n: number, k: number, accumulate: number): void;
   exp(x: number, out: number, n: number): void;
   tanh(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
@@ -1415,6 +1497,7 @@ export function simdModuleBytes(): Uint8Array {
       reluGrad(),
       residualDropout(),
       permuteHeads(),
+      sgemm(),
       unaryInto('exp', exp),
       unaryInto('tanh', tanh),
       unaryInto('sigmoid', sigmoid),
