@@ -5,7 +5,8 @@
  * - `blas`: the system BLAS through koffi (`blas.ts`): products in place on the engine's arrays,
  *   transposes as flags, no copies; 1.7x to 6.9x tfjs-wasm's matMul on one core here;
  * - `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu`: the TF.js backend of that name (`matmul.ts`),
- *   where each product uploads its operands and reads the result back.
+ *   where each product uploads its operands and reads the result back; except that `wasm`
+ *   multiplies on the WebAssembly SIMD sgemm (`simdKernels`) where SIMD runs.
  *
  * `selectKernels('auto')` takes the first present in that order and says why; a request for one
  * provider that is not present is a `UsageError`. The choice is recorded in the training log and
