@@ -676,6 +676,8 @@ export class JsWorkspace implements Workspace {
 // ---- WebAssembly SIMD ----
 
 const PAGE = 65536;
+/** The inner-dimension slice of the SIMD sgemm (measured: 256 took the seed BiLSTM's step from 4.4-4.6 s to 3.4 s). */
+const GEMM_KC = 256;
 /** Arrays start here, so that offset 0 can mean "absent" to the kernels. */
 const BASE = 64;
 
@@ -1066,17 +1068,14 @@ export class SimdWorkspace implements Workspace {
     need(a, m * k, 'a');
     need(b, k * n, 'b');
     need(out, m * n, 'out');
-    this.run(() =>
-      this.k.sgemm(
-        transA ? this.transposed(a, k, m) : this.at(a),
-        transB ? this.transposed(b, n, k) : this.at(b),
-        this.at(out, true),
-        m,
-        n,
-        k,
-        accumulate ? 1 : 0,
-      ),
-    );
+    this.run(() => {
+      const ap = transA ? this.transposed(a, k, m) : this.at(a);
+      const bp = transB ? this.transposed(b, n, k) : this.at(b);
+      const cp = this.at(out, true);
+      // In slices of GEMM_KC of the inner dimension: a slice of a's rows and of b stay in cache.
+      for (let q = 0; q < k || q === 0; q += GEMM_KC)
+        this.k.sgemm(ap + 4 * q, bp + 4 * q * n, cp, m, n, Math.min(GEMM_KC, k - q), k, accumulate || q > 0 ? 1 : 0);
+    });
   }
 
   /** The offset of a copy of `x` (stored rows x cols) transposed into the memory, for the call in progress. */

@@ -72,12 +72,13 @@ describe('kernel providers', () => {
 });
 
 describe('the WebAssembly SIMD sgemm', () => {
-  it('equals the plain product on shapes that use its 4 x 8 blocks and every tail', () => {
+  it('equals the plain product on shapes that use its 4 x 8 blocks, every tail and several slices of the inner dimension', () => {
     const kern = simdKernels();
     for (const [m, n, k] of [
       [37, 45, 19],
       [64, 32, 8],
       [70, 9, 130],
+      [9, 20, 600],
       [1, 3, 1],
     ] as const)
       for (const ta of [false, true])

@@ -1283,13 +1283,13 @@ function permuteHeads(): Fn {
 }
 
 /**
- * sgemm(a, b, c, m, n, k, accumulate): c[m x n] = a[m x k] · b[k x n] (+ c when `accumulate`),
- * all row-major and contiguous. Blocks of 4 rows x 8 columns keep 8 f32x4 accumulators; the
+ * sgemm(a, b, c, m, n, k, lda, accumulate): c[m x n] = a[m x k] · b[k x n] (+ c when `accumulate`),
+ * all row-major, a's rows `lda` floats apart (so that a caller can block over k), b and c contiguous. Blocks of 4 rows x 8 columns keep 8 f32x4 accumulators; the
  * rows past a multiple of 4 go one at a time, the columns past a multiple of 8 four, then one, at a time.
  */
 function sgemm(): Fn {
-  const f = new Fn('sgemm', { a: 'i32', b: 'i32', c: 'i32', m: 'i32', n: 'i32', k: 'i32', accumulate: 'i32' });
-  const p = f.p as Record<'a' | 'b' | 'c' | 'm' | 'n' | 'k' | 'accumulate', number>;
+  const f = new Fn('sgemm', { a: 'i32', b: 'i32', c: 'i32', m: 'i32', n: 'i32', k: 'i32', lda: 'i32', accumulate: 'i32' });
+  const p = f.p as Record<'a' | 'b' | 'c' | 'm' | 'n' | 'k' | 'lda' | 'accumulate', number>;
   const [i, j, q, nb, kb, aRow, bAt, cRow, ap, kb2, kb3, i0, iEnd] = f.locals('i32', 13);
   const acc = f.locals('v128', 8);
   const [b0, b1, av] = f.locals('v128', 3);
@@ -1346,7 +1346,7 @@ function sgemm(): Fn {
   ];
   f.body = [
     set(nb, I.shl(get(p.n), i32(2))),
-    set(kb, I.shl(get(p.k), i32(2))),
+    set(kb, I.shl(get(p.lda), i32(2))),
     set(kb2, I.shl(get(kb), i32(1))),
     set(kb3, I.add(get(kb2), get(kb))),
     set(i0, i32(0)),
@@ -1466,7 +1466,7 @@ export interface SimdExports {
     state: number,
   ): number;
   permuteHeads(x: number, out: number, n: number, heads: number, dh: number, back: number): void;
-  sgemm(a: number, b: number, c: number, m: number, n: number, k: number, accumulate: number): void;
+  sgemm(a: number, b: number, c: number, m: number, n: number, k: number, lda: number, accumulate: number): void;
   exp(x: number, out: number, n: number): void;
   tanh(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
