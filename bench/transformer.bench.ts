@@ -20,6 +20,7 @@ import type { TransformerTrainingData } from '../src/core/node/train/trainTransf
 import { trainTransformer } from '../src/core/node/train/trainTransformer';
 import { performanceTokens } from '../src/core/common/tokenize/performance';
 import { blas } from '../src/core/node/tensor/blas';
+import { elementwise } from '../src/core/node/tensor/elementwise';
 import type { Kernels } from '../src/core/node/tensor/kernels';
 import { blasKernels, tfjsKernels } from '../src/core/node/tensor/kernels';
 import { Optimizer } from '../src/core/node/train/optimizer';
@@ -139,12 +140,13 @@ export default async function bench(): Promise<BenchRow[]> {
       name: `transformer train step, default preset, batch ${batch} x ${arch.seqLength}, engine on ${name}, ${threads} thread${threads > 1 ? 's' : ''}`,
       value: ms,
       unit: 'ms/step',
-      note: `${tps.toFixed(0)} targets/s${ratio}; load avg ${os.loadavg()[0]!.toFixed(1)}`,
+      note: `${tps.toFixed(0)} targets/s${ratio}; ${elementwise().kind} element-wise; load avg ${os.loadavg()[0]!.toFixed(1)}`,
       json: {
         stage: 'transformer',
         config: 'default',
         implementation: 'cadenza engine',
         provider: name,
+        elementwise: elementwise().kind,
         threads,
         msPerStep: ms,
         targetsPerSecond: tps,

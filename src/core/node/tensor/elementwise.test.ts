@@ -255,3 +255,146 @@ describe('WebAssembly SIMD element-wise kernels', () => {
     ).toThrow(/gates/);
   });
 });
+
+describe('the transformer passes, WebAssembly SIMD against TypeScript', () => {
+  // Widths around the 4-lane steps: a tail of 0 to 3 single lanes.
+  for (const width of [96, 7, 1])
+    for (const resident of [true, false])
+      it(`normalises rows and back-propagates through the norm (width ${width}, ${resident ? 'in' : 'outside'} wasm memory)`, () => {
+        const rows = 5;
+        const n = rows * width;
+        const base = {
+          x: values(n, 2, false),
+          gamma: values(width, 1, false),
+          beta: values(width, 1, false),
+          xhat: new Float32Array(n),
+          rstd: new Float32Array(rows),
+          out: new Float32Array(n),
+          dy: values(n, 1, false),
+          dx: values(n, 1, false),
+          dGamma: values(width, 1, false),
+          dBeta: values(width, 1, false),
+        };
+        const [a, b] = twins(base, resident);
+        simd.layerNorm(a.x, rows, width, a.gamma, a.beta, a.xhat, a.rstd, a.out);
+        js.layerNorm(b.x, rows, width, b.gamma, b.beta, b.xhat, b.rstd, b.out);
+        for (const k of ['xhat', 'rstd', 'out'] as const) expect(worst(a[k], b[k]), k).toBeLessThan(2e-6);
+        simd.layerNormBackward(a.dy, a.xhat, a.rstd, rows, width, a.gamma, a.dx, a.dGamma, a.dBeta);
+        js.layerNormBackward(b.dy, b.xhat, b.rstd, rows, width, b.gamma, b.dx, b.dGamma, b.dBeta);
+        for (const k of ['dx', 'dGamma', 'dBeta'] as const) expect(worst(a[k], b[k]), k).toBeLessThan(2e-6);
+      });
+
+  for (const L of [128, 7, 1])
+    for (const rate of [0, 0.1])
+      it(`computes the causal softmax with skewed relative logits, its dropout and its backward pass (L ${L}, dropout ${rate})`, () => {
+        const n = L * L;
+        const base = {
+          s: values(n, 3, false),
+          m: values(n, 3, false),
+          mask: new Float32Array(n),
+          out: new Float32Array(n),
+          dz: values(n, 1, false),
+          dm: new Float32Array(n),
+        };
+        const [a, b] = twins(base, true);
+        const [ra, rb] = [new Rng(5), new Rng(5)];
+        const scale = 1 / Math.sqrt(24);
+        simd.causalSoftmax(a.s, a.m, L, scale, rate ? { rng: ra, rate, mask: a.mask, out: a.out } : undefined);
+        js.causalSoftmax(b.s, b.m, L, scale, rate ? { rng: rb, rate, mask: b.mask, out: b.out } : undefined);
+        expect(worst(a.s, b.s)).toBeLessThan(1e-6);
+        const sums = Array.from({ length: L }, (_, i) => a.s.subarray(i * L, i * L + i + 1).reduce((x, y) => x + y, 0));
+        expect(Math.max(...sums.map((v) => Math.abs(v - 1)))).toBeLessThan(1e-5);
+        expect(Array.from({ length: L }, (_, i) => a.s.subarray(i * L + i + 1, (i + 1) * L).every((v) => v === 0))).not.toContain(false);
+        expect(ra.getState()).toBe(rb.getState());
+        if (rate) {
+          // The same draws: identical masks on and below the diagonal.
+          const lower = (x: Float32Array): number[] => Array.from(x).filter((_, e) => e % L <= Math.floor(e / L));
+          expect(lower(a.mask)).toEqual(lower(b.mask));
+          expect(worst(a.out, b.out)).toBeLessThan(1e-6);
+        }
+        // The backward pass from the same probabilities (the TypeScript ones), so only it is compared.
+        a.s.set(b.s);
+        const mask = (w: typeof a): Float32Array | undefined => (rate ? w.mask : undefined);
+        simd.causalSoftmaxBackward(a.s, a.dz, a.dm, L, scale, mask(a));
+        js.causalSoftmaxBackward(b.s, b.dz, b.dm, L, scale, mask(b));
+        expect(worst(a.dz, b.dz)).toBeLessThan(1e-6);
+        expect(worst(a.dm, b.dm)).toBeLessThan(1e-6);
+      });
+
+  it('writes each softmax row\'s largest logit and sum of exponentials when asked', () => {
+    const [rows, width] = [6, 389];
+    const base = { x: values(rows * width, 4), bias: values(width), argmax: new Int32Array(rows), stats: new Float32Array(2 * rows) };
+    const [a, b] = twins(base, true);
+    simd.softmaxRows(a.x, a.bias, rows, width, a.argmax, a.stats);
+    js.softmaxRows(b.x, b.bias, rows, width, b.argmax, b.stats);
+    expect(worst(a.stats, b.stats)).toBeLessThan(1e-6);
+    expect(worst(a.x, b.x)).toBeLessThan(1e-6);
+  });
+
+  for (const width of [256, 7])
+    it(`adds a bias under a ReLU and masks its gradient (width ${width})`, () => {
+      const rows = 4;
+      const base = { x: values(rows * width), bias: values(width), dy: values(rows * width) };
+      const [a, b] = twins(base, true);
+      simd.biasRelu(a.x, a.bias, rows, width);
+      js.biasRelu(b.x, b.bias, rows, width);
+      expect(Array.from(a.x)).toEqual(Array.from(b.x));
+      simd.biasRelu(a.dy, undefined, rows, width);
+      js.biasRelu(b.dy, undefined, rows, width);
+      simd.reluGrad(a.x, a.dy, rows * width);
+      js.reluGrad(b.x, b.dy, rows * width);
+      expect(Array.from(a.dy)).toEqual(Array.from(b.dy));
+    });
+
+  for (const [rows, width] of [
+    [16, 96],
+    [3, 7],
+  ] as const)
+    for (const parts of ['bias, residual, dropout', 'in place, dropout', 'residual only'])
+      it(`adds a residual to a dropped-out branch like TypeScript (${rows} x ${width}, ${parts})`, () => {
+        const n = rows * width;
+        const base = { y: values(n), bias: values(width), res: values(n), out: new Float32Array(n), mask: new Float32Array(n) };
+        const [a, b] = twins(base, true);
+        const [ra, rb] = [new Rng(9), new Rng(9)];
+        for (const [w, ws, r] of [
+          [a, simd, ra],
+          [b, js, rb],
+        ] as const) {
+          const drop = parts.includes('dropout') ? { rng: r, rate: 0.25, mask: w.mask } : undefined;
+          if (parts.startsWith('bias')) ws.residualDropout(w.y, w.bias, w.res, w.out, rows, width, drop);
+          else if (parts.startsWith('in place')) ws.residualDropout(w.y, undefined, undefined, w.y, rows, width, drop);
+          else ws.residualDropout(w.y, undefined, w.res, w.out, rows, width);
+        }
+        expect(Array.from(a.mask)).toEqual(Array.from(b.mask));
+        expect(Array.from(a.out)).toEqual(Array.from(b.out));
+        expect(Array.from(a.y)).toEqual(Array.from(b.y));
+        expect(ra.getState()).toBe(rb.getState());
+        if (parts.includes('dropout')) expect(a.mask.some((v) => v === 0)).toBe(true);
+      });
+
+  it('permutes rows to head-major order and back', () => {
+    const [n, heads, dh] = [10, 4, 6];
+    const base = { x: values(n * heads * dh), mid: new Float32Array(n * heads * dh), back: new Float32Array(n * heads * dh) };
+    const [a, b] = twins(base, true);
+    simd.permuteHeads(a.x, a.mid, n, heads, dh, false);
+    js.permuteHeads(b.x, b.mid, n, heads, dh, false);
+    expect(Array.from(a.mid)).toEqual(Array.from(b.mid));
+    simd.permuteHeads(a.mid, a.back, n, heads, dh, true);
+    expect(Array.from(a.back)).toEqual(Array.from(a.x));
+  });
+});
+
+describe('Workspace.zero', () => {
+  it('zeroes arrays in the wasm memory and outside it', () => {
+    for (const ws of [simd, js] as Workspace[]) {
+      const inside = ws.copy(values(37));
+      const outside = values(37);
+      ws.zero(inside.subarray(3, 30));
+      ws.zero(outside);
+      expect(Array.from(inside.subarray(3, 30))).toEqual(new Array(27).fill(0));
+      expect(inside[2]).not.toBe(0);
+      expect(inside[30]).not.toBe(0);
+      expect(Array.from(outside)).toEqual(new Array(37).fill(0));
+    }
+  });
+});

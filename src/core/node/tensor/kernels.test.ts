@@ -6,7 +6,7 @@ import { kernelProviders } from '../testing/kernelProviders';
 import { selectTensorBackend } from './backend';
 import { blas } from './blas';
 import type { KernelRequest } from './kernels';
-import { selectKernels } from './kernels';
+import { selectKernels, simdKernels } from './kernels';
 
 
 function random(n: number, seed: number): Float32Array {
@@ -68,6 +68,45 @@ describe('kernel providers', () => {
       expect(out[4]).toBe(0);
       expect(out[14]).toBe(0);
     }
+  });
+});
+
+describe('the WebAssembly SIMD sgemm', () => {
+  it('equals the plain product on shapes that use its 4 x 8 blocks, every tail and several slices of the inner dimension', () => {
+    const kern = simdKernels();
+    for (const [m, n, k] of [
+      [37, 45, 19],
+      [64, 32, 8],
+      [70, 9, 130],
+      [9, 20, 600],
+      [1, 3, 1],
+    ] as const)
+      for (const ta of [false, true])
+        for (const tb of [false, true])
+          for (const accumulate of [false, true]) {
+            const a = random(m * k, m + k);
+            const b = random(k * n, n + k);
+            const want = naive(ta, tb, m, n, k, a, b);
+            const out = random(m * n, 7);
+            const before = out.slice();
+            kern.gemm(ta, tb, m, n, k, a, b, out, accumulate);
+            let worst = 0;
+            want.forEach((v, i) => (worst = Math.max(worst, Math.abs(out[i]! - v - (accumulate ? before[i]! : 0)))));
+            expect(worst, `${m}x${n}x${k} ${ta} ${tb} ${accumulate}`).toBeLessThan(1e-5 * Math.sqrt(k));
+            if (!ta && !accumulate) {
+              const c = kern.constant(b, k, n, tb);
+              const out2 = new Float32Array(m * n);
+              kern.gemmConst(a, m, c, out2);
+              kern.release(c);
+              expect(Array.from(out2)).toEqual(Array.from(out));
+            }
+          }
+  });
+
+  it('is what the wasm provider multiplies on where WebAssembly SIMD runs, and says so', async () => {
+    const choice = await selectKernels('wasm');
+    expect(choice.provider).toBe('wasm');
+    expect(choice.reason).toMatch(/WebAssembly SIMD sgemm/);
   });
 });
 

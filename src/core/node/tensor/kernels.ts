@@ -5,7 +5,8 @@
  * - `blas`: the system BLAS through koffi (`blas.ts`): products in place on the engine's arrays,
  *   transposes as flags, no copies; 1.7x to 6.9x tfjs-wasm's matMul on one core here;
  * - `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu`: the TF.js backend of that name (`matmul.ts`),
- *   where each product uploads its operands and reads the result back.
+ *   where each product uploads its operands and reads the result back; except that `wasm`
+ *   multiplies on the WebAssembly SIMD sgemm (`simdKernels`) where SIMD runs.
  *
  * `selectKernels('auto')` takes the first present in that order and says why; a request for one
  * provider that is not present is a `UsageError`. The choice is recorded in the training log and
@@ -20,6 +21,7 @@ import type { BackendRequest } from './backend';
 import { currentTensorBackend, selectTensorBackend } from './backend';
 import type { BlasProvider } from './blas';
 import { blas, loadBlasLibrary } from './blas';
+import { elementwise, SimdWorkspace, transpose } from './elementwise';
 import type { MatrixHandle } from './matmul';
 import { matmulInto, releaseMatrix, transposeInto, uploadMatrix } from './matmul';
 
@@ -93,6 +95,46 @@ export function blasKernels(p: BlasProvider): Kernels {
     },
     release() {},
     setThreads: (n) => p.setThreads(n),
+  };
+}
+
+interface SimdConst extends ConstMatrix {
+  /** The workspace whose memory holds `data` (and runs the products with it). */
+  ws: SimdWorkspace;
+  data: Float32Array;
+}
+
+/**
+ * Kernels on the WebAssembly SIMD sgemm of `wasmSimd.ts`, for machines without a native BLAS: each
+ * product copies its operands into a module memory (transposing those stored transposed) and its
+ * result back; a `constant` is copied in once, into a memory of its own that its products run in.
+ * Reported as the `wasm` provider.
+ */
+export function simdKernels(): Kernels {
+  const scratch = new SimdWorkspace();
+  // Memories of released constants, reused (a constant is made per layer and pass).
+  const spare: SimdWorkspace[] = [];
+  return {
+    provider: 'wasm',
+    gemm(transA, transB, m, n, k, a, b, out, accumulate = false) {
+      scratch.gemm(transA, transB, m, n, k, a, b, out, accumulate);
+    },
+    constant(b, rows, cols, transposed = false): SimdConst {
+      const ws = spare.pop() ?? new SimdWorkspace();
+      ws.frame();
+      const data = ws.f32(rows * cols, false);
+      if (transposed) transpose(b, cols, rows, data);
+      else data.set(b.subarray(0, rows * cols));
+      return { rows, cols, ws, data };
+    },
+    gemmConst(a, m, b, out, accumulate = false) {
+      const c = b as SimdConst;
+      c.ws.gemm(false, false, m, c.cols, c.rows, a, c.data, out, accumulate);
+    },
+    release(b) {
+      spare.push((b as SimdConst).ws);
+    },
+    setThreads() {},
   };
 }
 
@@ -200,11 +242,15 @@ export async function selectKernels(request: KernelRequest = 'auto', options: Ke
   }
   const tfChoice = await selectTensorBackend(request === 'auto' ? 'auto' : (request as BackendRequest));
   skipped.push(...tfChoice.skipped.map((s) => ({ provider: s.kind, reason: s.reason })));
-  const kernels = tfjsKernels(tfChoice.kind);
+  // On wasm the products run on the WebAssembly SIMD sgemm where it runs (tfjs-wasm's matMul
+  // costs an upload and a read-back per product); the TF.js backend stays active for the rest.
+  const simd = tfChoice.kind === 'wasm' && elementwise().kind === 'wasm-simd';
+  const kernels = simd ? simdKernels() : tfjsKernels(tfChoice.kind);
   active = kernels;
+  const products = simd ? `; its products on Cadenza's WebAssembly SIMD sgemm` : '';
   const reason =
     request === 'auto'
-      ? `${tfChoice.kind} is the fastest provider present (${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')})`
-      : tfChoice.reason;
+      ? `${tfChoice.kind} is the fastest provider present (${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')})${products}`
+      : `${tfChoice.reason}${products}`;
   return { provider: tfChoice.kind, reason, skipped, kernels };
 }

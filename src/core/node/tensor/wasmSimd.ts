@@ -16,10 +16,10 @@
 /** Code as nested arrays of bytes: combining pieces nests them, and `flatten` writes them out once. */
 type Bytes = Code[];
 type Code = number | Code[];
-type ValType = 'i32' | 'f32' | 'v128';
+type ValType = 'i32' | 'f32' | 'f64' | 'v128';
 type Tuple<N extends number, R extends number[] = []> = R['length'] extends N ? R : Tuple<N, [number, ...R]>;
 
-const TYPE_CODE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+const TYPE_CODE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** Unsigned LEB128. */
 function uleb(n: number): Bytes {
@@ -103,7 +103,9 @@ const F = {
   add: bin(0x92),
   max: bin(0x97),
   div: bin(0x95),
+  sub: bin(0x93),
   eq: bin(0x5b),
+  sqrt: (a: Bytes): Bytes => [a, 0x91],
 };
 
 const simd = (op: number, ...immediates: number[]): Bytes => [0xfd, uleb(op), immediates];
@@ -135,6 +137,7 @@ const F4 = {
   min: simdBin(0xe8),
   max: simdBin(0xe9),
   lt: simdBin(0x43),
+  gt: simdBin(0x44),
   abs: simdUn(0xe0),
   neg: simdUn(0xe1),
 };
@@ -548,15 +551,23 @@ function cellBackward(): Fn {
 }
 
 /**
- * softmaxRows(x, bias, rows, width, argmax): for each row, x += bias (bias 0: none), then x =
- * softmax(x) in place, and argmax[r] = the first index of the row's largest logit.
+ * softmaxRows(x, bias, rows, width, argmax, stats): for each row, x += bias (bias 0: none), then x =
+ * softmax(x) in place, and argmax[r] = the first index of the row's largest logit; with `stats`
+ * (0: none), stats[2r] = the row's largest logit and stats[2r + 1] = the sum of e^(x - max).
  */
 function softmaxRows(): Fn {
-  const f = new Fn('softmaxRows', { x: 'i32', bias: 'i32', rows: 'i32', width: 'i32', argmax: 'i32' });
-  const p = f.p as Record<'x' | 'bias' | 'rows' | 'width' | 'argmax', number>;
+  const f = new Fn('softmaxRows', {
+    x: 'i32',
+    bias: 'i32',
+    rows: 'i32',
+    width: 'i32',
+    argmax: 'i32',
+    stats: 'i32',
+  });
+  const p = f.p as Record<'x' | 'bias' | 'rows' | 'width' | 'argmax' | 'stats', number>;
   const [r, u, w, row] = f.locals('i32', 4);
   const [m, s, e, inv] = f.locals('v128', 4);
-  const top = f.local('f32');
+  const [top, total] = f.locals('f32', 2);
   const here = (): Bytes => I.add(get(row), get(u));
   // The horizontal max or sum of the four lanes of `v`.
   const across = (op: (a: Bytes, b: Bytes) => Bytes, v: number): Bytes =>
@@ -595,7 +606,12 @@ function softmaxRows(): Fn {
         // A single-lane step must add its value once, not four times.
         set(s, F4.add(get(s), lanes === 4 ? get(e) : V.and(get(e), lane0))),
       ]),
-      set(inv, F4.splat(F.div(F.const(1), across(F.add, s)))),
+      set(total, across(F.add, s)),
+      ifElse(nonzero(p.stats), [
+        F.store(I.add(get(p.stats), I.shl(get(r), i32(3))), get(top)),
+        F.store(I.add(I.add(get(p.stats), I.shl(get(r), i32(3))), i32(4)), get(total)),
+      ]),
+      set(inv, F4.splat(F.div(F.const(1), get(total)))),
       columns(u, get(w), (lanes) => store(lanes, here(), F4.mul(load(lanes, here()), get(inv)))),
       increment(row, get(w)),
       increment(r, i32(1)),
@@ -740,6 +756,613 @@ function addRows(): Fn {
   return f;
 }
 
+// ---- the transformer's passes ----
+
+/** `value` as a summand of `lanes` lanes: all four, or lane 0 alone (a single-lane step loads a splat). */
+const summand = (f: Fn, lanes: Lanes, value: Bytes): Bytes =>
+  lanes === 4 ? value : V.and(value, f.v128([...i32Bytes(-1), ...i32Bytes(0), ...i32Bytes(0), ...i32Bytes(0)]));
+
+/** f64 scalars (the sums below are kept in float64, as the TypeScript kernels keep theirs). */
+const D = {
+  add: bin(0xa0),
+  div: bin(0xa3),
+  sqrt: (a: Bytes): Bytes => [a, 0x9f],
+  const: (x: number): Bytes => [0x44, Array.from(new Uint8Array(new Float64Array([x]).buffer))],
+  fromI32: (a: Bytes): Bytes => [a, 0xb7],
+  /** To float32, rounded. */
+  demote: (a: Bytes): Bytes => [a, 0xb6],
+};
+
+/** The high two f32 lanes of `a` moved to the low two (for their promotion to f64). */
+const highHalf = (a: Bytes): Bytes => [a, a, simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)];
+const promoteLow = simdUn(0x5f);
+const addF64x2 = simdBin(0xf0);
+
+/**
+ * A float64 sum of f32 lanes in two f64x2 accumulators: a row's sum rounds once at the end, not
+ * at every addition, so that it matches the TypeScript kernels' float64 sums closely.
+ */
+class Sum64 {
+  private readonly lo: number;
+  private readonly hi: number;
+  private readonly tmp: number;
+
+  constructor(private readonly f: Fn) {
+    [this.lo, this.hi, this.tmp] = f.locals('v128', 3);
+  }
+
+  reset(): Bytes {
+    return [set(this.lo, this.f.f4(0)), set(this.hi, this.f.f4(0))];
+  }
+
+  add(lanes: Lanes, value: Bytes): Bytes {
+    return [
+      set(this.tmp, summand(this.f, lanes, value)),
+      set(this.lo, addF64x2(get(this.lo), promoteLow(get(this.tmp)))),
+      lanes === 4 ? set(this.hi, addF64x2(get(this.hi), promoteLow(highHalf(get(this.tmp))))) : [],
+    ];
+  }
+
+  /** The sum, an f64. */
+  total(): Bytes {
+    const lane = (v: number, k: number): Bytes => [get(v), simd(0x21, k)];
+    return D.add(D.add(lane(this.lo, 0), lane(this.lo, 1)), D.add(lane(this.hi, 0), lane(this.hi, 1)));
+  }
+}
+
+/** Runs `body` for byte offsets `u` from `from` to `to` (exclusive): four lanes while four remain, then one. */
+function span(u: number, from: Bytes, to: Bytes, body: (lanes: Lanes) => Bytes): Bytes {
+  return [
+    set(u, from),
+    whileDo(I.leS(I.add(get(u), i32(16)), to), [body(4), increment(u, i32(16))]),
+    whileDo(I.ltS(get(u), to), [body(1), increment(u, i32(4))]),
+  ];
+}
+
+/** One draw of mulberry32 (`Rng.nextUint32`): advances the i32 local `state` and leaves the draw in `t`. */
+function draw(state: number, t: number): Bytes {
+  return [
+    set(state, I.add(get(state), i32(0x6d2b79f5))),
+    set(t, get(state)),
+    set(t, I.mul(I.xor(get(t), I.shrU(get(t), i32(15))), I.or(get(t), i32(1)))),
+    set(t, I.xor(get(t), I.add(get(t), I.mul(I.xor(get(t), I.shrU(get(t), i32(7))), I.or(get(t), i32(61)))))),
+    set(t, I.xor(get(t), I.shrU(get(t), i32(14)))),
+  ];
+}
+
+const i32x4Mul = simdBin(0xb5);
+const i32x4ShrU = (a: Bytes, bits: number): Bytes => [a, i32(bits), simd(0xad)];
+const i32x4LtU = simdBin(0x39);
+const v128Xor = simdBin(0x51);
+
+/**
+ * Four draws of mulberry32 at once: its state only steps by a constant, so draws k + 1 to k + 4
+ * hash states + C, + 2C, + 3C, + 4C in four lanes. Advances the i32 local `state` by four draws
+ * and leaves the draws in the v128 local `t`.
+ */
+function draw4(f: Fn, state: number, t: number): Bytes {
+  const C = 0x6d2b79f5;
+  const steps = f.v128([...i32Bytes(C), ...i32Bytes(2 * C), ...i32Bytes(3 * C), ...i32Bytes(4 * C)]);
+  return [
+    set(t, V.i32x4Add([get(state), simd(0x11)], steps)), // i32x4.splat
+    set(state, I.add(get(state), i32((4 * C) | 0))),
+    set(t, i32x4Mul(v128Xor(get(t), i32x4ShrU(get(t), 15)), V.or(get(t), f.i4(1)))),
+    set(t, v128Xor(get(t), V.i32x4Add(get(t), i32x4Mul(v128Xor(get(t), i32x4ShrU(get(t), 7)), V.or(get(t), f.i4(61)))))),
+    set(t, v128Xor(get(t), i32x4ShrU(get(t), 14))),
+  ];
+}
+
+/**
+ * The multipliers of elements 4 half .. 4 half + 3 from four draws `t` (element 2k from the low
+ * 16 bits of draw k, 2k + 1 from its high bits): 0 below `threshold` (an i32x4 local), else `keep` (an f32x4 local).
+ */
+function decide4(f: Fn, t: number, half: 0 | 1, threshold: number, keep: number): Bytes {
+  const lo = V.and(get(t), f.i4(0xffff));
+  const hi = i32x4ShrU(get(t), 16);
+  const lanes =
+    half === 0 ? [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23] : [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+  return V.select(f.f4(0), get(keep), i32x4LtU([lo, hi, simd(0x0d, ...lanes)], get(threshold)));
+}
+
+/** The dropout multiplier of a 16-bit decision: 0 when `bits` (unsigned, below 2^16) is below `threshold`, else `keep`. */
+const decide = (bits: Bytes, threshold: number, keep: number): Bytes => [
+  F.const(0),
+  get(keep),
+  I.ltU(bits, get(threshold)),
+  0x1b, // select: 0 when below the threshold
+];
+
+/**
+ * layerNorm(x, rows, width, gamma, beta, xhat, rstd, out): for each row, rstd[r] = 1 / sqrt(var +
+ * 1e-5), xhat = (x - mean) rstd, out = xhat gamma + beta.
+ */
+function layerNorm(): Fn {
+  const f = new Fn('layerNorm', {
+    x: 'i32',
+    rows: 'i32',
+    width: 'i32',
+    gamma: 'i32',
+    beta: 'i32',
+    xhat: 'i32',
+    rstd: 'i32',
+    out: 'i32',
+  });
+  const p = f.p as Record<'x' | 'rows' | 'width' | 'gamma' | 'beta' | 'xhat' | 'rstd' | 'out', number>;
+  const [r, u, w, row] = f.locals('i32', 4);
+  const [mean, t, s] = f.locals('v128', 3);
+  const acc = new Sum64(f);
+  const n = f.local('f64');
+  const at = (base: number): Bytes => I.add(I.add(get(base), get(row)), get(u));
+  f.body = [
+    set(w, I.shl(get(p.width), i32(2))),
+    set(n, D.fromI32(get(p.width))),
+    set(r, i32(0)),
+    set(row, i32(0)),
+    whileDo(I.ltS(get(r), get(p.rows)), [
+      acc.reset(),
+      columns(u, get(w), (lanes) => acc.add(lanes, load(lanes, at(p.x)))),
+      set(mean, F4.splat(D.demote(D.div(acc.total(), get(n))))),
+      acc.reset(),
+      columns(u, get(w), (lanes) => [
+        set(t, F4.sub(load(lanes, at(p.x)), get(mean))),
+        acc.add(lanes, F4.mul(get(t), get(t))),
+      ]),
+      set(s, F4.splat(D.demote(D.div(D.const(1), D.sqrt(D.add(D.div(acc.total(), get(n)), D.const(1e-5))))))),
+      F.store(I.add(get(p.rstd), I.shl(get(r), i32(2))), F4.lane(get(s), 0)),
+      columns(u, get(w), (lanes) => [
+        set(t, F4.mul(F4.sub(load(lanes, at(p.x)), get(mean)), get(s))),
+        store(lanes, at(p.xhat), get(t)),
+        store(
+          lanes,
+          at(p.out),
+          F4.add(F4.mul(get(t), load(lanes, I.add(get(p.gamma), get(u)))), load(lanes, I.add(get(p.beta), get(u)))),
+        ),
+      ]),
+      increment(row, get(w)),
+      increment(r, i32(1)),
+    ]),
+  ];
+  return f;
+}
+
+/**
+ * layerNormBackward(dy, xhat, rstd, rows, width, gamma, dx, dGamma, dBeta): with g = dy gamma,
+ * dx += rstd (g - mean(g) - xhat mean(g xhat)) on each row; dGamma += dy xhat and dBeta += dy summed
+ * over the rows.
+ */
+function layerNormBackward(): Fn {
+  const f = new Fn('layerNormBackward', {
+    dy: 'i32',
+    xhat: 'i32',
+    rstd: 'i32',
+    rows: 'i32',
+    width: 'i32',
+    gamma: 'i32',
+    dx: 'i32',
+    dGamma: 'i32',
+    dBeta: 'i32',
+  });
+  const p = f.p as Record<'dy' | 'xhat' | 'rstd' | 'rows' | 'width' | 'gamma' | 'dx' | 'dGamma' | 'dBeta', number>;
+  const [r, u, w, row] = f.locals('i32', 4);
+  const [dy, xh, g, mG, mGx, s] = f.locals('v128', 6);
+  const sG = new Sum64(f);
+  const sGx = new Sum64(f);
+  const n = f.local('f64');
+  const at = (base: number): Bytes => I.add(I.add(get(base), get(row)), get(u));
+  const col = (base: number): Bytes => I.add(get(base), get(u));
+  f.body = [
+    set(w, I.shl(get(p.width), i32(2))),
+    set(n, D.fromI32(get(p.width))),
+    set(r, i32(0)),
+    set(row, i32(0)),
+    whileDo(I.ltS(get(r), get(p.rows)), [
+      sG.reset(),
+      sGx.reset(),
+      columns(u, get(w), (lanes) => [
+        set(dy, load(lanes, at(p.dy))),
+        set(xh, load(lanes, at(p.xhat))),
+        set(g, F4.mul(get(dy), load(lanes, col(p.gamma)))),
+        sG.add(lanes, get(g)),
+        sGx.add(lanes, F4.mul(get(g), get(xh))),
+        store(lanes, col(p.dGamma), F4.add(load(lanes, col(p.dGamma)), F4.mul(get(dy), get(xh)))),
+        store(lanes, col(p.dBeta), F4.add(load(lanes, col(p.dBeta)), get(dy))),
+      ]),
+      set(mG, F4.splat(D.demote(D.div(sG.total(), get(n))))),
+      set(mGx, F4.splat(D.demote(D.div(sGx.total(), get(n))))),
+      set(s, F4.splat(F.load(I.add(get(p.rstd), I.shl(get(r), i32(2)))))),
+      columns(u, get(w), (lanes) =>
+        store(
+          lanes,
+          at(p.dx),
+          F4.add(
+            load(lanes, at(p.dx)),
+            F4.mul(
+              get(s),
+              F4.sub(
+                F4.sub(F4.mul(load(lanes, at(p.dy)), load(lanes, col(p.gamma))), get(mG)),
+                F4.mul(load(lanes, at(p.xhat)), get(mGx)),
+              ),
+            ),
+          ),
+        ),
+      ),
+      increment(row, get(w)),
+      increment(r, i32(1)),
+    ]),
+  ];
+  return f;
+}
+
+/**
+ * causalSoftmax(s, m, L, scale, mask, out, threshold, keep, state) -> state: one L x L block of
+ * attention logits in place: row i becomes softmax over j <= i of (s[i, j] + m[i L + L - 1 - i + j])
+ * scale (the relative logits read skewed), and 0 above the diagonal. With `mask` (0: none),
+ * inverted-dropout multipliers for j <= i, two 16-bit decisions per mulberry32 draw from `state`
+ * (0 where the bits are below `threshold`, else `keep`), row by row, go to `mask` and the
+ * probabilities times them to `out` (0 above the diagonal). Returns the generator's new state.
+ */
+function causalSoftmax(): Fn {
+  const f = new Fn(
+    'causalSoftmax',
+    {
+      s: 'i32',
+      m: 'i32',
+      L: 'i32',
+      scale: 'f32',
+      mask: 'i32',
+      out: 'i32',
+      threshold: 'i32',
+      keep: 'f32',
+      state: 'i32',
+    },
+    ['i32'],
+  );
+  const p = f.p as Record<'s' | 'm' | 'L' | 'scale' | 'mask' | 'out' | 'threshold' | 'keep' | 'state', number>;
+  const [i, u, lb, row, mrow, wb, t, v0, v1] = f.locals('i32', 9);
+  const [mx, e, sc, thr4, keep4, tv, mv] = f.locals('v128', 7);
+  const sum = new Sum64(f);
+  const [top, m0, m1] = f.locals('f32', 3);
+  const here = (): Bytes => I.add(get(row), get(u));
+  const maskAt = (off: Bytes): Bytes => I.add(I.sub(get(p.mask), get(p.s)), I.add(get(row), off));
+  const outAt = (off: Bytes): Bytes => I.add(I.sub(get(p.out), get(p.s)), I.add(get(row), off));
+  f.body = [
+    set(lb, I.shl(get(p.L), i32(2))),
+    set(sc, F4.splat(get(p.scale))),
+    set(thr4, [get(p.threshold), simd(0x11)]),
+    set(keep4, F4.splat(get(p.keep))),
+    set(i, i32(0)),
+    set(row, get(p.s)),
+    whileDo(I.ltS(get(i), get(p.L)), [
+      set(wb, I.shl(I.add(get(i), i32(1)), i32(2))),
+      // The skewed relative row: m + (i L + L - 1 - i) floats = m + row offset + (L - 1 - i) floats.
+      set(mrow, I.add(I.add(get(p.m), I.sub(get(row), get(p.s))), I.shl(I.sub(I.sub(get(p.L), i32(1)), get(i)), i32(2)))),
+      set(mx, f.f4(-Infinity)),
+      columns(u, get(wb), (lanes) => [
+        set(e, F4.mul(F4.add(load(lanes, here()), load(lanes, I.add(get(mrow), get(u)))), get(sc))),
+        store(lanes, here(), get(e)),
+        set(mx, F4.max(get(mx), get(e))),
+      ]),
+      set(top, F.max(F.max(F4.lane(get(mx), 0), F4.lane(get(mx), 1)), F.max(F4.lane(get(mx), 2), F4.lane(get(mx), 3)))),
+      set(mx, F4.splat(get(top))),
+      sum.reset(),
+      columns(u, get(wb), (lanes) => [
+        set(e, exp(f, F4.sub(load(lanes, here()), get(mx)))),
+        store(lanes, here(), get(e)),
+        sum.add(lanes, get(e)),
+      ]),
+      set(e, F4.splat(D.demote(D.div(D.const(1), sum.total())))),
+      columns(u, get(wb), (lanes) => store(lanes, here(), F4.mul(load(lanes, here()), get(e)))),
+      span(u, get(wb), get(lb), (lanes) => store(lanes, here(), f.f4(0))),
+      ifElse(nonzero(p.mask), [
+        // Eight multipliers from four draws at a time, then the rest pair by pair.
+        set(u, i32(0)),
+        whileDo(I.leS(I.add(get(u), i32(32)), get(wb)), [
+          draw4(f, p.state, tv),
+          set(mv, decide4(f, tv, 0, thr4, keep4)),
+          store(4, maskAt(get(u)), get(mv)),
+          store(4, outAt(get(u)), F4.mul(load(4, here()), get(mv))),
+          set(mv, decide4(f, tv, 1, thr4, keep4)),
+          store(4, maskAt(I.add(get(u), i32(16))), get(mv)),
+          store(4, outAt(I.add(get(u), i32(16))), F4.mul(load(4, I.add(here(), i32(16))), get(mv))),
+          increment(u, i32(32)),
+        ]),
+        whileDo(I.ltS(get(u), get(wb)), [
+          draw(p.state, t),
+          set(v0, I.and(get(t), i32(0xffff))),
+          set(v1, I.shrU(get(t), i32(16))),
+          set(m0, decide(get(v0), p.threshold, p.keep)),
+          F.store(maskAt(get(u)), get(m0)),
+          F.store(outAt(get(u)), F.mul(F.load(here()), get(m0))),
+          ifElse(I.ltS(I.add(get(u), i32(4)), get(wb)), [
+            set(m1, decide(get(v1), p.threshold, p.keep)),
+            F.store(maskAt(I.add(get(u), i32(4))), get(m1)),
+            F.store(outAt(I.add(get(u), i32(4))), F.mul(F.load(I.add(here(), i32(4))), get(m1))),
+          ]),
+          increment(u, i32(8)),
+        ]),
+        span(u, get(wb), get(lb), (lanes) => store(lanes, outAt(get(u)), f.f4(0))),
+      ]),
+      increment(row, get(lb)),
+      increment(i, i32(1)),
+    ]),
+    get(p.state),
+  ];
+  return f;
+}
+
+/**
+ * causalSoftmaxBackward(p, dz, dm, L, scale, mask): one block: `dz` holds d(loss)/d(probabilities)
+ * (of the dropped ones when `mask`, 0: none, which it is first multiplied by); it becomes
+ * d(loss)/d(logits) times `scale`, 0 above the diagonal, and the same values go to dm[i L + L - 1 - i + j].
+ */
+function causalSoftmaxBackward(): Fn {
+  const f = new Fn('causalSoftmaxBackward', {
+    p: 'i32',
+    dz: 'i32',
+    dm: 'i32',
+    L: 'i32',
+    scale: 'f32',
+    mask: 'i32',
+  });
+  const p = f.p as Record<'p' | 'dz' | 'dm' | 'L' | 'scale' | 'mask', number>;
+  const [i, u, lb, row, mrow, wb] = f.locals('i32', 6);
+  const [dot, sc, g] = f.locals('v128', 3);
+  const acc = new Sum64(f);
+  const at = (base: number): Bytes => I.add(I.add(get(base), get(row)), get(u));
+  f.body = [
+    set(lb, I.shl(get(p.L), i32(2))),
+    set(sc, F4.splat(get(p.scale))),
+    set(i, i32(0)),
+    set(row, i32(0)),
+    whileDo(I.ltS(get(i), get(p.L)), [
+      set(wb, I.shl(I.add(get(i), i32(1)), i32(2))),
+      set(mrow, I.add(I.add(get(p.dm), get(row)), I.shl(I.sub(I.sub(get(p.L), i32(1)), get(i)), i32(2)))),
+      ifElse(
+        nonzero(p.mask),
+        columns(u, get(wb), (lanes) => store(lanes, at(p.dz), F4.mul(load(lanes, at(p.dz)), load(lanes, at(p.mask))))),
+      ),
+      acc.reset(),
+      columns(u, get(wb), (lanes) => acc.add(lanes, F4.mul(load(lanes, at(p.p)), load(lanes, at(p.dz))))),
+      set(dot, F4.splat(D.demote(acc.total()))),
+      columns(u, get(wb), (lanes) => [
+        set(g, F4.mul(F4.mul(load(lanes, at(p.p)), F4.sub(load(lanes, at(p.dz)), get(dot))), get(sc))),
+        store(lanes, at(p.dz), get(g)),
+        store(lanes, I.add(get(mrow), get(u)), get(g)),
+      ]),
+      span(u, get(wb), get(lb), (lanes) => store(lanes, at(p.dz), f.f4(0))),
+      increment(row, get(lb)),
+      increment(i, i32(1)),
+    ]),
+  ];
+  return f;
+}
+
+/** biasRelu(x, bias, rows, width): x = max(x + bias, 0) on each row, in place (bias 0: none). */
+function biasRelu(): Fn {
+  const f = new Fn('biasRelu', { x: 'i32', bias: 'i32', rows: 'i32', width: 'i32' });
+  const p = f.p as Record<'x' | 'bias' | 'rows' | 'width', number>;
+  const [r, u, w, row] = f.locals('i32', 4);
+  const here = (): Bytes => I.add(get(row), get(u));
+  const body = (hasBias: boolean): Bytes =>
+    whileDo(I.ltS(get(r), get(p.rows)), [
+      columns(u, get(w), (lanes) =>
+        store(
+          lanes,
+          here(),
+          F4.max(hasBias ? F4.add(load(lanes, here()), load(lanes, I.add(get(p.bias), get(u)))) : load(lanes, here()), f.f4(0)),
+        ),
+      ),
+      increment(row, get(w)),
+      increment(r, i32(1)),
+    ]);
+  f.body = [
+    set(w, I.shl(get(p.width), i32(2))),
+    set(r, i32(0)),
+    set(row, get(p.x)),
+    ifElse(nonzero(p.bias), body(true), body(false)),
+  ];
+  return f;
+}
+
+/** reluGrad(y, dy, n): dy = 0 where the ReLU's output y is not positive. */
+function reluGrad(): Fn {
+  const f = new Fn('reluGrad', { y: 'i32', dy: 'i32', n: 'i32' });
+  const p = f.p as Record<'y' | 'dy' | 'n', number>;
+  const u = f.local('i32');
+  f.body = columns(u, I.shl(get(p.n), i32(2)), (lanes) =>
+    store(
+      lanes,
+      I.add(get(p.dy), get(u)),
+      V.and(load(lanes, I.add(get(p.dy), get(u))), F4.gt(load(lanes, I.add(get(p.y), get(u))), f.f4(0))),
+    ),
+  );
+  return f;
+}
+
+/**
+ * residualDropout(y, bias, residual, out, mask, rows, width, threshold, keep, state) -> state:
+ * out = residual + (y + bias) mask on each row (bias, residual, mask 0: none). With `mask`, its
+ * rows * width multipliers are drawn first: two 16-bit decisions per mulberry32 draw from `state`
+ * over the flat index (0 where the bits are below `threshold`, else `keep`). Returns the new state.
+ */
+function residualDropout(): Fn {
+  const f = new Fn(
+    'residualDropout',
+    {
+      y: 'i32',
+      bias: 'i32',
+      residual: 'i32',
+      out: 'i32',
+      mask: 'i32',
+      rows: 'i32',
+      width: 'i32',
+      threshold: 'i32',
+      keep: 'f32',
+      state: 'i32',
+    },
+    ['i32'],
+  );
+  const p = f.p as Record<
+    'y' | 'bias' | 'residual' | 'out' | 'mask' | 'rows' | 'width' | 'threshold' | 'keep' | 'state',
+    number
+  >;
+  const [r, u, w, row, nb, t] = f.locals('i32', 6);
+  const [v, thr4, keep4, tv] = f.locals('v128', 4);
+  const at = (base: number): Bytes => I.add(I.add(get(base), get(row)), get(u));
+  f.body = [
+    set(w, I.shl(get(p.width), i32(2))),
+    set(nb, I.mul(get(p.rows), get(w))),
+    ifElse(nonzero(p.mask), [
+      set(thr4, [get(p.threshold), simd(0x11)]),
+      set(keep4, F4.splat(get(p.keep))),
+      // Eight multipliers from four draws at a time, then the rest pair by pair.
+      set(u, i32(0)),
+      whileDo(I.leS(I.add(get(u), i32(32)), get(nb)), [
+        draw4(f, p.state, tv),
+        store(4, I.add(get(p.mask), get(u)), decide4(f, tv, 0, thr4, keep4)),
+        store(4, I.add(I.add(get(p.mask), get(u)), i32(16)), decide4(f, tv, 1, thr4, keep4)),
+        increment(u, i32(32)),
+      ]),
+      whileDo(I.ltS(I.add(get(u), i32(4)), get(nb)), [
+        draw(p.state, t),
+        F.store(I.add(get(p.mask), get(u)), decide(I.and(get(t), i32(0xffff)), p.threshold, p.keep)),
+        F.store(I.add(I.add(get(p.mask), get(u)), i32(4)), decide(I.shrU(get(t), i32(16)), p.threshold, p.keep)),
+        increment(u, i32(8)),
+      ]),
+      ifElse(I.ltS(get(u), get(nb)), [
+        draw(p.state, t),
+        F.store(I.add(get(p.mask), get(u)), decide(I.and(get(t), i32(0xffff)), p.threshold, p.keep)),
+      ]),
+    ]),
+    set(r, i32(0)),
+    set(row, i32(0)),
+    whileDo(I.ltS(get(r), get(p.rows)), [
+      columns(u, get(w), (lanes) => [
+        set(v, load(lanes, at(p.y))),
+        ifElse(nonzero(p.bias), set(v, F4.add(get(v), load(lanes, I.add(get(p.bias), get(u)))))),
+        ifElse(nonzero(p.mask), set(v, F4.mul(get(v), load(lanes, at(p.mask))))),
+        ifElse(nonzero(p.residual), set(v, F4.add(load(lanes, at(p.residual)), get(v)))),
+        store(lanes, at(p.out), get(v)),
+      ]),
+      increment(row, get(w)),
+      increment(r, i32(1)),
+    ]),
+    get(p.state),
+  ];
+  return f;
+}
+
+/**
+ * permuteHeads(x, out, n, heads, dh, back): row order [n, heads dh] to head-major [heads, n, dh]
+ * (back 0), or head-major back to row order (back 1).
+ */
+function permuteHeads(): Fn {
+  const f = new Fn('permuteHeads', { x: 'i32', out: 'i32', n: 'i32', heads: 'i32', dh: 'i32', back: 'i32' });
+  const p = f.p as Record<'x' | 'out' | 'n' | 'heads' | 'dh' | 'back', number>;
+  const [r, hi, u, w, rowMajor, headMajor, src, dst] = f.locals('i32', 8);
+  f.body = [
+    set(w, I.shl(get(p.dh), i32(2))),
+    set(r, i32(0)),
+    whileDo(I.ltS(get(r), get(p.n)), [
+      set(hi, i32(0)),
+      whileDo(I.ltS(get(hi), get(p.heads)), [
+        set(rowMajor, I.mul(I.add(I.mul(get(r), get(p.heads)), get(hi)), get(w))),
+        set(headMajor, I.mul(I.add(I.mul(get(hi), get(p.n)), get(r)), get(w))),
+        ifElse(
+          nonzero(p.back),
+          [set(src, I.add(get(p.x), get(headMajor))), set(dst, I.add(get(p.out), get(rowMajor)))],
+          [set(src, I.add(get(p.x), get(rowMajor))), set(dst, I.add(get(p.out), get(headMajor)))],
+        ),
+        columns(u, get(w), (lanes) => store(lanes, I.add(get(dst), get(u)), load(lanes, I.add(get(src), get(u))))),
+        increment(hi, i32(1)),
+      ]),
+      increment(r, i32(1)),
+    ]),
+  ];
+  return f;
+}
+
+/**
+ * sgemm(a, b, c, m, n, k, lda, accumulate): c[m x n] = a[m x k] · b[k x n] (+ c when `accumulate`),
+ * all row-major, a's rows `lda` floats apart (so that a caller can block over k), b and c contiguous. Blocks of 4 rows x 8 columns keep 8 f32x4 accumulators; the
+ * rows past a multiple of 4 go one at a time, the columns past a multiple of 8 four, then one, at a time.
+ */
+function sgemm(): Fn {
+  const f = new Fn('sgemm', { a: 'i32', b: 'i32', c: 'i32', m: 'i32', n: 'i32', k: 'i32', lda: 'i32', accumulate: 'i32' });
+  const p = f.p as Record<'a' | 'b' | 'c' | 'm' | 'n' | 'k' | 'lda' | 'accumulate', number>;
+  const [i, j, q, nb, kb, aRow, bAt, cRow, ap, kb2, kb3, i0, iEnd] = f.locals('i32', 13);
+  const acc = f.locals('v128', 8);
+  const [b0, b1, av] = f.locals('v128', 3);
+  /** One block of `rows` rows (4 or 1) and `vecs` column vectors (2 or 1) of `lanes` lanes. */
+  const block = (rows: 4 | 1, vecs: 2 | 1, lanes: Lanes): Bytes => {
+    const accAt = (r: number, v: number): number => acc[r * 2 + v]!;
+    const cAt = (r: number, v: number): Bytes => I.add(I.add(get(cRow), I.mul(get(nb), i32(r))), I.add(get(j), i32(16 * v)));
+    const aAt = (r: number): Bytes => (r === 0 ? get(ap) : I.add(get(ap), get([0, kb, kb2, kb3][r]!)));
+    const rs = Array.from({ length: rows }, (_, r) => r);
+    const vs = Array.from({ length: vecs }, (_, v) => v);
+    return [
+      rs.map((r) =>
+        vs.map((v) =>
+          ifElse(nonzero(p.accumulate), set(accAt(r, v), load(lanes, cAt(r, v))), set(accAt(r, v), f.f4(0))),
+        ),
+      ),
+      set(q, i32(0)),
+      set(ap, get(aRow)),
+      set(bAt, I.add(get(p.b), get(j))),
+      whileDo(I.ltS(get(q), get(p.k)), [
+        set(b0, load(lanes, get(bAt))),
+        vecs === 2 ? set(b1, load(lanes, I.add(get(bAt), i32(16)))) : [],
+        rs.map((r) => [
+          set(av, F4.splat(F.load(aAt(r)))),
+          set(acc[r * 2]!, F4.add(get(acc[r * 2]!), F4.mul(get(av), get(b0)))),
+          vecs === 2 ? set(acc[r * 2 + 1]!, F4.add(get(acc[r * 2 + 1]!), F4.mul(get(av), get(b1)))) : [],
+        ]),
+        increment(ap, i32(4)),
+        increment(bAt, get(nb)),
+        increment(q, i32(1)),
+      ]),
+      rs.map((r) => vs.map((v) => store(lanes, cAt(r, v), get(accAt(r, v))))),
+    ];
+  };
+  // Rows in chunks of 64; in a chunk, column blocks outside and row blocks inside: one block's
+  // strip of b (k rows of 8 columns) stays in cache while the chunk's row blocks pass over it, and
+  // the chunk's rows of c stay in cache across the strips.
+  const rowsOf = (vecs: 2 | 1, lanes: Lanes): Bytes => [
+    set(i, get(i0)),
+    set(aRow, I.add(get(p.a), I.mul(get(i0), get(kb)))),
+    set(cRow, I.add(get(p.c), I.mul(get(i0), get(nb)))),
+    whileDo(I.leS(I.add(get(i), i32(4)), get(iEnd)), [
+      block(4, vecs, lanes),
+      increment(aRow, I.shl(get(kb), i32(2))),
+      increment(cRow, I.shl(get(nb), i32(2))),
+      increment(i, i32(4)),
+    ]),
+    whileDo(I.ltS(get(i), get(iEnd)), [
+      block(1, vecs, lanes),
+      increment(aRow, get(kb)),
+      increment(cRow, get(nb)),
+      increment(i, i32(1)),
+    ]),
+  ];
+  f.body = [
+    set(nb, I.shl(get(p.n), i32(2))),
+    set(kb, I.shl(get(p.lda), i32(2))),
+    set(kb2, I.shl(get(kb), i32(1))),
+    set(kb3, I.add(get(kb2), get(kb))),
+    set(i0, i32(0)),
+    whileDo(I.ltS(get(i0), get(p.m)), [
+      set(iEnd, I.add(get(i0), i32(64))),
+      ifElse(I.ltS(get(p.m), get(iEnd)), set(iEnd, get(p.m))),
+      set(j, i32(0)),
+      whileDo(I.leS(I.add(get(j), i32(32)), get(nb)), [rowsOf(2, 4), increment(j, i32(32))]),
+      whileDo(I.leS(I.add(get(j), i32(16)), get(nb)), [rowsOf(1, 4), increment(j, i32(16))]),
+      whileDo(I.ltS(get(j), get(nb)), [rowsOf(1, 1), increment(j, i32(4))]),
+      set(i0, get(iEnd)),
+    ]),
+  ];
+  return f;
+}
+
 /** zero(ptr, bytes): memory.fill with 0 (bulk memory), faster than a fill from JavaScript on shared memory. */
 function zero(): Fn {
   const f = new Fn('zero', { ptr: 'i32', bytes: 'i32' });
@@ -790,7 +1413,7 @@ export interface SimdExports {
     rows: number,
     units: number,
   ): void;
-  softmaxRows(x: number, bias: number, rows: number, width: number, argmax: number): void;
+  softmaxRows(x: number, bias: number, rows: number, width: number, argmax: number, stats: number): void;
   crossEntropyGrad(x: number, targets: number, rows: number, width: number, scale: number): void;
   dropout(
     src: number,
@@ -804,6 +1427,46 @@ export interface SimdExports {
   mul(a: number, b: number, out: number, n: number): void;
   addRows(src: number, ids: number, idStride: number, rows: number, width: number, out: number): void;
   zero(ptr: number, bytes: number): void;
+  layerNorm(x: number, rows: number, width: number, gamma: number, beta: number, xhat: number, rstd: number, out: number): void;
+  layerNormBackward(
+    dy: number,
+    xhat: number,
+    rstd: number,
+    rows: number,
+    width: number,
+    gamma: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+  ): void;
+  causalSoftmax(
+    s: number,
+    m: number,
+    L: number,
+    scale: number,
+    mask: number,
+    out: number,
+    threshold: number,
+    keep: number,
+    state: number,
+  ): number;
+  causalSoftmaxBackward(p: number, dz: number, dm: number, L: number, scale: number, mask: number): void;
+  biasRelu(x: number, bias: number, rows: number, width: number): void;
+  reluGrad(y: number, dy: number, n: number): void;
+  residualDropout(
+    y: number,
+    bias: number,
+    residual: number,
+    out: number,
+    mask: number,
+    rows: number,
+    width: number,
+    threshold: number,
+    keep: number,
+    state: number,
+  ): number;
+  permuteHeads(x: number, out: number, n: number, heads: number, dh: number, back: number): void;
+  sgemm(a: number, b: number, c: number, m: number, n: number, k: number, lda: number, accumulate: number): void;
   exp(x: number, out: number, n: number): void;
   tanh(x: number, out: number, n: number): void;
   sigmoid(x: number, out: number, n: number): void;
@@ -826,6 +1489,15 @@ export function simdModuleBytes(): Uint8Array {
       mul(),
       addRows(),
       zero(),
+      layerNorm(),
+      layerNormBackward(),
+      causalSoftmax(),
+      causalSoftmaxBackward(),
+      biasRelu(),
+      reluGrad(),
+      residualDropout(),
+      permuteHeads(),
+      sgemm(),
       unaryInto('exp', exp),
       unaryInto('tanh', tanh),
       unaryInto('sigmoid', sigmoid),

@@ -1,20 +1,21 @@
 /**
- * Test support: every kernel provider a test should compare. tfjs-wasm, the TypeScript sgemm,
- * and the native BLAS where it loads (required in CI, which installs libopenblas0; a user's clone
+ * Test support: every kernel provider a test should compare. tfjs-wasm, the WebAssembly SIMD
+ * sgemm (what `wasm` multiplies on where SIMD runs), the TypeScript sgemm, and the native BLAS where it loads (required in CI, which installs libopenblas0; a user's clone
  * without it skips it with a visible line).
  */
 import type { BlasProvider } from '../tensor/blas';
 import { blas, jsSgemm } from '../tensor/blas';
 import type { Kernels } from '../tensor/kernels';
-import { blasKernels, tfjsKernels } from '../tensor/kernels';
+import { blasKernels, simdKernels, tfjsKernels } from '../tensor/kernels';
 
 /** The TypeScript sgemm as a BLAS provider. */
 export const jsProvider: BlasProvider = { kind: 'js', library: 'typescript', reason: 'test', sgemm: jsSgemm, setThreads: () => {} };
 
-/** [name, kernels] for wasm, TypeScript and (where it loads) the native BLAS. Select the wasm TF.js backend first. */
+/** [name, kernels] for tfjs-wasm, the wasm SIMD sgemm, TypeScript and (where it loads) the native BLAS. Select the wasm TF.js backend first. */
 export function kernelProviders(): [string, Kernels][] {
   const list: [string, Kernels][] = [
     ['wasm', tfjsKernels('wasm')],
+    ['wasm-simd sgemm', simdKernels()],
     ['typescript', blasKernels(jsProvider)],
   ];
   const native = blas();

@@ -24,6 +24,7 @@ import type { Trainable } from './loop';
 import { runTrainingLoop } from './loop';
 import { Rng } from '../../common/random';
 import type { KernelChoice, KernelRequest, Kernels } from '../tensor/kernels';
+import { elementwise } from '../tensor/elementwise';
 import { KERNEL_REQUESTS, selectKernels } from '../tensor/kernels';
 import type { GpuAdapterInfo } from '../tensor/webgpu';
 import { activateWebGpu, describeAdapter, probeWebGpu } from '../tensor/webgpu';
@@ -234,7 +235,8 @@ export async function trainTransformer(data: TransformerTrainingData, options: T
   const selected = await selectTrainingBackend(options.backend ?? 'auto', options.blasLibrary);
   const choice = selected.device ? undefined : selected.choice;
   const provider = selected.device ? 'webgpu' : selected.choice.provider;
-  const backendReason = selected.device ? selected.reason : selected.choice.reason;
+  // The CPU engine's element-wise passes run on their own provider: said beside the products'.
+  const backendReason = selected.device ? selected.reason : `${selected.choice.reason}; ${elementwise().reason}`;
   // With worker threads each thread multiplies on one BLAS thread.
   const blasThreads = (options.threads ?? 1) > 1 ? 1 : (options.blasThreads ?? 1);
   if (!(Number.isInteger(blasThreads) && blasThreads >= 1 && blasThreads <= 64))
