@@ -204,6 +204,32 @@ export const midiFileSchema = z.object({
   warnings: z.array(z.string()),
 });
 
+/** A generated piece as a take: what made it (from its sidecar), the user's marks, and its render and refinement. */
+export const takeSchema = z.object({
+  midi: fileEntrySchema,
+  /** The name the user gave it, else the file's name without `.mid`. */
+  name: z.string(),
+  renamed: z.boolean(),
+  favourite: z.boolean(),
+  /** The model that composed it; `missing` when that model has been deleted since. */
+  model: z.object({ id: idSchema.optional(), name: z.string(), missing: z.boolean().optional() }).optional(),
+  seed: z.number().optional(),
+  temperature: z.number().optional(),
+  /** 0 = all tokens. */
+  topK: z.number().optional(),
+  /** 1 = no limit. */
+  topP: z.number().optional(),
+  /** Tempo written into the MIDI, in quarter notes per minute. */
+  bpm: z.number().optional(),
+  /** What the model started from: a corpus piece (its title) or a MIDI file (its name). */
+  primer: z.object({ kind: z.enum(['corpus', 'midi']), label: z.string() }).optional(),
+  generatedAt: z.string().optional(),
+  /** Its latest render. */
+  render: fileEntrySchema.optional(),
+  /** Its latest refinement, with its audio. */
+  refined: z.object({ midi: fileEntrySchema, wav: fileEntrySchema.optional() }).optional(),
+});
+
 /** Paging and sorting of piece lists. */
 const pageFields = {
   offset: z.number().int().min(0).default(0),
@@ -310,6 +336,8 @@ export const contract = {
     remove: call(z.strictObject({ id: idSchema }), ok),
     /** Make a model the one `generate` uses by default. */
     setDefault: call(z.strictObject({ id: idSchema }), modelInfoSchema),
+    /** Give a trained or imported model the name the user chose; answers the model. */
+    rename: call(z.strictObject({ id: idSchema, name: z.string().max(200) }), modelInfoSchema),
   },
   files: {
     /** Read a MIDI file as a Song for the piano roll. */
@@ -344,6 +372,14 @@ export const contract = {
     ),
     /** Files in a folder of the data folder: generated pieces, renders, uploads, evaluation reports. */
     list: call(z.strictObject({ folder: z.enum(['generated', 'renders', 'refined', 'evaluations', 'uploads', 'exports']) }), z.object({ files: z.array(fileEntrySchema) })),
+  },
+  takes: {
+    /** Every generated piece with what made it, the user's marks and its render and refinement, newest first. */
+    list: call(none, z.object({ takes: z.array(takeSchema) })),
+    /** Mark a generated piece as a favourite or not, or give it a name (an empty name gives back the file's); answers it. */
+    update: call(z.strictObject({ path: pathSchema, favourite: z.boolean().optional(), name: z.string().max(200).optional() }), takeSchema),
+    /** Delete a generated piece with its renders and refined takes; answers the files deleted. */
+    remove: call(z.strictObject({ path: pathSchema }), z.object({ removed: z.array(z.string()) })),
   },
   dialogs: {
     /** Native open dialog for MIDI files and folders (Electron only); chosen paths become usable. */

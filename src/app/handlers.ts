@@ -21,11 +21,12 @@ import { bundledTransformerPath } from '../core/node/models/transformer/load';
 import { bundledSoundFontPath } from '../core/node/render/soundfont';
 import { kernelAvailability, webgpuAvailability } from '../core/node/tensor/availability';
 import type { Piece as CorpusPiece } from '../core/node/corpus/piece';
-import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel, transformerModelDir } from './library';
+import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, renameModel, setDefaultModel, transformerModelDir } from './library';
 import { dataLayout } from './layout';
 import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
-import { takesOf } from './takes';
+import { markTake, takesOf } from './takes';
+import { listTakes, removeTake, requireGeneratedPiece, type TakeLookups } from './takeList';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../core/common/audio/loudness';
@@ -179,6 +180,10 @@ export function createAppHandlers(deps: AppDeps) {
     requireStage(stage);
     return { jobId: jobs.start(stage, params).id };
   };
+  const takeLookups = async (): Promise<TakeLookups> => {
+    const pieces = new Map((await (await corpus()).list()).map((p) => [p.id, p.title]));
+    return { models: await listModels(dataDir), pieceTitle: (id) => pieces.get(id) };
+  };
   const readableAll = (paths: string[], field: string): Promise<string[]> =>
     Promise.all(paths.map((p, i) => guard.readable(p, `${field}.${i}`)));
   const dialogsUnavailable = async (): Promise<never> => {
@@ -315,7 +320,19 @@ export function createAppHandlers(deps: AppDeps) {
         await removeModel(dataDir, req.id, activeRunIds().has(req.id));
         return { ok: true as const };
       },
+      rename: async (req: { id: string; name: string }) => renameModel(dataDir, req.id, req.name),
       setDefault: async (req: { id: string }) => setDefaultModel(dataDir, req.id),
+    },
+    takes: {
+      list: async () => ({ takes: await listTakes(dataDir, await takeLookups()) }),
+      update: async (req: { path: string; favourite?: boolean; name?: string }) => {
+        const file = requireGeneratedPiece(dataDir, await guard.readable(req.path, 'path'));
+        await markTake(dataDir, file, req);
+        const take = (await listTakes(dataDir, await takeLookups())).find((t) => path.resolve(t.midi.path) === file);
+        if (!take) throw new ApiError(`The generated piece ${path.basename(req.path)} is gone.`, { path: req.path, field: 'path' });
+        return take;
+      },
+      remove: async (req: { path: string }) => ({ removed: await removeTake(dataDir, await guard.readable(req.path, 'path')) }),
     },
     files: {
       readMidi: async (req: { path: string }): Promise<{ song: Song; durationSeconds: number; warnings: string[] }> => {
