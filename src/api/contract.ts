@@ -21,6 +21,7 @@ import {
   settingsPatchSchema,
   settingsSchema,
   trainRunSchema,
+  takeSchema,
   waveformSchema,
   type JobEvent,
 } from './schemas';
@@ -202,32 +203,6 @@ export const midiFileSchema = z.object({
   durationSeconds: z.number().min(0),
   /** Problems the reader fixed or skipped (overlapping notes, empty tracks…). */
   warnings: z.array(z.string()),
-});
-
-/** A generated piece as a take: what made it (from its sidecar), the user's marks, and its render and refinement. */
-export const takeSchema = z.object({
-  midi: fileEntrySchema,
-  /** The name the user gave it, else the file's name without `.mid`. */
-  name: z.string(),
-  renamed: z.boolean(),
-  favourite: z.boolean(),
-  /** The model that composed it; `missing` when that model has been deleted since. */
-  model: z.object({ id: idSchema.optional(), name: z.string(), missing: z.boolean().optional() }).optional(),
-  seed: z.number().optional(),
-  temperature: z.number().optional(),
-  /** 0 = all tokens. */
-  topK: z.number().optional(),
-  /** 1 = no limit. */
-  topP: z.number().optional(),
-  /** Tempo written into the MIDI, in quarter notes per minute. */
-  bpm: z.number().optional(),
-  /** What the model started from: a corpus piece (its title) or a MIDI file (its name). */
-  primer: z.object({ kind: z.enum(['corpus', 'midi']), label: z.string() }).optional(),
-  generatedAt: z.string().optional(),
-  /** Its latest render. */
-  render: fileEntrySchema.optional(),
-  /** Its latest refinement, with its audio. */
-  refined: z.object({ midi: fileEntrySchema, wav: fileEntrySchema.optional() }).optional(),
 });
 
 /** Paging and sorting of piece lists. */
