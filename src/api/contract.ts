@@ -321,6 +321,15 @@ export const contract = {
     waveform: call(z.strictObject({ path: pathSchema, buckets: z.number().int().min(1).max(100_000).default(2000) }), waveformSchema),
     /** Copy a file from the data folder to a path the user chose (Electron: from `dialogs.save`). */
     export: call(z.strictObject({ from: pathSchema, to: pathSchema }), z.object({ path: z.string() })),
+    /**
+     * Export all: every generated piece with its takes, and the evaluation reports, as one ZIP named
+     * by piece and take. With `to` (Electron: from `dialogs.save`) it is written there; without, it
+     * answers a URL that downloads it as `name` (browser mode).
+     */
+    exportAll: call(
+      z.strictObject({ to: pathSchema.optional(), name: z.string().min(1).max(255).optional() }),
+      z.object({ path: z.string().optional(), url: z.string().optional(), files: z.number().int().min(0) }),
+    ),
     /** A URL that downloads or streams a file (browser mode: the way to export). */
     url: call(z.strictObject({ path: pathSchema }), z.object({ url: z.string() })),
     /** A piece's takes kept from earlier renders and refinements (the latest of each), so a reload shows them again. */

@@ -15,7 +15,7 @@ export const METHOD_NAMES = {
   refine: ['start'],
   evaluate: ['start'],
   models: ['list', 'import', 'export', 'remove', 'rename', 'setDefault'],
-  files: ['readMidi', 'waveform', 'export', 'url', 'takes', 'soundFont', 'upload', 'list'],
+  files: ['readMidi', 'waveform', 'export', 'exportAll', 'url', 'takes', 'soundFont', 'upload', 'list'],
   takes: ['list', 'update', 'remove'],
   dialogs: ['openMidi', 'openFolder', 'save'],
   settings: ['get', 'update', 'chooseDataDir'],

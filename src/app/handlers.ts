@@ -27,6 +27,7 @@ import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS, type FileInfo } from './files';
 import { markTake, takesOf } from './takes';
 import { listTakes, removeTake, requireGeneratedPiece, type TakeLookups } from './takeList';
+import { exportEntries, writeZipFile } from './exportAll';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../core/common/audio/loudness';
@@ -44,6 +45,8 @@ export interface AppDeps {
   jobs: JobManager;
   /** A URL the page can fetch or play for an allowed absolute file path. */
   mediaUrl(realPath: string): string;
+  /** Browser mode: the URL that downloads "Export all" as one ZIP named `name`. */
+  exportArchiveUrl?(name: string): string;
 }
 
 /** A job of the app: its kind is always a stage name (only `startJob` creates them). */
@@ -367,6 +370,17 @@ export function createAppHandlers(deps: AppDeps) {
         });
         await writeFileAtomic(to, bytes);
         return { path: to };
+      },
+      exportAll: async (req: { to?: string; name?: string }) => {
+        const entries = await exportEntries(dataDir);
+        if (entries.length === 0) throw new ApiError('There is nothing to export yet: generate or render a piece first.', { field: 'to' });
+        if (!req.to) {
+          if (!deps.exportArchiveUrl) throw new ApiError('Choose where to save the archive.', { field: 'to' });
+          const name = (req.name ?? 'Cadenza export.zip').replace(/\.zip$/i, '') + '.zip';
+          return { url: deps.exportArchiveUrl(name), files: entries.length };
+        }
+        const to = await guard.writable(req.to, 'to');
+        return { path: await writeZipFile(to, entries), files: entries.length };
       },
       url: async (req: { path: string }) => ({ url: deps.mediaUrl(await guard.readable(req.path)) }),
       takes: async (req: { path: string }) => {
