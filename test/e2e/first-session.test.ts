@@ -241,6 +241,11 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
       await studio.go('synthesize');
       await page.waitForSelector('[data-testid=waveform][data-ready=true]', { timeout: 30_000 });
       expect(await page.isDisabled('[data-testid=ab-b]')).toBe(false);
+      // Export names the take's files by the name it was given.
+      await studio.go('export');
+      await page.waitForFunction(() => !document.querySelector('[data-testid=export-list]')?.textContent?.includes('Loading'));
+      const listed = await page.textContent('[data-testid=export-list]');
+      for (const name of ['Morning take.mid', 'Morning take (raw).wav', 'Morning take (refined).wav']) expect(listed).toContain(name);
     }
     await noErrors();
   }, 120_000);

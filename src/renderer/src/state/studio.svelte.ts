@@ -51,6 +51,11 @@ export class StudioState {
     }
   }
 
+  /** The name a generated file goes by: its take's (the one the user gave it), else the file's. */
+  nameOf(file: FileEntry): string {
+    return this.takes.find((t) => t.midi.path === file.path)?.name ?? file.name;
+  }
+
   /** Marks a take as a favourite or not, or renames it; the list shows the backend's answer. */
   async mark(take: TakeEntry, change: { favourite?: boolean; name?: string }): Promise<void> {
     try {
