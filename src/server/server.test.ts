@@ -200,6 +200,33 @@ describe('cadenza serve (browser mode)', () => {
     expect(Number(head.headers.get('content-length'))).toBe(sf.sizeBytes);
   });
 
+  it('streams Export all as one ZIP named as the user chose, with the token only, and lists takes over the socket', async () => {
+    const piece = path.join(dataDir, 'generated', 'job-1', 'piece-1.mid');
+    mkdirSync(path.dirname(piece), { recursive: true });
+    writeFileSync(piece, encodeMidi(twoNotes()));
+    // An earlier test generated pieces too: this one is found by its file.
+    const take = (await conn.api.takes.list()).takes.find((t) => t.midi.path.endsWith(path.join('job-1', 'piece-1.mid')))!;
+    expect(take).toMatchObject({ name: 'piece-1', favourite: false });
+    expect((await conn.api.takes.update({ path: take.midi.path, name: 'Évening take', favourite: true })).favourite).toBe(true);
+    const { url, files } = await conn.api.files.exportAll({ name: 'My session' });
+    expect(files).toBeGreaterThanOrEqual(1);
+    expect((await http(url!.replace(/token=[^&]+/, 'token=wrong'))).status).toBe(401);
+    const res = await http(url!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/zip');
+    expect(res.headers.get('content-disposition')).toContain('filename="My session.zip"');
+    const zip = path.join(root, 'export.zip');
+    writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+    const { execFileSync } = await import('node:child_process');
+    const listing = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' });
+    expect(listing).toContain('Évening take/Évening take.mid');
+    expect(execFileSync('unzip', ['-t', zip], { encoding: 'utf8' })).toContain('No errors detected');
+    // The page cannot delete anything but a generated piece.
+    await expect(conn.api.takes.remove({ path: path.join(dataDir, 'renders', 'a.mid') })).rejects.toMatchObject({ name: 'ApiError' });
+    expect((await conn.api.takes.remove({ path: take.midi.path })).removed).toEqual([take.midi.path]);
+    expect(existsSync(piece)).toBe(false);
+  });
+
   it('refuses paths outside the data folder: ../, absolute paths and symlinks', async () => {
     for (const p of ['../outside/secret.mid', path.join(outside, 'secret.mid'), 'link-out/secret.mid', 'renders/../../outside/secret.mid']) {
       await expect(conn.api.files.readMidi({ path: p }), p).rejects.toMatchObject({ name: 'ApiError', message: expect.stringContaining('outside the data folder') });
