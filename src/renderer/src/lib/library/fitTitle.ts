@@ -5,7 +5,7 @@
  */
 
 /** `title` at most `max` characters long: its start, an ellipsis, and its last words. */
-export function fitTitle(title: string, max = 48): string {
+export function fitTitle(title: string, max = 42): string {
   const chars = [...title];
   if (chars.length <= max) return title;
   // The end keeps about a third, from a word start when one is near.
