@@ -12,7 +12,9 @@ import { profileOf, writeReferenceProfile } from '../src/core/node/evaluate/prof
 
 const [reference, out, what] = process.argv.slice(2);
 if (!reference || !out || !what) {
-  process.stderr.write('usage: tsx scripts/reference-profile.ts <reference MIDI folder> <out.json> <description>\n');
+  process.stderr.write(
+    'usage: tsx scripts/reference-profile.ts <reference MIDI folder> <out.json> <description>\n',
+  );
   process.exit(2);
 }
 const report = await runEvaluation({ reference });

@@ -31,7 +31,10 @@ describe('export all', () => {
     const render = file('renders/r1/piece-1.wav', 'RIFF1');
     file('renders/r1/piece-1.wav.json', '{}');
     await recordRenders(dir, [{ midi: first, wav: render }]);
-    const refined = { midi: file('refined/f1/piece-1.mid', 'MThd4'), wav: file('refined/f1/piece-1.wav', 'RIFF2') };
+    const refined = {
+      midi: file('refined/f1/piece-1.mid', 'MThd4'),
+      wav: file('refined/f1/piece-1.wav', 'RIFF2'),
+    };
     await recordRefinement(dir, first, refined);
     const upload = file('renders/r2/my-song.wav', 'RIFF3');
     file('evaluations/e1/report.html', '<html>');
@@ -58,14 +61,18 @@ describe('export all', () => {
     mkdirSync(path.dirname(zip), { recursive: true });
     expect(await writeZipFile(zip, entries)).toBe(zip);
     expect(execFileSync('unzip', ['-t', zip], { encoding: 'utf8' })).toContain('No errors detected');
-    expect(execFileSync('unzip', ['-p', zip, 'piece-1/piece-1 (refined).wav'], { encoding: 'utf8' })).toBe('RIFF2');
+    expect(execFileSync('unzip', ['-p', zip, 'piece-1/piece-1 (refined).wav'], { encoding: 'utf8' })).toBe(
+      'RIFF2',
+    );
     // Written beside its place first: nothing else is left in the folder.
     expect(readdirSync(path.dirname(zip))).toEqual(['all.zip']);
   });
 
   it('leaves no half archive when a file cannot be read', async () => {
     const zip = path.join(dir, 'out.zip');
-    await expect(writeZipFile(zip, [{ file: path.join(dir, 'missing.wav'), name: 'missing.wav' }])).rejects.toThrow('missing.wav');
+    await expect(
+      writeZipFile(zip, [{ file: path.join(dir, 'missing.wav'), name: 'missing.wav' }]),
+    ).rejects.toThrow('missing.wav');
     expect(readdirSync(dir)).toEqual([]);
   });
 });

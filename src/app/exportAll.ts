@@ -38,7 +38,9 @@ export async function exportEntries(dataDir: string): Promise<ZipEntry[]> {
     entries.push({ file, name });
   };
   // Oldest first, so the first take of a name keeps it plain.
-  const takes = (await listTakes(dataDir, { models: [], pieceTitle: () => undefined })).sort((a, b) => a.midi.modifiedAt.localeCompare(b.midi.modifiedAt));
+  const takes = (await listTakes(dataDir, { models: [], pieceTitle: () => undefined })).sort((a, b) =>
+    a.midi.modifiedAt.localeCompare(b.midi.modifiedAt),
+  );
   for (const take of takes) {
     const base = safeName(take.name);
     let folder = base;
@@ -51,11 +53,16 @@ export async function exportEntries(dataDir: string): Promise<ZipEntry[]> {
     add(take.refined?.wav?.path, `${folder}/${folder} (refined).wav`);
   }
   for (const f of await listFiles(path.join(dataDir, OUTPUT_FOLDERS.evaluations)))
-    add(f.path, `evaluations/${path.relative(path.join(dataDir, OUTPUT_FOLDERS.evaluations), f.path).split(path.sep).join('/')}`);
+    add(
+      f.path,
+      `evaluations/${path.relative(path.join(dataDir, OUTPUT_FOLDERS.evaluations), f.path).split(path.sep).join('/')}`,
+    );
   // Renders and refinements of pieces that were not generated here (opened or uploaded MIDI files); sidecars stay behind.
   for (const kind of ['renders', 'refined'] as const) {
     const root = path.join(dataDir, OUTPUT_FOLDERS[kind]);
-    for (const f of await listFiles(root)) if (f.kind === 'midi' || f.kind === 'wav') add(f.path, `other/${kind}/${path.relative(root, f.path).split(path.sep).join('/')}`);
+    for (const f of await listFiles(root))
+      if (f.kind === 'midi' || f.kind === 'wav')
+        add(f.path, `other/${kind}/${path.relative(root, f.path).split(path.sep).join('/')}`);
   }
   return entries;
 }

@@ -46,7 +46,11 @@ describe('takes as a list', () => {
       options: { temperature: 1, topK: 0, topP: 1 },
       primer: { kind: 'midi', source: '/somewhere/opening.mid' },
     });
-    piece('generated/j3/piece-1.mid', { model: { path: path.join(dir, 'models', 'gone') }, seed: 1, primer: { kind: 'corpus', source: 'corpus:p9' } });
+    piece('generated/j3/piece-1.mid', {
+      model: { path: path.join(dir, 'models', 'gone') },
+      seed: 1,
+      primer: { kind: 'corpus', source: 'corpus:p9' },
+    });
     await markTake(dir, a, { favourite: true, name: '  Morning etude ' });
 
     const takes = await listTakes(dir, lookups);
@@ -64,12 +68,23 @@ describe('takes as a list', () => {
       primer: { kind: 'corpus', label: 'Etude Op. 10 No. 1' },
       generatedAt: '2026-12-03T10:00:00Z',
     });
-    expect(byJob('j2')).toMatchObject({ name: 'piece-1', renamed: false, favourite: false, model: { id: BUNDLED_MODEL_ID }, seed: 7, primer: { kind: 'midi', label: 'opening.mid' } });
+    expect(byJob('j2')).toMatchObject({
+      name: 'piece-1',
+      renamed: false,
+      favourite: false,
+      model: { id: BUNDLED_MODEL_ID },
+      seed: 7,
+      primer: { kind: 'midi', label: 'opening.mid' },
+    });
     expect(byJob('j3').model).toEqual({ name: 'gone', missing: true });
     expect(byJob('j3').primer?.label).toContain('no longer in the library');
 
     await markTake(dir, a, { favourite: false, name: '' });
-    expect((await listTakes(dir, lookups)).find((t) => t.midi.path === a)).toMatchObject({ name: 'piece-1', renamed: false, favourite: false });
+    expect((await listTakes(dir, lookups)).find((t) => t.midi.path === a)).toMatchObject({
+      name: 'piece-1',
+      renamed: false,
+      favourite: false,
+    });
   });
 
   it('deletes a piece with its render and refined take, keeping the other pieces of the same jobs', async () => {
@@ -89,7 +104,8 @@ describe('takes as a list', () => {
 
     const removed = await removeTake(dir, a);
     expect(removed.sort()).toEqual([a, refined.midi, refined.wav, render].sort());
-    for (const gone of [a, a.replace('.mid', '.json'), render, `${render}.json`, refined.midi, refined.wav]) expect(existsSync(gone)).toBe(false);
+    for (const gone of [a, a.replace('.mid', '.json'), render, `${render}.json`, refined.midi, refined.wav])
+      expect(existsSync(gone)).toBe(false);
     // The refine job held only this piece: its folder goes; the render job's other WAV stays.
     expect(existsSync(path.join(dir, 'refined', 'f1'))).toBe(false);
     expect(readdirSync(path.join(dir, 'renders', 'r1'))).toEqual(['piece-2.wav']);
@@ -126,7 +142,9 @@ describe('renaming models', () => {
     expect((await renameModel(dir, 'imported-x', ' Schubert lieder ')).name).toBe('Schubert lieder');
     expect((await listModels(dir)).find((m) => m.id === 'imported-x')?.name).toBe('Schubert lieder');
     expect(await listRuns(dir, new Set())).toEqual([]);
-    await expect(renameModel(dir, BUNDLED_MODEL_ID, 'x')).rejects.toThrow('The bundled model cannot be renamed.');
+    await expect(renameModel(dir, BUNDLED_MODEL_ID, 'x')).rejects.toThrow(
+      'The bundled model cannot be renamed.',
+    );
     await expect(renameModel(dir, 'imported-x', '  ')).rejects.toThrow('cannot be empty');
     await expect(renameModel(dir, 'nope', 'x')).rejects.toThrow('There is no model with id nope.');
   });

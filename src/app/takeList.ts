@@ -77,14 +77,22 @@ export async function takeOrigin(dataDir: string, midi: string, lookups: TakeLoo
   const side = midi.replace(/\.midi?$/i, '.json');
   const s = side !== midi && existsSync(side) ? await readJson<Sidecar>(side).catch(() => null) : null;
   if (!s) return {};
-  const modelDirs = new Map(lookups.models.map((m) => [path.resolve(m.id === BUNDLED_MODEL_ID ? bundledModelDir() : dataLayout(dataDir).model(m.id)), m]));
+  const modelDirs = new Map(
+    lookups.models.map((m) => [
+      path.resolve(m.id === BUNDLED_MODEL_ID ? bundledModelDir() : dataLayout(dataDir).model(m.id)),
+      m,
+    ]),
+  );
   const modelPath = typeof s.model?.path === 'string' ? path.resolve(s.model.path) : undefined;
   const model = modelPath ? modelDirs.get(modelPath) : undefined;
   const source = typeof s.primer?.source === 'string' ? s.primer.source : undefined;
   const corpusId = source?.startsWith('corpus:') ? source.slice('corpus:'.length) : undefined;
   const primer =
     s.primer?.kind === 'corpus' && corpusId
-      ? { kind: 'corpus' as const, label: lookups.pieceTitle(corpusId) ?? `a piece no longer in the library (${corpusId})` }
+      ? {
+          kind: 'corpus' as const,
+          label: lookups.pieceTitle(corpusId) ?? `a piece no longer in the library (${corpusId})`,
+        }
       : s.primer?.kind === 'midi' && source
         ? { kind: 'midi' as const, label: path.basename(source) }
         : undefined;
@@ -97,7 +105,11 @@ export async function takeOrigin(dataDir: string, midi: string, lookups: TakeLoo
     bpm: num(opts.tempoBpm),
   };
   return {
-    ...(model ? { model: { id: model.id, name: model.name } } : modelPath ? { model: { name: path.basename(modelPath), missing: true } } : {}),
+    ...(model
+      ? { model: { id: model.id, name: model.name } }
+      : modelPath
+        ? { model: { name: path.basename(modelPath), missing: true } }
+        : {}),
     ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
     ...(primer ? { primer } : {}),
     ...(typeof s.generatedAt === 'string' ? { generatedAt: s.generatedAt } : {}),
@@ -108,7 +120,9 @@ export async function takeOrigin(dataDir: string, midi: string, lookups: TakeLoo
 export async function listTakes(dataDir: string, lookups: TakeLookups): Promise<TakeSummary[]> {
   dataDir = realDataDir(dataDir);
   const marks = await marksOf(dataDir);
-  const pieces = (await listFiles(path.join(dataDir, OUTPUT_FOLDERS.generated))).filter((f) => f.kind === 'midi');
+  const pieces = (await listFiles(path.join(dataDir, OUTPUT_FOLDERS.generated))).filter(
+    (f) => f.kind === 'midi',
+  );
   return Promise.all(
     pieces.map(async (midi) => {
       const mark = marks.get(path.resolve(midi.path));
@@ -121,7 +135,12 @@ export async function listTakes(dataDir: string, lookups: TakeLookups): Promise<
         ...(await takeOrigin(dataDir, midi.path, lookups)),
         ...(kept.render ? { render: await fileInfo(kept.render) } : {}),
         ...(kept.refined
-          ? { refined: { midi: await fileInfo(kept.refined.midi), ...(kept.refined.wav ? { wav: await fileInfo(kept.refined.wav) } : {}) } }
+          ? {
+              refined: {
+                midi: await fileInfo(kept.refined.midi),
+                ...(kept.refined.wav ? { wav: await fileInfo(kept.refined.wav) } : {}),
+              },
+            }
           : {}),
       };
     }),
@@ -136,14 +155,21 @@ function inside(file: string, folder: string): boolean {
 
 /** Deletes a file and the `.json` sidecar beside it (renders and refinements name theirs `<wav>.json`). */
 async function removeWithSidecars(file: string): Promise<void> {
-  for (const f of [file, `${file}.json`, file.replace(/\.(midi?|wav)$/i, '.json')]) await fs.rm(f, { force: true });
+  for (const f of [file, `${file}.json`, file.replace(/\.(midi?|wav)$/i, '.json')])
+    await fs.rm(f, { force: true });
 }
 
 /** Deletes the folders `file` leaves empty, up to (not including) `top`. */
 async function pruneEmpty(file: string, top: string): Promise<void> {
   for (let dir = path.dirname(file); inside(dir, top); dir = path.dirname(dir)) {
     // rmdir refuses a folder that still holds other pieces of the same job: that ends the walk.
-    if (!(await fs.rmdir(dir).then(() => true, () => false))) return;
+    if (
+      !(await fs.rmdir(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
 
@@ -151,7 +177,10 @@ async function pruneEmpty(file: string, top: string): Promise<void> {
 export function requireGeneratedPiece(dataDir: string, midi: string): string {
   const piece = path.resolve(midi);
   if (!inside(piece, path.join(realDataDir(dataDir), OUTPUT_FOLDERS.generated)) || !/\.midi?$/i.test(piece))
-    throw new ApiError(`${path.basename(midi)} is not a generated piece; only generated pieces are kept as takes.`, { path: midi, field: 'path' });
+    throw new ApiError(
+      `${path.basename(midi)} is not a generated piece; only generated pieces are kept as takes.`,
+      { path: midi, field: 'path' },
+    );
   return piece;
 }
 
@@ -163,7 +192,11 @@ export async function removeTake(dataDir: string, midi: string): Promise<string[
   dataDir = realDataDir(dataDir);
   const folder = (name: keyof typeof OUTPUT_FOLDERS): string => path.join(dataDir, OUTPUT_FOLDERS[name]);
   const piece = requireGeneratedPiece(dataDir, midi);
-  if (!existsSync(piece)) throw new ApiError(`The generated piece ${path.basename(midi)} is already gone.`, { path: midi, field: 'path' });
+  if (!existsSync(piece))
+    throw new ApiError(`The generated piece ${path.basename(midi)} is already gone.`, {
+      path: midi,
+      field: 'path',
+    });
   const kept = await takesOf(dataDir, piece);
   // Only files the app wrote into its own output folders go; a link that points elsewhere is dropped, not followed.
   const candidates: Array<[string | undefined, string[]]> = [

@@ -8,7 +8,15 @@
  * Screenshots of every screen at 1440 and 900 px wide go to test-results/e2e-first-session, named
  * by screen and width.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +48,8 @@ function corpusPieces(corpus: string, into: string): void {
   // Round robin over the composers, so the list has many names; the Chopin etude is the named check.
   const chosen = ['Chopin/chpn_op10_e01.mid'];
   for (let round = 0; chosen.length < 30; round++)
-    for (const files of byComposer.values()) if (files[round] && chosen.length < 30 && !chosen.includes(files[round]!)) chosen.push(files[round]!);
+    for (const files of byComposer.values())
+      if (files[round] && chosen.length < 30 && !chosen.includes(files[round]!)) chosen.push(files[round]!);
   for (const rel of chosen) copyFileSync(path.join(corpus, rel), path.join(into, path.basename(rel)));
 }
 
@@ -79,10 +88,17 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
   it('imports a folder by the Import button and shows real composers and titles', async () => {
     if (!stages.import) return;
     const { page } = studio;
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import folder…' }).click()]);
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Import folder…' }).click(),
+    ]);
     await chooser.setFiles(path.join(input, corpus ? FOLDER : FIXTURE_COMPOSER));
     await page.waitForSelector('[data-testid=import-summary]', { timeout: 120_000 });
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=piece-row]').length >= 30, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=piece-row]').length >= 30,
+      undefined,
+      { timeout: 30_000 },
+    );
     const listed = await rows();
     expect(listed).toHaveLength(30);
     const composers = new Set(listed.map((r) => r.composer));
@@ -110,13 +126,24 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
     const extra = path.join(input, 'extra');
     mkdirSync(extra);
     writeFileSync(path.join(extra, 'to-delete.mid'), encodeMidi(fixtureSong(999, 4)));
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import folder…' }).click()]);
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Import folder…' }).click(),
+    ]);
     await chooser.setFiles(extra);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=piece-row]').length === 31, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=piece-row]').length === 31,
+      undefined,
+      { timeout: 60_000 },
+    );
     await page.locator('[data-testid=piece-row]', { hasText: 'Fixture 999' }).click();
     await page.click('[data-testid=delete-piece]');
     await page.click('[data-testid=confirm-delete-yes]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=piece-row]').length === 30, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=piece-row]').length === 30,
+      undefined,
+      { timeout: 30_000 },
+    );
     expect((await rows()).map((r) => r.title)).not.toContain('Fixture 999');
     await noErrors();
   }, 120_000);
@@ -126,7 +153,11 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
     const { page } = studio;
     await studio.go('train');
     await page.click('[data-testid=prepare]');
-    await page.waitForFunction(() => /30 pieces/.test(document.querySelector('[data-testid=data-info]')?.textContent ?? ''), undefined, { timeout: 180_000 });
+    await page.waitForFunction(
+      () => /30 pieces/.test(document.querySelector('[data-testid=data-info]')?.textContent ?? ''),
+      undefined,
+      { timeout: 180_000 },
+    );
     await page.click('[data-testid=preset-tiny]');
     const started = Date.now();
     await page.click('[data-testid=train-start]');
@@ -145,17 +176,22 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
     const { page } = studio;
     await studio.go('generate');
     // The bundled composer: tiny, trained for seconds, may compose little worth hearing.
-    await page.waitForFunction(() => document.querySelector('[data-testid=generate-model] option[value=bundled]'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=generate-model] option[value=bundled]'),
+    );
     await page.selectOption('[data-testid=generate-model]', 'bundled');
     await page.fill('[data-testid=length-seconds]', '8');
     await page.getByRole('spinbutton', { name: 'Pieces' }).fill('2');
     await page.getByRole('spinbutton', { name: 'Seed' }).fill('11');
     await page.click('[data-testid=generate-start]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=take]').length >= 2, undefined, { timeout: 180_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=take]').length >= 2, undefined, {
+      timeout: 180_000,
+    });
     await noErrors();
     // Each take says what made it: the model by name, its own seed, the sampling, the primer.
     const origins = await page.locator('[data-testid=take-origin]').allTextContents();
-    for (const origin of origins) expect(origin).toMatch(/^Bundled model · seed \d+ · temperature 0\.90 · .*no primer$/);
+    for (const origin of origins)
+      expect(origin).toMatch(/^Bundled model · seed \d+ · temperature 0\.90 · .*no primer$/);
     expect(origins.some((o) => o.includes('seed 11 '))).toBe(true);
 
     const first = page.locator('[data-testid=take]').first();
@@ -164,7 +200,9 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
     await first.locator('[data-testid=take-rename]').click();
     await page.fill('[data-testid=take-name-input]', 'Morning take');
     await page.click('[data-testid=take-name-save]');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=take-name]')].some((e) => e.textContent === 'Morning take'));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=take-name]')].some((e) => e.textContent === 'Morning take'),
+    );
     await page.click('[data-testid=favourites-only]');
     expect(await page.locator('[data-testid=take-name]').allTextContents()).toEqual(['Morning take']);
     await page.getByRole('radio', { name: 'All' }).click();
@@ -172,7 +210,9 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
     for (const pick of await page.locator('[data-testid=take-pick]').all()) await pick.check();
     await page.click('[data-testid=compare-takes]');
     await page.waitForSelector('[data-testid=panel-synthesize]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=piano-roll-canvas]').length === 2);
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=piano-roll-canvas]').length === 2,
+    );
     expect(await page.textContent('[data-testid=ab-a]')).toContain('Morning take');
     expect(await page.isDisabled('[data-testid=ab-b]')).toBe(false);
     await noErrors();
@@ -184,16 +224,21 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
     await studio.go('generate');
     await page.locator('[data-testid=generated-item]', { hasText: 'Morning take' }).click();
     await page.click('[data-testid=render-and-refine]');
-    await page.waitForSelector('[data-testid=ab-b]:not([disabled]), [data-testid=error]', { timeout: 360_000 });
+    await page.waitForSelector('[data-testid=ab-b]:not([disabled]), [data-testid=error]', {
+      timeout: 360_000,
+    });
     await noErrors();
     await page.waitForSelector('[data-testid=waveform][data-ready=true]', { timeout: 60_000 });
     await page.click('[data-testid=ab-a]');
-    const playing = async (): Promise<boolean> => (await page.getAttribute('[data-testid=play]', 'aria-label')) === 'Pause';
+    const playing = async (): Promise<boolean> =>
+      (await page.getAttribute('[data-testid=play]', 'aria-label')) === 'Pause';
     if (!(await playing())) await page.click('[data-testid=play]');
     const movesOn = (from: number, by: number): Promise<unknown> =>
       page.waitForFunction(
         ([f, b]) => {
-          const m = /(\d+):(\d+(?:\.\d+)?)/.exec(document.querySelector('[data-testid=position]')?.textContent ?? '');
+          const m = /(\d+):(\d+(?:\.\d+)?)/.exec(
+            document.querySelector('[data-testid=position]')?.textContent ?? '',
+          );
           return m !== null && Number(m[1]) * 60 + Number(m[2]) >= f! + b!;
         },
         [from, by],
@@ -215,8 +260,13 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
     if (!stages.generate) return;
     const { page } = studio;
     await studio.go('generate');
-    const other = page.locator('[data-testid=take]').filter({ hasNot: page.getByText('Morning take', { exact: true }) }).first();
-    const file = (await studio.server.backend.handlers.takes.list()).takes.find((t) => t.name !== 'Morning take')!.midi.path;
+    const other = page
+      .locator('[data-testid=take]')
+      .filter({ hasNot: page.getByText('Morning take', { exact: true }) })
+      .first();
+    const file = (await studio.server.backend.handlers.takes.list()).takes.find(
+      (t) => t.name !== 'Morning take',
+    )!.midi.path;
     await other.locator('[data-testid=take-delete]').click();
     expect(await page.textContent('[data-testid=confirm-delete-take]')).toContain('Its MIDI file');
     await studio.shot('generate-delete-confirm-1440');
@@ -243,9 +293,12 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
       expect(await page.isDisabled('[data-testid=ab-b]')).toBe(false);
       // Export names the take's files by the name it was given.
       await studio.go('export');
-      await page.waitForFunction(() => !document.querySelector('[data-testid=export-list]')?.textContent?.includes('Loading'));
+      await page.waitForFunction(
+        () => !document.querySelector('[data-testid=export-list]')?.textContent?.includes('Loading'),
+      );
       const listed = await page.textContent('[data-testid=export-list]');
-      for (const name of ['Morning take.mid', 'Morning take (raw).wav', 'Morning take (refined).wav']) expect(listed).toContain(name);
+      for (const name of ['Morning take.mid', 'Morning take (raw).wav', 'Morning take (refined).wav'])
+        expect(listed).toContain(name);
     }
     await noErrors();
   }, 120_000);
@@ -258,9 +311,17 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
         await studio.go(stage);
         if (stage === 'library' && (await page.locator('[data-testid=piece-row]').count()) > 0) {
           await page.locator('[data-testid=piece-row]').first().click();
-          await page.waitForFunction(() => Number(document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes')) > 0);
+          await page.waitForFunction(
+            () =>
+              Number(
+                document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes'),
+              ) > 0,
+          );
         }
-        if (stage === 'export') await page.waitForFunction(() => !document.querySelector('[data-testid=export-list]')?.textContent?.includes('Loading'));
+        if (stage === 'export')
+          await page.waitForFunction(
+            () => !document.querySelector('[data-testid=export-list]')?.textContent?.includes('Loading'),
+          );
         await studio.shot(`${stage}-${width}`);
       }
     }

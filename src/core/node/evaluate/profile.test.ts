@@ -28,9 +28,15 @@ afterAll(async () => {
 
 describe('reference profiles', () => {
   it('compares a set with the profile as with the MIDI it was made from (to its rounding), and says copying was not checked', async () => {
-    const fromMidi = await runEvaluation({ reference: path.join(dir, 'ref'), generated: path.join(dir, 'gen') });
+    const fromMidi = await runEvaluation({
+      reference: path.join(dir, 'ref'),
+      generated: path.join(dir, 'gen'),
+    });
     const file = path.join(dir, 'profile.json');
-    await writeReferenceProfile(file, profileOf(await runEvaluation({ reference: path.join(dir, 'ref') }), 'three test pieces'));
+    await writeReferenceProfile(
+      file,
+      profileOf(await runEvaluation({ reference: path.join(dir, 'ref') }), 'three test pieces'),
+    );
     const fromProfile = await runEvaluation({ reference: file, generated: path.join(dir, 'gen') });
 
     expect(fromProfile.sets[0]).toMatchObject({ role: 'reference', source: 'profile' });
@@ -38,23 +44,28 @@ describe('reference profiles', () => {
     const midiComparison = fromMidi.sets[1]!.comparison!;
     const profileComparison = fromProfile.sets[1]!.comparison!;
     expect(profileComparison.map((c) => c.id)).toEqual(midiComparison.map((c) => c.id));
-    const same = (a: number, b: number): void => (Number.isNaN(b) ? expect(a).toBeNaN() : expect(a).toBeCloseTo(b, 3));
+    const same = (a: number, b: number): void =>
+      Number.isNaN(b) ? expect(a).toBeNaN() : expect(a).toBeCloseTo(b, 3);
     expect(midiComparison.filter((c) => Number.isFinite(c.overlapArea)).length).toBeGreaterThan(5);
     for (const [i, c] of profileComparison.entries()) same(c.overlapArea, midiComparison[i]!.overlapArea);
     // The reference's own copying figures come with the profile; the generated pieces' cannot be measured.
     expect(fromProfile.sets[0]!.copiedSummary).toEqual(fromMidi.sets[0]!.copiedSummary);
     expect(fromProfile.sets[1]!.pieces.every((p) => p.copied === undefined)).toBe(true);
-    expect(fromProfile.warnings.join(' ')).toContain('Copying was not checked: the reference is a profile (three test pieces');
+    expect(fromProfile.warnings.join(' ')).toContain(
+      'Copying was not checked: the reference is a profile (three test pieces',
+    );
   });
 
   it('refuses a file that is not a profile, and likelihood against one, naming the file', async () => {
     const bad = path.join(dir, 'not-a-profile.json');
     await writeFile(bad, '{"format": "something-else"}');
-    await expect(runEvaluation({ reference: bad, generated: path.join(dir, 'gen') })).rejects.toThrow(`${bad} is not a reference profile`);
-    const file = path.join(dir, 'profile.json');
-    await expect(runEvaluation({ reference: file, generated: path.join(dir, 'gen'), model: path.join(dir, 'model') })).rejects.toThrow(
-      `Held-out likelihood needs the reference pieces themselves; ${file} is a profile`,
+    await expect(runEvaluation({ reference: bad, generated: path.join(dir, 'gen') })).rejects.toThrow(
+      `${bad} is not a reference profile`,
     );
+    const file = path.join(dir, 'profile.json');
+    await expect(
+      runEvaluation({ reference: file, generated: path.join(dir, 'gen'), model: path.join(dir, 'model') }),
+    ).rejects.toThrow(`Held-out likelihood needs the reference pieces themselves; ${file} is a profile`);
   });
 
   it('ships the bundled model’s training corpus profile, readable and complete', async () => {

@@ -51,27 +51,41 @@ export function isProfilePath(file: string): boolean {
 export async function readReferenceProfile(file: string): Promise<ReferenceProfile> {
   const data = await readJson<Partial<ReferenceProfile>>(file);
   if (data.format !== PROFILE_FORMAT || data.version !== 1 || !Array.isArray(data.pieces))
-    throw new DataError(`${file} is not a reference profile (its format is not ${PROFILE_FORMAT} version 1).`, { path: file, field: 'format' });
+    throw new DataError(
+      `${file} is not a reference profile (its format is not ${PROFILE_FORMAT} version 1).`,
+      { path: file, field: 'format' },
+    );
   // JSON has no NaN: a measure a piece has no value for (a tempo with no beats) is written as null.
-  const value = (v: unknown): number | undefined => (typeof v === 'number' ? v : v === null ? NaN : undefined);
+  const value = (v: unknown): number | undefined =>
+    typeof v === 'number' ? v : v === null ? NaN : undefined;
   for (const [i, p] of data.pieces.entries()) {
     const scalars = p?.measures?.scalars as Record<string, unknown> | undefined;
     const vectors = p?.measures?.vectors as Record<string, unknown> | undefined;
     const ok =
       typeof p?.name === 'string' &&
       SCALAR_MEASURES.every((m) => value(scalars?.[m.id]) !== undefined) &&
-      VECTOR_MEASURES.every((m) => Array.isArray(vectors?.[m.id]) && (vectors[m.id] as unknown[]).every((v) => value(v) !== undefined));
-    if (!ok) throw new DataError(`${file}: piece ${i + 1} lacks some of the measures this version compares.`, { path: file, field: `pieces.${i}` });
+      VECTOR_MEASURES.every(
+        (m) =>
+          Array.isArray(vectors?.[m.id]) && (vectors[m.id] as unknown[]).every((v) => value(v) !== undefined),
+      );
+    if (!ok)
+      throw new DataError(`${file}: piece ${i + 1} lacks some of the measures this version compares.`, {
+        path: file,
+        field: `pieces.${i}`,
+      });
     for (const m of SCALAR_MEASURES) scalars![m.id] = value(scalars![m.id]);
     for (const m of VECTOR_MEASURES) vectors![m.id] = (vectors![m.id] as unknown[]).map(value);
   }
-  if (data.pieces.length === 0) throw new DataError(`${file} holds no pieces.`, { path: file, field: 'pieces' });
+  if (data.pieces.length === 0)
+    throw new DataError(`${file} holds no pieces.`, { path: file, field: 'pieces' });
   return data as ReferenceProfile;
 }
 
 /** Rounds to 5 significant digits: the file stays small, and no comparison needs more. */
 function compact(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(5)) : value;
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
+    ? Number(value.toPrecision(5))
+    : value;
 }
 
 /** The profile of an evaluation's reference set (run `runEvaluation` with only a reference). */

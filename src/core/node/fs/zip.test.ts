@@ -15,11 +15,19 @@ function readBack(archive: string): Array<{ name: string; size: number; sha: str
     'assert bad is None, bad',
     'print(json.dumps([{"name": i.filename, "size": i.file_size, "sha": hashlib.sha256(z.read(i)).hexdigest(), "method": i.compress_type} for i in z.infolist()]))',
   ].join('\n');
-  return JSON.parse(execFileSync('python3', ['-c', script, archive], { encoding: 'utf8' })) as Array<{ name: string; size: number; sha: string }>;
+  return JSON.parse(execFileSync('python3', ['-c', script, archive], { encoding: 'utf8' })) as Array<{
+    name: string;
+    size: number;
+    sha: string;
+  }>;
 }
 
 const sha = (bytes: Uint8Array): string => {
-  return execFileSync('python3', ['-c', 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'], { input: bytes, encoding: 'utf8' }).trim();
+  return execFileSync(
+    'python3',
+    ['-c', 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'],
+    { input: bytes, encoding: 'utf8' },
+  ).trim();
 };
 
 describe('writeZip', () => {
@@ -76,7 +84,15 @@ describe('writeZip', () => {
     const f = path.join(dir, 'a.mid');
     writeFileSync(f, 'x');
     const out = createWriteStream(path.join(dir, 'dup.zip'));
-    await expect(writeZip([{ file: f, name: 'a.mid' }, { file: f, name: 'a.mid' }], out)).rejects.toThrow('Two files would be stored as a.mid in the archive.');
+    await expect(
+      writeZip(
+        [
+          { file: f, name: 'a.mid' },
+          { file: f, name: 'a.mid' },
+        ],
+        out,
+      ),
+    ).rejects.toThrow('Two files would be stored as a.mid in the archive.');
     out.end();
   });
 });

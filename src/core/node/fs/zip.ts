@@ -70,21 +70,36 @@ const UTF8_NAMES = 0x0800;
  * Writes a stored ZIP of `entries` to `out` (which it does not end); answers the bytes written.
  * Names are stored as UTF-8; a name twice is refused.
  */
-export async function writeZip(entries: readonly ZipEntry[], out: Writable, signal?: AbortSignal): Promise<number> {
+export async function writeZip(
+  entries: readonly ZipEntry[],
+  out: Writable,
+  signal?: AbortSignal,
+): Promise<number> {
   const seen = new Set<string>();
   const central: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
     if (signal?.aborted) throw new DataError('The archive was cancelled.', { path: entry.file });
     const name = Buffer.from(entry.name.replace(/\\/g, '/').replace(/^\/+/, ''), 'utf8');
-    if (name.length === 0 || name.length > 0xffff) throw new DataError(`The archive name of ${entry.file} is empty or too long.`, { path: entry.file, field: 'name' });
-    if (seen.has(entry.name)) throw new DataError(`Two files would be stored as ${entry.name} in the archive.`, { path: entry.file, field: 'name' });
+    if (name.length === 0 || name.length > 0xffff)
+      throw new DataError(`The archive name of ${entry.file} is empty or too long.`, {
+        path: entry.file,
+        field: 'name',
+      });
+    if (seen.has(entry.name))
+      throw new DataError(`Two files would be stored as ${entry.name} in the archive.`, {
+        path: entry.file,
+        field: 'name',
+      });
     seen.add(entry.name);
     const stat = await fs.stat(entry.file).catch((e: unknown) => {
       throw ioError(e, entry.file, 'read');
     });
     if (stat.size >= LIMIT || offset + 30 + name.length + stat.size >= LIMIT)
-      throw new DataError(`${entry.file} would take the archive past 4 GiB, which a plain ZIP cannot hold; export it on its own.`, { path: entry.file });
+      throw new DataError(
+        `${entry.file} would take the archive past 4 GiB, which a plain ZIP cannot hold; export it on its own.`,
+        { path: entry.file },
+      );
     const crc = await fileCrc(entry.file);
     const when = dosTime(stat.mtime);
 
@@ -112,7 +127,10 @@ export async function writeZip(entries: readonly ZipEntry[], out: Writable, sign
       await write(out, bytes);
     }
     // The header already went out: a file changed between the two reads cannot be stored honestly.
-    if (copied !== stat.size || check !== crc) throw new DataError(`${entry.file} changed while it was being archived; export again.`, { path: entry.file });
+    if (copied !== stat.size || check !== crc)
+      throw new DataError(`${entry.file} changed while it was being archived; export again.`, {
+        path: entry.file,
+      });
 
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
@@ -127,13 +145,14 @@ export async function writeZip(entries: readonly ZipEntry[], out: Writable, sign
     header.writeUInt32LE(stat.size, 24);
     header.writeUInt16LE(name.length, 28);
     // extra, comment, disk number start, internal attributes: all 0.
-    header.writeUInt32LE(((0o100644 << 16) >>> 0), 38); // external: a regular file, rw-r--r--
+    header.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external: a regular file, rw-r--r--
     header.writeUInt32LE(offset, 42);
     central.push(header, name);
     offset += 30 + name.length + stat.size;
   }
   const directory = Buffer.concat(central);
-  if (entries.length > 0xffff || offset + directory.length >= LIMIT) throw new DataError('The archive would hold too many files or pass 4 GiB; export fewer at once.', {});
+  if (entries.length > 0xffff || offset + directory.length >= LIMIT)
+    throw new DataError('The archive would hold too many files or pass 4 GiB; export fewer at once.', {});
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(entries.length, 8);

@@ -13,6 +13,9 @@ export function fitTitle(title: string, max = 42): string {
   const space = chars.lastIndexOf(' ', endStart);
   if (space > 0 && endStart - space <= 8) endStart = space + 1;
   const end = chars.slice(endStart).join('');
-  const start = chars.slice(0, max - 1 - [...end].length).join('').trimEnd();
+  const start = chars
+    .slice(0, max - 1 - [...end].length)
+    .join('')
+    .trimEnd();
   return `${start}…${end}`;
 }

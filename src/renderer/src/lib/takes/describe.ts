@@ -19,7 +19,8 @@ export function takeOrigin(take: TakeEntry): string {
 export function deletionText(take: TakeEntry): string {
   const goes = ['its MIDI file'];
   if (take.render) goes.push('its render');
-  if (take.refined) goes.push(take.refined.wav ? 'its refined take and that take’s audio' : 'its refined take');
+  if (take.refined)
+    goes.push(take.refined.wav ? 'its refined take and that take’s audio' : 'its refined take');
   const list = goes.length === 1 ? goes[0]! : `${goes.slice(0, -1).join(', ')} and ${goes[goes.length - 1]!}`;
   return `Delete “${take.name}”? ${list[0]!.toUpperCase()}${list.slice(1)} ${goes.length === 1 ? 'goes' : 'go'}; the model and the library stay.`;
 }
