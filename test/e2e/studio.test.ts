@@ -208,7 +208,8 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       await shot('05-generate');
       return;
     }
-    const before = await page.locator('[data-testid=generated-item]').count();
+    // What the list showed before (it may still hold the 100,000-note piece deleted above, until it refreshes).
+    const before = await page.locator('[data-testid=take-name]').allTextContents();
     // The bundled model, not the tiny one trained above: four steps on two fixtures (a user's clone,
     // without ../shared) can learn to emit no notes at all, and this test is about the screen.
     const model = page.locator('[data-testid=generate-model]');
@@ -217,7 +218,11 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     // A short piece keeps the later render and refinement quick.
     await page.fill('[data-testid=length-seconds]', '15');
     await page.click('[data-testid=generate-start]');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=generated-item]').length > n, before, { timeout: 120_000 });
+    await page.waitForFunction(
+      (names) => [...document.querySelectorAll('[data-testid=take-name]')].some((e) => !names.includes(e.textContent ?? '')),
+      before,
+      { timeout: 120_000 },
+    );
     expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes')) > 0);
     await shot('05-generate');
