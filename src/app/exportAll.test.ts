@@ -68,6 +68,21 @@ describe('export all', () => {
     expect(readdirSync(path.dirname(zip))).toEqual(['all.zip']);
   });
 
+  it('creates the folder it writes into, and names the archive when it cannot be written', async () => {
+    const f = file('generated/j1/piece-1.mid', 'MThd');
+    const into = path.join(dir, 'exports', 'new', 'all.zip');
+    expect(await writeZipFile(into, [{ file: f, name: 'piece-1.mid' }])).toBe(into);
+    // A folder where the archive should go: the error names it.
+    const blocked = path.join(dir, 'blocked.zip');
+    mkdirSync(blocked);
+    await expect(writeZipFile(blocked, [{ file: f, name: 'piece-1.mid' }])).rejects.toThrow(blocked);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    writeFileSync(path.join(dir, 'a-file'), 'x');
+    await expect(
+      writeZipFile(path.join(dir, 'a-file', 'all.zip'), [{ file: f, name: 'piece-1.mid' }]),
+    ).rejects.toThrow(path.join(dir, 'a-file'));
+  });
+
   it('leaves no half archive when a file cannot be read', async () => {
     const zip = path.join(dir, 'out.zip');
     await expect(

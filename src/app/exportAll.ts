@@ -13,6 +13,8 @@
  */
 import { createWriteStream, existsSync, promises as fs, realpathSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { ioError } from '../core/node/fs/atomic';
 import path from 'node:path';
 import { writeZip, type ZipEntry } from '../core/node/fs/zip';
 import { listFiles, OUTPUT_FOLDERS } from './files';
@@ -69,23 +71,35 @@ export async function exportEntries(dataDir: string): Promise<ZipEntry[]> {
 
 /** Writes the archive of `entries` to `to`: beside it first, then renamed into place, so a failure leaves no half archive. */
 export async function writeZipFile(to: string, entries: readonly ZipEntry[]): Promise<string> {
+  // exports/ inside the data folder may not exist yet; a save dialog's folder does.
+  await fs.mkdir(path.dirname(to), { recursive: true }).catch((e: unknown) => {
+    throw ioError(e, path.dirname(to), 'create');
+  });
   const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${randomBytes(4).toString('hex')}.tmp`);
   const out = createWriteStream(tmp);
+  // A write error names the archive, not the stream's state after it.
+  let failed: unknown;
   const closed = new Promise<void>((resolve, reject) => {
     out.on('close', resolve);
-    out.on('error', reject);
+    out.on('error', (e) => {
+      failed ??= e;
+      reject(e);
+    });
   });
-  // Awaited on success; on failure the error that matters is the one caught below.
   closed.catch(() => {});
   try {
+    await once(out, 'open');
     await writeZip(entries, out);
     out.end();
     await closed;
-    await fs.rename(tmp, to);
+    await fs.rename(tmp, to).catch((e: unknown) => {
+      throw ioError(e, to, 'write');
+    });
     return to;
   } catch (error) {
     out.destroy();
     await fs.rm(tmp, { force: true });
+    if (failed !== undefined) throw ioError(failed, to, 'write');
     throw error;
   }
 }

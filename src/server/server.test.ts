@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +221,11 @@ describe('cadenza serve (browser mode)', () => {
     const listing = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' });
     expect(listing).toContain('Évening take/Évening take.mid');
     expect(execFileSync('unzip', ['-t', zip], { encoding: 'utf8' })).toContain('No errors detected');
+    // Written to a path the user may write (Electron: a save dialog's answer; here, exports/).
+    const written = await conn.api.files.exportAll({ to: path.join(dataDir, 'exports', 'all.zip') });
+    expect(written.path).toBe(path.join(realpathSync(dataDir), 'exports', 'all.zip'));
+    expect(execFileSync('unzip', ['-l', written.path!], { encoding: 'utf8' })).toContain('Évening take/Évening take.mid');
+    await expect(conn.api.files.exportAll({ to: path.join(dataDir, 'takes.json') })).rejects.toMatchObject({ name: 'ApiError' });
     // The page cannot delete anything but a generated piece.
     await expect(conn.api.takes.remove({ path: path.join(dataDir, 'renders', 'a.mid') })).rejects.toMatchObject({ name: 'ApiError' });
     expect((await conn.api.takes.remove({ path: take.midi.path })).removed).toEqual([take.midi.path]);
