@@ -214,6 +214,10 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
       () => document.querySelectorAll('[data-testid=piano-roll-canvas]').length === 2,
     );
     expect(await page.textContent('[data-testid=ab-a]')).toContain('Morning take');
+    // The transport holds A, as the switch says.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.label')].some((e) => e.textContent === 'A · Morning take'),
+    );
     await studio.shot('synthesize-compare-1440');
     expect(await page.isDisabled('[data-testid=ab-b]')).toBe(false);
     await noErrors();
