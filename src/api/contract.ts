@@ -26,6 +26,7 @@ import {
   settingsPatchSchema,
   settingsSchema,
   trainRunSchema,
+  takeSchema,
   waveformSchema,
   type JobEvent,
 } from './schemas';
@@ -324,6 +325,8 @@ export const contract = {
     remove: call(z.strictObject({ id: idSchema }), ok),
     /** Make a model the one `generate` uses by default. */
     setDefault: call(z.strictObject({ id: idSchema }), modelInfoSchema),
+    /** Give a trained or imported model the name the user chose; answers the model. */
+    rename: call(z.strictObject({ id: idSchema, name: z.string().max(200) }), modelInfoSchema),
   },
   files: {
     /** Read a MIDI file as a Song for the piano roll. */
@@ -332,6 +335,15 @@ export const contract = {
     waveform: call(z.strictObject({ path: pathSchema, buckets: z.number().int().min(1).max(100_000).default(2000) }), waveformSchema),
     /** Copy a file from the data folder to a path the user chose (Electron: from `dialogs.save`). */
     export: call(z.strictObject({ from: pathSchema, to: pathSchema }), z.object({ path: z.string() })),
+    /**
+     * Export all: every generated piece with its takes, and the evaluation reports, as one ZIP named
+     * by piece and take. With `to` (Electron: from `dialogs.save`) it is written there; without, it
+     * answers a URL that downloads it as `name` (browser mode).
+     */
+    exportAll: call(
+      z.strictObject({ to: pathSchema.optional(), name: z.string().min(1).max(255).optional() }),
+      z.object({ path: z.string().optional(), url: z.string().optional(), files: z.number().int().min(0) }),
+    ),
     /** A URL that downloads or streams a file (browser mode: the way to export). */
     url: call(z.strictObject({ path: pathSchema }), z.object({ url: z.string() })),
     /** A piece's takes kept from earlier renders and refinements (the latest of each), so a reload shows them again. */
@@ -372,6 +384,14 @@ export const contract = {
     ),
     /** Files in a folder of the data folder: generated pieces, renders, uploads, evaluation reports. */
     list: call(z.strictObject({ folder: z.enum(['generated', 'renders', 'refined', 'evaluations', 'uploads', 'exports']) }), z.object({ files: z.array(fileEntrySchema) })),
+  },
+  takes: {
+    /** Every generated piece with what made it, the user's marks and its render and refinement, newest first. */
+    list: call(none, z.object({ takes: z.array(takeSchema) })),
+    /** Mark a generated piece as a favourite or not, or give it a name (an empty name gives back the file's); answers it. */
+    update: call(z.strictObject({ path: pathSchema, favourite: z.boolean().optional(), name: z.string().max(200).optional() }), takeSchema),
+    /** Delete a generated piece with its renders and refined takes; answers the files deleted. */
+    remove: call(z.strictObject({ path: pathSchema }), z.object({ removed: z.array(z.string()) })),
   },
   dialogs: {
     /** Native open dialog for MIDI files and folders (Electron only); chosen paths become usable. */

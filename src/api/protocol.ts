@@ -27,5 +27,7 @@ export type ServerMessage =
 export const API_PATH = '/api';
 /** The HTTP path that serves confined files (`/files?path=…&token=…`). */
 export const FILES_PATH = '/files';
+/** The HTTP path that streams "Export all" as one ZIP (`/export.zip?name=…&token=…`; browser mode). */
+export const EXPORT_ZIP_PATH = '/export.zip';
 /** Largest message the server accepts, in bytes (uploads of MIDI files fit well within it). */
 export const MAX_MESSAGE_BYTES = 24 * 1024 * 1024;

@@ -155,6 +155,32 @@ export const fileEntrySchema = z.object({
   kind: z.enum(['midi', 'wav', 'json', 'other']),
 });
 
+/** A generated piece as a take: what made it (from its sidecar), the user's marks, and its render and refinement. */
+export const takeSchema = z.object({
+  midi: fileEntrySchema,
+  /** The name the user gave it, else the file's name without `.mid`. */
+  name: z.string(),
+  renamed: z.boolean(),
+  favourite: z.boolean(),
+  /** The model that composed it; `missing` when that model has been deleted since. */
+  model: z.object({ id: idSchema.optional(), name: z.string(), missing: z.boolean().optional() }).optional(),
+  seed: z.number().optional(),
+  temperature: z.number().optional(),
+  /** 0 = all tokens. */
+  topK: z.number().optional(),
+  /** 1 = no limit. */
+  topP: z.number().optional(),
+  /** Tempo written into the MIDI, in quarter notes per minute. */
+  bpm: z.number().optional(),
+  /** What the model started from: a corpus piece (its title) or a MIDI file (its name). */
+  primer: z.object({ kind: z.enum(['corpus', 'midi']), label: z.string() }).optional(),
+  generatedAt: z.string().optional(),
+  /** Its latest render. */
+  render: fileEntrySchema.optional(),
+  /** Its latest refinement, with its audio. */
+  refined: z.object({ midi: fileEntrySchema, wav: fileEntrySchema.optional() }).optional(),
+});
+
 /** A WAV reduced to min/max per bucket for drawing, plus where to fetch the audio itself. */
 export const waveformSchema = z.object({
   sampleRateHz: z.number().positive(),
@@ -267,6 +293,8 @@ export type TrainRun = z.infer<typeof trainRunSchema>;
 export type FileEntry = z.infer<typeof fileEntrySchema>;
 /** Waveform peaks plus a playable URL. */
 export type Waveform = z.infer<typeof waveformSchema>;
+/** A generated piece as a take. */
+export type TakeEntry = z.infer<typeof takeSchema>;
 /** The user's settings. */
 export type Settings = z.infer<typeof settingsSchema>;
 /** A change to the settings. */

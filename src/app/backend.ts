@@ -25,6 +25,8 @@ export interface AppBackendOptions {
   workerEntry?: string | URL;
   /** A URL for an allowed file (browser mode: `/files?…&token=…`). */
   mediaUrl(realPath: string): string;
+  /** Browser mode: the URL that downloads "Export all" as a ZIP named `name`. */
+  exportArchiveUrl?(name: string): string;
   /** The app version shown by `app.info` (default: package.json's). */
   version?: string;
   /** Progress throttle per job in milliseconds (default 100: at most 10 events a second). */
@@ -91,6 +93,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     settings,
     jobs,
     mediaUrl: options.mediaUrl,
+    ...(options.exportArchiveUrl ? { exportArchiveUrl: options.exportArchiveUrl } : {}),
   });
   return {
     handlers,

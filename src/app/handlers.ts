@@ -22,11 +22,13 @@ import { bundledTransformerPath } from '../core/node/models/transformer/load';
 import { bundledSoundFontPath } from '../core/node/render/soundfont';
 import { kernelAvailability, webgpuAvailability } from '../core/node/tensor/availability';
 import type { Piece as CorpusPiece } from '../core/node/corpus/piece';
-import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, setDefaultModel, transformerModelDir } from './library';
+import { datasetInfo, exportModel, importModel, listModels, listRuns, removeModel, renameModel, setDefaultModel, transformerModelDir } from './library';
 import { dataLayout } from './layout';
 import { resolveModelDir } from './resolveModel';
 import { fileInfo, listFiles, OUTPUT_FOLDERS } from './files';
-import { takesOf } from './takes';
+import { markTake, takesOf } from './takes';
+import { listTakes, removeTake, requireGeneratedPiece, type TakeLookups } from './takeList';
+import { exportEntries, writeZipFile } from './exportAll';
 import type { PreviewCache } from './preview';
 import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
@@ -47,6 +49,8 @@ export interface AppDeps {
   mediaUrl(realPath: string): string;
   /** The SoundFont previews of MIDI files (its render thread closes with the backend). */
   previews: PreviewCache;
+  /** Browser mode: the URL that downloads "Export all" as one ZIP named `name`. */
+  exportArchiveUrl?(name: string): string;
 }
 
 /** A job of the app: its kind is always a stage name (only `startJob` creates them). */
@@ -182,6 +186,10 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
   const startJob = (stage: StageName, params: unknown): { jobId: string } => {
     requireStage(stage);
     return { jobId: jobs.start(stage, params).id };
+  };
+  const takeLookups = async (): Promise<TakeLookups> => {
+    const pieces = new Map((await (await corpus()).list()).map((p) => [p.id, p.title]));
+    return { models: await listModels(dataDir), pieceTitle: (id) => pieces.get(id) };
   };
   const readableAll = (paths: string[], field: string): Promise<string[]> =>
     Promise.all(paths.map((p, i) => guard.readable(p, `${field}.${i}`)));
@@ -320,7 +328,19 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
         await removeModel(dataDir, req.id, activeRunIds().has(req.id));
         return { ok: true as const };
       },
+      rename: async (req) => renameModel(dataDir, req.id, req.name),
       setDefault: async (req) => setDefaultModel(dataDir, req.id),
+    },
+    takes: {
+      list: async () => ({ takes: await listTakes(dataDir, await takeLookups()) }),
+      update: async (req) => {
+        const file = requireGeneratedPiece(dataDir, await guard.readable(req.path, 'path'));
+        await markTake(dataDir, file, req);
+        const take = (await listTakes(dataDir, await takeLookups())).find((t) => path.resolve(t.midi.path) === file);
+        if (!take) throw new ApiError(`The generated piece ${path.basename(req.path)} is gone.`, { path: req.path, field: 'path' });
+        return take;
+      },
+      remove: async (req) => ({ removed: await removeTake(dataDir, await guard.readable(req.path, 'path')) }),
     },
     files: {
       readMidi: async (req) => {
@@ -355,6 +375,17 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
         });
         await writeFileAtomic(to, bytes);
         return { path: to };
+      },
+      exportAll: async (req) => {
+        const entries = await exportEntries(dataDir);
+        if (entries.length === 0) throw new ApiError('There is nothing to export yet: generate or render a piece first.', { field: 'to' });
+        if (!req.to) {
+          if (!deps.exportArchiveUrl) throw new ApiError('Choose where to save the archive.', { field: 'to' });
+          const name = (req.name ?? 'Cadenza export.zip').replace(/\.zip$/i, '') + '.zip';
+          return { url: deps.exportArchiveUrl(name), files: entries.length };
+        }
+        const to = await guard.writable(req.to, 'to');
+        return { path: await writeZipFile(to, entries), files: entries.length };
       },
       url: async (req) => ({ url: deps.mediaUrl(await guard.readable(req.path)) }),
       takes: async (req) => {

@@ -105,8 +105,9 @@ export async function listRuns(dataDir: string, activeRunIds: ReadonlySet<string
   for (const id of await modelDirs(dataDir)) {
     const dir = layout.model(id);
     const log = await readTrainingLog(path.join(dir, 'training-log.jsonl')).catch(() => []);
-    if (log.length === 0 && !existsSync(path.join(dir, 'run.json'))) continue; // an imported model, not a run
     const record = await runRecord(dir);
+    // An imported model has no log, and a run.json only when it was renamed (a name, no preset): not a run.
+    if (log.length === 0 && record.preset === undefined) continue;
     const config = await configOrNull(dir);
     const epochs = log.filter((e) => e.type === 'epoch');
     const lastStop = [...log].reverse().find((e) => e.type === 'stop');
@@ -261,6 +262,17 @@ export async function removeModel(dataDir: string, id: string, busy: boolean): P
   const doomed = path.join(path.dirname(dir), `.${id}.${randomBytes(4).toString('hex')}.deleted`);
   await fs.rename(dir, doomed);
   await fs.rm(doomed, { recursive: true, force: true });
+}
+
+/** Gives a trained or imported model the name the user chose (kept in its run.json beside the model). */
+export async function renameModel(dataDir: string, id: string, name: string): Promise<ModelEntry> {
+  if (id === BUNDLED_MODEL_ID) throw new ModelError('The bundled model cannot be renamed.', { field: 'id' });
+  const trimmed = name.trim();
+  if (!trimmed) throw new ModelError('A model’s name cannot be empty.', { field: 'name' });
+  await requireModel(dataDir, id);
+  const dir = dataLayout(dataDir).model(id);
+  await writeJsonAtomic(path.join(dir, 'run.json'), { ...(await runRecord(dir)), name: trimmed });
+  return requireModel(dataDir, id);
 }
 
 /** Makes model `id` the one `generate` uses when none is named. */

@@ -22,6 +22,10 @@ const takesSchema = z.object({
   renders: z.record(z.string(), z.string()),
   /** MIDI file → its most recent refinement. */
   refinements: z.record(z.string(), z.object({ midi: z.string(), wav: z.string().optional() })),
+  /** MIDI files the user marked as favourites. */
+  favourites: z.array(z.string()).optional(),
+  /** MIDI file → the name the user gave it (the file keeps its own name). */
+  names: z.record(z.string(), z.string()).optional(),
 });
 type TakesData = z.infer<typeof takesSchema>;
 
@@ -49,6 +53,8 @@ async function update(dataDir: string, change: (data: TakesData) => void): Promi
     change(data);
     for (const midi of Object.keys(data.renders)) if (!existsSync(midi)) delete data.renders[midi];
     for (const midi of Object.keys(data.refinements)) if (!existsSync(midi)) delete data.refinements[midi];
+    if (data.favourites) data.favourites = data.favourites.filter((midi) => existsSync(midi));
+    for (const midi of Object.keys(data.names ?? {})) if (!existsSync(midi)) delete data.names![midi];
     await writeJsonAtomic(file, data);
   });
 }
@@ -92,4 +98,49 @@ export async function takesOf(dataDir: string, midi: string): Promise<PieceTakes
     ...(render ? { render } : {}),
     ...(refinedMidi ? { refined: { midi: refinedMidi, ...(refinedWav ? { wav: refinedWav } : {}) } } : {}),
   };
+}
+
+/** What the user made of a piece: a favourite or not, and the name given to it (absent: none given). */
+export interface TakeMarks {
+  favourite: boolean;
+  name?: string;
+}
+
+/** Every piece's marks, by absolute MIDI path. */
+export async function marksOf(dataDir: string): Promise<Map<string, TakeMarks>> {
+  const data = await read(dataDir);
+  const marks = new Map<string, TakeMarks>();
+  for (const midi of data.favourites ?? []) marks.set(midi, { favourite: true });
+  for (const [midi, name] of Object.entries(data.names ?? {})) marks.set(midi, { favourite: marks.get(midi)?.favourite ?? false, name });
+  return marks;
+}
+
+/** Marks `midi` as a favourite or not, and gives it a name (an empty name takes the given one away). */
+export async function markTake(dataDir: string, midi: string, change: { favourite?: boolean; name?: string }): Promise<void> {
+  const key = path.resolve(midi);
+  await update(dataDir, (data) => {
+    if (change.favourite !== undefined) {
+      const others = (data.favourites ?? []).filter((f) => f !== key);
+      data.favourites = change.favourite ? [...others, key] : others;
+    }
+    if (change.name !== undefined) {
+      const names = { ...data.names };
+      if (change.name.trim()) names[key] = change.name.trim();
+      else delete names[key];
+      data.names = names;
+    }
+  });
+}
+
+/** Drops every link of `midi` (its files are deleted by the caller first). */
+export async function forgetTake(dataDir: string, midi: string): Promise<void> {
+  const key = path.resolve(midi);
+  await update(dataDir, (data) => {
+    const refined = data.refinements[key]?.midi;
+    delete data.renders[key];
+    if (refined) delete data.renders[refined];
+    delete data.refinements[key];
+    if (data.favourites) data.favourites = data.favourites.filter((f) => f !== key);
+    if (data.names) delete data.names[key];
+  });
 }

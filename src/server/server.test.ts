@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,6 +198,38 @@ describe('cadenza serve (browser mode)', () => {
     const head = await http(sf.url, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(Number(head.headers.get('content-length'))).toBe(sf.sizeBytes);
+  });
+
+  it('streams Export all as one ZIP named as the user chose, with the token only, and lists takes over the socket', async () => {
+    const piece = path.join(dataDir, 'generated', 'job-1', 'piece-1.mid');
+    mkdirSync(path.dirname(piece), { recursive: true });
+    writeFileSync(piece, encodeMidi(twoNotes()));
+    // An earlier test generated pieces too: this one is found by its file.
+    const take = (await conn.api.takes.list()).takes.find((t) => t.midi.path.endsWith(path.join('job-1', 'piece-1.mid')))!;
+    expect(take).toMatchObject({ name: 'piece-1', favourite: false });
+    expect((await conn.api.takes.update({ path: take.midi.path, name: 'Évening take', favourite: true })).favourite).toBe(true);
+    const { url, files } = await conn.api.files.exportAll({ name: 'My session' });
+    expect(files).toBeGreaterThanOrEqual(1);
+    expect((await http(url!.replace(/token=[^&]+/, 'token=wrong'))).status).toBe(401);
+    const res = await http(url!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/zip');
+    expect(res.headers.get('content-disposition')).toContain('filename="My session.zip"');
+    const zip = path.join(root, 'export.zip');
+    writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+    const { execFileSync } = await import('node:child_process');
+    const listing = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' });
+    expect(listing).toContain('Évening take/Évening take.mid');
+    expect(execFileSync('unzip', ['-t', zip], { encoding: 'utf8' })).toContain('No errors detected');
+    // Written to a path the user may write (Electron: a save dialog's answer; here, exports/).
+    const written = await conn.api.files.exportAll({ to: path.join(dataDir, 'exports', 'all.zip') });
+    expect(written.path).toBe(path.join(realpathSync(dataDir), 'exports', 'all.zip'));
+    expect(execFileSync('unzip', ['-l', written.path!], { encoding: 'utf8' })).toContain('Évening take/Évening take.mid');
+    await expect(conn.api.files.exportAll({ to: path.join(dataDir, 'takes.json') })).rejects.toMatchObject({ name: 'ApiError' });
+    // The page cannot delete anything but a generated piece.
+    await expect(conn.api.takes.remove({ path: path.join(dataDir, 'renders', 'a.mid') })).rejects.toMatchObject({ name: 'ApiError' });
+    expect((await conn.api.takes.remove({ path: take.midi.path })).removed).toEqual([take.midi.path]);
+    expect(existsSync(piece)).toBe(false);
   });
 
   it('refuses paths outside the data folder: ../, absolute paths and symlinks', async () => {

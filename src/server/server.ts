@@ -17,7 +17,9 @@ import { openAppBackend, type AppBackend } from '../app/backend';
 import { projectRoot } from '../core/node/paths';
 import type { ApiHandlers } from '../api/contract';
 import { createDispatcher } from '../api/dispatch';
-import { API_PATH, clientMessageSchema, FILES_PATH, MAX_MESSAGE_BYTES, type ServerMessage } from '../api/protocol';
+import { API_PATH, clientMessageSchema, EXPORT_ZIP_PATH, FILES_PATH, MAX_MESSAGE_BYTES, type ServerMessage } from '../api/protocol';
+import { exportEntries } from '../app/exportAll';
+import { writeZip, type ZipEntry } from '../core/node/fs/zip';
 import type { JobEvent } from '../api/schemas';
 import { newToken, tokenMatches, tokenOf } from './auth';
 import { sendFile, sendText } from './static';
@@ -58,6 +60,28 @@ export interface RunningServer {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 
+/** `Content-Disposition` for a download named `name` (ASCII fallback plus the UTF-8 name). */
+function attachment(name: string, disposition: 'inline' | 'attachment'): string {
+  const safe = name.replace(/["\\\r\n/]/g, '_');
+  const ascii = safe.replace(/[^\x20-\x7e]/g, '_');
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(safe).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/** Streams the archive of `entries` as the response: a file at a time, never the whole archive in memory. */
+async function sendZip(res: ServerResponse, entries: ZipEntry[], name: string, headers: Record<string, string>): Promise<void> {
+  res.writeHead(200, { ...headers, 'Content-Type': 'application/zip', 'Content-Disposition': attachment(name.endsWith('.zip') ? name : `${name}.zip`, 'attachment') });
+  // A client that goes away ends the copy at the next chunk.
+  const closed = new AbortController();
+  res.on('close', () => closed.abort());
+  try {
+    await writeZip(entries, res, closed.signal);
+    res.end();
+  } catch {
+    // The status line has gone out: all that is left is to cut the download short, which the browser reports as failed.
+    res.destroy();
+  }
+}
+
 /** Starts the server and its backend; resolves once it listens. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const bindHost = options.host ?? '127.0.0.1';
@@ -73,6 +97,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     workerEntry: options.workerEntry,
     throttleMs: options.throttleMs,
     mediaUrl: (file) => `${FILES_PATH}?path=${encodeURIComponent(file)}&token=${encodeURIComponent(token)}`,
+    exportArchiveUrl: (name) => `${EXPORT_ZIP_PATH}?name=${encodeURIComponent(name)}&token=${encodeURIComponent(token)}`,
   });
   // The compile-time check that the handlers implement the whole contract.
   const handlers: ApiHandlers = backend.handlers;
@@ -117,6 +142,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       } catch (error) {
         return sendText(res, 403, serializeError(error).message);
       }
+    }
+    if (url.pathname === EXPORT_ZIP_PATH) {
+      const entries = await exportEntries(backend.guard.dataDir).catch(() => []);
+      if (entries.length === 0) return sendText(res, 404, 'There is nothing to export yet: generate or render a piece first.');
+      return sendZip(res, entries, url.searchParams.get('name') || 'Cadenza export.zip', headers);
     }
     if (!existsSync(path.join(rendererDir, 'index.html')))
       return sendText(res, 503, `The UI is not built (${rendererDir} has no index.html); run \`npm run build\` and start again.`);

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -208,7 +209,8 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       await shot('05-generate');
       return;
     }
-    const before = await page.locator('[data-testid=generated-item]').count();
+    // What the list showed before (it may still hold the 100,000-note piece deleted above, until it refreshes).
+    const before = await page.locator('[data-testid=take-name]').allTextContents();
     // The bundled model, not the tiny one trained above: four steps on two fixtures (a user's clone,
     // without ../shared) can learn to emit no notes at all, and this test is about the screen.
     const model = page.locator('[data-testid=generate-model]');
@@ -217,7 +219,11 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     // A short piece keeps the later render and refinement quick.
     await page.fill('[data-testid=length-seconds]', '15');
     await page.click('[data-testid=generate-start]');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=generated-item]').length > n, before, { timeout: 120_000 });
+    await page.waitForFunction(
+      (names) => [...document.querySelectorAll('[data-testid=take-name]')].some((e) => !names.includes(e.textContent ?? '')),
+      before,
+      { timeout: 120_000 },
+    );
     expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=piano-roll-canvas]')?.getAttribute('data-drawn-notes')) > 0);
     await shot('05-generate');
@@ -227,7 +233,7 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
       await page.waitForSelector('[data-testid=waveform][data-ready=true], [data-testid=error]', { timeout: 120_000 });
       if (stages.refine) await page.waitForSelector('[data-testid=ab-b]:not([disabled]), [data-testid=error]', { timeout: 240_000 });
       expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
-      expect(await page.textContent('[data-testid=panel-synthesize]')).toContain('.mid');
+      expect(await page.textContent('[data-testid=panel-synthesize]')).toMatch(/piece-\d+/);
     }
   }, 420_000);
 
@@ -278,8 +284,11 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     await page.waitForFunction(() => !document.querySelector('[data-testid=export-list]')?.textContent?.includes('Loading'));
     if ((await saves.count()) > 0) {
       const midiRow = page.locator('tr', { hasText: '.mid' }).first();
-      const [download] = await Promise.all([page.waitForEvent('download'), midiRow.locator('[data-testid=export-save]').click()]);
-      expect(download.suggestedFilename()).toMatch(/\.mid$/);
+      // Browser mode asks for the download's name first; the typed name is the one saved (the extension is kept).
+      await midiRow.locator('[data-testid=export-save]').click();
+      await page.fill('[data-testid=export-name-input]', 'My first take');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-download]')]);
+      expect(download.suggestedFilename()).toBe('My first take.mid');
       const saved = path.join(dataDir, 'downloaded-' + download.suggestedFilename());
       await download.saveAs(saved);
       // A real Standard MIDI File comes back, header and all.
@@ -288,8 +297,21 @@ describe.skipIf(!haveChromium)('studio in Chromium against cadenza serve', () =>
     // Takes are named by piece and take: the refined WAV no longer downloads under the raw one's name.
     const refinedRow = page.locator('tr', { hasText: '(refined).wav' }).first();
     if (stages.refine && (await refinedRow.count()) > 0) {
-      const [download] = await Promise.all([page.waitForEvent('download'), refinedRow.locator('[data-testid=export-save]').click()]);
+      await refinedRow.locator('[data-testid=export-save]').click();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-download]')]);
       expect(download.suggestedFilename()).toMatch(/ \(refined\)\.wav$/);
+    }
+    // Export all: one ZIP, named as typed, that holds the pieces by name and take.
+    if ((await saves.count()) > 0) {
+      await page.click('[data-testid=export-all]');
+      await page.fill('[data-testid=export-all-name] input', 'Session one');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-all-download]')]);
+      expect(download.suggestedFilename()).toBe('Session one.zip');
+      const zip = path.join(dataDir, 'downloaded.zip');
+      await download.saveAs(zip);
+      const listing = execFileSync('unzip', ['-t', zip], { encoding: 'utf8' });
+      expect(listing).toContain('No errors detected');
+      expect(listing).toMatch(/\.mid\s+OK/);
     }
     await shot('09-export');
   });

@@ -1,13 +1,15 @@
 /**
  * `cadenza demo`: the main job on built-in defaults, for a newcomer's first run: compose a piece
  * with the bundled LSTM, render it with the bundled SoundFont, refine it with the bundled
- * transformer, and evaluate it against a reference corpus when one is at hand. Each stage is the
- * same core call its own command makes.
+ * transformer, and evaluate it against a reference corpus when one is at hand, else against the
+ * bundled model's corpus profile (its training corpus's statistics, shipped beside it). Each
+ * stage is the same core call its own command makes.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { deserializeError } from '../../core/common/errors';
 import { availableSharedCorpusDir } from '../../core/node/paths';
+import { availableBundledProfile } from '../../core/node/evaluate/profile';
 import { printResult, type GlobalOptions } from '../output';
 import { engineOption, numberOption } from '../options';
 import { runStage } from '../runStage';
@@ -35,11 +37,17 @@ interface DemoResult {
 export const STUDIO_HINT =
   'Open the studio to hear, compare and edit it: npm start (or `cadenza serve --open` for the browser).';
 
-/** Step 4/4's line: evaluation against `reference`, or why it is skipped (the demo always says all four steps). */
+/** Step 4/4's line: evaluation against `reference` (a MIDI folder or a profile), or why it is skipped (the demo always says all four steps). */
 export function evaluationStepLine(reference: string | undefined): string {
-  return reference
-    ? `4/4 evaluating against the reference corpus (${reference})…`
-    : '4/4 evaluation skipped: no reference corpus here (pass --reference <MIDI folder>).';
+  if (!reference) return '4/4 evaluation skipped: no reference corpus here and no corpus profile in this build (pass --reference <MIDI folder>).';
+  return /\.json$/i.test(reference)
+    ? `4/4 evaluating against the bundled model's corpus profile (${reference}: the statistics of its training pieces; copying is not checked)…`
+    : `4/4 evaluating against the reference corpus (${reference})…`;
+}
+
+/** What the demo evaluates against: the flag, else the shared corpus when present, else the bundled profile. */
+export function demoReference(flag: string | undefined): string | undefined {
+  return flag ?? availableSharedCorpusDir() ?? availableBundledProfile();
 }
 
 /** Adds `demo` to the program. */
@@ -54,7 +62,7 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'seed of the piece (default: random)')
     .option(
       '--reference <path>',
-      'MIDI folder to evaluate against (default: ../shared/corpora/piano-midi when present)',
+      'MIDI folder (or reference profile) to evaluate against (default: ../shared/corpora/piano-midi when present, else the bundled model’s corpus profile)',
     )
     .option('--engine <name>', 'synth engine: auto, native or wasm', 'auto')
     .option('--json', 'print the written paths as JSON')
@@ -105,7 +113,7 @@ export function registerDemo(program: Command): void {
           refinedMidi: r.refinedMidi,
           refinedAudio: r.refinedAudio,
         };
-        const reference = flags.reference ?? availableSharedCorpusDir() ?? undefined;
+        const reference = demoReference(flags.reference);
         say(evaluationStepLine(reference));
         if (reference) {
           const { runEvaluation, writeEvaluationReport } = await import('../../core/node/evaluate/evaluate');

@@ -59,7 +59,7 @@ export function registerEvaluate(program: Command): void {
     )
     .requiredOption(
       '--reference <path>',
-      'reference music: a MIDI folder, a corpus data folder, or preprocessed data',
+      'reference music: a MIDI folder, a corpus data folder, preprocessed data, or a reference profile (.json, e.g. resources/models/composer/reference-profile.json)',
     )
     .option('--generated <path>', 'generated MIDI files (folder or file)')
     .option('--refined <path>', 'refined pieces: WAV and/or MIDI files')

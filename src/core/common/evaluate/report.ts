@@ -16,7 +16,8 @@ export const REPORT_VERSION = 2;
 export type SetRole = 'reference' | 'generated' | 'refined' | 'audio';
 
 /** How a set's path was read. */
-export type SourceKind = 'midi-folder' | 'corpus' | 'processed-data' | 'file';
+/** Where a set came from; `profile`: a reference profile's statistics (no music, so no copying check). */
+export type SourceKind = 'midi-folder' | 'corpus' | 'processed-data' | 'file' | 'profile';
 
 /** The longest span of a piece found verbatim in the reference set. */
 export interface CopiedSpanReport {

@@ -30,10 +30,11 @@ import { readMidiFile } from '../midi/read';
 import { scoreHeldOut } from './heldOut';
 import type { ResolvedSource, PieceRef } from '../sources/resolve';
 import { resolveSource, resolveSources } from '../sources/resolve';
+import { readReferenceProfile, type ReferenceProfile } from './profile';
 
 /** What to evaluate: paths as the user gave them. */
 export interface EvaluateInputs {
-  /** A MIDI folder, a corpus data folder or preprocessed data: the music to compare against. */
+  /** A MIDI folder, a corpus data folder, preprocessed data, or a reference profile (`.json`): what to compare against. */
   reference: string;
   /** Generated MIDI (and/or WAV) files: a folder, a file, or several of either. */
   generated?: string | readonly string[];
@@ -177,11 +178,30 @@ function requireReadable(flag: string, setPath: string, pieces: LoadedPiece[]): 
   );
 }
 
+/** The reference set of a report, from a profile: its pieces' measures and copying figures as measured when it was made. */
+function profileSet(source: ResolvedSource, profile: ReferenceProfile): SetReport {
+  return {
+    role: 'reference',
+    path: source.path,
+    source: 'profile',
+    pieces: profile.pieces.map((p) => ({ name: p.name, measures: p.measures })),
+    summary: summarizeSet(profile.pieces.map((p) => p.measures)),
+    ...(profile.copiedSummary ? { copiedSummary: profile.copiedSummary } : {}),
+  };
+}
+
 /** Runs the whole evaluation and returns the report (nothing is written). */
 export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}): Promise<EvaluationReport> {
   const started = Date.now();
   const warnings: string[] = [];
-  const refSource = await resolveSource(inputs.reference, '--reference');
+  // A profile holds the reference's statistics, not its music: everything but copying and likelihood can be compared.
+  const profile = /\.json$/i.test(inputs.reference) ? await readReferenceProfile(inputs.reference) : undefined;
+  if (profile && inputs.model !== undefined)
+    throw new DataError(`Held-out likelihood needs the reference pieces themselves; ${inputs.reference} is a profile of their statistics: pass the MIDI folder with --reference.`, {
+      field: '--reference',
+      path: inputs.reference,
+    });
+  const refSource: ResolvedSource = profile ? { path: inputs.reference, kind: 'profile', pieces: [] } : await resolveSource(inputs.reference, '--reference');
   const others: [SetRole, string | readonly string[] | undefined, string][] = [
     ['generated', inputs.generated, '--generated'],
     ['refined', inputs.refined, '--refined'],
@@ -204,9 +224,10 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
     warnings.push(...likelihood.warnings);
   }
 
-  const ref = await loadSet('reference', refSource, run);
+  const ref = profile ? { pieces: [] as LoadedPiece[], warnings: [] } : await loadSet('reference', refSource, run);
   warnings.push(...ref.warnings);
-  requireReadable('--reference', inputs.reference, ref.pieces);
+  if (!profile) requireReadable('--reference', inputs.reference, ref.pieces);
+  if (profile) warnings.push(`Copying was not checked: the reference is a profile (${profile.description}), which holds statistics, not the music.`);
 
   // Copying is checked against the pieces a model could have learnt from: the training split when known.
   const indexed = ref.pieces.filter((p) => p.song && p.source.split !== 'valid');
@@ -214,23 +235,27 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
   const index = new ReferenceIndex(indexed.map((p) => dict.encode(chordEvents(p.song!))));
 
   const sets: SetReport[] = [];
-  run.onProgress?.({ stage: 'check copying', done: 0, message: 'reference pieces against each other' });
-  checkCopying(ref.pieces, index, dict, indexed);
-  throwIfCancelled(run.signal);
-  const refReport = setReport('reference', refSource, ref.pieces);
-  refReport.copiedSummary = summarize(
-    ref.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])),
-  );
+  let refReport: SetReport;
+  if (profile) refReport = profileSet(refSource, profile);
+  else {
+    run.onProgress?.({ stage: 'check copying', done: 0, message: 'reference pieces against each other' });
+    checkCopying(ref.pieces, index, dict, indexed);
+    throwIfCancelled(run.signal);
+    refReport = setReport('reference', refSource, ref.pieces);
+    refReport.copiedSummary = summarize(
+      ref.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])),
+    );
+  }
   sets.push(refReport);
-  const refMeasures = ref.pieces
-    .map((p) => p.report.measures)
-    .filter((m): m is PieceMeasures => m !== undefined);
+  const refMeasures = profile
+    ? profile.pieces.map((p) => p.measures)
+    : ref.pieces.map((p) => p.report.measures).filter((m): m is PieceMeasures => m !== undefined);
 
   for (const [role, source, flag] of otherSources) {
     const loaded = await loadSet(role, source, run);
     warnings.push(...loaded.warnings);
     requireReadable(flag, source.path, loaded.pieces);
-    checkCopying(loaded.pieces, index, dict, indexed);
+    if (!profile) checkCopying(loaded.pieces, index, dict, indexed);
     const report = setReport(role, source, loaded.pieces);
     const measured = loaded.pieces
       .map((p) => p.report.measures)
@@ -238,9 +263,10 @@ export async function runEvaluation(inputs: EvaluateInputs, run: RunOptions = {}
     if (measured.length) {
       run.onProgress?.({ stage: `compare ${role}`, done: 0, message: 'intra- and inter-set distances' });
       report.comparison = compareSets(refMeasures, measured);
-      report.copiedSummary = summarize(
-        loaded.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])),
-      );
+      if (!profile)
+        report.copiedSummary = summarize(
+          loaded.pieces.flatMap((p) => (p.report.copied ? [p.report.copied.events] : [])),
+        );
       if (measured.length < 2)
         warnings.push(`${role}: one piece gives no intra-set distances, so its own density is empty.`);
     }

@@ -2,7 +2,7 @@
  * The piece being worked on across Generate, Synthesize/Refine and Export: a MIDI file on the
  * backend, its song, its render, and its refined version with that one's render (for A/B).
  */
-import type { FileEntry, Waveform } from '../../../api/schemas';
+import type { FileEntry, TakeEntry, Waveform } from '../../../api/schemas';
 import type { Song } from '../../../core/common/song/song';
 import { app, errorText } from './app.svelte';
 
@@ -23,8 +23,12 @@ export type Side = 'raw' | 'refined';
 
 /** Shared work-in-progress state. */
 export class StudioState {
+  /** Generated pieces as takes (what made each, favourite, name, render, refinement), newest first. */
+  takes = $state.raw<TakeEntry[]>([]);
   /** Generated MIDI files, newest first. */
   generated = $state.raw<FileEntry[]>([]);
+  /** Set while two takes are compared on the Synthesize screen (A and B are then two pieces, not raw and refined): their names. */
+  comparing = $state.raw<{ a: string; b: string } | null>(null);
   /** The raw (as generated or picked) take. */
   raw = $state.raw<Take | null>(null);
   /** The refined take of `raw`. */
@@ -36,13 +40,68 @@ export class StudioState {
   /** Why loading failed. */
   error = $state<string | null>(null);
 
-  /** Reloads the list of generated files. */
+  /** Reloads the generated pieces and their takes. */
   async refreshGenerated(): Promise<void> {
     try {
-      const { files } = await app.api.files.list({ folder: 'generated' });
-      this.generated = [...files].filter((f) => f.kind === 'midi').sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
+      const { takes } = await app.api.takes.list();
+      this.takes = [...takes].sort((a, b) => b.midi.modifiedAt.localeCompare(a.midi.modifiedAt));
+      this.generated = this.takes.map((t) => t.midi);
     } catch (error) {
       this.error = errorText(error);
+    }
+  }
+
+  /** The name a generated file goes by: its take's (the one the user gave it), else the file's. */
+  nameOf(file: FileEntry): string {
+    return this.takes.find((t) => t.midi.path === file.path)?.name ?? file.name;
+  }
+
+  /** Marks a take as a favourite or not, or renames it; the list shows the backend's answer. */
+  async mark(take: TakeEntry, change: { favourite?: boolean; name?: string }): Promise<void> {
+    try {
+      const updated = await app.api.takes.update({ path: take.midi.path, ...change });
+      this.takes = this.takes.map((t) => (t.midi.path === updated.midi.path ? updated : t));
+    } catch (error) {
+      this.error = errorText(error);
+    }
+  }
+
+  /** Deletes a take with its renders and refinement; closes it if it is open. */
+  async remove(take: TakeEntry): Promise<void> {
+    try {
+      await app.api.takes.remove({ path: take.midi.path });
+      if (this.raw?.midi.path === take.midi.path || this.refined?.midi.path === take.midi.path) {
+        this.raw = null;
+        this.refined = null;
+        this.comparing = null;
+        this.side = 'raw';
+      }
+      await this.refreshGenerated();
+    } catch (error) {
+      this.error = errorText(error);
+    }
+  }
+
+  /**
+   * Puts two takes on the A/B switch: `a` as A and `b` as B, each with its latest render, so the
+   * Synthesize screen shows their rolls side by side and switches between them while playing.
+   */
+  async compare(a: TakeEntry, b: TakeEntry): Promise<boolean> {
+    this.error = null;
+    try {
+      const load = async (t: TakeEntry): Promise<Take> => {
+        const take = await this.readTake(t.midi);
+        return t.render ? this.withRender(take, t.render) : take;
+      };
+      const [ta, tb] = await Promise.all([load(a), load(b)]);
+      this.raw = ta;
+      this.refined = tb;
+      this.side = 'raw';
+      this.comparing = { a: a.name, b: b.name };
+      return true;
+    } catch (error) {
+      this.error = errorText(error);
+      return false;
     }
   }
 
@@ -67,6 +126,7 @@ export class StudioState {
       let take = await this.readTake(midi);
       this.raw = take;
       this.refined = null;
+      this.comparing = null;
       this.side = 'raw';
       remember(midi);
       const kept = await app.api.files.takes({ path: midi.path });

@@ -30,3 +30,28 @@ export function takeLabel(name: string, folder: string): string {
   if (folder === 'refined') return ext === 'wav' ? 'refined take (audio)' : 'refined take (MIDI)';
   return 'evaluation';
 }
+
+/** The take fields `takeFileNames` reads. */
+interface NamedTake {
+  name: string;
+  midi: { path: string };
+  render?: { path: string };
+  refined?: { midi: { path: string }; wav?: { path: string } };
+}
+
+/**
+ * Download names by file path for the generated pieces' files, from each take's name (the one the
+ * user gave it, else its file's): `<name>.mid`, `<name> (raw).wav`, `<name> (refined).mid|wav`.
+ */
+export function takeFileNames(takes: readonly NamedTake[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const t of takes) {
+    // One file name, whatever the user typed: no folder separators or characters a file system refuses.
+    const base = t.name.replace(/[\\/:*?"<>|]/g, '_').trim() || 'piece';
+    names.set(t.midi.path, `${base}.mid`);
+    if (t.render) names.set(t.render.path, `${base} (raw).wav`);
+    if (t.refined) names.set(t.refined.midi.path, `${base} (refined).mid`);
+    if (t.refined?.wav) names.set(t.refined.wav.path, `${base} (refined).wav`);
+  }
+  return names;
+}
