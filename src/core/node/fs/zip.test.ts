@@ -1,13 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runSystemTool } from '../testing/systemTools';
 import { crc32, writeZip } from './zip';
 
-/** Reads an archive back with Python's zipfile: each member's name, size and a check of its CRC. */
-function readBack(archive: string): Array<{ name: string; size: number; sha: string }> {
+/** Reads an archive back with Python's zipfile: each member's name, size and a check of its CRC (null without python3). */
+function readBack(archive: string): Array<{ name: string; size: number; sha: string }> | null {
   const script = [
     'import hashlib, json, sys, zipfile',
     'z = zipfile.ZipFile(sys.argv[1])',
@@ -15,20 +16,11 @@ function readBack(archive: string): Array<{ name: string; size: number; sha: str
     'assert bad is None, bad',
     'print(json.dumps([{"name": i.filename, "size": i.file_size, "sha": hashlib.sha256(z.read(i)).hexdigest(), "method": i.compress_type} for i in z.infolist()]))',
   ].join('\n');
-  return JSON.parse(execFileSync('python3', ['-c', script, archive], { encoding: 'utf8' })) as Array<{
-    name: string;
-    size: number;
-    sha: string;
-  }>;
+  const out = runSystemTool('python3', ['-c', script, archive]);
+  return out === null ? null : (JSON.parse(out) as Array<{ name: string; size: number; sha: string }>);
 }
 
-const sha = (bytes: Uint8Array): string => {
-  return execFileSync(
-    'python3',
-    ['-c', 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'],
-    { input: bytes, encoding: 'utf8' },
-  ).trim();
-};
+const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 describe('writeZip', () => {
   let dir: string;
@@ -44,7 +36,7 @@ describe('writeZip', () => {
     expect(crc32(bytes.subarray(4), crc32(bytes.subarray(0, 4)))).toBe(0xcbf43926);
   });
 
-  it('writes an archive that zipfile and unzip read back byte for byte, large files and odd names included', async () => {
+  it('writes an archive that zipfile and unzip read back byte for byte, large files and odd names included', async (ctx) => {
     // Larger than a read stream's chunk, so the copy spans many chunks.
     const big = new Uint8Array(3 * 1024 * 1024 + 17);
     for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
@@ -70,6 +62,9 @@ describe('writeZip', () => {
     await once(out, 'close');
     expect(readFileSync(archive).length).toBe(bytes);
     const members = readBack(archive);
+    const listing = runSystemTool('unzip', ['-t', archive]);
+    if (members === null || listing === null) return ctx.skip();
+    expect(listing).toContain('No errors detected');
     expect(members.map((m) => [m.name, m.size])).toEqual([
       ['Étude Op. 10/Étude (raw).wav', big.length],
       ['Étude Op. 10/Étude.mid', 4],
@@ -77,7 +72,6 @@ describe('writeZip', () => {
     ]);
     expect(members[0]!.sha).toBe(sha(big));
     expect(members.every((m) => (m as unknown as { method: number }).method === 0)).toBe(true);
-    expect(execFileSync('unzip', ['-t', archive], { encoding: 'utf8' })).toContain('No errors detected');
   });
 
   it('refuses a name twice, naming it', async () => {
