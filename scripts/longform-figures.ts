@@ -5,7 +5,7 @@
  *   nice -n 19 npx tsx scripts/longform-figures.ts --model resources/models/composer \
  *     [--corpus ../shared/corpora/piano-midi] [--out output/longform] [--pieces 16] [--seed 1] \
  *     [--seconds 180] [--windows 0-60,60-120,120-180] [--generated <folder of .mid>] \
- *     [--temperature T] [--top-p P] [--memory M] [--max-repeat N]
+ *     [--temperature T] [--top-p P] [--memory M] [--max-repeat N] [--memory-budget B]
  *
  * Generates `--pieces` pieces of `--seconds` s (seeds `--seed`..), or reads the .mid files of
  * `--generated` (e.g. `<out>/generated_midi` of an earlier run), cuts each into the windows
@@ -45,6 +45,7 @@ const { values: args } = parseArgs({
     'top-p': { type: 'string' },
     memory: { type: 'string' },
     'max-repeat': { type: 'string' },
+    'memory-budget': { type: 'string' },
   },
 });
 
@@ -114,11 +115,12 @@ async function main(): Promise<void> {
       ...(args['top-p'] !== undefined ? { topP: Number(args['top-p']) } : {}),
       ...(args.memory !== undefined ? { memory: Number(args.memory) } : {}),
       ...(args['max-repeat'] !== undefined ? { maxRepeat: Number(args['max-repeat']) } : {}),
+      ...(args['memory-budget'] !== undefined ? { memoryBudget: Number(args['memory-budget']) } : {}),
     });
     generated = out.map((p) => ({ name: p.name, song: p.song }));
     settings =
       `seeds ${seed}-${seed + count - 1}, ${args.seconds} s; temperature ${args.temperature ?? 'default'}, top-p ${args['top-p'] ?? 'default'}, ` +
-      `memory ${args.memory ?? 'default'}, max-repeat ${args['max-repeat'] ?? 'default'}`;
+      `memory ${args.memory ?? 'default'}, max-repeat ${args['max-repeat'] ?? 'default'}, memory budget ${args['memory-budget'] ?? 'default'}`;
     log(`generated ${count} pieces in ${((performance.now() - tg) / 1000).toFixed(0)} s`);
   }
   if (generated.length < 2) fail('fewer than 2 generated pieces to compare.');
