@@ -11,7 +11,9 @@
  * `--generated` (e.g. `<out>/generated_midi` of an earlier run), cuts each into the windows
  * (`windowSong`: from the bar line at the window's start) and compares them with the same windows
  * of the held-out pieces (the corpus minus the model's `trainingPieces`) at least as long as the
- * window's end, on the composer features (docs/METRICS.md), plus notes per second. Writes
+ * window's end, on the composer features (docs/METRICS.md), plus notes per second and where the
+ * density comes from (onsets per second and per beat, notes per onset, the left hand, note
+ * lengths, empty beats; medians, outside the overlap figures). Writes
  * longform.json and longform.md under --out and keeps the generated pieces there.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -19,11 +21,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareSets } from '../src/core/common/evaluate/compare';
 import { summarize } from '../src/core/common/evaluate/distributions';
-import { COMPOSER_FEATURES, overlapSummary, windowSong } from '../src/core/common/evaluate/features';
+import { COMPOSER_FEATURES, MIDDLE_C, onsetTicks, overlapSummary, windowSong } from '../src/core/common/evaluate/features';
 import { measureSong, SCALAR_MEASURES } from '../src/core/common/evaluate/measures';
 import type { PieceMeasures } from '../src/core/common/evaluate/measures';
 import type { Song } from '../src/core/common/song/song';
-import { durationSeconds } from '../src/core/common/song/tempo';
+import { durationSeconds, tempoMapOf } from '../src/core/common/song/tempo';
 import { sha256Hex } from '../src/core/node/evaluate/heldOut';
 import { writeFileAtomic } from '../src/core/node/fs/atomic';
 import { generatePieces } from '../src/core/node/generate/generate';
@@ -70,6 +72,22 @@ const windows = args.windows!.split(',').map((w) => {
 
 /** Notes per second of a window's song over the window's length. */
 const notesPerSecond = (song: Song, seconds: number): number => song.notes.length / seconds;
+
+/** Where a window's density comes from: onsets, notes per onset, the left hand, note lengths, empty beats. */
+function density(song: Song, seconds: number, emptyBeatRate: number): Record<string, number> {
+  const onsets = onsetTicks(song).length;
+  const lengths = song.notes.map((n) => (n.endTicks - n.startTicks) / song.ppq);
+  // Generated pieces are written at one tempo, real ones at theirs: per beat is the tempo-free figure.
+  const beats = tempoMapOf(song).toTicks(seconds) / song.ppq;
+  return {
+    onsetsPerSecond: onsets / seconds,
+    onsetsPerBeat: onsets / beats,
+    notesPerOnset: onsets ? song.notes.length / onsets : NaN,
+    leftHandNotesPerSecond: song.notes.filter((n) => n.pitch < MIDDLE_C).length / seconds,
+    medianNoteQuarters: summarize(lengths).p50,
+    emptyBeatRate,
+  };
+}
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -135,12 +153,18 @@ async function main(): Promise<void> {
     const genMeasures = gen.map((s) => measureSong(s));
     const overlap = real.length >= 2 ? overlapSummary(compareSets(realMeasures, genMeasures, COMPOSER_FEATURES)) : undefined;
     const nps = (songs: Song[]): number => summarize(songs.map((s) => notesPerSecond(s, to - from))).p50;
+    const densityOf = (songs: Song[], ms: PieceMeasures[]): Record<string, number> => {
+      const per = songs.map((s, i) => density(s, to - from, ms[i]!.scalars.emptyBeatRate));
+      return Object.fromEntries(Object.keys(per[0] ?? {}).map((k) => [k, summarize(per.map((d) => d[k]!)).p50]));
+    };
     return {
       window: `${from}-${to}`,
       heldOutPieces: real.length,
       generatedPieces: gen.length,
       overlap: overlap ? { mean: overlap.mean, min: overlap.min, minFeature: overlap.minFeature } : null,
       notesPerSecond: { generated: nps(gen), heldOut: nps(real), generatedLowest: summarize(gen.map((s) => notesPerSecond(s, to - from))).min },
+      /** Medians, not in the overlap figures. */
+      density: { generated: densityOf(gen, genMeasures), heldOut: densityOf(real, realMeasures) },
       features: COMPOSER_FEATURES.map((id) => ({
         id,
         overlap: overlap?.perFeature[id] ?? null,
@@ -166,6 +190,9 @@ async function main(): Promise<void> {
           .join(' | ')} |`,
     ),
     `| notes per second | ${rows.map((r) => `(${f(r.notesPerSecond.generated)} / ${f(r.notesPerSecond.heldOut)}; lowest generated ${f(r.notesPerSecond.generatedLowest)})`).join(' | ')} |`,
+    ...['onsetsPerSecond', 'onsetsPerBeat', 'notesPerOnset', 'leftHandNotesPerSecond', 'medianNoteQuarters', 'emptyBeatRate'].map(
+      (k) => `| ${k} (median) | ${rows.map((r) => `(${f(r.density.generated[k])} / ${f(r.density.heldOut[k])})`).join(' | ')} |`,
+    ),
     `| **mean / lowest overlap** | ${rows.map((r) => `**${f(r.overlap?.mean)} / ${f(r.overlap?.min)}** (${labels.get(r.overlap?.minFeature ?? '') ?? '–'})`).join(' | ')} |`,
     '',
   ].join('\n');
