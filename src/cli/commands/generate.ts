@@ -10,6 +10,7 @@ import { DEFAULT_TEMPO_BPM, GENERATE_LIMITS } from '../../core/common/generate/o
 import { ONNX_ENGINES, RUNTIME_CHOICES } from '../../core/node/generate/runtime';
 import { DEFAULT_SAMPLING, SAMPLING_LIMITS } from '../../core/common/generate/sampling';
 import { COMPOSER_SAMPLING } from '../../core/common/models/composer';
+import { DEFAULT_MEMORY_BUDGET } from '../../core/common/models/pieceMemory';
 import { exportLstmModelFolder, ONNX_FILES } from '../../core/node/onnx/modelFolder';
 import { resourcesDir } from '../../core/node/paths';
 import { printResult, type GlobalOptions } from '../output';
@@ -28,6 +29,7 @@ interface GenerateFlags extends GlobalOptions {
   topP?: string;
   maxRepeat?: string;
   memory?: string;
+  memoryBudget?: string;
   seed?: string;
   primer?: string;
   tempo?: string;
@@ -73,6 +75,7 @@ export function registerGenerate(program: Command): void {
     .option('--top-p <p>', `sample only among the likeliest events that make up this probability (default: ${COMPOSER_SAMPLING.topP} for the composer, ${DEFAULT_SAMPLING.topP} for a windowed BiLSTM)`)
     .option('--max-repeat <n>', 'never repeat one event more than n times in a row (0 = allow)', String(DEFAULT_SAMPLING.maxRepeat))
     .option('--memory <m>', 'composer only: how much a piece reuses its own earlier passages, 0 (never copies itself) to 1 (as often as the fitted memory would) (default: the model’s setting)')
+    .option('--memory-budget <b>', `composer only: the most a piece may lean on its memory over the last 20 s or so, 0 to 1 (1 = no limit; default ${DEFAULT_MEMORY_BUDGET}), so a long piece does not settle into one texture`)
     .option('--seed <n>', 'seed of the first piece (piece i uses seed + i); the same seed gives the same piece on every runtime')
     .option('--primer <source>', 'start from a MIDI file, a corpus piece (corpus:<id> from "cadenza corpus list") or none', 'none')
     .option('--data-dir <dir>', 'data folder whose corpus corpus:<id> primers come from (default: the app’s data folder)')
@@ -103,6 +106,7 @@ export function registerGenerate(program: Command): void {
         topP: numberOption('--top-p', flags.topP, SAMPLING_LIMITS.topP),
         maxRepeat: numberOption('--max-repeat', flags.maxRepeat, SAMPLING_LIMITS.maxRepeat),
         memory: numberOption('--memory', flags.memory, GENERATE_LIMITS.memory),
+        memoryBudget: numberOption('--memory-budget', flags.memoryBudget, GENERATE_LIMITS.memoryBudget),
         seed: numberOption('--seed', flags.seed, GENERATE_LIMITS.seed),
         primer: flags.primer,
         tempoBpm: numberOption('--tempo', flags.tempo, GENERATE_LIMITS.tempoBpm),

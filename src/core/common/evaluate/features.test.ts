@@ -4,6 +4,7 @@ import { overlapSummary } from './compare';
 import {
   bothHandsShare,
   cropSong,
+  windowSong,
   gridGapShare,
   longestInternalRepeat,
   onBeatShare,
@@ -107,6 +108,30 @@ describe('cropSong', () => {
       [60, 0, 480],
       [62, 720, 960],
     ]);
+  });
+});
+
+describe('windowSong', () => {
+  it('keeps the notes that start in the window, from the bar line before it, with the tempo in effect', () => {
+    const whole = songOf([
+      [60, 0, 1],
+      [62, 4.5, 1],
+      [64, 9, 2],
+      [65, 10, 1],
+    ]);
+    // 120 BPM: 3 s is quarter 6, inside the bar that starts at quarter 4 (2 s); 5 s is quarter 10.
+    whole.tempos = [
+      { ticks: 0, bpm: 90 },
+      { ticks: 960, bpm: 120 },
+    ];
+    // With 90 BPM for the first two quarters (1.33 s), 3 s is quarter 2 + 1.67 * 2 = 5.33 and 5 s is 9.33.
+    const song = windowSong(whole, 3, 5);
+    expect(song.notes.map((n) => [n.pitch, n.startTicks, n.endTicks])).toEqual([
+      [62, 240, 720],
+      [64, 2400, Math.round(9.333333333 * 480) - 1920],
+    ]);
+    expect(song.tempos).toEqual([{ ticks: 0, bpm: 120 }]);
+    expect(song.timeSignatures).toEqual([{ ticks: 0, numerator: 4, denominator: 4 }]);
   });
 });
 

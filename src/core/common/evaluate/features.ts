@@ -217,3 +217,39 @@ export function cropSong(song: Song, seconds: number): Song {
     .map((n) => (n.endTicks > endTicks ? { ...n, endTicks } : n));
   return { ...song, notes };
 }
+
+/**
+ * The part of `song` from `fromSeconds` to `toSeconds`, moved to start at tick 0: notes that start
+ * in it (releases cut at its end), with the tempos, time signatures, key signatures and pedals in
+ * effect. The start is moved back to the bar line at or before `fromSeconds` (of the time signature
+ * in effect there), so beat and bar positions stay what they were in the whole song.
+ */
+export function windowSong(song: Song, fromSeconds: number, toSeconds: number): Song {
+  const tempo = tempoMapOf(song);
+  const at = Math.max(0, tempo.toTicks(fromSeconds));
+  const sigs = [...song.timeSignatures].sort((a, b) => a.ticks - b.ticks);
+  const sig = [...sigs].reverse().find((s) => s.ticks <= at) ?? { ticks: 0, numerator: 4, denominator: 4 };
+  const bar = (sig.numerator * 4 * song.ppq) / sig.denominator;
+  const start = Math.round(sig.ticks + Math.floor((at - sig.ticks) / bar) * bar);
+  const end = Math.round(tempo.toTicks(toSeconds));
+  /** Events from `start` on, moved, with the one in effect at `start` moved to tick 0. */
+  const shift = <E extends { ticks: number }>(events: readonly E[]): E[] => {
+    const sorted = [...events].sort((a, b) => a.ticks - b.ticks);
+    const before = sorted.filter((e) => e.ticks <= start);
+    const current = before[before.length - 1];
+    const later = sorted.filter((e) => e.ticks > start && e.ticks < end);
+    return [...(current ? [{ ...current, ticks: 0 }] : []), ...later.map((e) => ({ ...e, ticks: e.ticks - start }))];
+  };
+  const notes = song.notes
+    .filter((n) => n.startTicks >= start && n.startTicks < end)
+    .map((n) => ({ ...n, startTicks: n.startTicks - start, endTicks: Math.min(n.endTicks, end) - start }));
+  return {
+    ...song,
+    notes,
+    tempos: shift(song.tempos),
+    timeSignatures: shift(song.timeSignatures),
+    keySignatures: shift(song.keySignatures),
+    // Pedals are state changes per channel: keep them all from the window on, none carried in.
+    pedals: song.pedals.filter((e) => e.ticks >= start && e.ticks < end).map((e) => ({ ...e, ticks: e.ticks - start })),
+  };
+}

@@ -15,6 +15,7 @@ export const GENERATE_LIMITS = {
   transpose: { min: -24, max: 24, integer: true },
   seed: { min: 0, max: 0xffffffff, integer: true },
   memory: { min: 0, max: 1 },
+  memoryBudget: { min: 0, max: 1 },
   batchSize: { min: 1, integer: true },
   threads: { min: 1, max: 64, integer: true },
 } as const satisfies Record<string, NumberRange>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MemoryObservation, PieceMemorySettings, PitchReading } from './pieceMemory';
-import { fitMemoryWeights, memoryNll, PieceMemory, untrainedMemory } from './pieceMemory';
+import { fitMemoryWeights, MemoryBudget, memoryNll, PieceMemory, untrainedMemory } from './pieceMemory';
 
 const settings = (weights?: number[]): PieceMemorySettings => {
   const s = untrainedMemory();
@@ -98,5 +98,30 @@ describe('fitMemoryWeights', () => {
     expect(fit.counts).toEqual([200, 0, 0, 1000, 0, 10]);
     const nll = memoryNll(obs, fit.weights);
     expect(nll.mixed).toBeLessThan(nll.model);
+  });
+});
+
+describe('MemoryBudget', () => {
+  it('gives a repeat full weight at first, then scales it down so the running mean stays near the budget', () => {
+    const budget = new MemoryBudget(0.3, 256);
+    const applied: number[] = [];
+    for (let t = 0; t < 3000; t++) {
+      const lambda = 0.9 * budget.factor();
+      applied.push(lambda);
+      budget.record(lambda);
+    }
+    // From a cold start the mean reaches 0.3 after 256 * log2(1.5) = 150 draws at 0.9.
+    expect(applied.slice(0, 149).every((l) => l === 0.9)).toBe(true);
+    expect(applied[200]).toBeLessThan(0.9);
+    // In a copy that never ends the mean settles at sqrt(0.9 * 0.3), and so does each draw's weight.
+    expect(budget.recent).toBeCloseTo(Math.sqrt(0.27), 3);
+    expect(applied[2999]).toBeCloseTo(Math.sqrt(0.27), 3);
+  });
+
+  it('never scales at a budget of 1, and refuses a negative budget', () => {
+    const budget = new MemoryBudget(1);
+    for (let t = 0; t < 500; t++) budget.record(0.99);
+    expect(budget.factor()).toBe(1);
+    expect(() => new MemoryBudget(-0.1)).toThrow(RangeError);
   });
 });

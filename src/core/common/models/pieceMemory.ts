@@ -202,6 +202,61 @@ export class PieceMemory {
   }
 }
 
+/**
+ * Half-life of `MemoryBudget`'s running mean, in tokens: about 20 s of the composer's music
+ * (12 to 14 tokens a second), a phrase or two.
+ */
+export const MEMORY_BUDGET_HALF_LIFE = 256;
+
+/**
+ * The memory budget generation uses unless told otherwise. Without one, the bundled composer's
+ * mean λ rose from 0.33 in a 180-s piece's first third to 0.50 in its last (20 pieces), and the
+ * later minutes settled into one texture; of 0.2, 0.3 and 0.4, 0.3 gave the best overlap with the
+ * held-out pieces in all three minutes (docs/MODELS.md, "Long form").
+ */
+export const DEFAULT_MEMORY_BUDGET = 0.3;
+
+/**
+ * A soft budget on a sampled piece's reliance on its memory: while the running mean (half-life
+ * `halfLife` tokens) of the weight λ the memory got at each draw is above `budget`, λ is scaled
+ * by budget / mean. A piece may still repeat whole passages (from a cold start, a copy at λ 0.9
+ * keeps its full weight for about 150 tokens under a budget of 0.3), but copying cannot feed on
+ * itself for minutes: in a copy that never ends at weight w the mean settles at √(w·budget)
+ * (0.52 for 0.9 and 0.3) instead of w. Left alone, a long piece's λ rises and it settles into one
+ * texture (docs/MODELS.md, "Long form"). Sampling only; the scorer never uses it. A budget of 1
+ * never scales. (A hard cap, λ no more than keeps the mean at the budget, measured worse.)
+ */
+export class MemoryBudget {
+  private mean = 0;
+  private readonly keep: number;
+
+  constructor(
+    /** Most mean λ allowed, 0..1. */
+    readonly budget: number,
+    /** Half-life of the running mean, tokens. */
+    halfLife = MEMORY_BUDGET_HALF_LIFE,
+  ) {
+    if (!(budget >= 0)) throw new RangeError(`budget must be at least 0, not ${budget}.`);
+    if (!(halfLife > 0)) throw new RangeError(`halfLife must be above 0, not ${halfLife}.`);
+    this.keep = Math.pow(0.5, 1 / halfLife);
+  }
+
+  /** The running mean of λ so far. */
+  get recent(): number {
+    return this.mean;
+  }
+
+  /** What to multiply the next draw's λ by, 0..1. */
+  factor(): number {
+    return this.mean > this.budget ? this.budget / this.mean : 1;
+  }
+
+  /** Records the λ the memory got at one draw (0 when it proposed nothing). */
+  record(lambda: number): void {
+    this.mean = this.keep * this.mean + (1 - this.keep) * lambda;
+  }
+}
+
 /** The pitch reading of a `remi` vocabulary (its `P_<midi>` tokens). */
 export function remiPitchReading(tokens: readonly string[]): PitchReading {
   const pitchOfId = tokens.map((t) => {

@@ -42,6 +42,7 @@ import { sampleComposer } from '../models/composer/sample';
 import type { ComposerRuntime } from './composerRuntime';
 import { openComposerRuntime } from './composerRuntime';
 import { memoryScaleOf } from '../models/composer/config';
+import { DEFAULT_MEMORY_BUDGET } from '../../common/models/pieceMemory';
 
 /** Either kind of model, opened for generation. */
 type ModelRuntime = LstmRuntime | ComposerRuntime;
@@ -81,6 +82,11 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
    * model alone) to 1 (as fitted on real continuations); default the model's `memory.sampleScale`.
    */
   memory?: number;
+  /**
+   * Composer only: the most running mean of the memory's weight a piece may use, 0..1 (the
+   * `MemoryBudget`; 1 = no limit); default `DEFAULT_MEMORY_BUDGET`.
+   */
+  memoryBudget?: number;
   /** Data folder whose corpus store resolves `corpus:<id>` primers (default: the app's). */
   dataDir?: string;
   /** Resolves `corpus:<id>` primers instead of the data folder's store (tests, other stores). */
@@ -126,6 +132,7 @@ export function checkGenerateOptions(options: GenerateOptions): void {
     transpose: '--transpose',
     seed: '--seed',
     memory: '--memory',
+    memoryBudget: '--memory-budget',
     batchSize: '--batch-size',
     threads: '--threads',
   };
@@ -233,7 +240,7 @@ export async function generatePieces(options: GenerateOptions, run: RunOptions =
           maxTokens: maxTokens * 2,
           isComplete,
           banned,
-          ...(runtime.config.memory ? { memory: runtime.config.memory, memoryScale: memoryScaleOf(runtime.config.memory, options.memory) } : {}),
+          ...(runtime.config.memory ? { memory: runtime.config.memory, memoryScale: memoryScaleOf(runtime.config.memory, options.memory), memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET } : {}),
         },
         { signal: run.signal, onProgress },
       );
@@ -340,7 +347,7 @@ function sidecar(
     seed: p.seed,
     options: {
       ...run.sampling,
-      ...(runtime.kind === 'composer' && runtime.config.memory ? { memory: memoryScaleOf(runtime.config.memory, options.memory) } : {}),
+      ...(runtime.kind === 'composer' && runtime.config.memory ? { memory: memoryScaleOf(runtime.config.memory, options.memory), memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET } : {}),
       events: options.events ?? null,
       seconds: run.seconds ?? null,
       maxTokens: run.maxTokens,

@@ -8,7 +8,7 @@ import { CancelledError } from '../../../common/errors';
 import type { SamplingOptions } from '../../../common/generate/sampling';
 import { sampleToken } from '../../../common/generate/sampling';
 import type { PieceMemorySettings } from '../../../common/models/pieceMemory';
-import { PieceMemory, remiPitchReading } from '../../../common/models/pieceMemory';
+import { MemoryBudget, PieceMemory, remiPitchReading } from '../../../common/models/pieceMemory';
 import type { RunOptions } from '../../../common/progress';
 import { Rng } from '../../../common/random';
 import type { RemiToken } from '../../../common/tokenize/remi';
@@ -47,6 +47,8 @@ export interface ComposerSampleOptions {
   memory?: PieceMemorySettings;
   /** How much of the memory's fitted weight sampling uses, 0..1 (default 1). */
   memoryScale?: number;
+  /** Most running mean of the memory's weight a piece may use (`MemoryBudget`; default 1: no limit). */
+  memoryBudget?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export function sampleComposer(
   const done = new Array<boolean>(P).fill(false);
   const pitch = options.memory ? remiPitchReading(vocabTokens) : undefined;
   const memories = options.memory ? requests.map(() => new PieceMemory(options.memory!, pitch)) : undefined;
+  const budgets = requests.map(() => new MemoryBudget(options.memoryBudget ?? 1));
   let state: ComposerState = engine.zeroState(P);
   // Onset groups (the pitches sounding from one position), as `evaluate`'s repetition measures
   // count events: the completed groups (their keys and lowest pitches), for each period P the
@@ -166,7 +169,8 @@ export function sampleComposer(
       if (done[b]) continue;
       const grammar = grammars[b]!;
       masked.set(probs.subarray(b * V, b * V + V));
-      memories?.[b]!.mixInto(masked, options.memoryScale ?? 1);
+      const lambda = memories?.[b]!.mixInto(masked, (options.memoryScale ?? 1) * budgets[b]!.factor()) ?? 0;
+      budgets[b]!.record(lambda);
       for (let v = 0; v < V; v++) if (options.banned?.has(v) || !grammar.allows(parsed[v])) masked[v] = 0;
       // `maxRepeat`: no group more than maxRepeat times in a row, no short cycle of groups for long.
       if (grammar.state === 'pos')
