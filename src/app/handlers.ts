@@ -34,7 +34,7 @@ import type { PathGuard } from './pathGuard';
 import { waveformPeaks } from './peaks';
 import { integratedLoudness } from '../core/common/audio/loudness';
 import type { SettingsStore } from './settings';
-import { requireStage, STAGES, type StageName } from './stages';
+import { STAGE_NAMES, type StageName } from './stages';
 import { requirePreparedData, staleness } from './prepared';
 import { estimateTraining } from './estimate';
 
@@ -183,10 +183,7 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
         return p.resumeRunId ?? p.runId ?? '';
       }),
     );
-  const startJob = (stage: StageName, params: unknown): { jobId: string } => {
-    requireStage(stage);
-    return { jobId: jobs.start(stage, params).id };
-  };
+  const startJob = (stage: StageName, params: unknown): { jobId: string } => ({ jobId: jobs.start(stage, params).id });
   const takeLookups = async (): Promise<TakeLookups> => {
     const pieces = new Map((await (await corpus()).list()).map((p) => [p.id, p.title]));
     return { models: await listModels(dataDir), pieceTitle: (id) => pieces.get(id) };
@@ -207,9 +204,9 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
         platform: process.platform,
         // Refinement also needs a Music Transformer: bundled (a checkout may not ship one) or imported.
         stages: {
-          ...STAGES,
-          refine: STAGES.refine && (transformerAvailable() || (await listModels(dataDir)).some((m) => m.kind === 'transformer')),
-        } as Record<string, boolean>,
+          ...Object.fromEntries(STAGE_NAMES.map((stage) => [stage, true])),
+          refine: transformerAvailable() || (await listModels(dataDir)).some((m) => m.kind === 'transformer'),
+        },
         kernels: kernelAvailability(settings.get().blasLibrary ? { blasLibrary: settings.get().blasLibrary! } : {}),
         ...bundledSoundFontName(),
       }),
@@ -302,7 +299,6 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
     },
     refine: {
       start: async (req) => {
-        requireStage('refine');
         const modelPath = req.modelId ? await transformerModelDir(dataDir, req.modelId) : undefined;
         if (!modelPath && !transformerAvailable())
           throw new ApiError(

@@ -361,8 +361,7 @@ async function runComposerTraining(record: RunRecord, resume: boolean, modelDir:
 const READ_FIELDS: Record<string, string[]> = { import: ['failed'], rescan: ['failed'] };
 
 /**
- * Runner per job kind; kinds whose stage is not wired are refused by `requireStage` before a job
- * starts. Their progress lines, errors and skipped-file reasons name uploads as the user dropped
+ * Runner per job kind. Their progress lines, errors and skipped-file reasons name uploads as the user dropped
  * them and never a staging path.
  */
 export const runners: Record<string, JobRunner> = Object.fromEntries(
