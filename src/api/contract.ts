@@ -139,7 +139,10 @@ export const refineRequestSchema = z.strictObject({
 });
 /** `evaluate.start`: measure generated pieces against the corpus. */
 export const evaluateRequestSchema = z.strictObject({
-  paths: z.array(pathSchema).min(1).max(1000),
+  /** Generated pieces (MIDI), compared with the corpus as the `generated` set. */
+  paths: z.array(pathSchema).max(1000).default([]),
+  /** Refined takes (MIDI), compared with the corpus as the `refined` set beside them. */
+  refinedPaths: z.array(pathSchema).max(1000).default([]),
 });
 
 /** What each kind of job produces (in `JobInfo.result` once it has succeeded). */

@@ -309,7 +309,11 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
       },
     },
     evaluate: {
-      start: async (req) => startJob('evaluate', { ...req, paths: await readableAll(req.paths, 'paths') }),
+      start: async (req) => {
+        if (req.paths.length + req.refinedPaths.length === 0)
+          throw new ApiError('Choose at least one piece to evaluate.', { field: 'paths' });
+        return startJob('evaluate', { paths: await readableAll(req.paths, 'paths'), refinedPaths: await readableAll(req.refinedPaths, 'refinedPaths') });
+      },
     },
     models: {
       list: async () => ({ models: await listModels(dataDir) }),

@@ -280,14 +280,18 @@ const plainRunners: { [K in JobKind]: AppRunner<K> } = {
     const p = params;
     const layout = dataLayout(ctx.dataDir);
     const { runEvaluation, writeEvaluationReport } = await import('../core/node/evaluate/evaluate');
-    const report = await runEvaluation({ reference: ctx.dataDir, generated: p.paths }, { onProgress: ctx.onProgress, signal: ctx.signal });
+    const report = await runEvaluation(
+      { reference: ctx.dataDir, ...(p.paths.length ? { generated: p.paths } : {}), ...(p.refinedPaths.length ? { refined: p.refinedPaths } : {}) },
+      { onProgress: ctx.onProgress, signal: ctx.signal },
+    );
     throwIfCancelled(ctx.signal);
     const out = path.join(ctx.stagingDir, 'report');
     await writeEvaluationReport(out, report);
     const target = layout.evaluations(ctx.jobId);
     await publish(out, target);
-    const generated = report.sets.find((s) => s.role === 'generated');
-    const summary: Record<string, number> = { pieces: generated?.pieces.length ?? 0 };
+    // The figures of the generated set, else (refined takes only) the refined set's.
+    const generated = report.sets.find((s) => s.role === 'generated') ?? report.sets.find((s) => s.role === 'refined');
+    const summary: Record<string, number> = { pieces: report.sets.filter((s) => s.role !== 'reference').reduce((n, s) => n + s.pieces.length, 0) };
     const put = (key: string, value: number | undefined): void => {
       // Infinite divergences (disjoint distributions) and NaN cannot cross JSON; leave them to report.json.
       if (value !== undefined && Number.isFinite(value)) summary[key] = value;

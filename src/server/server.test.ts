@@ -230,6 +230,8 @@ describe('cadenza serve (browser mode)', () => {
     await expect(conn.api.files.exportAll({ to: path.join(dataDir, 'takes.json') })).rejects.toMatchObject({ name: 'ApiError' });
     // The page cannot delete anything but a generated piece.
     await expect(conn.api.takes.remove({ path: path.join(dataDir, 'renders', 'a.mid') })).rejects.toMatchObject({ name: 'ApiError' });
+    // An evaluation of nothing is refused in one sentence, before a job starts.
+    await expect(conn.api.evaluate.start({})).rejects.toMatchObject({ name: 'ApiError', message: 'Choose at least one piece to evaluate.' });
     expect((await conn.api.takes.remove({ path: take.midi.path })).removed).toEqual([take.midi.path]);
     expect(existsSync(piece)).toBe(false);
   });

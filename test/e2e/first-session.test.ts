@@ -325,6 +325,24 @@ describe.skipIf(!haveChromium)('a first session in Chromium (issue 18, done when
     await noErrors();
   }, 120_000);
 
+  it('evaluates a take and its refined take side by side against the corpus', async () => {
+    if (!stages.generate || !stages.refine || !stages.evaluate) return;
+    const { page } = studio;
+    await studio.go('evaluate');
+    await page.waitForSelector('[data-testid=eval-refined]');
+    await page.locator('[data-testid=eval-raw]').first().check();
+    await page.locator('[data-testid=eval-refined]').first().check();
+    expect(await page.textContent('[data-testid=evaluate-start]')).toContain('Evaluate 2 pieces');
+    await page.click('[data-testid=evaluate-start]');
+    await page.waitForSelector('[data-testid=eval-role], [data-testid=error]', { timeout: 180_000 });
+    await noErrors();
+    // Both sets are measured; the switch shows the refined take's figures against the corpus.
+    expect(await page.locator('[data-testid=eval-role] button').allTextContents()).toEqual(['Generated pieces', 'Refined takes']);
+    await page.getByRole('radio', { name: 'Refined takes' }).click();
+    expect(await page.getAttribute('[data-testid=eval-role] button:nth-child(2)', 'aria-checked')).toBe('true');
+    expect(await page.locator('[data-testid=eval-figures] .tile').count()).toBeGreaterThan(0);
+  }, 240_000);
+
   it('takes a screenshot of every screen at 1440 and 900 px wide', async () => {
     const { page } = studio;
     for (const width of [1440, 900]) {

@@ -72,6 +72,17 @@ describe('reportView', () => {
     expect(view.warnings).toEqual(['one piece was empty.']);
   });
 
+  it('compares the set asked for, and lists every compared set', () => {
+    const generated = report.sets[1]!;
+    const refined = { ...generated, role: 'refined', comparison: [{ ...generated.comparison![0]!, overlapArea: 0.9 }] };
+    const both = { ...report, sets: [...report.sets, refined] } as EvaluationReport;
+    expect(reportView(both).comparedRoles).toEqual(['generated', 'refined']);
+    expect(reportView(both).overlaps[0]!.overlap).toBe(0.7);
+    const chosen = reportView(both, 'refined');
+    expect(chosen.comparedRole).toBe('refined');
+    expect(chosen.overlaps[0]!.overlap).toBe(0.9);
+  });
+
   it('copes with a report that has only the reference', () => {
     const only = reportView({ ...report, sets: [report.sets[0]!] });
     expect(only.comparedRole).toBeNull();

@@ -42,6 +42,8 @@ export interface ScalarRow {
 export interface ReportView {
   /** Which set is compared ('generated', 'refined'…), or null when the report has only the reference. */
   comparedRole: string | null;
+  /** Every set the report compares with the reference (the screen offers a switch when there are two). */
+  comparedRoles: string[];
   overlaps: OverlapRow[];
   histograms: HistogramView[];
   densities: DensityView[];
@@ -52,10 +54,11 @@ export interface ReportView {
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
 const nums = (v: unknown): number[] => (Array.isArray(v) ? v.map(num) : []);
 
-/** The plots and tables of `report`, comparing its first non-reference set with the reference. */
-export function reportView(report: EvaluationReport): ReportView {
+/** The plots and tables of `report`, comparing its set `role` (default: the first compared) with the reference. */
+export function reportView(report: EvaluationReport, role?: string): ReportView {
   const reference = report.sets.find((s) => s.role === 'reference');
-  const compared: SetReport | undefined = report.sets.find((s) => s.role !== 'reference' && s.comparison);
+  const comparedSets = report.sets.filter((s) => s.role !== 'reference' && s.comparison);
+  const compared: SetReport | undefined = comparedSets.find((s) => s.role === role) ?? comparedSets[0];
   const labelOf = new Map<string, { label: string; unit: string }>();
   for (const m of [...report.measures.scalars, ...report.measures.vectors]) labelOf.set(m.id, { label: m.label, unit: m.unit });
 
@@ -88,5 +91,5 @@ export function reportView(report: EvaluationReport): ReportView {
     reference: num(reference?.summary?.scalars[m.id]?.mean),
     compared: num(compared?.summary?.scalars[m.id]?.mean),
   }));
-  return { comparedRole: compared?.role ?? null, overlaps, histograms, densities, scalars, warnings: report.warnings ?? [] };
+  return { comparedRole: compared?.role ?? null, comparedRoles: comparedSets.map((s) => s.role), overlaps, histograms, densities, scalars, warnings: report.warnings ?? [] };
 }
