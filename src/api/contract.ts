@@ -364,13 +364,20 @@ export const contract = {
      * once to a WAV kept in `<dataDir>/previews` by the MIDI's content, the SoundFont and the sample rate.
      */
     preview: call(
-      z.strictObject({ path: pathSchema.optional(), pieceId: idSchema.optional() }),
+      z.strictObject({
+        path: pathSchema.optional(),
+        pieceId: idSchema.optional(),
+        /** Only the first this many seconds, when the piece is longer: quick to render, so playing starts while the whole renders. */
+        headSeconds: z.number().min(10).max(600).optional(),
+      }),
       z.object({
         url: z.string(),
         /** The WAV's length in seconds, release tail included. */
         durationSeconds: z.number().min(0),
         /** True when it was already rendered. */
         cached: z.boolean(),
+        /** True when it is only the piece's head (`headSeconds`). */
+        partial: z.boolean().optional(),
       }),
     ),
     /** The SoundFont rendering uses (the settings' one, else the bundled default), as a URL the page may fetch for live playback. */

@@ -405,8 +405,13 @@ export function createAppHandlers(deps: AppDeps): ApiHandlers {
           const store = await corpus();
           midi = store.blobPath((await store.get(req.pieceId)).id);
         } else midi = await guard.readable(req.path!, 'path');
-        const p = await previews.preview(midi);
-        return { url: deps.mediaUrl(await guard.readable(p.wavPath)), durationSeconds: p.durationSeconds, cached: p.cached };
+        const p = await previews.preview(midi, req.headSeconds !== undefined ? { headSeconds: req.headSeconds } : {});
+        return {
+          url: deps.mediaUrl(await guard.readable(p.wavPath)),
+          durationSeconds: p.durationSeconds,
+          cached: p.cached,
+          ...(p.partial ? { partial: true } : {}),
+        };
       },
       soundFont: async () => {
         const chosen = settings.get().soundFont;

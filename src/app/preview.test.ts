@@ -46,6 +46,34 @@ describe('PreviewCache', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('renders only the head of a long piece when asked, and the whole of a short one', async () => {
+    // 40 copies of the 3-s fixture one after another: a two-minute piece.
+    const song = fixtureSong();
+    const span = Math.max(...song.notes.map((n) => n.endTicks)) + song.ppq;
+    const long = path.join(dir, 'long.mid');
+    writeFileSync(
+      long,
+      encodeMidi({ ...song, notes: Array.from({ length: 40 }, (_, k) => song.notes.map((n) => ({ ...n, startTicks: n.startTicks + k * span, endTicks: n.endTicks + k * span }))).flat() }),
+    );
+    const cache = new PreviewCache(path.join(dir, 'previews-head'), () => settings);
+    const head = await cache.preview(long, { headSeconds: 20 });
+    expect(head.partial).toBe(true);
+    // The head's music stops at 20 s; the release tail follows.
+    expect(head.durationSeconds).toBeGreaterThan(19);
+    expect(head.durationSeconds).toBeLessThan(26);
+    const whole = await cache.preview(long);
+    expect(whole.partial).toBeUndefined();
+    expect(whole.durationSeconds).toBeGreaterThan(100);
+    expect(whole.wavPath).not.toBe(head.wavPath);
+    // No MIDI left behind for the head; a kept head answers again as a head.
+    expect(readdirSync(cache.dir).filter((n) => n.endsWith('.mid'))).toEqual([]);
+    expect((await cache.preview(long, { headSeconds: 20 })).partial).toBe(true);
+    // A short piece has no head of its own: the whole answers.
+    const short = await cache.preview(midi, { headSeconds: 20 });
+    expect(short.partial).toBeUndefined();
+    cache.dispose();
+  }, 120_000);
+
   it('renders a MIDI file once with the SoundFont, then answers the kept WAV, also to a new cache over the folder', async () => {
     const cache = new PreviewCache(path.join(dir, 'previews'), () => settings);
     const first = await cache.preview(midi);

@@ -13,7 +13,11 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { deserializeError, RenderError } from '../core/common/errors';
 import type { Hertz, Seconds } from '../core/common/units';
-import { ioError, readJson } from '../core/node/fs/atomic';
+import { ioError, readJson, writeFileAtomic } from '../core/node/fs/atomic';
+import { parseMidi } from '../core/common/midi/read';
+import { durationSeconds } from '../core/common/song/tempo';
+import { windowSong } from '../core/common/evaluate/features';
+import { encodeMidi } from '../core/node/midi/write';
 import type { RenderWorkerData, WorkerReply, WorkerRequest } from '../core/node/render/protocol';
 import type { RenderResult } from '../core/node/render/render';
 import { checkSoundFont } from '../core/node/render/soundfont';
@@ -25,8 +29,13 @@ export const PREVIEW_CACHE_BYTES = 1024 * 1024 * 1024;
 /** How long an unused render thread keeps its SoundFont loaded, in milliseconds. */
 const RENDERER_IDLE_MS = 120_000;
 
+/** A head preview is asked for only of pieces longer than its length by more than this. */
+export const HEAD_MARGIN_SECONDS = 15;
+
 /** A rendered preview. */
 export interface Preview {
+  /** True when it is only the piece's head (`headSeconds`); the whole is asked for apart. */
+  partial?: boolean;
   /** The WAV file. */
   wavPath: string;
   /** Its length, release tail included. */
@@ -58,21 +67,36 @@ export class PreviewCache {
     private readonly maxBytes = PREVIEW_CACHE_BYTES,
   ) {}
 
-  /** The preview of the MIDI file `midiPath` (an allowed, absolute path), rendered when not kept yet. */
-  async preview(midiPath: string): Promise<Preview> {
+  /**
+   * The preview of the MIDI file `midiPath` (an allowed, absolute path), rendered when not kept yet.
+   * With `headSeconds`, a piece longer than that (by more than `HEAD_MARGIN_SECONDS`) is rendered
+   * only to there, in a fraction of the whole's time, so playing can start while the whole renders
+   * (`partial` in the answer); a shorter piece answers its whole preview.
+   */
+  async preview(midiPath: string, options: { headSeconds?: Seconds } = {}): Promise<Preview> {
     const bytes = await fs.readFile(midiPath).catch((e: unknown) => {
       throw ioError(e, midiPath, 'read');
     });
     const s = this.settings();
     // Checked first, so a missing or damaged SoundFont is said as such rather than as a failed render.
     const soundfontPath = await checkSoundFont(s.soundFont ?? undefined);
-    const name = `${sha256(bytes).slice(0, 32)}-${await soundFontKey(soundfontPath)}-${s.sampleRateHz}.wav`;
+    let head = options.headSeconds;
+    if (head !== undefined) {
+      const song = parseMidi(bytes, { path: midiPath, sustain: false, dropDrums: false }).song;
+      if (durationSeconds(song) <= head + HEAD_MARGIN_SECONDS) head = undefined;
+    }
+    const stem = `${sha256(bytes).slice(0, 32)}-${await soundFontKey(soundfontPath)}-${s.sampleRateHz}`;
+    const name = head === undefined ? `${stem}.wav` : `${stem}-head${Math.round(head)}.wav`;
     const wavPath = path.join(this.dir, name);
     const kept = await this.kept(wavPath);
-    if (kept) return kept;
+    if (kept) return head === undefined ? kept : { ...kept, partial: true };
     let pending = this.inFlight.get(name);
     if (!pending) {
-      pending = this.enqueue(() => this.render(midiPath, wavPath, { ...s, soundFont: soundfontPath }));
+      const settings = { ...s, soundFont: soundfontPath };
+      pending =
+        head === undefined
+          ? this.enqueue(() => this.render(midiPath, wavPath, settings))
+          : this.enqueue(() => this.renderHead(bytes, midiPath, head!, wavPath, settings)).then((p) => ({ ...p, partial: true }));
       this.inFlight.set(name, pending);
       void pending.finally(() => this.inFlight.delete(name)).catch(() => {});
     }
@@ -95,6 +119,27 @@ export class PreviewCache {
     const next = this.queue.then(work, work);
     this.queue = next.catch(() => {});
     return next;
+  }
+
+  /** Renders the first `headSeconds` of the piece: its notes that start there, cut at its end. */
+  private async renderHead(
+    bytes: Uint8Array,
+    midiPath: string,
+    headSeconds: Seconds,
+    wavPath: string,
+    s: RenderSettings & { soundFont: string },
+  ): Promise<Preview> {
+    const song = parseMidi(bytes, { path: midiPath, sustain: false, dropDrums: false }).song;
+    const headMidi = `${wavPath.slice(0, -'.wav'.length)}.mid`;
+    await fs.mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
+      throw ioError(e, this.dir, 'create');
+    });
+    await writeFileAtomic(headMidi, encodeMidi(windowSong(song, 0, headSeconds)));
+    try {
+      return await this.render(headMidi, wavPath, s);
+    } finally {
+      await fs.rm(headMidi, { force: true });
+    }
   }
 
   private async render(

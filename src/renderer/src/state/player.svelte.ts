@@ -44,11 +44,21 @@ export type PlaySource =
 export type MidiSound =
   | { state: 'idle' }
   | { state: 'preparing' }
-  | { state: 'piano'; url: string; durationSeconds: Seconds }
+  | { state: 'piano'; url: string; durationSeconds: Seconds; partial?: boolean }
   | { state: 'fallback'; reason: string; detail?: string };
 
-/** Asks the backend for a MIDI source's SoundFont render (`files.preview`). */
-export type PreviewFetcher = (source: Extract<PlaySource, { kind: 'midi' }>) => Promise<{ url: string; durationSeconds: Seconds }>;
+/** Asks the backend for a MIDI source's SoundFont render (`files.preview`): the whole, or with `headSeconds` its head. */
+export type PreviewFetcher = (
+  source: Extract<PlaySource, { kind: 'midi' }>,
+  options?: { headSeconds?: Seconds },
+) => Promise<{ url: string; durationSeconds: Seconds; partial?: boolean }>;
+
+/**
+ * A piece longer than this plays its first `HEAD_SECONDS` first (rendered in a fraction of the
+ * whole's time) while the whole renders; the whole takes over at the same position when it is ready.
+ */
+export const HEAD_AFTER_SECONDS = 90;
+export const HEAD_SECONDS = 60;
 
 const VOLUME_KEY = 'cadenza.volume';
 
@@ -70,8 +80,8 @@ function storedVolume(): number {
   }
 }
 
-const backendPreview: PreviewFetcher = (source) =>
-  app.api.files.preview(source.pieceId !== undefined ? { pieceId: source.pieceId } : { path: source.path! });
+const backendPreview: PreviewFetcher = (source, options = {}) =>
+  app.api.files.preview({ ...(source.pieceId !== undefined ? { pieceId: source.pieceId } : { path: source.path! }), ...options });
 
 /** Playback state shared by the transport bar, the piano rolls and the waveform. */
 export class PlayerState {
@@ -115,6 +125,14 @@ export class PlayerState {
       if (this.loop && this.wantPlaying) {
         this.seek(this.loop.startSeconds);
         void this.play();
+        return;
+      }
+      if (this.sound.state === 'piano' && this.sound.partial && this.wantPlaying) {
+        // The head ran out before the whole was rendered: wait for it here ("Preparing piano sound…").
+        this.playing = false;
+        cancelAnimationFrame(this.frame);
+        this.positionSeconds = this.audio?.currentTime ?? this.positionSeconds;
+        this.sound = { state: 'preparing' };
         return;
       }
       this.playing = false;
@@ -213,9 +231,12 @@ export class PlayerState {
     }
     this.sound = { state: 'preparing' };
     try {
-      const preview = await this.fetchPreview(source);
+      // A long piece starts on its head while the whole renders (the head is ready in seconds).
+      const long = songDuration(source.song) > HEAD_AFTER_SECONDS;
+      const preview = await this.fetchPreview(source, long ? { headSeconds: HEAD_SECONDS } : {});
       if (source !== this.source) return;
-      this.sound = { state: 'piano', url: preview.url, durationSeconds: preview.durationSeconds };
+      this.sound = { state: 'piano', url: preview.url, durationSeconds: preview.durationSeconds, ...(preview.partial ? { partial: true } : {}) };
+      if (preview.partial) void this.takeWhole(source);
       if (this.audio && this.setSrc(preview.url)) return; // 'loadedmetadata' positions it and plays on.
       if (this.wantPlaying) await this.play();
     } catch (error) {
@@ -223,6 +244,21 @@ export class PlayerState {
       this.sound = { state: 'fallback', reason: fallbackReason(error), detail: errorText(error) };
       this.error = this.sound.reason;
       if (this.wantPlaying) await this.play();
+    }
+  }
+
+  /** Fetches the whole render of a source playing its head, and moves to it at the same position (as an A/B switch does). */
+  private async takeWhole(source: Extract<PlaySource, { kind: 'midi' }>): Promise<void> {
+    try {
+      const whole = await this.fetchPreview(source);
+      if (source !== this.source || (this.sound.state !== 'piano' && this.sound.state !== 'preparing')) return;
+      if (this.audio && this.sound.state === 'piano') this.positionSeconds = this.audio.currentTime;
+      this.sound = { state: 'piano', url: whole.url, durationSeconds: whole.durationSeconds };
+      if (this.audio && this.setSrc(whole.url)) return; // 'loadedmetadata' positions it and plays on.
+      if (this.wantPlaying) await this.play();
+    } catch {
+      // The head keeps playing; Play again asks for the whole anew.
+      if (source === this.source && this.sound.state === 'preparing') this.sound = { state: 'idle' };
     }
   }
 
