@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../common/errors';
 import type { BackendRequest } from './backend';
 import { selectTensorBackend } from './backend';
-import { matmulInto, releaseMatrix, transposeInto, uploadMatrix } from './matmul';
+import { transposeInto } from './elementwise';
+import { matmulInto, releaseMatrix, uploadMatrix } from './matmul';
 
 describe('selectTensorBackend', () => {
   it('picks the fastest available and says why the faster ones were skipped', async () => {

@@ -1081,7 +1081,7 @@ export class SimdWorkspace implements Workspace {
   /** The offset of a copy of `x` (stored rows x cols) transposed into the memory, for the call in progress. */
   private transposed(x: Float32Array, rows: number, cols: number): number {
     const t = this.f32(rows * cols, false);
-    transpose(x, rows, cols, t);
+    transposeInto(x, rows, cols, t);
     return t.byteOffset;
   }
 
@@ -1094,7 +1094,7 @@ export class SimdWorkspace implements Workspace {
 }
 
 /** out[cols x rows] = the transpose of x[rows x cols], in blocks so that both sides stay in cache. */
-export function transpose(x: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
+export function transposeInto(x: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
   const BS = 32;
   for (let r0 = 0; r0 < rows; r0 += BS) {
     const r1 = Math.min(rows, r0 + BS);

@@ -21,9 +21,9 @@ import type { BackendRequest } from './backend';
 import { currentTensorBackend, selectTensorBackend } from './backend';
 import type { BlasProvider } from './blas';
 import { blas, loadBlasLibrary } from './blas';
-import { elementwise, SimdWorkspace, transpose } from './elementwise';
+import { elementwise, SimdWorkspace, transposeInto } from './elementwise';
 import type { MatrixHandle } from './matmul';
-import { matmulInto, releaseMatrix, transposeInto, uploadMatrix } from './matmul';
+import { matmulInto, releaseMatrix, uploadMatrix } from './matmul';
 
 /** A kernel provider the user may ask for; `auto` picks the fastest present. */
 export type KernelRequest = 'auto' | 'blas' | Exclude<BackendRequest, 'auto'>;
@@ -123,7 +123,7 @@ export function simdKernels(): Kernels {
       const ws = spare.pop() ?? new SimdWorkspace();
       ws.frame();
       const data = ws.f32(rows * cols, false);
-      if (transposed) transpose(b, cols, rows, data);
+      if (transposed) transposeInto(b, cols, rows, data);
       else data.set(b.subarray(0, rows * cols));
       return { rows, cols, ws, data };
     },

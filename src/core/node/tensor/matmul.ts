@@ -52,20 +52,3 @@ export function matmulInto(
   ct.dispose();
   if (b instanceof Float32Array) bt.dispose();
 }
-
-/** The transpose of row-major `a` (`rows` x `cols`) into `out` (`cols` x `rows`). */
-export function transposeInto(a: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
-  // Blocked so both sides stay in cache for the large activation matrices.
-  const BS = 32;
-  for (let r0 = 0; r0 < rows; r0 += BS) {
-    const r1 = Math.min(rows, r0 + BS);
-    for (let c0 = 0; c0 < cols; c0 += BS) {
-      const c1 = Math.min(cols, c0 + BS);
-      for (let r = r0; r < r1; r++) {
-        const ro = r * cols;
-        for (let c = c0; c < c1; c++) out[c * rows + r] = a[ro + c]!;
-      }
-    }
-  }
-  return out;
-}
