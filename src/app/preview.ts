@@ -15,6 +15,7 @@ import { deserializeError, RenderError } from '../core/common/errors';
 import type { Hertz, Seconds } from '../core/common/units';
 import { ioError, readJson, writeFileAtomic } from '../core/node/fs/atomic';
 import { parseMidi } from '../core/common/midi/read';
+import type { Song } from '../core/common/song/song';
 import { durationSeconds } from '../core/common/song/tempo';
 import { windowSong } from '../core/common/evaluate/features';
 import { encodeMidi } from '../core/node/midi/write';
@@ -81,10 +82,9 @@ export class PreviewCache {
     // Checked first, so a missing or damaged SoundFont is said as such rather than as a failed render.
     const soundfontPath = await checkSoundFont(s.soundFont ?? undefined);
     let head = options.headSeconds;
-    if (head !== undefined) {
-      const song = parseMidi(bytes, { path: midiPath, sustain: false, dropDrums: false }).song;
-      if (durationSeconds(song) <= head + HEAD_MARGIN_SECONDS) head = undefined;
-    }
+    // Read only when a head is asked for: whether the piece is long enough to have one.
+    const song = head === undefined ? undefined : parseMidi(bytes, { path: midiPath, sustain: false, dropDrums: false }).song;
+    if (head !== undefined && durationSeconds(song!) <= head + HEAD_MARGIN_SECONDS) head = undefined;
     const stem = `${sha256(bytes).slice(0, 32)}-${await soundFontKey(soundfontPath)}-${s.sampleRateHz}`;
     const name = head === undefined ? `${stem}.wav` : `${stem}-head${Math.round(head)}.wav`;
     const wavPath = path.join(this.dir, name);
@@ -96,7 +96,7 @@ export class PreviewCache {
       pending =
         head === undefined
           ? this.enqueue(() => this.render(midiPath, wavPath, settings))
-          : this.enqueue(() => this.renderHead(bytes, midiPath, head!, wavPath, settings)).then((p) => ({ ...p, partial: true }));
+          : this.enqueue(() => this.renderHead(song!, head!, wavPath, settings)).then((p) => ({ ...p, partial: true }));
       this.inFlight.set(name, pending);
       void pending.finally(() => this.inFlight.delete(name)).catch(() => {});
     }
@@ -123,13 +123,11 @@ export class PreviewCache {
 
   /** Renders the first `headSeconds` of the piece: its notes that start there, cut at its end. */
   private async renderHead(
-    bytes: Uint8Array,
-    midiPath: string,
+    song: Song,
     headSeconds: Seconds,
     wavPath: string,
     s: RenderSettings & { soundFont: string },
   ): Promise<Preview> {
-    const song = parseMidi(bytes, { path: midiPath, sustain: false, dropDrums: false }).song;
     const headMidi = `${wavPath.slice(0, -'.wav'.length)}.mid`;
     await fs.mkdir(this.dir, { recursive: true }).catch((e: unknown) => {
       throw ioError(e, this.dir, 'create');

@@ -147,8 +147,7 @@ const plainRunners: { [K in JobKind]: AppRunner<K> } = {
     };
   },
 
-  preprocess: async (params, ctx) => {
-    const p = params;
+  preprocess: async (p, ctx) => {
     const layout = dataLayout(ctx.dataDir);
     const { CorpusStore } = await import('../core/node/corpus/store');
     const store = await CorpusStore.open(ctx.dataDir);
@@ -183,8 +182,7 @@ const plainRunners: { [K in JobKind]: AppRunner<K> } = {
 
   train: runTraining,
 
-  generate: async (params, ctx) => {
-    const p = params;
+  generate: async (p, ctx) => {
     const modelPath = await resolveModelDir(ctx.dataDir, p.modelId);
     const { generatePieces } = await import('../core/node/generate/generate');
     const out = path.join(ctx.stagingDir, 'out');
@@ -212,8 +210,7 @@ const plainRunners: { [K in JobKind]: AppRunner<K> } = {
     return { files: (await listFiles(target)).filter((f) => f.kind === 'midi').sort((a, b) => a.name.localeCompare(b.name)) };
   },
 
-  synthesize: async (params, ctx) => {
-    const p = params;
+  synthesize: async (p, ctx) => {
     const settings = settingsOf(ctx);
     const { synthesizeFiles } = await import('../core/node/render/batch');
     const out = path.join(ctx.stagingDir, 'renders');
@@ -241,8 +238,7 @@ const plainRunners: { [K in JobKind]: AppRunner<K> } = {
     return { files };
   },
 
-  refine: async (params, ctx) => {
-    const p = params;
+  refine: async (p, ctx) => {
     const settings = settingsOf(ctx);
     const { refinePieces } = await import('../core/node/refine/refine');
     const out = path.join(ctx.stagingDir, 'refined');
@@ -276,8 +272,7 @@ const plainRunners: { [K in JobKind]: AppRunner<K> } = {
     return { files };
   },
 
-  evaluate: async (params, ctx) => {
-    const p = params;
+  evaluate: async (p, ctx) => {
     const layout = dataLayout(ctx.dataDir);
     const { runEvaluation, writeEvaluationReport } = await import('../core/node/evaluate/evaluate');
     const report = await runEvaluation(
